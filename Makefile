@@ -1,0 +1,60 @@
+# pulje's two entry points: `make demo` and `make test`. Both work from a fresh clone and are
+# safe to run twice; every other target here is a step of those two.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+PG_URL ?= postgres://postgres@127.0.0.1:5432/pulje
+# Development settings for the demo and the test suite; production sets its own environment.
+DEV_ENV := DEBUG=1
+
+.PHONY: demo test install lint test-sqlite test-postgres serve messages assets
+
+demo: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo
+	@echo "pulje runs at http://127.0.0.1:8000 (Ctrl+C stops it)"
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install lint test-sqlite test-postgres
+
+install: $(VENV)/.installed node_modules/.installed assets messages
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pulje needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv sync --frozen --inexact --quiet
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+	npm run --silent build
+
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --domain django --directory src/pulje/locale --statistics 2>&1 | tail -n 1
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(DEV_ENV) $(VENV)/bin/mypy src tests bench
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: $(VENV)/.installed
+	$(DEV_ENV) $(VENV)/bin/pytest
+
+# Under CI the PostgreSQL leg is required: a missing server fails the run, never skips it.
+test-postgres: $(VENV)/.installed
+	@if $(PY) -c 'import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(PG_URL)' 2>/dev/null; then \
+		echo "== test suite on PostgreSQL ($(PG_URL))"; \
+		$(DEV_ENV) DATABASE_URL='$(PG_URL)' $(VENV)/bin/pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "FAIL: PostgreSQL is not reachable at $(PG_URL); under CI the suite must run on it." >&2; \
+		exit 1; \
+	else \
+		echo "NOTE: PostgreSQL is not reachable at $(PG_URL), so only SQLite was tested (CI runs both)."; \
+	fi

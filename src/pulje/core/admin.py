@@ -1,0 +1,69 @@
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from pulje.core.audit import record_event, snapshot
+from pulje.core.models import AuditEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """For tables that only the product's services write: staff may look, not touch."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Data maintenance in the admin, with an audit event for every save and delete.
+
+    The admin runs each add, change and delete view in a transaction, so the event commits
+    with the change (``record_event`` refuses to run outside one).
+    """
+
+    def _fields(self, obj: models.Model) -> list[str]:
+        return [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = None
+        if change:
+            stored = type(obj)._default_manager.get(pk=obj.pk)
+            before = snapshot(stored, self._fields(stored))
+        super().save_model(request, obj, form, change)
+        record_event(
+            actor=request.user,  # type: ignore[arg-type]
+            action=f"admin.{obj._meta.label_lower}.{'changed' if change else 'added'}",
+            obj=obj,
+            before=before,
+            after=snapshot(obj, self._fields(obj)),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record_event(
+            actor=request.user,  # type: ignore[arg-type]
+            action=f"admin.{obj._meta.label_lower}.deleted",
+            obj=obj,
+            before=snapshot(obj, self._fields(obj)),
+        )
+        super().delete_model(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Bulk deletion would bypass delete_model and its audit event; delete one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "occurred_at", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "action"]
+    list_select_related = ["actor"]

@@ -1,0 +1,155 @@
+"""The audit trail: every state change and money movement is recorded here, in the same
+transaction as the change itself, as a link in a SHA-256 hash chain.
+
+Appending takes a row lock on the chain's head, so events get gap-free sequence numbers and
+each one hashes its predecessor. That serialises audited writes; services take their own
+locks first and this one last, always in that order, so it cannot deadlock with them.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+from pulje.accounts.models import User
+from pulje.core.models import AuditEvent, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(
+        value, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def _normalised(value: Any) -> Any:
+    """The value as it will read back from a JSON column, so the hash is stable."""
+    return None if value is None else json.loads(_canonical(value))
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    occurred_at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: Any,
+    after: Any,
+) -> str:
+    payload = {
+        "seq": seq,
+        "occurred_at": _timestamp(occurred_at),
+        "actor_id": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": before,
+        "after": after,
+    }
+    return hashlib.sha256((prev_hash + _canonical(payload)).encode()).hexdigest()
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The named fields of a model instance as plain JSON values (foreign keys by id)."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        values[name] = field.value_from_object(instance)
+    return dict(_normalised(values))
+
+
+def record_event(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. Must run inside the transaction that makes the change."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change it records")
+    head = AuditHead.objects.select_for_update().get(pk=1)
+    seq = head.seq + 1
+    # Truncated to microseconds, as both SQLite and PostgreSQL store it.
+    occurred_at = timezone.now()
+    fields = {
+        "seq": seq,
+        "occurred_at": occurred_at,
+        "actor_id": actor.pk if actor is not None else None,
+        "action": action,
+        "object_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "before": _normalised(before),
+        "after": _normalised(after),
+    }
+    digest = event_hash(prev_hash=head.hash, **fields)
+    event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **fields)
+    head.seq, head.hash = seq, digest
+    head.save(update_fields=["seq", "hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    message: str
+
+
+def find_chain_problems() -> Iterator[ChainProblem]:
+    """Walk the chain in order and report every event that is missing, edited or out of place."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if event.seq != expected_seq:
+            yield ChainProblem(
+                expected_seq, f"events {expected_seq}–{event.seq - 1} are missing (deleted?)"
+            )
+        if event.prev_hash != prev_hash:
+            yield ChainProblem(event.seq, "does not link to the event before it")
+        recomputed = event_hash(
+            prev_hash=event.prev_hash,
+            seq=event.seq,
+            occurred_at=event.occurred_at,
+            actor_id=event.actor_id,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            before=event.before,
+            after=event.after,
+        )
+        if recomputed != event.hash:
+            yield ChainProblem(event.seq, "its content does not match its hash (edited?)")
+        prev_hash = event.hash
+        expected_seq = event.seq + 1
+    head = AuditHead.objects.get(pk=1)
+    if head.seq != expected_seq - 1 or head.hash != prev_hash:
+        yield ChainProblem(
+            head.seq,
+            f"the chain ends at event {expected_seq - 1} but its head records event {head.seq} "
+            "(events at the end deleted?)",
+        )
+
+
+def events_for(obj: models.Model) -> list[AuditEvent]:
+    """The timeline of one object, oldest first."""
+    return list(
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .select_related("actor")
+        .order_by("seq")
+    )

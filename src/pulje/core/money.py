@@ -1,0 +1,65 @@
+"""Money in pulje: integer øre everywhere, parsed from and formatted to Danish notation here only.
+
+Amounts are never floats. ``12.500,50 kr.`` is 1,250,050 øre. Danish notation uses "." to group
+thousands and "," for decimals; input that could mean something else (``12.5``, ``1,2,3``) is
+refused with a message that says what to write instead, rather than guessed.
+"""
+
+import re
+
+from django.utils.translation import gettext as _
+
+ORE_PER_KRONE = 100
+
+_CURRENCY = re.compile(r"^(?:kr\.?|dkk)\s*|\s*(?:kr\.?|dkk|,-)$", re.IGNORECASE)
+_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
+_PLAIN = re.compile(r"^\d+(?:,\d{1,2})?$")
+
+
+class MoneyParseError(ValueError):
+    """Raised with a Danish, user-facing message when an amount cannot be read."""
+
+
+def kr(kroner: int) -> int:
+    """Whole kroner as øre: ``kr(15_000_000)`` is the 15 mio. kr. pool."""
+    return kroner * ORE_PER_KRONE
+
+
+def parse_dkk(text: str, *, allow_negative: bool = False) -> int:
+    """Read a Danish amount such as ``12.500,50 kr.`` and return it in øre."""
+    cleaned = text.strip().replace("\u00a0", " ")
+    previous = None
+    while previous != cleaned:
+        previous = cleaned
+        cleaned = _CURRENCY.sub("", cleaned).strip()
+    negative = cleaned.startswith("-")
+    if negative:
+        cleaned = cleaned[1:].strip()
+    cleaned = cleaned.replace(" ", "")
+    if not cleaned:
+        raise MoneyParseError(_("Enter an amount, for example 12.500,50 kr."))
+    if not (_GROUPED.match(cleaned) or _PLAIN.match(cleaned)):
+        raise MoneyParseError(
+            _(
+                "“%(text)s” is not an amount. Write it in Danish notation, with a full stop "
+                "between thousands and a comma before øre, for example 12.500,50 kr."
+            )
+            % {"text": text.strip()}
+        )
+    kroner, _sep, ore = cleaned.replace(".", "").partition(",")
+    amount = int(kroner) * ORE_PER_KRONE + int(ore.ljust(2, "0"))
+    if negative:
+        if not allow_negative:
+            raise MoneyParseError(_("The amount cannot be negative."))
+        amount = -amount
+    return amount
+
+
+def format_dkk(ore: int, *, always_ore: bool = False) -> str:
+    """Format øre as Danish kroner: ``1250050`` → ``12.500,50 kr.``; whole kroner drop ``,00``."""
+    sign = "-" if ore < 0 else ""
+    kroner, rest = divmod(abs(ore), ORE_PER_KRONE)
+    grouped = f"{kroner:,}".replace(",", ".")
+    if rest or always_ore:
+        return f"{sign}{grouped},{rest:02d} kr."
+    return f"{sign}{grouped} kr."

@@ -1,0 +1,64 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from pulje.funds.models import Pool, ReportingRule
+from pulje.core.audit import record_event
+from pulje.funds.services import (
+    CHANGEABLE_POOL_FIELDS,
+    create_pool,
+    reporting_rules_snapshot,
+    update_pool,
+)
+
+
+class ReportingRuleInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ReportingRule
+    extra = 0
+
+
+@admin.register(Pool)
+class PoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Pools are created and changed through the pool services, so each gets its account and
+    an audit event; the money is never edited here (it moves through the ledger)."""
+
+    list_display = ["name", "code", "parent", "administrator", "period_start", "period_end"]
+    list_select_related = ["parent", "administrator"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent", "administrator"]
+    inlines = [ReportingRuleInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Pool | None = None) -> list[str]:
+        return ["parent", "code"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Pool, form: Any, change: bool) -> None:
+        actor = request.user  # type: ignore[assignment]
+        if change:
+            changes = {name: getattr(obj, name) for name in CHANGEABLE_POOL_FIELDS}
+            stored = Pool.objects.get(pk=obj.pk)
+            update_pool(actor=actor, pool=stored, **changes)  # type: ignore[arg-type]
+        else:
+            fields = {name: getattr(obj, name) for name in CHANGEABLE_POOL_FIELDS}
+            created = create_pool(
+                actor=actor, parent=obj.parent, code=obj.code, **fields  # type: ignore[arg-type]
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pool = form.instance
+        before = reporting_rules_snapshot(pool)
+        super().save_related(request, form, formsets, change)
+        after = reporting_rules_snapshot(pool)
+        if after != before:
+            record_event(
+                actor=request.user,  # type: ignore[arg-type]
+                action="funds.pool.reporting_rules_set",
+                obj=pool,
+                before={"rules": before},
+                after={"rules": after},
+            )

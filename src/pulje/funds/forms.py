@@ -1,0 +1,77 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pulje.core.forms import MoneyField
+from pulje.funds.models import Pool
+from pulje.registry.models import Organisation, OrganisationKind
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class SubPoolForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=50,
+        help_text=_("Short and unique, letters, digits and hyphens, e.g. bl-2021-band-1."),
+    )
+    administrator = forms.ModelChoiceField(
+        label=_("Administering organisation"),
+        queryset=Organisation.objects.filter(
+            kind__in=[OrganisationKind.FUNDER, OrganisationKind.INTERMEDIARY]
+        ),
+    )
+    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea, required=False)
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput())
+    period_end = forms.DateField(label=_("Period end"), widget=DateInput())
+    spend_by = forms.DateField(
+        label=_("Spend by"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty to use the parent pool's date."),
+    )
+    grant_min_ore = MoneyField(
+        label=_("Smallest grant"),
+        required=False,
+        help_text=_("Only for a grant band, e.g. 10.000 kr."),
+    )
+    grant_max_ore = MoneyField(label=_("Largest grant"), required=False)
+    delegate_ore = MoneyField(
+        label=_("Delegate now"),
+        required=False,
+        help_text=_("Money moved from this pool to the new sub-pool, e.g. 5.000.000 kr."),
+    )
+
+    def __init__(self, *args: Any, parent: Pool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["administrator"].initial = parent.administrator_id
+        self.fields["period_start"].initial = parent.period_start
+        self.fields["period_end"].initial = parent.period_end
+
+
+class AppropriationForm(forms.Form):
+    amount_ore = MoneyField(label=_("Amount"), help_text=_("For example 50.000.000 kr."))
+    text = forms.CharField(
+        label=_("Basis"),
+        max_length=300,
+        help_text=_("The decision behind the money, e.g. Aktstykke nr. 41 of 12/11/2020."),
+    )
+
+
+class DelegationForm(forms.Form):
+    to = forms.ModelChoiceField(label=_("To sub-pool"), queryset=Pool.objects.none())
+    amount_ore = MoneyField(label=_("Amount"))
+    text = forms.CharField(label=_("Text"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, pool: Pool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        to = self.fields["to"]
+        assert isinstance(to, forms.ModelChoiceField)
+        to.queryset = pool.children.order_by("code")

@@ -1,0 +1,29 @@
+"""Who may see and manage which pools.
+
+A user acts for the organisations they are a member of. Members of the organisation that
+administers a pool see that pool and everything below it (the ministry sees the whole tree,
+BL's secretariat BL's pool and its bands), but manage only the pools their organisation
+administers itself: the ministry delegates to BL; what BL does with it is BL's to manage.
+"""
+
+from pulje.accounts.models import User
+from pulje.funds.models import Pool
+from pulje.funds.selectors import ancestors
+
+
+def _organisation_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(user.memberships.values_list("organisation_id", flat=True))
+
+
+def can_view_pool(user: User, pool: Pool) -> bool:
+    if user.is_superuser:
+        return True
+    organisations = _organisation_ids(user)
+    return any(p.administrator_id in organisations for p in [pool, *ancestors(pool)])
+
+
+def can_manage_pool(user: User, pool: Pool) -> bool:
+    """Create sub-pools under it, delegate its money, and appropriate to it if it is a top pool."""
+    return user.is_superuser or pool.administrator_id in _organisation_ids(user)

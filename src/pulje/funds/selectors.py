@@ -1,0 +1,79 @@
+"""Reads of the pool tree and its rules."""
+
+import datetime as dt
+
+from django.db.models import Q
+
+from pulje.accounts.models import User
+from pulje.funds.models import Pool, ReportingRequirement, ReportingRule
+
+
+def ancestors(pool: Pool) -> list[Pool]:
+    """The pool's parents up to the top, nearest first (one query)."""
+    if pool.root_id is None:
+        return []
+    tree = {p.pk: p for p in Pool.objects.filter(Q(pk=pool.root_id) | Q(root_id=pool.root_id))}
+    chain = []
+    current = tree[pool.pk].parent_id if pool.pk in tree else pool.parent_id
+    while current is not None:
+        chain.append(tree[current])
+        current = tree[current].parent_id
+    return chain
+
+
+def effective_spend_by(pool: Pool) -> dt.date | None:
+    """The spend-by date of the pool, or of the nearest pool above it that sets one."""
+    for candidate in [pool, *ancestors(pool)]:
+        if candidate.spend_by is not None:
+            return candidate.spend_by
+    return None
+
+
+def reporting_requirement(pool: Pool, amount_ore: int) -> ReportingRequirement | None:
+    """How a grant of ``amount_ore`` from ``pool`` must be reported, from the nearest pool up
+    the tree that has reporting rules; None if no pool in the chain has any."""
+    chain = [pool, *ancestors(pool)]
+    rules = ReportingRule.objects.filter(pool__in=chain).order_by("-from_amount_ore")
+    by_pool: dict[int, list[ReportingRule]] = {}
+    for rule in rules:
+        by_pool.setdefault(rule.pool_id, []).append(rule)
+    for candidate in chain:
+        for rule in by_pool.get(candidate.pk, []):
+            if rule.from_amount_ore <= amount_ore:
+                return ReportingRequirement(rule.requirement)
+        if candidate.pk in by_pool:
+            return None
+    return None
+
+
+def band_for_amount(pool: Pool, amount_ore: int) -> Pool | None:
+    """The grant band under ``pool`` whose limits hold ``amount_ore``, if any."""
+    return (
+        pool.children.filter(grant_min_ore__lte=amount_ore, grant_max_ore__gte=amount_ore)
+        .order_by("grant_min_ore")
+        .first()
+    )
+
+
+def highest_visible_pools(user: User) -> list[Pool]:
+    """The pools at the top of what ``user`` may see: those its organisations administer that
+    have no visible pool above them (all top pools for a superuser). Two queries."""
+    if user.is_superuser:
+        return list(Pool.objects.filter(parent__isnull=True).order_by("code"))
+    organisations = user.memberships.values("organisation_id")
+    administered = Pool.objects.filter(administrator__in=organisations)
+    tree_ids = {pool.root_id or pool.pk for pool in administered}
+    trees = {p.pk: p for p in Pool.objects.filter(Q(pk__in=tree_ids) | Q(root_id__in=tree_ids))}
+    administered_ids = {pool.pk for pool in administered}
+
+    def covered(pool: Pool) -> bool:
+        parent_id = pool.parent_id
+        while parent_id is not None:
+            if parent_id in administered_ids:
+                return True
+            parent_id = trees[parent_id].parent_id
+        return False
+
+    return sorted(
+        (trees[pk] for pk in administered_ids if not covered(trees[pk])), key=lambda p: p.code
+    )

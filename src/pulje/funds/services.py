@@ -1,0 +1,166 @@
+"""Writes to the pool tree. Money moves only through ``pulje.ledger.services``."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pulje.accounts.models import User
+from pulje.core.audit import record_event, snapshot
+from pulje.funds.models import Pool, ReportingRequirement, ReportingRule
+from pulje.ledger.services import delegate, open_pool_account
+from pulje.registry.models import Organisation
+
+POOL_FIELDS = (
+    "parent",
+    "code",
+    "name",
+    "administrator",
+    "purpose",
+    "period_start",
+    "period_end",
+    "spend_by",
+    "grant_min_ore",
+    "grant_max_ore",
+)
+# The tree's shape is fixed at creation: moving a pool would move its money with it.
+CHANGEABLE_POOL_FIELDS = tuple(f for f in POOL_FIELDS if f not in {"parent", "code"})
+
+
+@transaction.atomic
+def create_pool(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    administrator: Organisation,
+    period_start: dt.date,
+    period_end: dt.date,
+    parent: Pool | None = None,
+    purpose: str = "",
+    spend_by: dt.date | None = None,
+    grant_min_ore: int | None = None,
+    grant_max_ore: int | None = None,
+) -> Pool:
+    """Create a pool, as a top pool or under ``parent``, with an empty account.
+
+    Side effects: the pool's ledger account; one audit event ``funds.pool.created``.
+    Raises ValidationError naming the field that is wrong (period outside the parent's,
+    band limits out of order, code taken).
+    """
+    pool = Pool(
+        parent=parent,
+        root=(parent.root or parent) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        code=code,
+        name=name,
+        administrator=administrator,
+        purpose=purpose,
+        period_start=period_start,
+        period_end=period_end,
+        spend_by=spend_by,
+        grant_min_ore=grant_min_ore,
+        grant_max_ore=grant_max_ore,
+    )
+    _validate(pool)
+    pool.save()
+    open_pool_account(pool=pool)
+    record_event(
+        actor=actor, action="funds.pool.created", obj=pool, after=snapshot(pool, POOL_FIELDS)
+    )
+    return pool
+
+
+@transaction.atomic
+def update_pool(*, actor: User | None, pool: Pool, **changes: Any) -> Pool:
+    """Change what a pool is or its rules; not its place in the tree, nor its money.
+
+    Side effects: one audit event ``funds.pool.updated`` with before and after (none when
+    nothing changes). Raises ValidationError, TypeError for a field that cannot change.
+    """
+    unknown = set(changes) - set(CHANGEABLE_POOL_FIELDS)
+    if unknown:
+        raise TypeError(f"Cannot change {sorted(unknown)} of a pool.")
+    before = snapshot(pool, POOL_FIELDS)
+    for name, value in changes.items():
+        setattr(pool, name, value)
+    after = snapshot(pool, POOL_FIELDS)
+    if after == before:
+        return pool
+    _validate(pool)
+    pool.save()
+    record_event(actor=actor, action="funds.pool.updated", obj=pool, before=before, after=after)
+    return pool
+
+
+@transaction.atomic
+def set_reporting_rules(
+    *, actor: User | None, pool: Pool, rules: list[tuple[int, ReportingRequirement]]
+) -> list[ReportingRule]:
+    """Replace the pool's reporting rules: (from amount in øre, requirement) pairs.
+
+    Side effects: one audit event ``funds.pool.reporting_rules_set`` with before and after.
+    """
+    before = reporting_rules_snapshot(pool)
+    pool.reporting_rules.all().delete()
+    created = ReportingRule.objects.bulk_create(
+        ReportingRule(pool=pool, from_amount_ore=amount, requirement=requirement)
+        for amount, requirement in sorted(rules)
+    )
+    record_event(
+        actor=actor,
+        action="funds.pool.reporting_rules_set",
+        obj=pool,
+        before={"rules": before},
+        after={"rules": reporting_rules_snapshot(pool)},
+    )
+    return created
+
+
+def reporting_rules_snapshot(pool: Pool) -> list[list[Any]]:
+    """The pool's reporting rules as plain data, for audit events."""
+    return [
+        [rule.from_amount_ore, rule.requirement]
+        for rule in pool.reporting_rules.order_by("from_amount_ore")
+    ]
+
+
+def _validate(pool: Pool) -> None:
+    pool.full_clean(exclude=["root"])
+    errors: dict[str, list[str]] = {}
+    parent = pool.parent
+    if parent is not None and not (
+        parent.period_start <= pool.period_start and pool.period_end <= parent.period_end
+    ):
+        errors["period_end"] = [
+            _("The period must lie within the parent pool's period (%(start)s–%(end)s).")
+            % {"start": parent.period_start, "end": parent.period_end}
+        ]
+    if (pool.grant_min_ore is None) != (pool.grant_max_ore is None):
+        errors["grant_max_ore"] = [_("A grant band needs both a smallest and a largest grant.")]
+    elif pool.grant_min_ore is not None and pool.grant_max_ore is not None:
+        if pool.grant_min_ore <= 0:
+            errors["grant_min_ore"] = [_("The smallest grant must be more than 0 kr.")]
+        elif pool.grant_min_ore > pool.grant_max_ore:
+            errors["grant_max_ore"] = [
+                _("The largest grant cannot be smaller than the smallest grant.")
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_sub_pool(
+    *, actor: User | None, parent: Pool, delegate_ore: int | None = None, **pool_fields: Any
+) -> Pool:
+    """Create a pool under ``parent`` and, if ``delegate_ore`` is given, delegate that much to it.
+
+    Both happen or neither does. Side effects: those of ``create_pool`` and
+    ``ledger.services.delegate``. Raises ValidationError or LedgerError.
+    """
+    pool = create_pool(actor=actor, parent=parent, **pool_fields)
+    if delegate_ore:
+        delegate(actor=actor, pool=parent, to=pool, amount_ore=delegate_ore)
+    return pool

@@ -1,0 +1,120 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pulje.accounts.models import User
+from pulje.core.access import logged_in
+from pulje.core.audit import events_for
+from pulje.core.forms import add_service_error
+from pulje.funds.forms import AppropriationForm, DelegationForm, SubPoolForm
+from pulje.funds.models import Pool
+from pulje.funds.permissions import can_manage_pool, can_view_pool
+from pulje.funds.selectors import (
+    ancestors,
+    effective_spend_by,
+    highest_visible_pools,
+)
+from pulje.funds.services import create_sub_pool
+from pulje.ledger.selectors import entries_for_pool, subtrees
+from pulje.ledger.services import LedgerError, appropriate, delegate
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def get_pool_for_user_or_404(user: User, pk: int, *, manage: bool = False) -> Pool:
+    pool = get_object_or_404(Pool.objects.select_related("account", "administrator"), pk=pk)
+    allowed = can_manage_pool(user, pool) if manage else can_view_pool(user, pool)
+    if not allowed:
+        raise Http404
+    return pool
+
+
+@logged_in
+def pool_list(request: HttpRequest) -> HttpResponse:
+    nodes = subtrees(highest_visible_pools(_user(request)))
+    return render(request, "funds/pool_list.html", {"nodes": nodes})
+
+
+@logged_in
+def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    pool = get_pool_for_user_or_404(user, pk)
+    node = subtrees([pool])[0]
+    manage = can_manage_pool(user, pool)
+    page = Paginator(entries_for_pool(pool), 50).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "funds/pool_detail.html",
+        {
+            "pool": pool,
+            "node": node,
+            "children": node.children,
+            "ancestors": list(reversed(ancestors(pool))),
+            "spend_by": effective_spend_by(pool),
+            "rules": pool.reporting_rules.order_by("from_amount_ore"),
+            "entries": page,
+            "events": events_for(pool),
+            "can_manage": manage,
+            "appropriation_form": AppropriationForm() if manage and pool.parent_id is None else None,
+            "delegation_form": DelegationForm(pool=pool) if manage and node.children else None,
+        },
+    )
+
+
+@logged_in
+def sub_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    parent = get_pool_for_user_or_404(user, pk, manage=True)
+    form = SubPoolForm(request.POST or None, parent=parent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pool = create_sub_pool(actor=user, parent=parent, **form.cleaned_data)
+        except (ValidationError, LedgerError) as error:
+            add_service_error(form, error, field="delegate_ore")
+        else:
+            messages.success(request, _("The sub-pool “%(name)s” was created.") % {"name": pool})
+            return redirect("funds:pool_detail", pk=pool.pk)
+    return render(request, "funds/sub_pool_form.html", {"parent": parent, "form": form})
+
+
+@require_POST
+@logged_in
+def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    pool = get_pool_for_user_or_404(user, pk, manage=True)
+    form = AppropriationForm(request.POST)
+    if form.is_valid():
+        try:
+            appropriate(actor=user, pool=pool, **form.cleaned_data)
+        except LedgerError as error:
+            add_service_error(form, error, field="amount_ore")
+        else:
+            messages.success(request, _("The appropriation was posted."))
+            return redirect("funds:pool_detail", pk=pool.pk)
+    return render(request, "funds/money_form.html", {"pool": pool, "form": form,
+                                                     "title": _("Appropriate money")})
+
+
+@require_POST
+@logged_in
+def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    pool = get_pool_for_user_or_404(user, pk, manage=True)
+    form = DelegationForm(request.POST, pool=pool)
+    if form.is_valid():
+        try:
+            delegate(actor=user, pool=pool, **form.cleaned_data)
+        except LedgerError as error:
+            add_service_error(form, error, field="amount_ore")
+        else:
+            messages.success(request, _("The delegation was posted."))
+            return redirect("funds:pool_detail", pk=pool.pk)
+    return render(request, "funds/money_form.html", {"pool": pool, "form": form,
+                                                     "title": _("Delegate to a sub-pool")})

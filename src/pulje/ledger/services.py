@@ -1,0 +1,326 @@
+"""Every movement of money goes through ``_post``.
+
+It locks the accounts the entry touches in one fixed order (pool accounts by pool id, then
+the grant account, then the audit head), applies the entry's effect to the locked balances,
+refuses it with a clear message if any balance would break an invariant, and then writes the
+new balances, the entry and its audit event in one transaction. Two postings against the same
+pool therefore queue on its row lock; the database constraints on the balances catch anything
+that gets past this code.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pulje.accounts.models import User
+from pulje.core.audit import record_event, snapshot
+from pulje.core.money import format_dkk
+from pulje.funds.models import Pool
+from pulje.ledger.balances import EFFECTS, GrantBalance, Kind, PoolBalance, Violation
+from pulje.ledger.models import Entry, GrantAccount, PoolAccount, ReleaseReason
+from pulje.registry.models import Organisation
+
+
+class LedgerError(Exception):
+    """A posting was refused. ``message`` is for the user, in the active language."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class _Posting:
+    kind: Kind
+    amount_ore: int
+    pool: Pool
+    target: Pool | None = None
+    grant: GrantAccount | None = None
+    reverses: Entry | None = None
+    release_reason: str = ""
+    text: str = ""
+    key: str | None = None
+
+
+def open_pool_account(*, pool: Pool) -> PoolAccount:
+    """Give a new pool its (empty) account. Called by ``funds.services.create_pool``."""
+    return PoolAccount.objects.create(pool=pool)
+
+
+@transaction.atomic
+def open_grant_account(
+    *, actor: User | None, pool: Pool, recipient: Organisation, reference: str, title: str
+) -> GrantAccount:
+    """Open the money account of a grant from ``pool`` to ``recipient``; nothing is committed yet.
+
+    Side effects: one audit event ``ledger.grant_account.opened``.
+    """
+    grant = GrantAccount.objects.create(
+        pool=pool, recipient=recipient, reference=reference, title=title
+    )
+    record_event(
+        actor=actor,
+        action="ledger.grant_account.opened",
+        obj=grant,
+        after=snapshot(grant, ("pool", "recipient", "reference", "title")),
+    )
+    return grant
+
+
+def appropriate(
+    *, actor: User | None, pool: Pool, amount_ore: int, text: str = "", key: str | None = None
+) -> Entry:
+    """Put money into a top pool (a bevilling, e.g. an Aktstykke). Raises LedgerError."""
+    if pool.parent_id is not None:
+        raise LedgerError(
+            _("Money can only be appropriated to a top pool; “%(pool)s” is part of another pool.")
+            % {"pool": pool.name},
+            code="not_root",
+        )
+    return _post(actor, _Posting(Kind.APPROPRIATION, amount_ore, pool, text=text, key=key))
+
+
+def delegate(
+    *,
+    actor: User | None,
+    pool: Pool,
+    to: Pool,
+    amount_ore: int,
+    text: str = "",
+    key: str | None = None,
+) -> Entry:
+    """Move money from a pool to one of its own sub-pools. Raises LedgerError."""
+    if to.parent_id != pool.pk:
+        raise LedgerError(
+            _("“%(to)s” is not a sub-pool of “%(pool)s”.") % {"to": to.name, "pool": pool.name},
+            code="not_child",
+        )
+    return _post(
+        actor, _Posting(Kind.DELEGATION, amount_ore, pool, target=to, text=text, key=key)
+    )
+
+
+def commit(
+    *,
+    actor: User | None,
+    grant: GrantAccount,
+    amount_ore: int,
+    text: str = "",
+    key: str | None = None,
+) -> Entry:
+    """Commit money from the grant's pool to the grant. Raises LedgerError when it lacks money."""
+    return _post(
+        actor, _Posting(Kind.COMMITMENT, amount_ore, grant.pool, grant=grant, text=text, key=key)
+    )
+
+
+def release(
+    *,
+    actor: User | None,
+    grant: GrantAccount,
+    amount_ore: int,
+    reason: ReleaseReason,
+    text: str = "",
+    key: str | None = None,
+) -> Entry:
+    """Give back committed, unpaid money to the pool (reduced, cancelled, lapsed, unspent)."""
+    return _post(
+        actor,
+        _Posting(
+            Kind.RELEASE, amount_ore, grant.pool, grant=grant, release_reason=reason, text=text,
+            key=key,
+        ),
+    )
+
+
+def pay(
+    *,
+    actor: User | None,
+    grant: GrantAccount,
+    amount_ore: int,
+    text: str = "",
+    key: str | None = None,
+) -> Entry:
+    """Record a payment against the grant's commitment. Give each instalment a ``key`` so it
+    can never be paid twice."""
+    return _post(
+        actor, _Posting(Kind.PAYMENT, amount_ore, grant.pool, grant=grant, text=text, key=key)
+    )
+
+
+def recover(
+    *,
+    actor: User | None,
+    grant: GrantAccount,
+    amount_ore: int,
+    text: str = "",
+    key: str | None = None,
+) -> Entry:
+    """Record money paid back by the grantee; it becomes available in the grant's pool again."""
+    return _post(
+        actor, _Posting(Kind.RECOVERY, amount_ore, grant.pool, grant=grant, text=text, key=key)
+    )
+
+
+def reverse(*, actor: User | None, entry: Entry, text: str, key: str | None = None) -> Entry:
+    """Undo an entry exactly, by a new entry with the opposite effect. Raises LedgerError if
+    the entry is itself a reversal, is already reversed, or undoing it would break a balance
+    (e.g. reversing a delegation whose money the sub-pool has already committed)."""
+    if entry.reverses_id is not None:
+        raise LedgerError(
+            _("Entry %(id)s is itself a reversal and cannot be reversed.") % {"id": entry.pk},
+            code="reverse_reversal",
+        )
+    if not text.strip():
+        raise LedgerError(_("Say why the entry is reversed."), code="reason_required")
+    return _post(
+        actor,
+        _Posting(
+            Kind(entry.kind), entry.amount_ore, entry.pool, target=entry.target,
+            grant=entry.grant, reverses=entry, release_reason=entry.release_reason, text=text,
+            key=key,
+        ),
+    )
+
+
+def _lock_pool_accounts(pool_ids: list[int]) -> dict[int, PoolAccount]:
+    """Row-lock the pools' accounts, always in ascending pool id so two postings never deadlock."""
+    accounts = PoolAccount.objects.select_for_update().filter(pool_id__in=pool_ids)
+    return {account.pool_id: account for account in accounts.order_by("pool_id")}
+
+
+def _lock_grant_account(grant_id: int) -> GrantAccount:
+    return GrantAccount.objects.select_for_update().get(pk=grant_id)
+
+
+@transaction.atomic
+def _post(actor: User | None, posting: _Posting) -> Entry:
+    if type(posting.amount_ore) is not int or posting.amount_ore <= 0:
+        raise LedgerError(
+            _("An amount must be a whole, positive number of øre."), code="invalid_amount"
+        )
+    pool_ids = sorted({posting.pool.pk, *([posting.target.pk] if posting.target else [])})
+    accounts = _lock_pool_accounts(pool_ids)
+    grant = _lock_grant_account(posting.grant.pk) if posting.grant else None
+
+    if posting.key is not None:
+        existing = Entry.objects.filter(key=posting.key).first()
+        if existing is not None:
+            return _same_posting_or_error(existing, posting)
+    if posting.reverses is not None and Entry.objects.filter(reverses=posting.reverses).exists():
+        raise LedgerError(
+            _("Entry %(id)s has already been reversed.") % {"id": posting.reverses.pk},
+            code="already_reversed",
+        )
+
+    # The grant first: when both sides break, the grant's reason is the one the user can act on.
+    sides: dict[str, Any] = {"grant": grant} if grant is not None else {}
+    sides["pool"] = accounts[posting.pool.pk]
+    if posting.target is not None:
+        sides["target"] = accounts[posting.target.pk]
+    before = {side: account.balance for side, account in sides.items()}
+    after = dict(before)
+    sign = -1 if posting.reverses is not None else +1
+    for side, figure, direction in EFFECTS[posting.kind]:
+        after[side] = after[side].moved(figure, sign * direction * posting.amount_ore)
+    for side, account in sides.items():
+        _refuse_violations(account, before[side], after[side], posting)
+
+    for side, account in sides.items():
+        account.store(after[side])
+        account.save()
+    entry = Entry.objects.create(
+        kind=posting.kind,
+        amount_ore=posting.amount_ore,
+        pool=posting.pool,
+        target=posting.target,
+        grant=grant,
+        reverses=posting.reverses,
+        release_reason=posting.release_reason,
+        text=posting.text,
+        key=posting.key,
+        created_by=actor,
+    )
+    record_event(
+        actor=actor,
+        action=f"ledger.{posting.kind}" + (".reversal" if posting.reverses else ""),
+        obj=entry,
+        before={side: vars(balance) for side, balance in before.items()},
+        after={
+            "amount_ore": posting.amount_ore,
+            **{side: vars(balance) for side, balance in after.items()},
+        },
+    )
+    return entry
+
+
+def _same_posting_or_error(existing: Entry, posting: _Posting) -> Entry:
+    same = (
+        existing.kind == posting.kind
+        and existing.amount_ore == posting.amount_ore
+        and existing.pool_id == posting.pool.pk
+        and existing.target_id == (posting.target.pk if posting.target else None)
+        and existing.grant_id == (posting.grant.pk if posting.grant else None)
+        and existing.reverses_id == (posting.reverses.pk if posting.reverses else None)
+    )
+    if not same:
+        raise LedgerError(
+            _("The key “%(key)s” was already used for a different entry (%(id)s).")
+            % {"key": posting.key, "id": existing.pk},
+            code="key_reused",
+        )
+    return existing
+
+
+def _refuse_violations(
+    account: PoolAccount | GrantAccount, before: GrantBalance, after: GrantBalance, posting: _Posting
+) -> None:
+    violations = after.violations()
+    if not violations:
+        return
+    lowers_commitment = after.committed < before.committed
+    params = {
+        "amount": format_dkk(posting.amount_ore),
+        "unpaid": format_dkk(before.unpaid),
+        "name": account.pool.name if isinstance(account, PoolAccount) else account.reference,
+        "committed": format_dkk(before.committed),
+        "paid": format_dkk(before.paid),
+        "recovered": format_dkk(before.recovered),
+    }
+    if isinstance(before, PoolBalance) and isinstance(after, PoolBalance):
+        params["available"] = format_dkk(before.available)
+        params["shortfall"] = format_dkk(-after.available)
+    messages = {
+        Violation.OVERSPENT: _(
+            "“%(name)s” does not have %(amount)s available: it has %(available)s, "
+            "%(shortfall)s too little."
+        ),
+        Violation.OVERPAID: _(
+            "%(amount)s would make payments on “%(name)s” exceed what is committed to it "
+            "(%(committed)s committed, %(paid)s paid)."
+        ),
+        Violation.OVERRECOVERED: _(
+            "%(amount)s would make recoveries on “%(name)s” exceed what was paid "
+            "(%(paid)s paid, %(recovered)s recovered)."
+        ),
+        Violation.NEGATIVE: _("%(amount)s would make a balance of “%(name)s” negative."),
+    }
+    codes = {
+        Violation.OVERSPENT: "insufficient_funds",
+        Violation.OVERPAID: "exceeds_commitment",
+        Violation.OVERRECOVERED: "exceeds_payments",
+        Violation.NEGATIVE: "negative_balance",
+    }
+    if lowers_commitment and violations[0] in (Violation.NEGATIVE, Violation.OVERPAID):
+        raise LedgerError(
+            _(
+                "Only %(unpaid)s of “%(name)s” is committed and not yet paid, so %(amount)s "
+                "cannot be released."
+            )
+            % params,
+            code="exceeds_unpaid",
+        )
+    raise LedgerError(messages[violations[0]] % params, code=codes[violations[0]])

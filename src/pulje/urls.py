@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from pulje.core.access import public
+
+admin.site.site_header = "pulje"
+admin.site.site_title = "pulje"
+
+urlpatterns = [
+    path("", include("pulje.core.urls")),
+    path("konto/", include("pulje.accounts.urls")),
+    path("puljer/", include("pulje.funds.urls")),
+    path("sprog/", public(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]
