@@ -1,25 +1,12 @@
-"""The five regions and 98 municipalities with their official codes (data/kommuner.csv)."""
-
-import csv
-from pathlib import Path
-
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "kommuner.csv"
+from pulje.registry.reference import load_regions_and_municipalities
 
 
 def load(apps, schema_editor):
-    Region = apps.get_model("registry", "Region")
-    Municipality = apps.get_model("registry", "Municipality")
-    with DATA.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        Region.objects.update_or_create(code=row["regionskode"], defaults={"name": row["region"]})
-    for row in rows:
-        Municipality.objects.update_or_create(
-            code=row["kommunekode"],
-            defaults={"name": row["kommune"], "region_id": row["regionskode"]},
-        )
+    load_regions_and_municipalities(
+        apps.get_model("registry", "Region"), apps.get_model("registry", "Municipality")
+    )
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,93 @@
+"""Test data, built through the product's services wherever a service owns the write."""
+
+import datetime as dt
+from typing import Any
+
+import factory
+
+from pulje.accounts.models import User
+from pulje.accounts.services import add_membership, register_user
+from pulje.demo.scenario import fake_cvr
+from pulje.funds.models import Pool
+from pulje.funds.services import create_pool
+from pulje.ledger.models import GrantAccount
+from pulje.ledger.services import open_grant_account
+from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
+from pulje.registry.services import register_department, register_organisation
+
+
+class UserFactory(factory.Factory):  # type: ignore[misc]
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.dk")
+    name = factory.Sequence(lambda n: f"Person {n}")
+    password = "correct-horse-battery-staple"
+
+    @classmethod
+    def _create(cls, model_class: type[User], **kwargs: Any) -> User:
+        organisation = kwargs.pop("organisation", None)
+        user = register_user(actor=None, **kwargs)
+        if organisation is not None:
+            add_membership(actor=None, user=user, organisation=organisation)
+        return user
+
+
+class OrganisationFactory(factory.Factory):  # type: ignore[misc]
+    class Meta:
+        model = Organisation
+
+    cvr = factory.Sequence(lambda n: fake_cvr(50_000 + n))
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = OrganisationKind.HOUSING
+
+    @classmethod
+    def _create(cls, model_class: type[Organisation], **kwargs: Any) -> Organisation:
+        return register_organisation(actor=None, **kwargs)
+
+
+class HousingDepartmentFactory(factory.Factory):  # type: ignore[misc]
+    class Meta:
+        model = HousingDepartment
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    number = factory.Sequence(str)
+    name = factory.Sequence(lambda n: f"Afdeling {n}")
+    municipality = factory.LazyFunction(lambda: Municipality.objects.get(code="101"))
+    homes = 120
+
+    @classmethod
+    def _create(cls, model_class: type[HousingDepartment], **kwargs: Any) -> HousingDepartment:
+        return register_department(actor=None, **kwargs)
+
+
+class PoolFactory(factory.Factory):  # type: ignore[misc]
+    class Meta:
+        model = Pool
+
+    code = factory.Sequence(lambda n: f"pool-{n}")
+    name = factory.Sequence(lambda n: f"Pulje {n}")
+    administrator = factory.SubFactory(OrganisationFactory, kind=OrganisationKind.FUNDER)
+    period_start = dt.date(2020, 11, 6)
+    period_end = dt.date(2021, 12, 31)
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class: type[Pool], **kwargs: Any) -> Pool:
+        return create_pool(actor=None, **kwargs)
+
+
+class GrantAccountFactory(factory.Factory):  # type: ignore[misc]
+    class Meta:
+        model = GrantAccount
+
+    pool = factory.SubFactory(PoolFactory)
+    recipient = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"G-{n:05d}")
+    title = factory.Sequence(lambda n: f"Fællesskab {n}")
+
+    @classmethod
+    def _create(cls, model_class: type[GrantAccount], **kwargs: Any) -> GrantAccount:
+        return open_grant_account(actor=None, **kwargs)
+
+
