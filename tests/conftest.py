@@ -10,7 +10,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     SQLite: `make test` runs them in its PostgreSQL leg, which CI requires."""
     if connection.vendor == "postgresql":
         return
-    selected, deselected = [], []
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         (deselected if item.get_closest_marker("postgresql") else selected).append(item)
     if deselected:

@@ -16,7 +16,7 @@ from pulje.registry.models import HousingDepartment, Municipality, Organisation,
 from pulje.registry.services import register_department, register_organisation
 
 
-class UserFactory(factory.Factory):  # type: ignore[misc]
+class UserFactory(factory.Factory):
     class Meta:
         model = User
 
@@ -33,7 +33,7 @@ class UserFactory(factory.Factory):  # type: ignore[misc]
         return user
 
 
-class OrganisationFactory(factory.Factory):  # type: ignore[misc]
+class OrganisationFactory(factory.Factory):
     class Meta:
         model = Organisation
 
@@ -46,7 +46,7 @@ class OrganisationFactory(factory.Factory):  # type: ignore[misc]
         return register_organisation(actor=None, **kwargs)
 
 
-class HousingDepartmentFactory(factory.Factory):  # type: ignore[misc]
+class HousingDepartmentFactory(factory.Factory):
     class Meta:
         model = HousingDepartment
 
@@ -61,7 +61,7 @@ class HousingDepartmentFactory(factory.Factory):  # type: ignore[misc]
         return register_department(actor=None, **kwargs)
 
 
-class PoolFactory(factory.Factory):  # type: ignore[misc]
+class PoolFactory(factory.Factory):
     class Meta:
         model = Pool
 
@@ -77,7 +77,7 @@ class PoolFactory(factory.Factory):  # type: ignore[misc]
         return create_pool(actor=None, **kwargs)
 
 
-class GrantAccountFactory(factory.Factory):  # type: ignore[misc]
+class GrantAccountFactory(factory.Factory):
     class Meta:
         model = GrantAccount
 
@@ -89,5 +89,3 @@ class GrantAccountFactory(factory.Factory):  # type: ignore[misc]
     @classmethod
     def _create(cls, model_class: type[GrantAccount], **kwargs: Any) -> GrantAccount:
         return open_grant_account(actor=None, **kwargs)
-
-

@@ -48,7 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Membership(models.Model):
-    """A user acts for an organisation: a housing organisation's staff, BL's secretariat, a ministry."""
+    """A user acts for an organisation: housing staff, BL's secretariat, a ministry."""
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from stdnum.dk import cvr as stdnum_cvr
@@ -24,18 +25,39 @@ from pulje.ledger.services import appropriate, delegate
 from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
 from pulje.registry.services import register_department, register_organisation
 
-DEMO_PASSWORD = "pulje-demo-2020"
+DEMO_PASSWORD = "pulje-demo-2020"  # noqa: S105 - printed for the demo on purpose
 HOUSING_ORGANISATIONS = 64
 DEPARTMENTS = 400
 
 _DEPARTMENT_NAMES = [
-    "Parkbo", "Engtoften", "Solvænget", "Birkehøj", "Lindegården", "Søparken", "Vestervang",
-    "Nørrebakken", "Skovlyst", "Åløkken", "Rosenhaven", "Kildeparken", "Havrevangen", "Toftegården",
-    "Bøgeløkken", "Strandhusene", "Egebjerg", "Møllevangen", "Askelunden", "Grønnehave",
+    "Parkbo",
+    "Engtoften",
+    "Solvænget",
+    "Birkehøj",
+    "Lindegården",
+    "Søparken",
+    "Vestervang",
+    "Nørrebakken",
+    "Skovlyst",
+    "Åløkken",
+    "Rosenhaven",
+    "Kildeparken",
+    "Havrevangen",
+    "Toftegården",
+    "Bøgeløkken",
+    "Strandhusene",
+    "Egebjerg",
+    "Møllevangen",
+    "Askelunden",
+    "Grønnehave",
 ]
 _ORGANISATION_PATTERNS = [
-    "Boligselskabet {town}", "{town} Almennyttige Boligselskab", "Boligforeningen {town}",
-    "Arbejdernes Boligforening {town}", "{town} Boligselskab", "Fællesbo {town}",
+    "Boligselskabet {town}",
+    "{town} Almennyttige Boligselskab",
+    "Boligforeningen {town}",
+    "Arbejdernes Boligforening {town}",
+    "{town} Boligselskab",
+    "Fællesbo {town}",
 ]
 _PARTNERS = [
     ("Beboerforeningen Samvær", OrganisationKind.ASSOCIATION),
@@ -109,8 +131,12 @@ def _user(
     summary.count("users", user is None)
     if user is None:
         user = register_user(
-            actor=None, email=email, name=name, password=DEMO_PASSWORD,
-            is_staff=superuser, is_superuser=superuser,
+            actor=None,
+            email=email,
+            name=name,
+            password=DEMO_PASSWORD,
+            is_staff=superuser,
+            is_superuser=superuser,
         )
     if organisation is not None:
         add_membership(actor=None, user=user, organisation=organisation)
@@ -125,7 +151,11 @@ def _organisation(
     existing = Organisation.objects.filter(cvr=cvr).first()
     summary.count("organisations", existing is None)
     return existing or register_organisation(
-        actor=actor, cvr=cvr, name=name, kind=kind, **extra  # type: ignore[arg-type]
+        actor=actor,
+        cvr=cvr,
+        name=name,
+        kind=kind,
+        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -159,8 +189,13 @@ def _registry(summary: DemoSummary, actor: User) -> None:
         home = municipalities[int(index * step)]
         pattern = _ORGANISATION_PATTERNS[index % len(_ORGANISATION_PATTERNS)]
         organisation = _organisation(
-            summary, actor, 1000 + index, pattern.format(town=home.name), OrganisationKind.HOUSING,
-            housing_number=str(101 + index), municipality=home,
+            summary,
+            actor,
+            1000 + index,
+            pattern.format(town=home.name),
+            OrganisationKind.HOUSING,
+            housing_number=str(101 + index),
+            municipality=home,
         )
         count = departments_left // (HOUSING_ORGANISATIONS - index)
         departments_left -= count
@@ -174,8 +209,12 @@ def _registry(summary: DemoSummary, actor: User) -> None:
             summary.count("departments", not exists)
             if not exists:
                 register_department(
-                    actor=actor, organisation=organisation, number=str(number), name=name,
-                    municipality=municipality, homes=homes,
+                    actor=actor,
+                    organisation=organisation,
+                    number=str(number),
+                    name=name,
+                    municipality=municipality,
+                    homes=homes,
                 )
 
 
@@ -188,39 +227,72 @@ def _pool(summary: DemoSummary, actor: User, code: str, **fields: object) -> Poo
 def _pools(summary: DemoSummary, actor: User, organisations: dict[str, Organisation]) -> None:
     start, end = dt.date(2020, 11, 6), dt.date(2021, 12, 31)
     root = _pool(
-        summary, actor, "ensomhed-2020", name="Pulje mod ensomhed 2020",
-        administrator=organisations["km"], period_start=start, period_end=end,
+        summary,
+        actor,
+        "ensomhed-2020",
+        name="Pulje mod ensomhed 2020",
+        administrator=organisations["km"],
+        period_start=start,
+        period_end=end,
         purpose="Politisk aftale af 6. november 2020: 50 mio. kr. til at bekæmpe ensomhed "
         "efter coronarestriktionerne.",
     )
-    _post(summary, "demo:appropriation", lambda key: appropriate(
-        actor=actor, pool=root, amount_ore=kr(50_000_000), text="Aktstykke nr. 41 af 12/11/2020",
-        key=key))
+    _post(
+        summary,
+        "demo:appropriation",
+        appropriate,
+        actor=actor,
+        pool=root,
+        amount_ore=kr(50_000_000),
+        text="Aktstykke nr. 41 af 12/11/2020",
+    )
     bl_purpose = (
         "Lokale initiativer i almene boligafdelinger, i samarbejde med lokale kultur- og "
         "frivillige foreninger, der bringer ensomme og isolerede beboere ind i nye fællesskaber."
     )
     parts = [
         ("slks-faellesskaber", "1.000 nye fællesskaber mod ensomhed", "slks", 10_000_000, {}),
-        ("bl-vaer-med", "BL – Vær Med-puljen", "bl", 15_000_000,
-         {"purpose": bl_purpose, "spend_by": dt.date(2021, 12, 31)}),
+        (
+            "bl-vaer-med",
+            "BL – Vær Med-puljen",
+            "bl",
+            15_000_000,
+            {"purpose": bl_purpose, "spend_by": dt.date(2021, 12, 31)},
+        ),
         ("covid-partnerskaber", "COVID-19-partnerskaber", "sim", 20_000_000, {}),
         ("kfum-social-drive-out", "KFUM's Social Drive Out", "kfum", 5_000_000, {}),
     ]
     for code, name, administrator, amount, extra in parts:
         part = _pool(
-            summary, actor, code, name=name, parent=root,
-            administrator=organisations[administrator], period_start=start, period_end=end,
+            summary,
+            actor,
+            code,
+            name=name,
+            parent=root,
+            administrator=organisations[administrator],
+            period_start=start,
+            period_end=end,
             **extra,
         )
-        _post(summary, f"demo:delegation:{code}", lambda key, part=part, amount=amount: delegate(
-            actor=actor, pool=root, to=part, amount_ore=kr(amount), key=key))
+        _post(
+            summary,
+            f"demo:delegation:{code}",
+            delegate,
+            actor=actor,
+            pool=root,
+            to=part,
+            amount_ore=kr(amount),
+        )
     bl = Pool.objects.get(code="bl-vaer-med")
     if not bl.reporting_rules.exists():
-        set_reporting_rules(actor=actor, pool=bl, rules=[
-            (0, ReportingRequirement.DECLARATION),
-            (kr(50_000), ReportingRequirement.AUDITED),
-        ])
+        set_reporting_rules(
+            actor=actor,
+            pool=bl,
+            rules=[
+                (0, ReportingRequirement.DECLARATION),
+                (kr(50_000), ReportingRequirement.AUDITED),
+            ],
+        )
     bands = [
         ("bl-vaer-med-ramme-1", "Ramme 1: 10.000–49.999 kr.", 10_000, 49_999, 1_500_000),
         ("bl-vaer-med-ramme-2", "Ramme 2: 50.000–99.999 kr.", 50_000, 99_999, 3_500_000),
@@ -228,14 +300,29 @@ def _pools(summary: DemoSummary, actor: User, organisations: dict[str, Organisat
     ]
     for code, name, low, high, amount in bands:
         band = _pool(
-            summary, actor, code, name=name, parent=bl, administrator=organisations["bl"],
-            period_start=start, period_end=end, grant_min_ore=kr(low), grant_max_ore=kr(high),
+            summary,
+            actor,
+            code,
+            name=name,
+            parent=bl,
+            administrator=organisations["bl"],
+            period_start=start,
+            period_end=end,
+            grant_min_ore=kr(low),
+            grant_max_ore=kr(high),
         )
-        _post(summary, f"demo:delegation:{code}", lambda key, band=band, amount=amount: delegate(
-            actor=actor, pool=bl, to=band, amount_ore=kr(amount), key=key))
+        _post(
+            summary,
+            f"demo:delegation:{code}",
+            delegate,
+            actor=actor,
+            pool=bl,
+            to=band,
+            amount_ore=kr(amount),
+        )
 
 
-def _post(summary: DemoSummary, key: str, post: Callable[[str], Entry]) -> None:
+def _post(summary: DemoSummary, key: str, post: Callable[..., Entry], **arguments: Any) -> None:
     """Post with an idempotency key: a second run gets the first run's entry back."""
     summary.count("ledger entries", not Entry.objects.filter(key=key).exists())
-    post(key)
+    post(key=key, **arguments)

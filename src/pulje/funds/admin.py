@@ -1,10 +1,11 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from pulje.funds.models import Pool, ReportingRule
+from pulje.accounts.models import User
 from pulje.core.audit import record_event
+from pulje.funds.models import Pool, ReportingRule
 from pulje.funds.services import (
     CHANGEABLE_POOL_FIELDS,
     create_pool,
@@ -36,16 +37,12 @@ class PoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def save_model(self, request: HttpRequest, obj: Pool, form: Any, change: bool) -> None:
-        actor = request.user  # type: ignore[assignment]
+        actor = cast(User, request.user)
+        fields = {name: getattr(obj, name) for name in CHANGEABLE_POOL_FIELDS}
         if change:
-            changes = {name: getattr(obj, name) for name in CHANGEABLE_POOL_FIELDS}
-            stored = Pool.objects.get(pk=obj.pk)
-            update_pool(actor=actor, pool=stored, **changes)  # type: ignore[arg-type]
+            update_pool(actor=actor, pool=Pool.objects.get(pk=obj.pk), **fields)
         else:
-            fields = {name: getattr(obj, name) for name in CHANGEABLE_POOL_FIELDS}
-            created = create_pool(
-                actor=actor, parent=obj.parent, code=obj.code, **fields  # type: ignore[arg-type]
-            )
+            created = create_pool(actor=actor, parent=obj.parent, code=obj.code, **fields)
             obj.pk = created.pk
             obj._state.adding = False
 

@@ -64,9 +64,7 @@ class Pool(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(grant_min_ore__isnull=True, grant_max_ore__isnull=True)
-                    | models.Q(
-                        grant_min_ore__gt=0, grant_max_ore__gte=models.F("grant_min_ore")
-                    )
+                    | models.Q(grant_min_ore__gt=0, grant_max_ore__gte=models.F("grant_min_ore"))
                 ),
                 name="pool_band_limits_ordered",
             ),
@@ -112,7 +110,9 @@ class ReportingRule(models.Model):
         verbose_name = _("reporting rule")
         verbose_name_plural = _("reporting rules")
         constraints = [
-            models.UniqueConstraint(fields=["pool", "from_amount_ore"], name="reportingrule_unique"),
+            models.UniqueConstraint(
+                fields=["pool", "from_amount_ore"], name="reportingrule_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(from_amount_ore__gte=0), name="reportingrule_amount_gte_0"
             ),

@@ -62,7 +62,9 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": page,
             "events": events_for(pool),
             "can_manage": manage,
-            "appropriation_form": AppropriationForm() if manage and pool.parent_id is None else None,
+            "appropriation_form": AppropriationForm()
+            if manage and pool.parent_id is None
+            else None,
             "delegation_form": DelegationForm(pool=pool) if manage and node.children else None,
         },
     )
@@ -98,8 +100,11 @@ def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The appropriation was posted."))
             return redirect("funds:pool_detail", pk=pool.pk)
-    return render(request, "funds/money_form.html", {"pool": pool, "form": form,
-                                                     "title": _("Appropriate money")})
+    return render(
+        request,
+        "funds/money_form.html",
+        {"pool": pool, "form": form, "title": _("Appropriate money")},
+    )
 
 
 @require_POST
@@ -116,5 +121,8 @@ def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The delegation was posted."))
             return redirect("funds:pool_detail", pk=pool.pk)
-    return render(request, "funds/money_form.html", {"pool": pool, "form": form,
-                                                     "title": _("Delegate to a sub-pool")})
+    return render(
+        request,
+        "funds/money_form.html",
+        {"pool": pool, "form": form, "title": _("Delegate to a sub-pool")},
+    )

@@ -14,14 +14,27 @@ class EntryAdmin(ReadOnlyAdmin):
 
 @admin.register(PoolAccount)
 class PoolAccountAdmin(ReadOnlyAdmin):
-    list_display = ["pool", "budget_ore", "delegated_ore", "committed_ore", "paid_ore",
-                    "recovered_ore"]
+    list_display = [
+        "pool",
+        "budget_ore",
+        "delegated_ore",
+        "committed_ore",
+        "paid_ore",
+        "recovered_ore",
+    ]
     list_select_related = ["pool"]
 
 
 @admin.register(GrantAccount)
 class GrantAccountAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "title", "pool", "recipient", "committed_ore", "paid_ore",
-                    "recovered_ore"]
+    list_display = [
+        "reference",
+        "title",
+        "pool",
+        "recipient",
+        "committed_ore",
+        "paid_ore",
+        "recovered_ore",
+    ]
     list_select_related = ["pool", "recipient"]
     search_fields = ["reference", "title", "recipient__name"]

@@ -25,14 +25,14 @@ class ReleaseReason(models.TextChoices):
     UNSPENT = "unspent", _("Not spent")
 
 
-def _non_negative(prefix: str, *names: str) -> list[models.CheckConstraint]:
+def _non_negative(prefix: str, *names: str) -> list[models.BaseConstraint]:
     return [
         models.CheckConstraint(condition=Q(**{f"{n}__gte": 0}), name=f"{prefix}_{n}_gte_0")
         for n in names
     ]
 
 
-def _grant_rules(prefix: str) -> list[models.CheckConstraint]:
+def _grant_rules(prefix: str) -> list[models.BaseConstraint]:
     return [
         *_non_negative(prefix, "committed_ore", "paid_ore", "recovered_ore"),
         models.CheckConstraint(
@@ -49,7 +49,10 @@ class PoolAccount(models.Model):
     the constraints below refuse an impossible balance as the last line of defence."""
 
     pool = models.OneToOneField(
-        Pool, verbose_name=_("pool"), on_delete=models.PROTECT, primary_key=True,
+        Pool,
+        verbose_name=_("pool"),
+        on_delete=models.PROTECT,
+        primary_key=True,
         related_name="account",
     )
     budget_ore = models.BigIntegerField(_("budget"), default=0)
@@ -100,7 +103,9 @@ class GrantAccount(models.Model):
         Pool, verbose_name=_("pool"), on_delete=models.PROTECT, related_name="grant_accounts"
     )
     recipient = models.ForeignKey(
-        Organisation, verbose_name=_("recipient"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
         related_name="grant_accounts",
     )
     reference = models.CharField(_("reference"), max_length=40, unique=True)
@@ -141,15 +146,27 @@ class Entry(AppendOnlyModel):
         Pool, verbose_name=_("pool"), on_delete=models.PROTECT, related_name="entries"
     )
     target = models.ForeignKey(
-        Pool, verbose_name=_("to pool"), on_delete=models.PROTECT, null=True, blank=True,
+        Pool,
+        verbose_name=_("to pool"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="incoming_entries",
     )
     grant = models.ForeignKey(
-        GrantAccount, verbose_name=_("grant"), on_delete=models.PROTECT, null=True, blank=True,
+        GrantAccount,
+        verbose_name=_("grant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="entries",
     )
     reverses = models.OneToOneField(
-        "self", verbose_name=_("reverses"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("reverses"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="reversed_by",
     )
     release_reason = models.CharField(
@@ -157,13 +174,23 @@ class Entry(AppendOnlyModel):
     )
     text = models.CharField(_("text"), max_length=300, blank=True)
     key = models.CharField(
-        _("idempotency key"), max_length=120, unique=True, null=True, blank=True,
-        help_text=_("Posting again with the same key returns the first entry instead of a new one."),
+        _("idempotency key"),
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Posting again with the same key returns the first entry instead of a new one."
+        ),
     )
     created_at = models.DateTimeField(_("posted"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:

@@ -52,7 +52,7 @@ def build_tree(pools: Iterable[Pool]) -> list[PoolNode]:
     its ``available`` is what is available at all its levels together.
     """
     nodes = {pool.pk: PoolNode(pool=pool, balance=pool.account.balance) for pool in pools}
-    tops = []
+    tops: list[PoolNode] = []
     for node in nodes.values():
         parent = nodes.get(node.pool.parent_id) if node.pool.parent_id else None
         (parent.children if parent else tops).append(node)
@@ -96,8 +96,11 @@ def _signed_sums(group_by: str) -> dict[tuple[int, str], int]:
         .values(group_by, "kind")
         .annotate(
             total=Coalesce(
-                Sum(Case(When(reverses__isnull=True, then=F("amount_ore")),
-                         default=-F("amount_ore"))),
+                Sum(
+                    Case(
+                        When(reverses__isnull=True, then=F("amount_ore")), default=-F("amount_ore")
+                    )
+                ),
                 0,
             )
         )
@@ -109,8 +112,11 @@ def recompute_balances() -> tuple[dict[int, PoolBalance], dict[int, GrantBalance
     """Every pool's and grant's balance as the entries say it should be (three queries)."""
     pools: dict[int, PoolBalance] = defaultdict(PoolBalance)
     grants: dict[int, GrantBalance] = defaultdict(GrantBalance)
-    sums = {"pool": _signed_sums("pool"), "target": _signed_sums("target"),
-            "grant": _signed_sums("grant")}
+    sums = {
+        "pool": _signed_sums("pool"),
+        "target": _signed_sums("target"),
+        "grant": _signed_sums("grant"),
+    }
     for side, by_key in sums.items():
         for (account_id, kind), total in by_key.items():
             for effect_side, figure, direction in EFFECTS[Kind(kind)]:
@@ -141,13 +147,17 @@ def find_ledger_discrepancies() -> list[Discrepancy]:
     by_pool = {account.pool_id: account for account in accounts}
     for account in by_pool.values():
         subject = f"pool “{account.pool.name}” (id {account.pool_id})"
-        found += _compare(subject, account.balance, expected_pools.pop(account.pool_id,
-                                                                        PoolBalance()))
-        found += [Discrepancy(subject, str(v), None, None, f"invariant broken: {v}")
-                  for v in account.balance.violations()]
+        found += _compare(
+            subject, account.balance, expected_pools.pop(account.pool_id, PoolBalance())
+        )
+        found += [
+            Discrepancy(subject, str(v), None, None, f"invariant broken: {v}")
+            for v in account.balance.violations()
+        ]
     for pool_id in expected_pools:
-        found.append(Discrepancy(f"pool id {pool_id}", "account", None, None,
-                                 "has entries but no account"))
+        found.append(
+            Discrepancy(f"pool id {pool_id}", "account", None, None, "has entries but no account")
+        )
 
     grant_committed: dict[int, int] = defaultdict(int)
     grant_paid: dict[int, int] = defaultdict(int)
@@ -155,8 +165,10 @@ def find_ledger_discrepancies() -> list[Discrepancy]:
     for grant in GrantAccount.objects.order_by("pk"):
         subject = f"grant “{grant.reference}” (id {grant.pk})"
         found += _compare(subject, grant.balance, expected_grants.get(grant.pk, GrantBalance()))
-        found += [Discrepancy(subject, str(v), None, None, f"invariant broken: {v}")
-                  for v in grant.balance.violations()]
+        found += [
+            Discrepancy(subject, str(v), None, None, f"invariant broken: {v}")
+            for v in grant.balance.violations()
+        ]
         grant_committed[grant.pool_id] += grant.committed_ore
         grant_paid[grant.pool_id] += grant.paid_ore
         grant_recovered[grant.pool_id] += grant.recovered_ore
@@ -168,25 +180,49 @@ def find_ledger_discrepancies() -> list[Discrepancy]:
     for pool_id, account in by_pool.items():
         subject = f"pool “{account.pool.name}” (id {pool_id})"
         pairs = [
-            ("delegated", account.delegated_ore, children_budget[pool_id],
-             "differs from the sum of its sub-pools' budgets"),
-            ("committed", account.committed_ore, grant_committed[pool_id],
-             "differs from the sum committed to its grants"),
-            ("paid", account.paid_ore, grant_paid[pool_id],
-             "differs from the sum paid on its grants"),
-            ("recovered", account.recovered_ore, grant_recovered[pool_id],
-             "differs from the sum recovered on its grants"),
+            (
+                "delegated",
+                account.delegated_ore,
+                children_budget[pool_id],
+                "differs from the sum of its sub-pools' budgets",
+            ),
+            (
+                "committed",
+                account.committed_ore,
+                grant_committed[pool_id],
+                "differs from the sum committed to its grants",
+            ),
+            (
+                "paid",
+                account.paid_ore,
+                grant_paid[pool_id],
+                "differs from the sum paid on its grants",
+            ),
+            (
+                "recovered",
+                account.recovered_ore,
+                grant_recovered[pool_id],
+                "differs from the sum recovered on its grants",
+            ),
         ]
-        found += [Discrepancy(subject, figure, stored, expected, message)
-                  for figure, stored, expected, message in pairs if stored != expected]
+        found += [
+            Discrepancy(subject, figure, stored, expected, message)
+            for figure, stored, expected, message in pairs
+            if stored != expected
+        ]
     found += _misshapen_entries()
     return found
 
 
 def _compare(subject: str, stored: GrantBalance, expected: GrantBalance) -> list[Discrepancy]:
     return [
-        Discrepancy(subject, name, getattr(stored, name), getattr(expected, name),
-                    "stored balance differs from the entries")
+        Discrepancy(
+            subject,
+            name,
+            getattr(stored, name),
+            getattr(expected, name),
+            "stored balance differs from the entries",
+        )
         for name in vars(stored)
         if getattr(stored, name) != getattr(expected, name)
     ]
@@ -198,21 +234,44 @@ def _misshapen_entries() -> list[Discrepancy]:
     for entry in entries.iterator(chunk_size=5000):
         subject = f"entry {entry.pk}"
         if entry.kind == Kind.APPROPRIATION and entry.pool.parent_id is not None:
-            found.append(Discrepancy(subject, "pool", None, None,
-                                     "appropriation to a pool that is not a top pool"))
-        if entry.kind == Kind.DELEGATION and entry.target and entry.target.parent_id != entry.pool_id:
-            found.append(Discrepancy(subject, "target", None, None,
-                                     "delegation to a pool that is not a sub-pool"))
+            found.append(
+                Discrepancy(
+                    subject, "pool", None, None, "appropriation to a pool that is not a top pool"
+                )
+            )
+        if (
+            entry.kind == Kind.DELEGATION
+            and entry.target
+            and entry.target.parent_id != entry.pool_id
+        ):
+            found.append(
+                Discrepancy(
+                    subject, "target", None, None, "delegation to a pool that is not a sub-pool"
+                )
+            )
         if entry.grant is not None and entry.grant.pool_id != entry.pool_id:
-            found.append(Discrepancy(subject, "grant", None, None,
-                                     "posted to another pool than its grant's"))
+            found.append(
+                Discrepancy(subject, "grant", None, None, "posted to another pool than its grant's")
+            )
         original = entry.reverses
         if original is not None and (
             original.reverses_id is not None
-            or (original.kind, original.amount_ore, original.pool_id, original.target_id,
-                original.grant_id) != (entry.kind, entry.amount_ore, entry.pool_id,
-                                       entry.target_id, entry.grant_id)
+            or (
+                original.kind,
+                original.amount_ore,
+                original.pool_id,
+                original.target_id,
+                original.grant_id,
+            )
+            != (entry.kind, entry.amount_ore, entry.pool_id, entry.target_id, entry.grant_id)
         ):
-            found.append(Discrepancy(subject, "reverses", None, None,
-                                     f"does not mirror the entry it reverses ({original.pk})"))
+            found.append(
+                Discrepancy(
+                    subject,
+                    "reverses",
+                    None,
+                    None,
+                    f"does not mirror the entry it reverses ({original.pk})",
+                )
+            )
     return found

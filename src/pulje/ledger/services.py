@@ -98,9 +98,7 @@ def delegate(
             _("“%(to)s” is not a sub-pool of “%(pool)s”.") % {"to": to.name, "pool": pool.name},
             code="not_child",
         )
-    return _post(
-        actor, _Posting(Kind.DELEGATION, amount_ore, pool, target=to, text=text, key=key)
-    )
+    return _post(actor, _Posting(Kind.DELEGATION, amount_ore, pool, target=to, text=text, key=key))
 
 
 def commit(
@@ -130,7 +128,12 @@ def release(
     return _post(
         actor,
         _Posting(
-            Kind.RELEASE, amount_ore, grant.pool, grant=grant, release_reason=reason, text=text,
+            Kind.RELEASE,
+            amount_ore,
+            grant.pool,
+            grant=grant,
+            release_reason=reason,
+            text=text,
             key=key,
         ),
     )
@@ -179,8 +182,14 @@ def reverse(*, actor: User | None, entry: Entry, text: str, key: str | None = No
     return _post(
         actor,
         _Posting(
-            Kind(entry.kind), entry.amount_ore, entry.pool, target=entry.target,
-            grant=entry.grant, reverses=entry, release_reason=entry.release_reason, text=text,
+            Kind(entry.kind),
+            entry.amount_ore,
+            entry.pool,
+            target=entry.target,
+            grant=entry.grant,
+            reverses=entry,
+            release_reason=entry.release_reason,
+            text=text,
             key=key,
         ),
     )
@@ -224,8 +233,8 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
     before = {side: account.balance for side, account in sides.items()}
     after = dict(before)
     sign = -1 if posting.reverses is not None else +1
-    for side, figure, direction in EFFECTS[posting.kind]:
-        after[side] = after[side].moved(figure, sign * direction * posting.amount_ore)
+    for effect_side, figure, direction in EFFECTS[posting.kind]:
+        after[effect_side] = after[effect_side].moved(figure, sign * direction * posting.amount_ore)
     for side, account in sides.items():
         _refuse_violations(account, before[side], after[side], posting)
 
@@ -276,7 +285,10 @@ def _same_posting_or_error(existing: Entry, posting: _Posting) -> Entry:
 
 
 def _refuse_violations(
-    account: PoolAccount | GrantAccount, before: GrantBalance, after: GrantBalance, posting: _Posting
+    account: PoolAccount | GrantAccount,
+    before: GrantBalance,
+    after: GrantBalance,
+    posting: _Posting,
 ) -> None:
     violations = after.violations()
     if not violations:

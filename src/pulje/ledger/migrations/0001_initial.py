@@ -8,111 +8,328 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('funds', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("funds", "0001_initial"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GrantAccount',
+            name="GrantAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=40, unique=True, verbose_name='reference')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('committed_ore', models.BigIntegerField(default=0, verbose_name='committed')),
-                ('paid_ore', models.BigIntegerField(default=0, verbose_name='paid')),
-                ('recovered_ore', models.BigIntegerField(default=0, verbose_name='recovered')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('pool', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grant_accounts', to='funds.pool', verbose_name='pool')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grant_accounts', to='registry.organisation', verbose_name='recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(max_length=40, unique=True, verbose_name="reference"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("committed_ore", models.BigIntegerField(default=0, verbose_name="committed")),
+                ("paid_ore", models.BigIntegerField(default=0, verbose_name="paid")),
+                ("recovered_ore", models.BigIntegerField(default=0, verbose_name="recovered")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "pool",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grant_accounts",
+                        to="funds.pool",
+                        verbose_name="pool",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grant_accounts",
+                        to="registry.organisation",
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grant account',
-                'verbose_name_plural': 'grant accounts',
-                'ordering': ['reference'],
+                "verbose_name": "grant account",
+                "verbose_name_plural": "grant accounts",
+                "ordering": ["reference"],
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('appropriation', 'Appropriation'), ('delegation', 'Delegation'), ('commitment', 'Commitment'), ('release', 'Release'), ('payment', 'Payment'), ('recovery', 'Recovery')], max_length=20, verbose_name='kind')),
-                ('amount_ore', models.BigIntegerField(verbose_name='amount (øre)')),
-                ('release_reason', models.CharField(blank=True, choices=[('reduced', 'Grant reduced'), ('cancelled', 'Grant cancelled'), ('lapsed', 'Grant lapsed'), ('unspent', 'Not spent')], max_length=20, verbose_name='reason for release')),
-                ('text', models.CharField(blank=True, max_length=300, verbose_name='text')),
-                ('key', models.CharField(blank=True, help_text='Posting again with the same key returns the first entry instead of a new one.', max_length=120, null=True, unique=True, verbose_name='idempotency key')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='posted')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='posted by')),
-                ('pool', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='funds.pool', verbose_name='pool')),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='ledger.entry', verbose_name='reverses')),
-                ('target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incoming_entries', to='funds.pool', verbose_name='to pool')),
-                ('grant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.grantaccount', verbose_name='grant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("appropriation", "Appropriation"),
+                            ("delegation", "Delegation"),
+                            ("commitment", "Commitment"),
+                            ("release", "Release"),
+                            ("payment", "Payment"),
+                            ("recovery", "Recovery"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("amount_ore", models.BigIntegerField(verbose_name="amount (øre)")),
+                (
+                    "release_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("reduced", "Grant reduced"),
+                            ("cancelled", "Grant cancelled"),
+                            ("lapsed", "Grant lapsed"),
+                            ("unspent", "Not spent"),
+                        ],
+                        max_length=20,
+                        verbose_name="reason for release",
+                    ),
+                ),
+                ("text", models.CharField(blank=True, max_length=300, verbose_name="text")),
+                (
+                    "key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Posting again with the same key returns the first entry instead of a new one.",
+                        max_length=120,
+                        null=True,
+                        unique=True,
+                        verbose_name="idempotency key",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="posted")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="posted by",
+                    ),
+                ),
+                (
+                    "pool",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="funds.pool",
+                        verbose_name="pool",
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="ledger.entry",
+                        verbose_name="reverses",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incoming_entries",
+                        to="funds.pool",
+                        verbose_name="to pool",
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="ledger.grantaccount",
+                        verbose_name="grant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ledger entry',
-                'verbose_name_plural': 'ledger entries',
-                'ordering': ['id'],
+                "verbose_name": "ledger entry",
+                "verbose_name_plural": "ledger entries",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PoolAccount',
+            name="PoolAccount",
             fields=[
-                ('pool', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='account', serialize=False, to='funds.pool', verbose_name='pool')),
-                ('budget_ore', models.BigIntegerField(default=0, verbose_name='budget')),
-                ('delegated_ore', models.BigIntegerField(default=0, verbose_name='delegated')),
-                ('committed_ore', models.BigIntegerField(default=0, verbose_name='committed')),
-                ('paid_ore', models.BigIntegerField(default=0, verbose_name='paid')),
-                ('recovered_ore', models.BigIntegerField(default=0, verbose_name='recovered')),
+                (
+                    "pool",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="account",
+                        serialize=False,
+                        to="funds.pool",
+                        verbose_name="pool",
+                    ),
+                ),
+                ("budget_ore", models.BigIntegerField(default=0, verbose_name="budget")),
+                ("delegated_ore", models.BigIntegerField(default=0, verbose_name="delegated")),
+                ("committed_ore", models.BigIntegerField(default=0, verbose_name="committed")),
+                ("paid_ore", models.BigIntegerField(default=0, verbose_name="paid")),
+                ("recovered_ore", models.BigIntegerField(default=0, verbose_name="recovered")),
             ],
             options={
-                'verbose_name': 'pool account',
-                'verbose_name_plural': 'pool accounts',
-                'constraints': [models.CheckConstraint(condition=models.Q(('budget_ore__gte', 0)), name='poolaccount_budget_ore_gte_0'), models.CheckConstraint(condition=models.Q(('delegated_ore__gte', 0)), name='poolaccount_delegated_ore_gte_0'), models.CheckConstraint(condition=models.Q(('committed_ore__gte', 0)), name='poolaccount_committed_ore_gte_0'), models.CheckConstraint(condition=models.Q(('paid_ore__gte', 0)), name='poolaccount_paid_ore_gte_0'), models.CheckConstraint(condition=models.Q(('recovered_ore__gte', 0)), name='poolaccount_recovered_ore_gte_0'), models.CheckConstraint(condition=models.Q(('paid_ore__lte', models.F('committed_ore'))), name='poolaccount_paid_lte_committed'), models.CheckConstraint(condition=models.Q(('recovered_ore__lte', models.F('paid_ore'))), name='poolaccount_recovered_lte_paid'), models.CheckConstraint(condition=models.Q(('budget_ore__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('delegated_ore'), '+', models.F('committed_ore')), '-', models.F('recovered_ore')))), name='poolaccount_available_gte_0')],
+                "verbose_name": "pool account",
+                "verbose_name_plural": "pool accounts",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("budget_ore__gte", 0)),
+                        name="poolaccount_budget_ore_gte_0",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("delegated_ore__gte", 0)),
+                        name="poolaccount_delegated_ore_gte_0",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("committed_ore__gte", 0)),
+                        name="poolaccount_committed_ore_gte_0",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("paid_ore__gte", 0)), name="poolaccount_paid_ore_gte_0"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("recovered_ore__gte", 0)),
+                        name="poolaccount_recovered_ore_gte_0",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("paid_ore__lte", models.F("committed_ore"))),
+                        name="poolaccount_paid_lte_committed",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("recovered_ore__lte", models.F("paid_ore"))),
+                        name="poolaccount_recovered_lte_paid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "budget_ore__gte",
+                                django.db.models.expressions.CombinedExpression(
+                                    django.db.models.expressions.CombinedExpression(
+                                        models.F("delegated_ore"), "+", models.F("committed_ore")
+                                    ),
+                                    "-",
+                                    models.F("recovered_ore"),
+                                ),
+                            )
+                        ),
+                        name="poolaccount_available_gte_0",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='grantaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('committed_ore__gte', 0)), name='grantaccount_committed_ore_gte_0'),
+            model_name="grantaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("committed_ore__gte", 0)),
+                name="grantaccount_committed_ore_gte_0",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grantaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_ore__gte', 0)), name='grantaccount_paid_ore_gte_0'),
+            model_name="grantaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid_ore__gte", 0)), name="grantaccount_paid_ore_gte_0"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grantaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('recovered_ore__gte', 0)), name='grantaccount_recovered_ore_gte_0'),
+            model_name="grantaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("recovered_ore__gte", 0)),
+                name="grantaccount_recovered_ore_gte_0",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grantaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_ore__lte', models.F('committed_ore'))), name='grantaccount_paid_lte_committed'),
+            model_name="grantaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid_ore__lte", models.F("committed_ore"))),
+                name="grantaccount_paid_lte_committed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grantaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('recovered_ore__lte', models.F('paid_ore'))), name='grantaccount_recovered_lte_paid'),
+            model_name="grantaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("recovered_ore__lte", models.F("paid_ore"))),
+                name="grantaccount_recovered_lte_paid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['pool', 'kind'], name='ledger_entr_pool_id_2fb10a_idx'),
+            model_name="entry",
+            index=models.Index(fields=["pool", "kind"], name="ledger_entr_pool_id_2fb10a_idx"),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['grant', 'kind'], name='ledger_entr_grant_i_4cc59d_idx'),
+            model_name="entry",
+            index=models.Index(fields=["grant", "kind"], name="ledger_entr_grant_i_4cc59d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_ore__gt', 0)), name='entry_amount_gt_0'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_ore__gt", 0)), name="entry_amount_gt_0"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('grant__isnull', True), ('kind', pulje.ledger.balances.Kind['APPROPRIATION']), ('target__isnull', True)), models.Q(('grant__isnull', True), ('kind', pulje.ledger.balances.Kind['DELEGATION']), ('target__isnull', False)), models.Q(('grant__isnull', False), ('kind__in', [pulje.ledger.balances.Kind['COMMITMENT'], pulje.ledger.balances.Kind['RELEASE'], pulje.ledger.balances.Kind['PAYMENT'], pulje.ledger.balances.Kind['RECOVERY']]), ('target__isnull', True)), _connector='OR'), name='entry_accounts_match_kind'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("grant__isnull", True),
+                        ("kind", pulje.ledger.balances.Kind["APPROPRIATION"]),
+                        ("target__isnull", True),
+                    ),
+                    models.Q(
+                        ("grant__isnull", True),
+                        ("kind", pulje.ledger.balances.Kind["DELEGATION"]),
+                        ("target__isnull", False),
+                    ),
+                    models.Q(
+                        ("grant__isnull", False),
+                        (
+                            "kind__in",
+                            [
+                                pulje.ledger.balances.Kind["COMMITMENT"],
+                                pulje.ledger.balances.Kind["RELEASE"],
+                                pulje.ledger.balances.Kind["PAYMENT"],
+                                pulje.ledger.balances.Kind["RECOVERY"],
+                            ],
+                        ),
+                        ("target__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="entry_accounts_match_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('release_reason', ''), ('kind', pulje.ledger.balances.Kind['RELEASE']), _connector='OR'), name='entry_release_reason_only_on_release'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("release_reason", ""),
+                    ("kind", pulje.ledger.balances.Kind["RELEASE"]),
+                    _connector="OR",
+                ),
+                name="entry_release_reason_only_on_release",
+            ),
         ),
     ]
