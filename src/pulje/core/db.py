@@ -24,7 +24,7 @@ def append_only(table: str) -> migrations.RunPython:
     def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
-        schema_editor.execute(_REFUSE_FUNCTION)
+        schema_editor.execute(_REFUSE_FUNCTION, params=None)
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION pulje_refuse_change()"
