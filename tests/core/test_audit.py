@@ -1,0 +1,143 @@
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from pulje.core.audit import event_hash, find_chain_problems, record_event, snapshot
+from pulje.core.models import AppendOnlyError, AuditEvent, AuditHead
+from tests.factories import OrganisationFactory, UserFactory
+from tests.tampering import tamper
+
+pytestmark = [pytest.mark.django_db]
+
+
+def _three_events() -> list[AuditEvent]:
+    OrganisationFactory.create_batch(3)
+    return list(AuditEvent.objects.order_by("seq"))
+
+
+def test_events_form_a_gap_free_chain() -> None:
+    events = _three_events()
+    assert [e.seq for e in events] == [1, 2, 3]
+    assert events[0].prev_hash == "0" * 64
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    head = AuditHead.objects.get(pk=1)
+    assert (head.seq, head.hash) == (3, events[-1].hash)
+    assert list(find_chain_problems()) == []
+
+
+def test_an_event_records_actor_object_and_state() -> None:
+    actor = UserFactory()
+    organisation = OrganisationFactory(name="Boligselskabet Test")
+    event = record_event(
+        actor=actor,
+        action="registry.organisation.renamed",
+        obj=organisation,
+        before={"name": "Old"},
+        after=snapshot(organisation, ["name", "municipality"]),
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor, stored.object_type, stored.object_id) == (
+        actor,
+        "registry.organisation",
+        str(organisation.pk),
+    )
+    assert (stored.before, stored.after) == (
+        {"name": "Old"},
+        {"name": "Boligselskabet Test", "municipality": None},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_event_refuses_to_run_outside_a_transaction() -> None:
+    organisation = OrganisationFactory()
+    events = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        record_event(actor=None, action="x", obj=organisation)
+    assert AuditEvent.objects.count() == events
+
+
+def test_events_cannot_be_changed_through_the_orm() -> None:
+    event = _three_events()[0]
+    event.action = "forged"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+
+
+def test_verify_audit_passes_on_an_intact_chain(capsys: pytest.CaptureFixture[str]) -> None:
+    _three_events()
+    call_command("verify_audit")
+    assert capsys.readouterr().out == "The audit trail of 3 events is intact.\n"
+
+
+def test_verify_audit_detects_an_edited_event(capsys: pytest.CaptureFixture[str]) -> None:
+    events = _three_events()
+    forged = json.dumps({"name": "Forged"})
+    tamper("UPDATE core_auditevent SET after = %s WHERE seq = 2", [forged])
+    with pytest.raises(CommandError, match=r"1 problem\(s\)"):
+        call_command("verify_audit")
+    assert capsys.readouterr().err == (
+        "audit event 2: its content does not match its hash (edited?)\n"
+    )
+    assert events  # the other events are untouched and not reported
+
+
+def test_verify_audit_detects_an_edited_event_whose_hash_was_recomputed() -> None:
+    """Rewriting one event's hash to match its new content breaks the link of the next."""
+    _three_events()
+    event = AuditEvent.objects.get(seq=2)
+    new_hash = event_hash(
+        prev_hash=event.prev_hash,
+        seq=2,
+        occurred_at=event.occurred_at,
+        actor_id=None,
+        action="forged",
+        object_type=event.object_type,
+        object_id=event.object_id,
+        before=event.before,
+        after=event.after,
+    )
+    tamper(
+        "UPDATE core_auditevent SET action = 'forged', hash = %s WHERE seq = 2",
+        [new_hash],
+    )
+    problems = list(find_chain_problems())
+    assert [(p.seq, p.message) for p in problems] == [(3, "does not link to the event before it")]
+
+
+def test_verify_audit_detects_a_deleted_event(capsys: pytest.CaptureFixture[str]) -> None:
+    _three_events()
+    tamper("DELETE FROM core_auditevent WHERE seq = 2")
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert capsys.readouterr().err == (
+        "audit event 2: events 2–2 are missing (deleted?)\n"
+        "audit event 3: does not link to the event before it\n"
+    )
+
+
+def test_verify_audit_detects_deleted_events_at_the_end() -> None:
+    _three_events()
+    tamper("DELETE FROM core_auditevent WHERE seq = 3")
+    assert [(p.seq, p.message) for p in find_chain_problems()] == [
+        (
+            3,
+            "the chain ends at event 2 but its head records event 3 (events at the end deleted?)",
+        )
+    ]
+
+
+def test_json_round_trip_keeps_the_hash_stable() -> None:
+    """Dates, Danish letters and big øre amounts hash the same after a trip through the DB."""
+    organisation = OrganisationFactory(name="Æblegården Ø")
+    record_event(
+        actor=None,
+        action="test",
+        obj=organisation,
+        after={"when": dt.date(2021, 2, 5), "amount_ore": 10**15, "text": "Ærø – “ø”"},
+    )
+    assert list(find_chain_problems()) == []
