@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from django.db import connection
 
 
-def tamper(sql: str, params: Sequence[object] = ()) -> None:
+def tamper(sql: str, params: Sequence[str | int] = ()) -> None:
     """Run raw SQL against an append-only table as a database superuser could: on PostgreSQL
     with triggers switched off for the rest of the test's transaction."""
     with connection.cursor() as cursor:

@@ -31,7 +31,7 @@ def funded_tree(*, root_kr: int = 1_000, part_kr: int = 600, band_kr: int = 400)
 
 
 def grant_on(pool: Pool) -> GrantAccount:
-    return GrantAccountFactory(pool=pool)  # type: ignore[no-any-return]
+    return GrantAccountFactory(pool=pool)
 
 
 def balance(pool: Pool) -> PoolBalance:

@@ -329,7 +329,10 @@ def test_postgresql_refuses_changing_an_entry_even_with_raw_sql() -> None:
         "UPDATE ledger_entry SET amount_ore = 2 WHERE id = %s",
         "DELETE FROM ledger_entry WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
     assert Entry.objects.get().amount_ore == kr(1)
