@@ -1,0 +1,247 @@
+"""pulje's pages in a real browser: logging in, what the page loads, and accessibility.
+
+Debian's Chromium runs the pages from live_server with the production CSP, so a script,
+style or font that is inline or from another server shows up here as a failed request or a
+CSP report, and axe-core checks each page against WCAG 2.1 A and AA at desktop and phone width.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response
+from pytest_django.live_server_helper import LiveServer
+
+from pulje.accounts.models import User
+from pulje.core.money import format_dkk, kr
+from pulje.funds.models import Pool
+from pulje.ledger.services import appropriate, delegate
+from pulje.registry.models import OrganisationKind
+from tests.browser.conftest import AXE_PATH, log_in
+from tests.factories import OrganisationFactory, PoolFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    # live_server runs without DEBUG, so WhiteNoise looks for collected files in STATIC_ROOT,
+    # which tests never fill: live_server serves static files from the finders instead.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+PASSWORD = "correct-horse-battery-staple"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = [1280, 360]
+
+
+@dataclass
+class Tree:
+    minister: User
+    top: Pool
+    sub: Pool
+    other: Pool
+
+
+@pytest.fixture
+def tree() -> Tree:
+    """The ministry's 50 mio. kr. pool with 15 mio. delegated to BL's sub-pool, and another
+    funder's pool that the ministry's user must not see."""
+    ministry = OrganisationFactory(name="Kulturministeriet", kind=OrganisationKind.FUNDER)
+    bl = OrganisationFactory(name="BL", kind=OrganisationKind.INTERMEDIARY)
+    top = PoolFactory(code="ensomhed-2020", name="Pulje mod ensomhed 2020", administrator=ministry)
+    sub = PoolFactory(code="bl-vaer-med", name="BL – Vær Med-puljen", administrator=bl, parent=top)
+    appropriate(actor=None, pool=top, amount_ore=kr(50_000_000), text="Aktstykke nr. 41")
+    delegate(actor=None, pool=top, to=sub, amount_ore=kr(15_000_000))
+    other = PoolFactory(code="anden-pulje", name="En anden styrelses pulje")
+    appropriate(actor=None, pool=other, amount_ore=kr(1_000_000))
+    minister = UserFactory(email="minister@example.dk", organisation=ministry)
+    return Tree(minister=minister, top=top, sub=sub, other=other)
+
+
+def cell_texts(page: Page, row: int) -> list[str]:
+    return [
+        text.strip()
+        for text in page.locator("table.pool-tree tbody tr")
+        .nth(row)
+        .locator("td")
+        .all_inner_texts()
+    ]
+
+
+def test_login_form_leads_to_the_pool_tree_with_danish_amounts(
+    context: BrowserContext, live_server: LiveServer, tree: Tree
+) -> None:
+    page = context.new_page()
+    page.goto("/puljer/")
+    assert urlsplit(page.url).path == "/konto/log-ind/"
+
+    page.fill("input[name=username]", tree.minister.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/puljer/")
+
+    names = [name.strip() for name in page.locator("table.pool-tree tbody th a").all_inner_texts()]
+    assert names == ["Pulje mod ensomhed 2020", "BL – Vær Med-puljen"]
+    # The sub-pool is indented one level under its parent.
+    assert page.locator("table.pool-tree tbody th .pool-depth-0 a").inner_text() == tree.top.name
+    assert page.locator("table.pool-tree tbody th .pool-depth-1 a").inner_text() == tree.sub.name
+    # Budget, delegated, committed, paid, recovered, available, available with sub-pools.
+    zero = format_dkk(0)
+    assert cell_texts(page, 0) == [
+        "50.000.000 kr.",
+        "15.000.000 kr.",
+        zero,
+        zero,
+        zero,
+        "35.000.000 kr.",
+        "50.000.000 kr.",
+    ]
+    assert cell_texts(page, 1) == [
+        format_dkk(kr(15_000_000)),
+        zero,
+        zero,
+        zero,
+        zero,
+        format_dkk(kr(15_000_000)),
+        format_dkk(kr(15_000_000)),
+    ]
+
+
+def test_pages_load_only_their_own_files_and_use_dkfds(
+    context: BrowserContext, live_server: LiveServer, tree: Tree
+) -> None:
+    requests: list[Request] = []
+    failures: list[str] = []
+    csp_reports: list[str] = []
+
+    # Playwright wraps each handler with an attribute, which a builtin like list.append lacks.
+    def on_request(request: Request) -> None:
+        requests.append(request)
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            failures.append(f"{response.status} {response.url}")
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or message.type == "error":
+            csp_reports.append(message.text)
+
+    page = context.new_page()
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
+    page.on("console", on_console)
+    log_in(context, live_server, tree.minister)
+    for path in ["/", f"/puljer/{tree.top.pk}/", "/puljer/"]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.fonts.ready")
+
+    own_host = urlsplit(live_server.url).netloc
+    assert [r.url for r in requests if urlsplit(r.url).netloc != own_host] == []
+    assert failures == []
+    assert csp_reports == []
+    static = {urlsplit(r.url).path for r in requests if "/static/" in r.url}
+    assert {
+        "/static/build/pulje.css",
+        "/static/build/pulje.js",
+        "/static/build/icons.svg",
+    } <= static
+    assert any(path.endswith(".woff2") and "IBMPlexSans" in path for path in static), static
+
+    font_family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "IBM Plex Sans" in font_family
+    loaded = page.evaluate(
+        "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
+    )
+    assert any("IBM Plex Sans" in family for family in loaded), loaded
+    # DKFDS's script ran: its navigation adds a "more" item to the main menu.
+    assert page.locator(".navigation-menu .mainmenu > li.more-option").count() == 1
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(url=AXE_PATH)
+    results: dict[str, Any] = page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: "tag", values: tags}})""", WCAG_21_AA
+    )
+    # axe ran its WCAG rules on this page, rather than on nothing.
+    assert len(results["passes"]) > 10, results["passes"]
+    violations: list[dict[str, Any]] = results["violations"]
+    return violations
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  - {json.dumps(node['target'])}: {node['html'][:200]}")
+            lines.extend(f"      {line}" for line in node["failureSummary"].splitlines())
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"axe-core found WCAG 2.1 AA problems on {page.url}:\n" + describe(
+        violations
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_front_page_is_accessible(context: BrowserContext, width: int) -> None:
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_login_page_is_accessible_also_with_errors(
+    context: BrowserContext, tree: Tree, width: int
+) -> None:
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/konto/log-ind/")
+    assert_accessible(page)
+
+    page.fill("input[name=username]", tree.minister.email)
+    page.fill("input[name=password]", "not the password")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-module=error-summary]").count() == 1
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pool_pages_are_accessible(
+    context: BrowserContext, live_server: LiveServer, tree: Tree, width: int
+) -> None:
+    log_in(context, live_server, tree.minister)
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+
+    page.goto("/puljer/")
+    assert page.locator("table.pool-tree tbody tr").count() == 2
+    assert_accessible(page)
+
+    page.goto(f"/puljer/{tree.top.pk}/")
+    # The ministry manages its own pool: the page has the forms to appropriate and delegate.
+    assert page.locator("main form").count() == 2
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sub_pool_form_with_errors_is_accessible(
+    context: BrowserContext, live_server: LiveServer, tree: Tree, width: int
+) -> None:
+    log_in(context, live_server, tree.minister)
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"/puljer/{tree.top.pk}/underpulje/")
+    page.fill("input[name=code]", "not a code!")
+    page.fill("input[name=delegate_ore]", "12.5")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-module=error-summary] li").count() == 3
+    assert_accessible(page)
