@@ -1,0 +1,100 @@
+"""Many caseworkers commit grants against one pool at the same moment.
+
+Each thread has its own database connection, as each web worker would. Only PostgreSQL has
+the row locks this is about, so these tests run in the PostgreSQL leg of `make test`.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import translation
+
+from pulje.core.money import kr
+from pulje.ledger import services
+from pulje.ledger.models import Entry, EntryKind, GrantAccount, PoolAccount
+from pulje.ledger.selectors import find_ledger_discrepancies
+from pulje.ledger.services import LedgerError, appropriate, commit
+from tests.factories import GrantAccountFactory, PoolFactory
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+THREADS = 10
+GRANT = kr(100)
+BUDGET = kr(550)  # room for five of the ten grants
+
+
+def _race(grants: list[GrantAccount], start: threading.Barrier | None) -> list[Any]:
+    """Commit one grant per thread, all at once; return each thread's entry or error."""
+    outcomes: list[Any] = [None] * len(grants)
+
+    def work(index: int) -> None:
+        try:
+            with translation.override("en"):
+                if start is not None:
+                    start.wait(timeout=30)
+                outcomes[index] = commit(actor=None, grant=grants[index], amount_ore=GRANT)
+        except Exception as error:  # every outcome, refusal or crash, is asserted by the test
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(grants))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return outcomes
+
+
+def _pool_with_grants() -> tuple[Any, list[GrantAccount]]:
+    pool = PoolFactory()
+    appropriate(actor=None, pool=pool, amount_ore=BUDGET)
+    return pool, [GrantAccountFactory(pool=pool) for _ in range(THREADS)]
+
+
+def test_concurrent_commitments_never_exceed_the_budget() -> None:
+    pool, grants = _pool_with_grants()
+    outcomes = _race(grants, threading.Barrier(THREADS))
+
+    posted = [o for o in outcomes if isinstance(o, Entry)]
+    refused = [o for o in outcomes if isinstance(o, LedgerError)]
+    assert (len(posted), len(refused)) == (5, 5), outcomes
+    assert {error.code for error in refused} == {"insufficient_funds"}
+    assert {error.message for error in refused} == {
+        f"“{pool.name}” does not have 100 kr. available: it has 50 kr., 50 kr. too little."
+    }
+    account = PoolAccount.objects.get(pool=pool)
+    assert account.committed_ore == kr(500)
+    assert account.balance.available == kr(50)
+    total = sum(e.amount_ore for e in Entry.objects.filter(pool=pool, kind=EntryKind.COMMITMENT))
+    assert total == kr(500)
+    assert find_ledger_discrepancies() == []
+
+
+def test_control_without_the_lock_the_same_race_overspends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The control: with the row lock bypassed, every thread reads the same balance before
+    any writes, all ten pass the check, and the pool commits 1.000 kr. of its 550 kr."""
+    pool, grants = _pool_with_grants()
+    all_have_read = threading.Barrier(THREADS)
+    locked: Callable[[list[int]], dict[int, PoolAccount]] = services._lock_pool_accounts
+
+    def read_without_lock(pool_ids: list[int]) -> dict[int, PoolAccount]:
+        accounts = {a.pool_id: a for a in PoolAccount.objects.filter(pool_id__in=pool_ids)}
+        all_have_read.wait(timeout=30)
+        return accounts
+
+    monkeypatch.setattr(services, "_lock_pool_accounts", read_without_lock)
+    outcomes = _race(grants, start=None)
+
+    assert all(isinstance(o, Entry) for o in outcomes), outcomes
+    total = sum(e.amount_ore for e in Entry.objects.filter(pool=pool, kind=EntryKind.COMMITMENT))
+    assert total == kr(1_000) > BUDGET
+    problems = {(p.figure, p.message) for p in find_ledger_discrepancies()}
+    assert ("committed", "stored balance differs from the entries") in problems
+    assert locked is not read_without_lock
