@@ -11,21 +11,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
-from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from pulje.accounts.models import User
+from tests.browser.helpers import AXE_PATH
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE_SOURCE = settings.PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
-# Served by the browser context itself (page.route), from the page's own origin, so the
-# page's Content-Security-Policy (default-src 'self') lets it run unchanged.
-AXE_PATH = "/__browser-tests__/axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +58,3 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
     )
     yield context
     context.close()
-
-
-def log_in(context: BrowserContext, live_server: LiveServer, user: User) -> None:
-    """Give the browser a session for ``user`` without going through the login form."""
-    client = Client()
-    client.force_login(user)
-    session_cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    assert client.session[SESSION_KEY] == str(user.pk)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": session_cookie.value,
-                "url": live_server.url,
-            }
-        ]
-    )

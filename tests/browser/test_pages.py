@@ -19,7 +19,7 @@ from pulje.core.money import format_dkk, kr
 from pulje.funds.models import Pool
 from pulje.ledger.services import appropriate, delegate
 from pulje.registry.models import OrganisationKind
-from tests.browser.conftest import AXE_PATH, log_in
+from tests.browser.helpers import AXE_PATH, log_in
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 
 pytestmark = [
