@@ -1,5 +1,4 @@
 import pytest
-from django.utils import translation
 
 from pulje.core.money import MoneyParseError, format_dkk, kr, parse_dkk
 
@@ -30,12 +29,6 @@ def test_parse_dkk_reads_danish_notation(text: str, ore: int) -> None:
 def test_parse_dkk_refuses_what_it_cannot_read_unambiguously(text: str) -> None:
     with pytest.raises(MoneyParseError):
         parse_dkk(text)
-
-
-def test_parse_dkk_explains_in_danish() -> None:
-    with translation.override("da"), pytest.raises(MoneyParseError) as error:
-        parse_dkk("12.5")
-    assert "12.5" in str(error.value)
 
 
 def test_parse_dkk_refuses_negative_unless_allowed() -> None:
