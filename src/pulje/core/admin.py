@@ -1,9 +1,10 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from pulje.accounts.models import User
 from pulje.core.audit import record_event, snapshot
 from pulje.core.models import AuditEvent
 
@@ -28,8 +29,15 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     with the change (``record_event`` refuses to run outside one).
     """
 
+    # Never copied into the audit trail, which every staff member can read.
+    audit_exclude: tuple[str, ...] = ("password",)
+
     def _fields(self, obj: models.Model) -> list[str]:
-        return [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+        return [
+            f.name
+            for f in obj._meta.concrete_fields
+            if not f.primary_key and f.name not in self.audit_exclude
+        ]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = None
@@ -53,6 +61,43 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             before=snapshot(obj, self._fields(obj)),
         )
         super().delete_model(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Rows edited inline (a user's memberships) are changes of their own: audit each one.
+        model = formset.model
+        label = model._meta.label_lower
+        stored = {
+            obj.pk: snapshot(obj, self._fields(obj))
+            for obj in model._default_manager.filter(
+                pk__in=[f.instance.pk for f in formset.initial_forms]
+            )
+        }
+        actor = cast(User, request.user)
+        # Recorded before the save, which clears a deleted row's primary key.
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk in stored:
+                record_event(
+                    actor=actor,
+                    action=f"admin.{label}.deleted",
+                    obj=deleted.instance,
+                    before=stored[deleted.instance.pk],
+                )
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            record_event(
+                actor=actor,
+                action=f"admin.{label}.added",
+                obj=obj,
+                after=snapshot(obj, self._fields(obj)),
+            )
+        for obj, _changed_fields in formset.changed_objects:
+            record_event(
+                actor=actor,
+                action=f"admin.{label}.changed",
+                obj=obj,
+                before=stored[obj.pk],
+                after=snapshot(obj, self._fields(obj)),
+            )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Bulk deletion would bypass delete_model and its audit event; delete one at a time.

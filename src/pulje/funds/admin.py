@@ -1,5 +1,6 @@
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -11,6 +12,7 @@ from pulje.funds.services import (
     create_pool,
     reporting_rules_snapshot,
     update_pool,
+    validate_pool,
 )
 
 
@@ -19,11 +21,25 @@ class ReportingRuleInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
 
 
+class PoolAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Checks the rules the pool services check, so that a pool they would refuse is a form
+    error here instead of a server error in ``save_model``."""
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned_data = super().clean()
+        if cleaned_data is not None and not self.errors:
+            for name, value in cleaned_data.items():
+                setattr(self.instance, name, value)
+            validate_pool(self.instance)
+        return cleaned_data
+
+
 @admin.register(Pool)
 class PoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Pools are created and changed through the pool services, so each gets its account and
     an audit event; the money is never edited here (it moves through the ledger)."""
 
+    form = PoolAdminForm
     list_display = ["name", "code", "parent", "administrator", "period_start", "period_end"]
     list_select_related = ["parent", "administrator"]
     search_fields = ["name", "code"]

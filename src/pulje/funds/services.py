@@ -47,8 +47,8 @@ def create_pool(
     """Create a pool, as a top pool or under ``parent``, with an empty account.
 
     Side effects: the pool's ledger account; one audit event ``funds.pool.created``.
-    Raises ValidationError naming the field that is wrong (period outside the parent's,
-    band limits out of order, code taken).
+    Raises ValidationError naming the field that is wrong (period out of order or outside the
+    parent's, band limits out of order, code taken).
     """
     pool = Pool(
         parent=parent,
@@ -64,7 +64,7 @@ def create_pool(
         grant_min_ore=grant_min_ore,
         grant_max_ore=grant_max_ore,
     )
-    _validate(pool)
+    validate_pool(pool)
     pool.save()
     open_pool_account(pool=pool)
     record_event(
@@ -89,7 +89,7 @@ def update_pool(*, actor: User | None, pool: Pool, **changes: Any) -> Pool:
     after = snapshot(pool, POOL_FIELDS)
     if after == before:
         return pool
-    _validate(pool)
+    validate_pool(pool)
     pool.save()
     record_event(actor=actor, action="funds.pool.updated", obj=pool, before=before, after=after)
     return pool
@@ -127,12 +127,21 @@ def reporting_rules_snapshot(pool: Pool) -> list[list[Any]]:
     ]
 
 
-def _validate(pool: Pool) -> None:
-    pool.full_clean(exclude=["root"])
+def validate_pool(pool: Pool) -> None:
+    """Raise ValidationError, naming the field, if ``pool`` breaks a rule of the tree.
+
+    ``create_pool`` and ``update_pool`` call it before they write; the admin's form calls it
+    so that a pool they would refuse is a form error there rather than a server error.
+    """
     errors: dict[str, list[str]] = {}
     parent = pool.parent
-    if parent is not None and not (
-        parent.period_start <= pool.period_start and pool.period_end <= parent.period_end
+    dated = pool.period_start is not None and pool.period_end is not None
+    if dated and pool.period_start > pool.period_end:
+        errors["period_end"] = [_("The period cannot end before it starts.")]
+    elif (
+        dated
+        and parent is not None
+        and not (parent.period_start <= pool.period_start and pool.period_end <= parent.period_end)
     ):
         errors["period_end"] = [
             _("The period must lie within the parent pool's period (%(start)s–%(end)s).")
@@ -147,6 +156,13 @@ def _validate(pool: Pool) -> None:
             errors["grant_max_ore"] = [
                 _("The largest grant cannot be smaller than the smallest grant.")
             ]
+    try:
+        # The model's check constraints catch the same faults as the rules above, but report
+        # them without naming a field; they are only the last line of defence here.
+        pool.full_clean(exclude=["root"], validate_constraints=not errors)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 

@@ -1,0 +1,222 @@
+"""`load_demo` builds the 2020 scenario through the product's services, and only once."""
+
+import re
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+from pytest_django import DjangoDbBlocker
+
+from pulje.accounts.models import Membership, User
+from pulje.core.models import AuditEvent
+from pulje.core.money import kr
+from pulje.funds.models import Pool, ReportingRequirement
+from pulje.funds.selectors import band_for_amount, reporting_requirement
+from pulje.ledger.models import Entry
+from pulje.registry.models import HousingDepartment, Organisation, OrganisationKind, Region
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+ROOT = "ensomhed-2020"
+PARTS = ["slks-faellesskaber", "bl-vaer-med", "covid-partnerskaber", "kfum-social-drive-out"]
+BANDS = ["bl-vaer-med-ramme-1", "bl-vaer-med-ramme-2", "bl-vaer-med-ramme-3"]
+
+
+def _fast_password_hashing() -> override_settings:
+    return override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+
+
+def _load() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """The demo, loaded once for this module (it takes seconds) in a transaction that is
+    rolled back after the module; each test runs in a savepoint inside it. Yields what
+    load_demo printed."""
+    with django_db_blocker.unblock(), _fast_password_hashing(), transaction.atomic():
+        yield _load()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords() -> Iterator[None]:
+    with _fast_password_hashing():
+        yield
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.label != "sessions.Session"
+    }
+
+
+def test_load_demo_registry(demo: str, db: None) -> None:
+    housing = Organisation.objects.filter(kind=OrganisationKind.HOUSING)
+    assert housing.count() >= 60
+    assert HousingDepartment.objects.count() == 400
+    assert set(
+        HousingDepartment.objects.values_list("municipality__region", flat=True).distinct()
+    ) == set(Region.objects.values_list("code", flat=True))
+    assert Region.objects.count() == 5
+    # Every housing organisation has departments; only housing organisations have any.
+    assert set(HousingDepartment.objects.values_list("organisation", flat=True)) == set(
+        housing.values_list("pk", flat=True)
+    )
+    partners = Organisation.objects.filter(
+        kind__in=[OrganisationKind.ASSOCIATION, OrganisationKind.SOCIAL, OrganisationKind.LIBRARY]
+    )
+    assert partners.count() >= 10
+
+
+def test_load_demo_pool_tree_and_money(demo: str, db: None) -> None:
+    pools = {pool.code: pool for pool in Pool.objects.select_related("account", "parent")}
+    assert set(pools) == {ROOT, *PARTS, *BANDS}
+    assert {code: (p.parent.code if p.parent else None) for code, p in pools.items()} == {
+        ROOT: None,
+        **dict.fromkeys(PARTS, ROOT),
+        **dict.fromkeys(BANDS, "bl-vaer-med"),
+    }
+    budgets = {code: pool.account.budget_ore for code, pool in pools.items()}
+    assert budgets == {
+        ROOT: kr(50_000_000),
+        "slks-faellesskaber": kr(10_000_000),
+        "bl-vaer-med": kr(15_000_000),
+        "covid-partnerskaber": kr(20_000_000),
+        "kfum-social-drive-out": kr(5_000_000),
+        "bl-vaer-med-ramme-1": kr(1_500_000),
+        "bl-vaer-med-ramme-2": kr(3_500_000),
+        "bl-vaer-med-ramme-3": kr(10_000_000),
+    }
+    assert {
+        code: pool.account.delegated_ore
+        for code, pool in pools.items()
+        if code in {ROOT, "bl-vaer-med"}
+    } == {
+        ROOT: kr(50_000_000),
+        "bl-vaer-med": kr(15_000_000),
+    }
+    assert list(
+        Entry.objects.filter(kind="appropriation").values_list("pool__code", "amount_ore")
+    ) == [(ROOT, kr(50_000_000))]
+    bl = pools["bl-vaer-med"]
+    assert band_for_amount(bl, kr(49_999)) == pools["bl-vaer-med-ramme-1"]
+    assert band_for_amount(bl, kr(50_000)) == pools["bl-vaer-med-ramme-2"]
+    assert band_for_amount(bl, kr(1_000_000)) == pools["bl-vaer-med-ramme-3"]
+    assert reporting_requirement(pools["bl-vaer-med-ramme-1"], kr(49_999)) == (
+        ReportingRequirement.DECLARATION
+    )
+    assert reporting_requirement(pools["bl-vaer-med-ramme-2"], kr(50_000)) == (
+        ReportingRequirement.AUDITED
+    )
+
+
+def test_load_demo_twice_creates_nothing_the_second_time(demo: str, db: None) -> None:
+    counts = _row_counts()
+    last_event = AuditEvent.objects.latest("seq").seq
+
+    output = _load()
+
+    assert _row_counts() == counts
+    assert AuditEvent.objects.latest("seq").seq == last_event
+    assert "created this time: 0 users, 0 organisations, 0 departments, 0 pools" in output
+    assert "created this time: 8 users" in demo
+
+
+def test_load_demo_leaves_ledger_and_audit_trail_consistent(demo: str, db: None) -> None:
+    _load()
+    ledger, audit = StringIO(), StringIO()
+
+    call_command("check_ledger", stdout=ledger)
+    call_command("verify_audit", stdout=audit)
+
+    assert ledger.getvalue() == "The ledger is consistent.\n"
+    assert audit.getvalue() == (
+        f"The audit trail of {AuditEvent.objects.count()} events is intact.\n"
+    )
+
+
+def test_load_demo_every_write_went_through_an_audited_service(demo: str, db: None) -> None:
+    audited = {
+        (object_type, int(object_id))
+        for object_type, object_id in AuditEvent.objects.values_list("object_type", "object_id")
+    }
+    for model in [Pool, Organisation, HousingDepartment, User, Membership, Entry]:
+        label = model._meta.label_lower
+        missing = [
+            pk
+            for pk in model._default_manager.values_list("pk", flat=True)
+            if (label, pk) not in audited
+        ]
+        assert missing == [], label
+
+
+def _printed_password(output: str) -> str:
+    match = re.search(r"password for all: (\S+?)\)", output)
+    assert match is not None, output
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    ("email", "visible"),
+    [
+        (
+            "admin@pulje.demo",
+            [
+                ROOT,
+                "bl-vaer-med",
+                *BANDS,
+                "covid-partnerskaber",
+                "kfum-social-drive-out",
+                "slks-faellesskaber",
+            ],
+        ),
+        (
+            "ministerie@pulje.demo",
+            [
+                ROOT,
+                "bl-vaer-med",
+                *BANDS,
+                "covid-partnerskaber",
+                "kfum-social-drive-out",
+                "slks-faellesskaber",
+            ],
+        ),
+        ("slks@pulje.demo", ["slks-faellesskaber"]),
+        ("sekretariat@pulje.demo", ["bl-vaer-med", *BANDS]),
+        ("sagsbehandler@pulje.demo", ["bl-vaer-med", *BANDS]),
+        ("ansoeger1@pulje.demo", []),
+    ],
+)
+def test_demo_users_log_in_with_the_printed_password_and_see_their_pools(
+    client: Client, demo: str, db: None, email: str, visible: list[str]
+) -> None:
+    password = _printed_password(demo)
+    assert email in demo
+
+    response = client.post(reverse("accounts:login"), {"username": email, "password": password})
+
+    assert response.status_code == 302
+    pool_list = client.get(reverse("funds:pool_list"))
+    assert [node.pool.code for node in pool_list.context["nodes"]] == visible
+
+
+def test_demo_staff_user_reaches_the_admin(client: Client, demo: str, db: None) -> None:
+    password = _printed_password(demo)
+    assert client.login(username="admin@pulje.demo", password=password)
+
+    assert client.get("/admin/").status_code == 200
+    assert not client.login(username="sekretariat@pulje.demo", password="forkert")

@@ -1,0 +1,200 @@
+"""Every URL states who may use it (``pulje.core.access``), and the statement holds."""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
+from django.views.decorators.http import require_POST
+
+from pulje.core.access import logged_in, public
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+
+ACCESS_LEVELS = {"public", "logged_in"}
+# Django admin makes its own decision: every admin view requires an active staff user.
+STAFF_ONLY_NAMESPACES = {"admin"}
+SAMPLE_KWARGS = {"int": 1, "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str
+    name: str | None
+    callback: Callable[..., Any]
+    converters: dict[str, str]
+
+    @property
+    def access(self) -> str | None:
+        return getattr(self.callback, "access", None)
+
+
+def walk(
+    patterns: Sequence[URLPattern | URLResolver],
+    prefix: str = "",
+    namespace: str = "",
+) -> Iterator[Route]:
+    """Every URL pattern under ``patterns``, through includes, except Django admin's."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in STAFF_ONLY_NAMESPACES:
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        else:
+            converters = getattr(entry.pattern, "converters", {})
+            yield Route(
+                route=prefix + str(entry.pattern),
+                name=f"{namespace}{entry.name}" if entry.name else None,
+                callback=entry.callback,
+                converters={key: type(c).__name__ for key, c in converters.items()},
+            )
+
+
+def undecided(patterns: Sequence[URLPattern | URLResolver]) -> list[str]:
+    return [route.route for route in walk(patterns) if route.access not in ACCESS_LEVELS]
+
+
+def _routes() -> list[Route]:
+    return list(walk(get_resolver().url_patterns))
+
+
+def _url(route: Route) -> str:
+    assert route.name is not None, f"{route.route} needs a name to be tested"
+    kwargs = {
+        key: SAMPLE_KWARGS[converter.removesuffix("Converter").lower()]
+        for key, converter in route.converters.items()
+    }
+    return reverse(route.name, kwargs=kwargs)
+
+
+def test_every_route_states_who_may_use_it() -> None:
+    routes = _routes()
+
+    assert undecided(get_resolver().url_patterns) == []
+    # The walk reached into every include, not only the top level.
+    assert {route.name for route in routes} >= {
+        "core:home",
+        "accounts:login",
+        "accounts:logout",
+        "funds:pool_list",
+        "funds:pool_detail",
+        "funds:sub_pool_create",
+        "funds:pool_appropriate",
+        "funds:pool_delegate",
+        "set_language",
+    }
+    assert not any(route.route.startswith("admin/") for route in routes)
+
+
+def test_access_decisions_of_the_known_routes() -> None:
+    access = {route.name: route.access for route in _routes()}
+
+    assert {name: access[name] for name in ["core:home", "accounts:login", "set_language"]} == {
+        "core:home": "public",
+        "accounts:login": "public",
+        "set_language": "public",
+    }
+    assert {
+        name: level for name, level in access.items() if name and name.startswith("funds:")
+    } == {
+        "funds:pool_list": "logged_in",
+        "funds:pool_detail": "logged_in",
+        "funds:sub_pool_create": "logged_in",
+        "funds:pool_appropriate": "logged_in",
+        "funds:pool_delegate": "logged_in",
+    }
+
+
+def _undecorated(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
+@public
+def _open(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
+@require_POST
+@logged_in
+def _post_only(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
+def test_walk_reports_an_undecorated_view_also_inside_an_include() -> None:
+    nested: list[URLPattern | URLResolver] = [
+        path("open/", _open),
+        path("post/", _post_only),
+        path("forgotten/<int:pk>/", _undecorated),
+    ]
+    patterns: list[URLPattern | URLResolver] = [
+        path("", _open),
+        path("bare/", _undecorated),
+        path("inner/", (nested, "inner", "inner")),
+    ]
+
+    assert undecided(patterns) == ["bare/", "inner/forgotten/<int:pk>/"]
+
+
+def test_walk_reports_a_view_with_an_unknown_access_level() -> None:
+    def mislabelled(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    mislabelled.access = "everyone"  # type: ignore[attr-defined]
+
+    assert undecided([path("x/", mislabelled)]) == ["x/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route",
+    [route for route in _routes() if route.access == "logged_in"],
+    ids=lambda route: route.name or route.route,
+)
+def test_logged_in_routes_send_anonymous_users_to_login(client: Client, route: Route) -> None:
+    url = _url(route)
+
+    response = client.get(url)
+    if response.status_code == 405:
+        # A POST-only view refuses the method first; the POST itself must still ask to log in.
+        response = client.post(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route",
+    [route for route in _routes() if route.access == "public" and not route.converters],
+    ids=lambda route: route.name or route.route,
+)
+def test_public_routes_answer_anonymous_users(client: Client, route: Route) -> None:
+    response = client.get(_url(route))
+
+    # set_language answers 204 without a page to go back to; logout is POST-only.
+    assert response.status_code in {200, 204, 302, 405}
+    if response.status_code == 302:
+        assert not response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+def test_admin_sends_anonymous_users_to_the_admin_login(client: Client) -> None:
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/admin/"
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_logged_in_user_who_is_not_staff(client: Client) -> None:
+    client.force_login(UserFactory())
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/admin/"
