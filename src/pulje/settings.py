@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["pulje.core.templatetags.money"],
+            "builtins": ["pulje.core.templatetags.pulje"],
         },
     },
 ]
@@ -167,6 +167,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pulje <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where users report accessibility problems and other questions (shown on the statement page).
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "pulje@localhost")
 
 # Nothing is loaded from outside the server: every script, style, font and image is ours.
 CONTENT_SECURITY_POLICY = {

@@ -25,12 +25,6 @@ pytestmark = [
 ]
 
 ENGLISH = {"Accept-Language": "en"}
-# pulje.core.forms.MoneyField keeps CharField's max-length validator, which then runs on the
-# cleaned integer and raises TypeError for every amount the field could read. Delete this
-# marker, and its uses, with the fix there.
-MONEY_FIELD_CRASHES = pytest.mark.xfail(
-    raises=TypeError, strict=True, reason="MoneyField runs MaxLengthValidator on an int"
-)
 
 
 def _counts() -> tuple[int, int, int]:
@@ -323,7 +317,6 @@ def test_pool_detail_queries_do_not_grow_with_entries_and_events(client: Client)
 # Posting money
 
 
-@MONEY_FIELD_CRASHES
 def test_appropriation_posts_exactly_the_amount_typed(
     client: Client, tree: Tree, ministry_user: User
 ) -> None:
@@ -368,7 +361,6 @@ def test_appropriation_with_a_bad_amount_rerenders_and_writes_nothing(
     assert PoolAccount.objects.get(pool=tree.root).budget_ore == kr(50_000_000)
 
 
-@MONEY_FIELD_CRASHES
 def test_appropriation_to_a_part_is_refused_by_the_ledger(
     client: Client, tree: Tree, bl_user: User
 ) -> None:
@@ -390,7 +382,6 @@ def test_appropriation_to_a_part_is_refused_by_the_ledger(
     assert _counts() == counts
 
 
-@MONEY_FIELD_CRASHES
 def test_delegation_over_the_available_amount_names_the_shortfall(
     client: Client, tree: Tree, ministry_user: User
 ) -> None:
@@ -414,7 +405,6 @@ def test_delegation_over_the_available_amount_names_the_shortfall(
     assert PoolAccount.objects.get(pool=tree.slks_pool).budget_ore == kr(10_000_000)
 
 
-@MONEY_FIELD_CRASHES
 def test_delegation_moves_the_money(client: Client, tree: Tree, ministry_user: User) -> None:
     client.force_login(ministry_user)
 
@@ -433,7 +423,6 @@ def test_delegation_moves_the_money(client: Client, tree: Tree, ministry_user: U
     assert PoolAccount.objects.get(pool=tree.root).balance.available == 0
 
 
-@MONEY_FIELD_CRASHES
 def test_delegation_only_to_own_sub_pools(client: Client, tree: Tree, bl_user: User) -> None:
     client.force_login(bl_user)
     counts = _counts()
@@ -483,7 +472,6 @@ def test_sub_pool_create_form_starts_from_the_parent(
     ) == (tree.ministry.pk, tree.root.period_start, tree.root.period_end)
 
 
-@MONEY_FIELD_CRASHES
 def test_sub_pool_create_with_an_initial_delegation(
     client: Client, tree: Tree, ministry_user: User
 ) -> None:
@@ -516,7 +504,6 @@ def test_sub_pool_create_with_an_initial_delegation(
     ) == [("funds.pool.created", ministry_user.pk)]
 
 
-@MONEY_FIELD_CRASHES
 def test_sub_pool_create_band_with_limits(client: Client, tree: Tree, bl_user: User) -> None:
     client.force_login(bl_user)
 
@@ -540,7 +527,6 @@ def test_sub_pool_create_band_with_limits(client: Client, tree: Tree, bl_user: U
     assert band.account.budget_ore == 0
 
 
-@MONEY_FIELD_CRASHES
 def test_sub_pool_create_delegation_too_large_writes_nothing(
     client: Client, tree: Tree, ministry_user: User
 ) -> None:

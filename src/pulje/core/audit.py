@@ -16,6 +16,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulje.accounts.models import User
 from pulje.core.models import AuditEvent, AuditHead
@@ -158,6 +160,28 @@ def find_chain_problems() -> Iterator[ChainProblem]:
             f"the chain ends at event {expected_seq - 1} but its head records event {head.seq} "
             "(events at the end deleted?)",
         )
+
+
+# What happened, by the last word of an event's action (``funds.pool.created`` → created).
+_VERBS = {
+    "created": gettext_lazy("Created"),
+    "registered": gettext_lazy("Registered"),
+    "opened": gettext_lazy("Opened"),
+    "added": gettext_lazy("Added"),
+    "updated": gettext_lazy("Changed"),
+    "changed": gettext_lazy("Changed"),
+    "deleted": gettext_lazy("Deleted"),
+    "reporting_rules_set": gettext_lazy("Reporting rules set"),
+    "reversal": gettext_lazy("Reversed"),
+}
+
+
+def action_label(action: str) -> str:
+    """A short, translated label for an event's action, for timelines."""
+    label = str(_VERBS.get(action.rsplit(".", 1)[-1], action))
+    if action.startswith("admin."):
+        return _("%(label)s in the administration") % {"label": label}
+    return label
 
 
 def events_for(obj: models.Model) -> list[AuditEvent]:

@@ -7,32 +7,47 @@ from django.utils.translation import gettext as _
 from pulje.core.money import MoneyParseError, format_dkk, parse_dkk
 
 
-class MoneyField(forms.CharField):
+class MoneyField(forms.Field):
     """An amount typed in Danish notation (``12.500,50 kr.``), cleaned to integer øre."""
 
+    widget = forms.TextInput
+    max_text_length = 40
+
     def __init__(self, *, min_ore: int | None = 1, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 40)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(**kwargs)
         self.min_ore = min_ore
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.update(inputmode="decimal", maxlength=str(self.max_text_length))
+        return attrs
 
     def prepare_value(self, value: Any) -> Any:
         return format_dkk(value) if isinstance(value, int) else value
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip() if value is not None else ""
         if not text:
             return None
+        if len(text) > self.max_text_length:
+            raise forms.ValidationError(
+                _("Write the amount with at most %(limit)d characters.")
+                % {"limit": self.max_text_length},
+                code="max_length",
+            )
         try:
             return parse_dkk(text)
         except MoneyParseError as error:
             raise forms.ValidationError(str(error), code="money") from None
 
     def validate(self, value: Any) -> None:
-        super().validate("" if value is None else str(value))
+        super().validate(value)
         if value is not None and self.min_ore is not None and value < self.min_ore:
+            # No full stop after the amount: it ends in "kr." already.
             raise forms.ValidationError(
-                _("The amount must be at least %(min)s.") % {"min": format_dkk(self.min_ore)},
+                _("The amount must be at least %(min)s") % {"min": format_dkk(self.min_ore)},
                 code="min_value",
             )
 

@@ -14,10 +14,14 @@ from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 
 @dataclass
 class PoolNode:
-    """A pool with its own balance and the totals of its whole subtree (itself included)."""
+    """A pool with its own balance and the totals of its whole subtree (itself included).
+
+    ``level`` counts from the top of what was asked for (0), not from the top of the tree.
+    """
 
     pool: Pool
     balance: PoolBalance
+    level: int = 0
     subtree: PoolBalance = field(default_factory=PoolBalance)
     children: list["PoolNode"] = field(default_factory=list)
 
@@ -36,12 +40,13 @@ def subtrees(tops: list[Pool]) -> list[PoolNode]:
     selected: list[PoolNode] = []
     for node in nodes:
         if node.pool.pk in wanted:
-            selected.extend(_flatten(node))
+            selected.extend(_flatten(node, level=0))
     return selected
 
 
-def _flatten(node: PoolNode) -> list[PoolNode]:
-    return [node, *(n for child in node.children for n in _flatten(child))]
+def _flatten(node: PoolNode, *, level: int) -> list[PoolNode]:
+    node.level = level
+    return [node, *(n for child in node.children for n in _flatten(child, level=level + 1))]
 
 
 def build_tree(pools: Iterable[Pool]) -> list[PoolNode]:

@@ -1,5 +1,6 @@
 from django import template
 
+from pulje.core.audit import action_label as audit_action_label
 from pulje.core.money import format_dkk
 
 register = template.Library()
@@ -11,3 +12,9 @@ def dkk(ore: int | None) -> str:
     if ore is None:
         return ""
     return format_dkk(ore)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """``{{ event.action|action_label }}`` → ``Oprettet``"""
+    return audit_action_label(action)
