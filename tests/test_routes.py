@@ -13,8 +13,6 @@ from django.views.decorators.http import require_POST
 from pulje.core.access import logged_in, public
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
-
 ACCESS_LEVELS = {"public", "logged_in"}
 # Django admin makes its own decision: every admin view requires an active staff user.
 STAFF_ONLY_NAMESPACES = {"admin"}

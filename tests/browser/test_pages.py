@@ -24,9 +24,6 @@ from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
-    # live_server runs without DEBUG, so WhiteNoise looks for collected files in STATIC_ROOT,
-    # which tests never fill: live_server serves static files from the finders instead.
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
 PASSWORD = "correct-horse-battery-staple"

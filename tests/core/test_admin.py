@@ -20,7 +20,6 @@ from tests.factories import GrantAccountFactory, OrganisationFactory, PoolFactor
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
 ORGANISATION_FIELDS = [
@@ -463,3 +462,19 @@ def test_admin_pool_cannot_be_deleted(staff: Client) -> None:
 
     assert response.status_code == 403
     assert Pool.objects.filter(pk=pool.pk).exists()
+
+
+def test_admin_save_without_changes_writes_no_event(staff: Client) -> None:
+    organisation = OrganisationFactory(name="Boligselskabet Syd")
+    seq = _last_seq()
+    data = _organisation_data(cvr=organisation.cvr, name="Boligselskabet Syd")
+    data.update(address="", postal_code="", city="", housing_number="", municipality="")
+    response = staff.post(
+        reverse("admin:registry_organisation_change", args=[organisation.pk]), data
+    )
+    assert response.status_code == 302
+    assert _new_events(seq) == []
+
+
+def test_admin_has_no_unaudited_group_editor(staff: Client) -> None:
+    assert staff.get("/admin/auth/group/").status_code == 404

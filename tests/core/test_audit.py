@@ -4,8 +4,15 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
-from pulje.core.audit import event_hash, find_chain_problems, record_event, snapshot
+from pulje.core.audit import (
+    action_label,
+    event_hash,
+    find_chain_problems,
+    record_event,
+    snapshot,
+)
 from pulje.core.models import AppendOnlyError, AuditEvent, AuditHead
 from tests.factories import OrganisationFactory, UserFactory
 from tests.tampering import tamper
@@ -141,3 +148,18 @@ def test_json_round_trip_keeps_the_hash_stable() -> None:
         after={"when": dt.date(2021, 2, 5), "amount_ore": 10**15, "text": "Ærø – “ø”"},
     )
     assert list(find_chain_problems()) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [
+        ("funds.pool.created", "Oprettet"),
+        ("registry.organisation.updated", "Ændret"),
+        ("ledger.commitment.reversal", "Tilbageført"),
+        ("admin.registry.organisation.changed", "Ændret i administrationen"),
+        ("something.unknown", "something.unknown"),
+    ],
+)
+def test_action_labels_are_danish(action: str, label: str) -> None:
+    with translation.override("da"):
+        assert action_label(action) == label

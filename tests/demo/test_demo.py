@@ -22,7 +22,6 @@ from pulje.registry.models import HousingDepartment, Organisation, OrganisationK
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
 ROOT = "ensomhed-2020"

@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
@@ -302,3 +303,23 @@ def test_set_reporting_rules_leaves_other_pools_alone() -> None:
     assert list(ReportingRule.objects.values_list("pool_id", "requirement")) == [
         (other.pk, "audited")
     ]
+
+
+def test_update_pool_refuses_a_period_that_leaves_a_sub_pool_outside() -> None:
+    parent = PoolFactory(period_start=dt.date(2020, 11, 1), period_end=dt.date(2021, 12, 31))
+    child = PoolFactory(
+        parent=parent,
+        administrator=parent.administrator,
+        period_start=dt.date(2021, 1, 1),
+        period_end=dt.date(2021, 12, 31),
+    )
+    before = _counts()
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        update_pool(actor=None, pool=parent, period_end=dt.date(2021, 6, 30))
+    assert error.value.message_dict == {
+        "period_end": [
+            f"The sub-pool “{child.name}” runs 2021-01-01–2021-12-31, outside this period."
+        ]
+    }
+    assert _counts() == before
+    assert Pool.objects.get(pk=parent.pk).period_end == dt.date(2021, 12, 31)

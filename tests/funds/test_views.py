@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 import pytest
@@ -19,9 +20,6 @@ from tests.funds.conftest import Tree
 
 pytestmark = [
     pytest.mark.django_db,
-    # Tests run without DEBUG, so WhiteNoise looks for collected files in STATIC_ROOT, which
-    # tests never fill.
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
 ENGLISH = {"Accept-Language": "en"}
@@ -613,3 +611,15 @@ def test_sub_pool_create_page_404_for_a_viewer(
     response = client.get(reverse("funds:sub_pool_create", args=[tree.bl_pool.pk]))
 
     assert response.status_code == 404
+
+
+def test_pool_detail_with_both_manage_forms_has_unique_ids(
+    client: Client, tree: Tree, ministry_user: User
+) -> None:
+    """Appropriation and delegation forms on one page: every label must point at its own input."""
+    client.force_login(ministry_user)
+    html = client.get(_detail(tree.root)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert "appropriation-amount_ore" in ids
+    assert "delegation-amount_ore" in ids
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []

@@ -45,12 +45,15 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             stored = type(obj)._default_manager.get(pk=obj.pk)
             before = snapshot(stored, self._fields(stored))
         super().save_model(request, obj, form, change)
+        after = snapshot(obj, self._fields(obj))
+        if after == before:
+            return
         record_event(
             actor=request.user,  # type: ignore[arg-type]
             action=f"admin.{obj._meta.label_lower}.{'changed' if change else 'added'}",
             obj=obj,
             before=before,
-            after=snapshot(obj, self._fields(obj)),
+            after=after,
         )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:

@@ -24,11 +24,12 @@ class SubPoolForm(forms.Form):
     )
     administrator = forms.ModelChoiceField(
         label=_("Administering organisation"),
-        queryset=Organisation.objects.filter(
-            kind__in=[OrganisationKind.FUNDER, OrganisationKind.INTERMEDIARY]
-        ),
+        # Funders and intermediaries mostly, but e.g. KFUM's social work runs a pool too.
+        queryset=Organisation.objects.exclude(kind=OrganisationKind.HOUSING).order_by("name"),
     )
-    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea, required=False)
+    purpose = forms.CharField(
+        label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     period_start = forms.DateField(label=_("Period start"), widget=DateInput())
     period_end = forms.DateField(label=_("Period end"), widget=DateInput())
     spend_by = forms.DateField(

@@ -147,6 +147,15 @@ def validate_pool(pool: Pool) -> None:
             _("The period must lie within the parent pool's period (%(start)s–%(end)s).")
             % {"start": parent.period_start, "end": parent.period_end}
         ]
+    elif dated and pool.pk is not None:
+        outside = pool.children.exclude(
+            period_start__gte=pool.period_start, period_end__lte=pool.period_end
+        ).first()
+        if outside is not None:
+            errors["period_end"] = [
+                _("The sub-pool “%(child)s” runs %(start)s–%(end)s, outside this period.")
+                % {"child": outside.name, "start": outside.period_start, "end": outside.period_end}
+            ]
     if (pool.grant_min_ore is None) != (pool.grant_max_ore is None):
         errors["grant_max_ore"] = [_("A grant band needs both a smallest and a largest grant.")]
     elif pool.grant_min_ore is not None and pool.grant_max_ore is not None:

@@ -62,10 +62,14 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": page,
             "events": events_for(pool),
             "can_manage": manage,
-            "appropriation_form": AppropriationForm()
+            "appropriation_form": AppropriationForm(auto_id="appropriation-%s")
             if manage and pool.parent_id is None
             else None,
-            "delegation_form": DelegationForm(pool=pool) if manage and node.children else None,
+            "delegation_form": (
+                DelegationForm(pool=pool, auto_id="delegation-%s")
+                if manage and node.children
+                else None
+            ),
         },
     )
 
