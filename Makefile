@@ -12,6 +12,7 @@ DEV_ENV := DEBUG=1
 .PHONY: demo test install lint test-sqlite test-postgres serve messages assets
 
 demo: install
+	mkdir -p var
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
 	@echo "pulje runs at http://127.0.0.1:8000 (Ctrl+C stops it)"
@@ -42,14 +43,26 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(DEV_ENV) $(VENV)/bin/mypy src tests bench
-	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: $(VENV)/.installed
 	$(DEV_ENV) $(VENV)/bin/pytest
 
 # Under CI the PostgreSQL leg is required: a missing server fails the run, never skips it.
+# The probe asks the server (its maintenance database), since the test database is made later.
+export PG_PROBE
+define PG_PROBE
+import sys, psycopg
+from psycopg.conninfo import conninfo_to_dict
+params = conninfo_to_dict(sys.argv[1]) | {"dbname": "postgres", "connect_timeout": 3}
+try:
+    psycopg.connect(**params).close()
+except psycopg.OperationalError as error:
+    sys.exit(f"PostgreSQL: {error}".strip())
+endef
+
 test-postgres: $(VENV)/.installed
-	@if $(PY) -c 'import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(PG_URL)' 2>/dev/null; then \
+	@if $(PY) -c "$$PG_PROBE" '$(PG_URL)'; then \
 		echo "== test suite on PostgreSQL ($(PG_URL))"; \
 		$(DEV_ENV) DATABASE_URL='$(PG_URL)' $(VENV)/bin/pytest; \
 	elif [ "$$CI" = "true" ]; then \
