@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from pytest_django import DjangoAssertNumQueries
 
+from pulje.accounts.models import User
 from pulje.core.models import AuditEvent
 from pulje.registry.imports import (
     ImportFileError,
@@ -22,7 +23,7 @@ from pulje.registry.imports import (
 )
 from pulje.registry.models import HousingDepartment, Organisation, OrganisationKind
 from pulje.registry.services import ChangeCounts, import_housing_registry
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 CVR_A = "12345674"
 CVR_B = "12345682"
@@ -607,6 +608,7 @@ def test_command_imports_a_file_and_reports_counts(tmp_path: Path, suffix: str) 
     assert stdout.getvalue() == GOOD_OUTPUT
     assert stderr.getvalue() == ""
     assert registry() == GOOD_REGISTRY
+    assert list(AuditEvent.objects.values_list("actor_id", flat=True)) == [None] * 5
 
     call_command("import_housing", str(path), stdout=stdout)
 
@@ -614,6 +616,44 @@ def test_command_imports_a_file_and_reports_counts(tmp_path: Path, suffix: str) 
         "Organisations: 0 created, 0 updated, 2 unchanged.\n"
         "Departments: 0 created, 0 updated, 3 unchanged.\n"
     )
+
+
+@pytest.mark.django_db
+def test_command_names_the_actor_in_the_audit_events(tmp_path: Path) -> None:
+    user = UserFactory(email="anne@example.dk")
+    events = AuditEvent.objects.count()
+    path = write_csv(tmp_path / "boliger.csv", GOOD_ROWS)
+    stdout = io.StringIO()
+
+    call_command("import_housing", str(path), "--actor", "anne@example.dk", stdout=stdout)
+
+    assert stdout.getvalue() == GOOD_OUTPUT
+    assert list(
+        AuditEvent.objects.filter(seq__gt=events).values_list("action", "actor_id").order_by("seq")
+    ) == [
+        ("registry.organisation.registered", user.pk),
+        ("registry.department.registered", user.pk),
+        ("registry.department.registered", user.pk),
+        ("registry.organisation.registered", user.pk),
+        ("registry.department.registered", user.pk),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["nobody@example.dk", "gone@example.dk"])
+def test_command_refuses_an_actor_who_is_not_an_active_user(tmp_path: Path, email: str) -> None:
+    UserFactory(email="gone@example.dk")
+    User.objects.filter(email="gone@example.dk").update(is_active=False)
+    events = AuditEvent.objects.count()
+    path = write_csv(tmp_path / "boliger.csv", GOOD_ROWS)
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_housing", str(path), "--partial", "--actor", email)
+
+    assert str(error.value) == f"No active user has the e-mail address {email}."
+    assert registry() == ([], [])
+    assert AuditEvent.objects.count() == events
+    assert not (tmp_path / "boliger.afvist.csv").exists()
 
 
 @pytest.mark.django_db

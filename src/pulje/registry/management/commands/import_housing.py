@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pulje.accounts.models import User
 from pulje.registry.imports import (
     ImportFileError,
     ImportRefused,
@@ -41,6 +42,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Check the file and count what would change, writing nothing (no report).",
         )
+        parser.add_argument(
+            "--actor",
+            metavar="EMAIL",
+            help="The e-mail address of the user the audit events name as the actor "
+            "(default: none, as for a change the system made).",
+        )
 
     def handle(
         self,
@@ -49,10 +56,12 @@ class Command(BaseCommand):
         partial: bool,
         report: Path | None,
         dry_run: bool,
+        actor: str | None,
         **options: Any,
     ) -> None:
         if report is not None and not partial:
             raise CommandError(_("--report is only used with --partial."))
+        user = None if actor is None else self._user(actor)
         report = report or default_report_path(file)
         try:
             table = read_table(file)
@@ -60,7 +69,7 @@ class Command(BaseCommand):
             # be written undoes the import rather than leaving rejected rows unaccounted for.
             with transaction.atomic():
                 result = import_housing_registry(
-                    actor=None, table=table, partial=partial, dry_run=dry_run
+                    actor=user, table=table, partial=partial, dry_run=dry_run
                 )
                 if partial and not dry_run:
                     write_rejections(report, table, result.rejected)
@@ -99,6 +108,16 @@ class Command(BaseCommand):
             if not dry_run:
                 rejected += " " + _("The report is %(report)s.") % {"report": report}
             self.stdout.write(rejected)
+
+    @staticmethod
+    def _user(email: str) -> User:
+        # Matched exactly, as at login; a deactivated user no longer acts in pulje.
+        try:
+            return User.objects.get(email=email, is_active=True)
+        except User.DoesNotExist:
+            raise CommandError(
+                _("No active user has the e-mail address %(email)s.") % {"email": email}
+            ) from None
 
     @staticmethod
     def _counts(what: str, counts: ChangeCounts) -> str:
