@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
+from django.conf import settings
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import translation
 
 from pulje.core.money import MoneyParseError, parse_dkk
@@ -77,3 +78,26 @@ def test_users_are_told_in_danish() -> None:
         "“12.5” er ikke et beløb. Skriv det på dansk med punktum mellem tusinder og komma "
         "før øre, for eksempel 12.500,50 kr."
     )
+
+
+@pytest.mark.django_db
+def test_pages_are_danish_even_when_the_browser_asks_for_english(client: Client) -> None:
+    response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert response.headers["Content-Language"] == "da"
+    assert "<title>Forside – pulje</title>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_switch_chooses_english_and_back(client: Client) -> None:
+    client.post("/sprog/", {"language": "en", "next": "/"})
+    english = client.get("/")
+    assert english.headers["Content-Language"] == "en"
+    assert "<title>Front page – pulje</title>" in english.content.decode()
+    client.post("/sprog/", {"language": "da", "next": "/"})
+    assert client.get("/").headers["Content-Language"] == "da"
+
+
+@pytest.mark.django_db
+def test_an_unknown_language_cookie_falls_back_to_danish(client: Client) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    assert client.get("/").headers["Content-Language"] == "da"

@@ -22,8 +22,6 @@ pytestmark = [
     pytest.mark.django_db,
 ]
 
-ENGLISH = {"Accept-Language": "en"}
-
 
 def _counts() -> tuple[int, int, int]:
     return Pool.objects.count(), Entry.objects.count(), AuditEvent.objects.count()
@@ -345,14 +343,13 @@ def test_appropriation_with_a_bad_amount_rerenders_and_writes_nothing(
     response = client.post(
         reverse("funds:pool_appropriate", args=[tree.root.pk]),
         {"amount_ore": "12.5", "text": "Aktstykke nr. 99"},
-        headers=ENGLISH,
     )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "amount_ore": [
-            "“12.5” is not an amount. Write it in Danish notation, with a full stop between "
-            "thousands and a comma before øre, for example 12.500,50 kr."
+            "“12.5” er ikke et beløb. Skriv det på dansk med punktum mellem tusinder og komma "
+            "før øre, for eksempel 12.500,50 kr."
         ]
     }
     assert _counts() == counts
@@ -368,13 +365,13 @@ def test_appropriation_to_a_part_is_refused_by_the_ledger(
     response = client.post(
         reverse("funds:pool_appropriate", args=[tree.bl_pool.pk]),
         {"amount_ore": "1.000 kr.", "text": "Forsøg"},
-        headers=ENGLISH,
     )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "amount_ore": [
-            "Money can only be appropriated to a top pool; “BL Vær Med” is part of another pool."
+            "Der kan kun bevilges penge til en øverste pulje; “BL Vær Med” er en del af en "
+            "anden pulje."
         ]
     }
     assert _counts() == counts
@@ -389,14 +386,13 @@ def test_delegation_over_the_available_amount_names_the_shortfall(
     response = client.post(
         reverse("funds:pool_delegate", args=[tree.root.pk]),
         {"to": tree.slks_pool.pk, "amount_ore": "30.000.000 kr.", "text": ""},
-        headers=ENGLISH,
     )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "amount_ore": [
-            f"“Pulje mod ensomhed” does not have {format_dkk(kr(30_000_000))} available: "
-            f"it has {format_dkk(kr(25_000_000))}, {format_dkk(kr(5_000_000))} too little."
+            "“Pulje mod ensomhed” har ikke 30.000.000 kr. til rådighed: "
+            "den har 25.000.000 kr., 5.000.000 kr. for lidt."
         ]
     }
     assert _counts() == counts
@@ -534,14 +530,13 @@ def test_sub_pool_create_delegation_too_large_writes_nothing(
     response = client.post(
         reverse("funds:sub_pool_create", args=[tree.root.pk]),
         _sub_pool_data(administrator=tree.bl.pk, delegate_ore="25.000.000,01 kr."),
-        headers=ENGLISH,
     )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "delegate_ore": [
-            f"“Pulje mod ensomhed” does not have {format_dkk(kr(25_000_000) + 1)} available: "
-            f"it has {format_dkk(kr(25_000_000))}, {format_dkk(1)} too little."
+            "“Pulje mod ensomhed” har ikke 25.000.000,01 kr. til rådighed: "
+            "den har 25.000.000 kr., 0,01 kr. for lidt."
         ]
     }
     assert _counts() == counts
