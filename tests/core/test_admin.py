@@ -22,17 +22,6 @@ pytestmark = [
     pytest.mark.django_db,
 ]
 
-ORGANISATION_FIELDS = [
-    "cvr",
-    "name",
-    "kind",
-    "housing_number",
-    "address",
-    "postal_code",
-    "city",
-    "municipality",
-]
-
 
 @pytest.fixture(autouse=True)
 def _fast_passwords() -> Iterator[None]:

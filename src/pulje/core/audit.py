@@ -8,10 +8,10 @@ locks first and this one last, always in that order, so it cannot deadlock with 
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -23,6 +23,7 @@ from pulje.accounts.models import User
 from pulje.core.models import AuditEvent, AuditHead
 
 GENESIS_HASH = "0" * 64
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 def _canonical(value: Any) -> str:
@@ -119,6 +120,38 @@ def lock_head() -> AuditHead:
             raise RuntimeError("The audit chain's head is missing while events exist.")
         head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS_HASH)
     return head
+
+
+def apply_changes(
+    *,
+    actor: User | None,
+    instance: ModelT,
+    changes: dict[str, Any],
+    changeable: Iterable[str],
+    recorded: Iterable[str],
+    action: str,
+    validate: Callable[[ModelT], None],
+) -> ModelT:
+    """Set ``changes`` on ``instance``, validate, save and record one event with the
+    ``recorded`` fields before and after; when nothing differs, write nothing at all.
+
+    The shared body of the apps' ``update_…`` services; they run it in their transaction.
+    Raises TypeError for a field outside ``changeable``, and whatever ``validate`` raises.
+    """
+    unknown = set(changes) - set(changeable)
+    if unknown:
+        raise TypeError(f"Cannot change {sorted(unknown)} of {instance._meta.label}.")
+    recorded = tuple(recorded)
+    before = snapshot(instance, recorded)
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    after = snapshot(instance, recorded)
+    if after == before:
+        return instance
+    validate(instance)
+    instance.save()
+    record_event(actor=actor, action=action, obj=instance, before=before, after=after)
+    return instance
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
-from pulje.core.audit import record_event, snapshot
+from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.funds.models import Pool, ReportingRequirement, ReportingRule
 from pulje.ledger.services import delegate, open_pool_account
 from pulje.registry.models import Organisation
@@ -80,19 +80,15 @@ def update_pool(*, actor: User | None, pool: Pool, **changes: Any) -> Pool:
     Side effects: one audit event ``funds.pool.updated`` with before and after (none when
     nothing changes). Raises ValidationError, TypeError for a field that cannot change.
     """
-    unknown = set(changes) - set(CHANGEABLE_POOL_FIELDS)
-    if unknown:
-        raise TypeError(f"Cannot change {sorted(unknown)} of a pool.")
-    before = snapshot(pool, POOL_FIELDS)
-    for name, value in changes.items():
-        setattr(pool, name, value)
-    after = snapshot(pool, POOL_FIELDS)
-    if after == before:
-        return pool
-    validate_pool(pool)
-    pool.save()
-    record_event(actor=actor, action="funds.pool.updated", obj=pool, before=before, after=after)
-    return pool
+    return apply_changes(
+        actor=actor,
+        instance=pool,
+        changes=changes,
+        changeable=CHANGEABLE_POOL_FIELDS,
+        recorded=POOL_FIELDS,
+        action="funds.pool.updated",
+        validate=validate_pool,
+    )
 
 
 @transaction.atomic

@@ -1,3 +1,7 @@
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -95,19 +99,13 @@ def sub_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
 def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     pool = get_pool_for_user_or_404(user, pk, manage=True)
-    form = AppropriationForm(request.POST)
-    if form.is_valid():
-        try:
-            appropriate(actor=user, pool=pool, **form.cleaned_data)
-        except LedgerError as error:
-            add_service_error(form, error, field="amount_ore")
-        else:
-            messages.success(request, _("The appropriation was posted."))
-            return redirect("funds:pool_detail", pk=pool.pk)
-    return render(
+    return _post_money(
         request,
-        "funds/money_form.html",
-        {"pool": pool, "form": form, "title": _("Appropriate money")},
+        pool,
+        AppropriationForm(request.POST),
+        lambda data: appropriate(actor=user, pool=pool, **data),
+        success=_("The appropriation was posted."),
+        title=_("Appropriate money"),
     )
 
 
@@ -116,17 +114,32 @@ def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
 def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     pool = get_pool_for_user_or_404(user, pk, manage=True)
-    form = DelegationForm(request.POST, pool=pool)
+    return _post_money(
+        request,
+        pool,
+        DelegationForm(request.POST, pool=pool),
+        lambda data: delegate(actor=user, pool=pool, **data),
+        success=_("The delegation was posted."),
+        title=_("Delegate to a sub-pool"),
+    )
+
+
+def _post_money(
+    request: HttpRequest,
+    pool: Pool,
+    form: forms.Form,
+    post: Callable[[dict[str, Any]], object],
+    *,
+    success: str,
+    title: str,
+) -> HttpResponse:
+    """Validate a money form and post it; on a refusal show the form again with the reason."""
     if form.is_valid():
         try:
-            delegate(actor=user, pool=pool, **form.cleaned_data)
+            post(form.cleaned_data)
         except LedgerError as error:
             add_service_error(form, error, field="amount_ore")
         else:
-            messages.success(request, _("The delegation was posted."))
+            messages.success(request, success)
             return redirect("funds:pool_detail", pk=pool.pk)
-    return render(
-        request,
-        "funds/money_form.html",
-        {"pool": pool, "form": form, "title": _("Delegate to a sub-pool")},
-    )
+    return render(request, "funds/money_form.html", {"pool": pool, "form": form, "title": title})

@@ -1,13 +1,13 @@
 """Writes to the registry. Each writes an audit event in the same transaction."""
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pulje.accounts.models import User
-from pulje.core.audit import record_event, snapshot
+from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.registry.imports import (
     HousingRow,
     ImportRefused,
@@ -28,8 +28,6 @@ ORGANISATION_FIELDS = (
     "city",
     "municipality",
 )
-M = TypeVar("M", Organisation, HousingDepartment)
-
 DEPARTMENT_FIELDS = ("organisation", "number", "name", "municipality", "homes")
 
 
@@ -80,8 +78,14 @@ def update_organisation(
 
     Side effects: one audit event ``registry.organisation.updated`` with before and after.
     """
-    return _update(
-        actor, organisation, ORGANISATION_FIELDS, "registry.organisation.updated", changes
+    return apply_changes(
+        actor=actor,
+        instance=organisation,
+        changes=changes,
+        changeable=ORGANISATION_FIELDS,
+        recorded=ORGANISATION_FIELDS,
+        action="registry.organisation.updated",
+        validate=Organisation.full_clean,
     )
 
 
@@ -121,25 +125,15 @@ def update_department(
 
     Side effects: one audit event ``registry.department.updated`` with before and after.
     """
-    return _update(actor, department, DEPARTMENT_FIELDS, "registry.department.updated", changes)
-
-
-def _update(
-    actor: User | None, instance: M, fields: tuple[str, ...], action: str, changes: dict[str, Any]
-) -> M:
-    unknown = set(changes) - set(fields)
-    if unknown:
-        raise TypeError(f"Cannot change {sorted(unknown)} here.")
-    before = snapshot(instance, fields)
-    for name, value in changes.items():
-        setattr(instance, name, value)
-    after = snapshot(instance, fields)
-    if after == before:
-        return instance
-    instance.full_clean()
-    instance.save()
-    record_event(actor=actor, action=action, obj=instance, before=before, after=after)
-    return instance
+    return apply_changes(
+        actor=actor,
+        instance=department,
+        changes=changes,
+        changeable=DEPARTMENT_FIELDS,
+        recorded=DEPARTMENT_FIELDS,
+        action="registry.department.updated",
+        validate=HousingDepartment.full_clean,
+    )
 
 
 @dataclass
