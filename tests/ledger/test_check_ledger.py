@@ -6,7 +6,7 @@ from pulje.core.money import kr
 from pulje.ledger.balances import GrantBalance, PoolBalance
 from pulje.ledger.models import Entry, EntryKind, GrantAccount, PoolAccount, ReleaseReason
 from pulje.ledger.selectors import find_ledger_discrepancies, recompute_balances
-from pulje.ledger.services import commit, pay, recover, release, reverse
+from pulje.ledger.services import appropriate, commit, delegate, pay, recover, release, reverse
 from tests.ledger.helpers import Tree, balance, funded_tree, grant_on
 
 pytestmark = [pytest.mark.django_db]
@@ -111,3 +111,56 @@ def test_check_ledger_finds_a_reversal_that_does_not_mirror_its_entry() -> None:
     )
     messages = {p.message for p in find_ledger_discrepancies()}
     assert f"does not mirror the entry it reverses ({original.pk})" in messages
+
+
+def test_check_ledger_finds_a_delegation_to_a_pool_that_is_not_a_child() -> None:
+    tree = funded_tree()
+    Entry.objects.bulk_create(
+        [Entry(kind=EntryKind.DELEGATION, amount_ore=kr(1), pool=tree.root, target=tree.band)]
+    )
+    entry = Entry.objects.get(pool=tree.root, target=tree.band)
+    shapes = {(p.subject, p.figure, p.message) for p in find_ledger_discrepancies()}
+    assert (f"entry {entry.pk}", "target", "delegation to a pool that is not a sub-pool") in shapes
+
+
+def test_check_ledger_finds_a_grant_entry_on_another_pool_than_the_grants() -> None:
+    tree = funded_tree()
+    grant = grant_on(tree.band)
+    Entry.objects.bulk_create(
+        [Entry(kind=EntryKind.COMMITMENT, amount_ore=kr(1), pool=tree.part, grant=grant)]
+    )
+    entry = Entry.objects.get(pool=tree.part, grant=grant)
+    shapes = {(p.subject, p.figure, p.message) for p in find_ledger_discrepancies()}
+    assert (f"entry {entry.pk}", "grant", "posted to another pool than its grant's") in shapes
+
+
+def test_check_ledger_finds_a_reversal_of_a_reversal() -> None:
+    tree = funded_tree()
+    original = commit(actor=None, grant=grant_on(tree.band), amount_ore=kr(10))
+    correction = reverse(actor=None, entry=original, text="Wrong")
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                kind=EntryKind.COMMITMENT,
+                amount_ore=kr(10),
+                pool=tree.band,
+                grant=original.grant,
+                reverses=correction,
+            )
+        ]
+    )
+    messages = [p.message for p in find_ledger_discrepancies() if p.figure == "reverses"]
+    assert messages == [f"does not mirror the entry it reverses ({correction.pk})"]
+
+
+def test_correct_reversals_of_every_kind_are_not_reported() -> None:
+    """Reversals with empty target or grant (appropriation, delegation) mirror their entries."""
+    tree = funded_tree(band_kr=0)
+    grant = grant_on(tree.part)
+    for entry in (
+        appropriate(actor=None, pool=tree.root, amount_ore=kr(5)),
+        delegate(actor=None, pool=tree.part, to=tree.band, amount_ore=kr(5)),
+        commit(actor=None, grant=grant, amount_ore=kr(5)),
+    ):
+        reverse(actor=None, entry=entry, text="Correction")
+    assert find_ledger_discrepancies() == []

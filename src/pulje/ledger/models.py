@@ -48,6 +48,8 @@ class PoolAccount(models.Model):
     """A pool's stored balances. Changed only by ``pulje.ledger.services`` under a row lock;
     the constraints below refuse an impossible balance as the last line of defence."""
 
+    BALANCE_FIELDS = ("budget_ore", "delegated_ore", "committed_ore", "paid_ore", "recovered_ore")
+
     pool = models.OneToOneField(
         Pool,
         verbose_name=_("pool"),
@@ -98,6 +100,8 @@ class PoolAccount(models.Model):
 
 class GrantAccount(models.Model):
     """The money side of one grant (tilsagn): what is committed to it, paid and recovered."""
+
+    BALANCE_FIELDS = ("committed_ore", "paid_ore", "recovered_ore")
 
     pool = models.ForeignKey(
         Pool, verbose_name=_("pool"), on_delete=models.PROTECT, related_name="grant_accounts"

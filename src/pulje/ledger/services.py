@@ -240,7 +240,7 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
 
     for side, account in sides.items():
         account.store(after[side])
-        account.save()
+        account.save(update_fields=account.BALANCE_FIELDS)
     entry = Entry.objects.create(
         kind=posting.kind,
         amount_ore=posting.amount_ore,
