@@ -76,9 +76,11 @@ def test_events_cannot_be_changed_through_the_orm() -> None:
 
 
 def test_verify_audit_passes_on_an_intact_chain(capsys: pytest.CaptureFixture[str]) -> None:
-    _three_events()
+    events = _three_events()
     call_command("verify_audit")
-    assert capsys.readouterr().out == "The audit trail of 3 events is intact.\n"
+    assert capsys.readouterr().out == (
+        f"The audit trail of 3 events is intact.\nHead: {events[-1].hash}\n"
+    )
 
 
 def test_verify_audit_detects_an_edited_event(capsys: pytest.CaptureFixture[str]) -> None:

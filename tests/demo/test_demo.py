@@ -143,8 +143,10 @@ def test_load_demo_leaves_ledger_and_audit_trail_consistent(demo: str, db: None)
     call_command("verify_audit", stdout=audit)
 
     assert ledger.getvalue() == "The ledger is consistent.\n"
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert last is not None
     assert audit.getvalue() == (
-        f"The audit trail of {AuditEvent.objects.count()} events is intact.\n"
+        f"The audit trail of {AuditEvent.objects.count()} events is intact.\nHead: {last.hash}\n"
     )
 
 

@@ -3,6 +3,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from pulje.core.models import AuditEvent
@@ -318,8 +320,29 @@ def test_update_pool_refuses_a_period_that_leaves_a_sub_pool_outside() -> None:
         update_pool(actor=None, pool=parent, period_end=dt.date(2021, 6, 30))
     assert error.value.message_dict == {
         "period_end": [
-            f"The sub-pool “{child.name}” runs 2021-01-01–2021-12-31, outside this period."
+            f"The sub-pool “{child.name}” runs Jan. 1, 2021–Dec. 31, 2021, outside this period."
         ]
     }
     assert _counts() == before
     assert Pool.objects.get(pk=parent.pk).period_end == dt.date(2021, 12, 31)
+
+
+@pytest.mark.postgresql
+def test_create_sub_pool_locks_the_parent_before_the_audit_head(tree: Tree) -> None:
+    """Every posting locks pool accounts before the audit head; creating a sub-pool with a
+    delegation must too, or it deadlocks against a posting on the parent."""
+    with CaptureQueriesContext(connection) as queries:
+        create_sub_pool(
+            actor=None,
+            parent=tree.root,
+            delegate_ore=kr(1_000),
+            **_pool_fields(code="locks-in-order", administrator=tree.ministry),
+        )
+    locks = [
+        "ledger_poolaccount" if "ledger_poolaccount" in q["sql"] else "core_audithead"
+        for q in queries.captured_queries
+        if "FOR UPDATE" in q["sql"]
+        and ("ledger_poolaccount" in q["sql"] or "core_audithead" in q["sql"])
+    ]
+    assert locks[0] == "ledger_poolaccount"
+    assert locks.index("core_audithead") > 0

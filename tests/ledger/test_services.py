@@ -5,7 +5,7 @@ from django.utils import translation
 from pulje.core.models import AppendOnlyError, AuditEvent
 from pulje.core.money import kr
 from pulje.ledger.balances import GrantBalance, PoolBalance
-from pulje.ledger.models import Entry, EntryKind, PoolAccount, ReleaseReason
+from pulje.ledger.models import Entry, EntryKind, GrantAccount, PoolAccount, ReleaseReason
 from pulje.ledger.services import (
     LedgerError,
     appropriate,
@@ -336,3 +336,75 @@ def test_postgresql_refuses_changing_an_entry_even_with_raw_sql() -> None:
         ):
             cursor.execute(sql, [entry.pk])
     assert Entry.objects.get().amount_ore == kr(1)
+
+
+def test_a_replay_with_another_reason_or_text_is_refused() -> None:
+    tree = funded_tree()
+    grant = grant_on(tree.band)
+    commit(actor=None, grant=grant, amount_ore=kr(100))
+    release(actor=None, grant=grant, amount_ore=kr(10), reason=ReleaseReason.CANCELLED, key="r-1")
+    with pytest.raises(LedgerError) as other_reason:
+        release(actor=None, grant=grant, amount_ore=kr(10), reason=ReleaseReason.REDUCED, key="r-1")
+    with pytest.raises(LedgerError) as other_text:
+        release(
+            actor=None,
+            grant=grant,
+            amount_ore=kr(10),
+            reason=ReleaseReason.CANCELLED,
+            text="Something else",
+            key="r-1",
+        )
+    assert (other_reason.value.code, other_text.value.code) == ("key_reused", "key_reused")
+    assert grant_balance(grant).committed == kr(90)
+
+
+def test_an_empty_key_is_no_key() -> None:
+    tree = funded_tree()
+    grant = grant_on(tree.band)
+    commit(actor=None, grant=grant, amount_ore=kr(100))
+    first = pay(actor=None, grant=grant, amount_ore=kr(10), key="")
+    second = pay(actor=None, grant=grant, amount_ore=kr(10), key="")
+    assert first != second
+    assert (first.key, second.key) == (None, None)
+    assert grant_balance(grant).paid == kr(20)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ("x" * 301, None, "The text may be at most 300 characters."),
+        ("", "k" * 121, "The idempotency key may be at most 120 characters."),
+    ],
+)
+def test_over_long_text_or_key_is_refused_on_every_database(
+    text: str, key: str | None, message: str
+) -> None:
+    root = PoolFactory()
+    with pytest.raises(LedgerError) as error:
+        appropriate(actor=None, pool=root, amount_ore=kr(1), text=text, key=key)
+    assert (error.value.code, error.value.message) == ("too_long", message)
+    assert Entry.objects.count() == 0
+
+
+def test_reversing_a_partly_paid_commitment_says_why_in_its_own_words() -> None:
+    tree = funded_tree()
+    grant = grant_on(tree.band)
+    commitment = commit(actor=None, grant=grant, amount_ore=kr(100))
+    pay(actor=None, grant=grant, amount_ore=kr(30))
+    with pytest.raises(LedgerError) as error:
+        reverse(actor=None, entry=commitment, text="Wrong grant")
+    assert error.value.message == (
+        f"Only 70 kr. of “{grant.reference}” is committed and not yet paid, so a commitment "
+        "of 100 kr. cannot be reversed."
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"paid_ore": kr(1)}, {"committed_ore": -1}, {"recovered_ore": kr(1)}],
+)
+def test_the_database_refuses_impossible_grant_balances(change: dict[str, int]) -> None:
+    tree = funded_tree()
+    grant = grant_on(tree.band)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GrantAccount.objects.filter(pk=grant.pk).update(**change)

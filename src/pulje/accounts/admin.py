@@ -1,10 +1,15 @@
+from typing import cast
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from pulje.accounts.models import Membership, User
 from pulje.core.admin import AuditedAdmin
+from pulje.core.audit import record_event
 
 # pulje decides access by membership of organisations, not by Django's groups; an unaudited
 # group editor would be a way around the audit trail.
@@ -29,3 +34,20 @@ class UserAdmin(DjangoUserAdmin, AuditedAdmin):  # type: ignore[type-arg]
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's password form saves without ``save_model``; record the change here (never
+        the hash itself)."""
+        with transaction.atomic():
+            before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and user.password != before:
+                record_event(
+                    actor=cast(User, request.user),
+                    action="admin.accounts.user.password_changed",
+                    obj=user,
+                )
+        return response

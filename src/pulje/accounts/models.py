@@ -2,6 +2,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,10 @@ class UserManager(BaseUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # People type their address as they like; it is one address whatever its case.
+        return self.get(email__iexact=username)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.update(is_staff=True, is_superuser=True)
@@ -42,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case")
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email
@@ -51,12 +59,12 @@ class Membership(models.Model):
     """A user acts for an organisation: housing staff, BL's secretariat, a ministry."""
 
     user = models.ForeignKey(
-        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="memberships"
     )
     organisation = models.ForeignKey(
         "registry.Organisation",
         verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -89,7 +89,6 @@ def record_event(
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     head = lock_head()
     seq = head.seq + 1
-    # Truncated to microseconds, as both SQLite and PostgreSQL store it.
     occurred_at = timezone.now()
     fields = {
         "seq": seq,

@@ -3,7 +3,8 @@
 Every step looks for what it would create by its natural key (CVR, pool code, e-mail) and
 posts money with an idempotency key, so running it twice changes nothing the second time.
 The organisations, CVR numbers and people are made up; the pool's figures are the real ones
-(see DOMAIN.md): 50 mio. kr. split 10/15/20/5, and BL's 15 mio. in three grant bands.
+(the political agreement of 6 November 2020 and BL's published rules): 50 mio. kr. split
+10/15/20/5, and BL's 15 mio. in three grant bands.
 """
 
 import datetime as dt

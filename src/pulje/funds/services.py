@@ -5,12 +5,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.funds.models import Pool, ReportingRequirement, ReportingRule
-from pulje.ledger.services import delegate, open_pool_account
+from pulje.ledger.services import delegate, lock_pools, open_pool_account
 from pulje.registry.models import Organisation
 
 POOL_FIELDS = (
@@ -141,7 +142,7 @@ def validate_pool(pool: Pool) -> None:
     ):
         errors["period_end"] = [
             _("The period must lie within the parent pool's period (%(start)s–%(end)s).")
-            % {"start": parent.period_start, "end": parent.period_end}
+            % {"start": date_format(parent.period_start), "end": date_format(parent.period_end)}
         ]
     elif dated and pool.pk is not None:
         outside = pool.children.exclude(
@@ -150,7 +151,11 @@ def validate_pool(pool: Pool) -> None:
         if outside is not None:
             errors["period_end"] = [
                 _("The sub-pool “%(child)s” runs %(start)s–%(end)s, outside this period.")
-                % {"child": outside.name, "start": outside.period_start, "end": outside.period_end}
+                % {
+                    "child": outside.name,
+                    "start": date_format(outside.period_start),
+                    "end": date_format(outside.period_end),
+                }
             ]
     if (pool.grant_min_ore is None) != (pool.grant_max_ore is None):
         errors["grant_max_ore"] = [_("A grant band needs both a smallest and a largest grant.")]
@@ -181,6 +186,10 @@ def create_sub_pool(
     Both happen or neither does. Side effects: those of ``create_pool`` and
     ``ledger.services.delegate``. Raises ValidationError or LedgerError.
     """
+    if delegate_ore:
+        # The delegation locks the parent's account; take it before create_pool's audit event
+        # takes the audit head, in the order every posting uses (pool accounts, then the head).
+        lock_pools(pools=[parent])
     pool = create_pool(actor=actor, parent=parent, **pool_fields)
     if delegate_ore:
         delegate(actor=actor, pool=parent, to=pool, amount_ore=delegate_ore)

@@ -245,6 +245,7 @@ def _misshapen_entries() -> list[Discrepancy]:
     mirrors = (
         Q(reverses__reverses__isnull=True, kind=F("reverses__kind"))
         & Q(amount_ore=F("reverses__amount_ore"), pool_id=F("reverses__pool_id"))
+        & Q(release_reason=F("reverses__release_reason"))
         & _same_or_both_empty("target_id")
         & _same_or_both_empty("grant_id")
     )

@@ -8,10 +8,10 @@ pool therefore queue on its row lock; the database constraints on the balances c
 that gets past this code.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
@@ -195,6 +195,12 @@ def reverse(*, actor: User | None, entry: Entry, text: str, key: str | None = No
     )
 
 
+def lock_pools(*, pools: list[Pool]) -> None:
+    """Row-lock the pools' accounts now, for a service that will post against them after
+    writing something else that is audited: the locks must come before the audit head's."""
+    _lock_pool_accounts(sorted(pool.pk for pool in pools))
+
+
 def _lock_pool_accounts(pool_ids: list[int]) -> dict[int, PoolAccount]:
     """Row-lock the pools' accounts, always in ascending pool id so two postings never deadlock."""
     accounts = PoolAccount.objects.select_for_update().filter(pool_id__in=pool_ids)
@@ -207,10 +213,23 @@ def _lock_grant_account(grant_id: int) -> GrantAccount:
 
 @transaction.atomic
 def _post(actor: User | None, posting: _Posting) -> Entry:
+    # An empty key is no key: it must not make every later keyless posting a "replay".
+    posting = replace(posting, key=posting.key or None)
     if type(posting.amount_ore) is not int or posting.amount_ore <= 0:
         raise LedgerError(
             _("An amount must be a whole, positive number of øre."), code="invalid_amount"
         )
+    # Checked here: PostgreSQL refuses an over-long value with an error, SQLite would keep it.
+    for value, name in ((posting.text, "text"), (posting.key or "", "key")):
+        field = Entry._meta.get_field(name)
+        assert isinstance(field, models.CharField)
+        assert field.max_length is not None
+        if len(value) > field.max_length:
+            raise LedgerError(
+                _("The %(field)s may be at most %(limit)d characters.")
+                % {"field": field.verbose_name, "limit": field.max_length},
+                code="too_long",
+            )
     pool_ids = sorted({posting.pool.pk, *([posting.target.pk] if posting.target else [])})
     accounts = _lock_pool_accounts(pool_ids)
     grant = _lock_grant_account(posting.grant.pk) if posting.grant else None
@@ -267,6 +286,8 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
 
 
 def _same_posting_or_error(existing: Entry, posting: _Posting) -> Entry:
+    """A replay returns the first entry if it asks for the same posting; who replays does not
+    matter (the first poster stands in the audit trail), what is posted does."""
     same = (
         existing.kind == posting.kind
         and existing.amount_ore == posting.amount_ore
@@ -274,6 +295,8 @@ def _same_posting_or_error(existing: Entry, posting: _Posting) -> Entry:
         and existing.target_id == (posting.target.pk if posting.target else None)
         and existing.grant_id == (posting.grant.pk if posting.grant else None)
         and existing.reverses_id == (posting.reverses.pk if posting.reverses else None)
+        and existing.release_reason == posting.release_reason
+        and existing.text == posting.text
     )
     if not same:
         raise LedgerError(
@@ -326,6 +349,19 @@ def _refuse_violations(
         Violation.OVERRECOVERED: "exceeds_payments",
         Violation.NEGATIVE: "negative_balance",
     }
+    if (
+        lowers_commitment
+        and posting.reverses is not None
+        and violations[0] in (Violation.NEGATIVE, Violation.OVERPAID)
+    ):
+        raise LedgerError(
+            _(
+                "Only %(unpaid)s of “%(name)s” is committed and not yet paid, so a commitment "
+                "of %(amount)s cannot be reversed."
+            )
+            % params,
+            code="exceeds_unpaid",
+        )
     if lowers_commitment and violations[0] in (Violation.NEGATIVE, Violation.OVERPAID):
         raise LedgerError(
             _(
