@@ -618,3 +618,16 @@ def test_pool_detail_with_both_manage_forms_has_unique_ids(
     assert "appropriation-amount_ore" in ids
     assert "delegation-amount_ore" in ids
     assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+
+
+def test_pool_history_names_people_but_never_shows_their_e_mail_address(
+    client: Client, tree: Tree, ministry_user: User
+) -> None:
+    nameless = UserFactory(name="", email="hemmelig@ministeriet.dk", organisation=tree.ministry)
+    update_pool(actor=nameless, pool=tree.root, purpose="Nyt formål")
+    update_pool(actor=ministry_user, pool=tree.root, purpose="Andet formål")
+    client.force_login(ministry_user)
+    html = client.get(_detail(tree.root)).content.decode()
+    assert "hemmelig@ministeriet.dk" not in html
+    assert "Ændret – en bruger" in html
+    assert "Ændret – Mette Ministeriel" in html
