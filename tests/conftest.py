@@ -1,5 +1,11 @@
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
+from django.utils import translation
 
 from pulje.registry.models import Municipality, Region
 from pulje.registry.reference import load_regions_and_municipalities
@@ -19,6 +25,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = selected
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """On SQLite, a test database in a file rather than in memory: the browser tests' live
+    server answers requests in parallel (an autosave while the page moves on), and only a
+    file database queues its writers (WAL, IMMEDIATE) as production does; an in-memory one
+    fails them with "database table is locked"."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "pulje-test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
     """A transactional test's flush empties every table, the reference data that migrations
@@ -29,3 +46,20 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("transactional_db")
         if not Municipality.objects.exists():
             load_regions_and_municipalities(Region, Municipality)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """allauth counts login attempts in the cache (rate limits); each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def english(client: Client) -> Iterator[Client]:
+    """English chosen, so messages are compared as their msgids: on the test client's pages
+    (the language cookie) and in code called directly (the active language)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield client

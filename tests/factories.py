@@ -2,11 +2,15 @@
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import factory
 
 from pulje.accounts.models import User
 from pulje.accounts.services import add_membership, register_user
+from pulje.calls.models import Call
+from pulje.calls.services import create_call
+from pulje.core.money import kr
 from pulje.demo.scenario import fake_cvr
 from pulje.funds.models import Pool
 from pulje.funds.services import create_pool
@@ -89,3 +93,29 @@ class GrantAccountFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class: type[GrantAccount], **kwargs: Any) -> GrantAccount:
         return open_grant_account(actor=None, **kwargs)
+
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+class CallFactory(factory.Factory):
+    """A call on a pool that is itself a grant band of 10.000–50.000 kr. (pass ``pool`` for
+    another), open from 4 January to 5 February 2021 at noon, Danish time."""
+
+    class Meta:
+        model = Call
+
+    pool = factory.SubFactory(PoolFactory, grant_min_ore=kr(10_000), grant_max_ore=kr(50_000))
+    code = factory.Sequence(lambda n: f"call-{n}")
+    reference_prefix = factory.Sequence(lambda n: f"C{n}")
+    title = factory.Sequence(lambda n: f"Opslag {n}")
+    purpose = "Nye fællesskaber mod ensomhed."
+    eligibility = "Almene boligorganisationer."
+    opens_at = dt.datetime(2021, 1, 4, 10, 0, tzinfo=COPENHAGEN)
+    closes_at = dt.datetime(2021, 2, 5, 12, 0, tzinfo=COPENHAGEN)
+    project_start_earliest = dt.date(2021, 1, 1)
+    project_end_latest = dt.date(2021, 12, 31)
+
+    @classmethod
+    def _create(cls, model_class: type[Call], **kwargs: Any) -> Call:
+        return create_call(actor=None, **kwargs)

@@ -5,8 +5,10 @@ variable through the typed helpers below, which fail loudly on a value they cann
 rather than fall back silently to something surprising.
 """
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -67,11 +69,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.forms",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "pulje.core",
     "pulje.accounts",
     "pulje.registry",
     "pulje.funds",
     "pulje.ledger",
+    "pulje.calls",
+    "pulje.applications",
     "pulje.demo",
 ]
 
@@ -84,8 +92,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pulje.core.middleware.SlidingSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "pulje.urls"
@@ -129,6 +139,78 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Applicants log in with a one-time code sent to their address (django-allauth); a first
+# login creates the user. Staff may still use their password on a page of its own.
+ACCOUNT_ADAPTER = "pulje.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "pulje.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+# There is no sign-up form (AccountAdapter.is_open_for_signup); the password entry only keeps
+# the password field on the staff's password login page, which allauth ties to it.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+# The code proves the address; there is no separate confirmation step.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+# An inactive user is sent nothing (there is no sign-up page to point them to).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 15 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_MAX_RESEND_COUNT = 2
+# The session ends when the browser closes: applicants often use shared computers.
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "pulje: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Counted in the cache (CACHES below), which must be shared by all workers in production.
+# "key" is the e-mail address typed; each code itself allows 3 attempts.
+ACCOUNT_RATE_LIMITS = {
+    "request_login_code": "20/m/ip,3/m/key,10/h/key",
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+}
+# Behind the reverse proxy, the client's address is the last one it adds to X-Forwarded-For;
+# otherwise every request would seem to come from the proxy and share one IP limit.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env_bool("BEHIND_PROXY") else 0
+
+
+def oidc_apps(raw: str) -> list[dict[str, Any]]:
+    """OpenID Connect providers (MitID Erhverv through a broker) from OIDC_PROVIDERS: a JSON
+    list of {"provider_id", "name", "client_id", "secret", "server_url"}."""
+    keys = {"provider_id", "name", "client_id", "secret", "server_url"}
+    try:
+        providers = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"OIDC_PROVIDERS is not valid JSON: {error}") from None
+    if not isinstance(providers, list) or not all(
+        isinstance(p, dict) and keys <= set(p) for p in providers
+    ):
+        raise ImproperlyConfigured(
+            f"OIDC_PROVIDERS must be a JSON list of objects with the keys {sorted(keys)}."
+        )
+    return [
+        {
+            "provider_id": p["provider_id"],
+            "name": p["name"],
+            "client_id": p["client_id"],
+            "secret": p["secret"],
+            "settings": {"server_url": p["server_url"]},
+        }
+        for p in providers
+    ]
+
+
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": oidc_apps(env_str("OIDC_PROVIDERS", "[]"))}}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# A broker's addresses are verified by the identity provider, so a person who logs in with
+# MitID Erhverv reaches the user they were invited as (the same e-mail address).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -158,8 +240,29 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(PROJECT_DIR / "var" / "media")))
+# Attachments are checked by content and size in pulje.applications.uploads; this only bounds
+# what Django holds in memory before it spools an upload to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+def cache_from_url(url: str) -> dict[str, Any]:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": url[9:]}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r} is neither redis://… nor locmem://….")
+
+
+# Login rate limits live in the cache: production needs one that all workers share (Redis).
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", "locmem://"))}
+
+# With DEBUG on, sent mail is kept in the outbox page (/udbakke/) instead of being sent.
+OUTBOX_EMAIL_BACKEND = "pulje.core.mail.OutboxBackend"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    OUTBOX_EMAIL_BACKEND if DEBUG else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -183,6 +286,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Idle timeout: a logged-in user's requests (a draft's autosave too) extend the session
+# (core.middleware.SlidingSessionMiddleware); the application form warns five minutes before
+# it runs out and keeps what was typed.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 2 * 60 * 60)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None

@@ -10,7 +10,11 @@ admin.site.site_title = "pulje"
 urlpatterns = [
     path("", include("pulje.core.urls")),
     path("konto/", include("pulje.accounts.urls")),
+    path("konto/", include("pulje.accounts.allauth_urls")),
+    path("organisation/", include("pulje.registry.urls")),
     path("puljer/", include("pulje.funds.urls")),
+    path("opslag/", include("pulje.calls.urls")),
+    path("ansoegninger/", include("pulje.applications.urls")),
     path("sprog/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

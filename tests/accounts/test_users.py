@@ -13,9 +13,11 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.mark.parametrize("typed", ["sekretariat@pulje.dk", "Sekretariat@Pulje.DK"])
-def test_login_accepts_the_address_in_any_case(client: Client, typed: str) -> None:
+def test_password_login_accepts_the_address_in_any_case(client: Client, typed: str) -> None:
     UserFactory(email="sekretariat@pulje.dk", password=PASSWORD)
-    response = client.post(reverse("accounts:login"), {"username": typed, "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:password_login"), {"login": typed, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(User.objects.get().pk)
 

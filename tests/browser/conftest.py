@@ -7,6 +7,7 @@ page is open, so the guard is switched off for them.
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,13 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from pulje.accounts.models import User
+from pulje.core.money import kr
+from pulje.funds.models import Pool
+from pulje.ledger.services import appropriate, delegate
+from pulje.registry.models import OrganisationKind
 from tests.browser.helpers import AXE_PATH
+from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -58,3 +65,27 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
     )
     yield context
     context.close()
+
+
+@dataclass
+class Tree:
+    minister: User
+    top: Pool
+    sub: Pool
+    other: Pool
+
+
+@pytest.fixture
+def tree() -> Tree:
+    """The ministry's 50 mio. kr. pool with 15 mio. delegated to BL's sub-pool, and another
+    funder's pool that the ministry's user must not see."""
+    ministry = OrganisationFactory(name="Kulturministeriet", kind=OrganisationKind.FUNDER)
+    bl = OrganisationFactory(name="BL", kind=OrganisationKind.INTERMEDIARY)
+    top = PoolFactory(code="ensomhed-2020", name="Pulje mod ensomhed 2020", administrator=ministry)
+    sub = PoolFactory(code="bl-vaer-med", name="BL – Vær Med-puljen", administrator=bl, parent=top)
+    appropriate(actor=None, pool=top, amount_ore=kr(50_000_000), text="Aktstykke nr. 41")
+    delegate(actor=None, pool=top, to=sub, amount_ore=kr(15_000_000))
+    other = PoolFactory(code="anden-pulje", name="En anden styrelses pulje")
+    appropriate(actor=None, pool=other, amount_ore=kr(1_000_000))
+    minister = UserFactory(email="minister@example.dk", organisation=ministry)
+    return Tree(minister=minister, top=top, sub=sub, other=other)

@@ -1,9 +1,14 @@
 """Helpers for the browser tests."""
 
+import json
+import re
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.core import mail
 from django.test import Client
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.accounts.models import User
@@ -27,4 +32,44 @@ def log_in(context: BrowserContext, live_server: LiveServer, user: User) -> None
                 "url": live_server.url,
             }
         ]
+    )
+
+
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = [1280, 360]
+
+
+def emailed_code() -> str:
+    """The code in the last e-mail (live_server runs in this process, so its mail is here)."""
+    match = re.search(r"^\s*([A-Z0-9-]{4,})\s*$", str(mail.outbox[-1].body), re.MULTILINE)
+    assert match is not None
+    return match.group(1)
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(url=AXE_PATH)
+    results: dict[str, Any] = page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: "tag", values: tags}})""", WCAG_21_AA
+    )
+    # axe ran its WCAG rules on this page, rather than on nothing.
+    assert len(results["passes"]) > 10, results["passes"]
+    violations: list[dict[str, Any]] = results["violations"]
+    return violations
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  - {json.dumps(node['target'])}: {node['html'][:200]}")
+            lines.extend(f"      {line}" for line in node["failureSummary"].splitlines())
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"axe-core found WCAG 2.1 AA problems on {page.url}:\n" + describe(
+        violations
     )

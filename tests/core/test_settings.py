@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from pulje.settings import env_bool, env_int, env_list, env_str
+from pulje.settings import cache_from_url, env_bool, env_int, env_list, env_str
 
 
 def test_env_helpers_read_typed_values(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,3 +41,35 @@ def test_a_required_setting_that_is_missing_names_itself(monkeypatch: pytest.Mon
     with pytest.raises(ImproperlyConfigured) as error:
         env_str("PULJE_T_REQUIRED")
     assert str(error.value) == "The environment variable PULJE_T_REQUIRED must be set."
+
+
+@pytest.mark.parametrize(
+    ("url", "cache"),
+    [
+        (
+            "redis://cache:6379/0",
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://cache:6379/0",
+            },
+        ),
+        (
+            "rediss://user:secret@cache:6380/1",
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "rediss://user:secret@cache:6380/1",
+            },
+        ),
+        ("locmem://", {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": ""}),
+    ],
+)
+def test_cache_url_chooses_the_cache(url: str, cache: dict[str, str]) -> None:
+    assert cache_from_url(url) == cache
+
+
+def test_a_cache_url_of_another_kind_stops_start_up() -> None:
+    with pytest.raises(ImproperlyConfigured) as error:
+        cache_from_url("memcached://cache:11211")
+    assert str(error.value) == (
+        "CACHE_URL='memcached://cache:11211' is neither redis://… nor locmem://…."
+    )

@@ -19,6 +19,7 @@ from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.selectors import band_for_amount, reporting_requirement
 from pulje.ledger.models import Entry
 from pulje.registry.models import HousingDepartment, Organisation, OrganisationKind, Region
+from pulje.registry.selectors import missing_profile_facts, organisations_of
 
 pytestmark = [
     pytest.mark.django_db,
@@ -166,7 +167,7 @@ def test_load_demo_every_write_went_through_an_audited_service(demo: str, db: No
 
 
 def _printed_password(output: str) -> str:
-    match = re.search(r"password for all: (\S+?)\)", output)
+    match = re.search(r"takes (\S+) for all:", output)
     assert match is not None, output
     return match.group(1)
 
@@ -208,11 +209,21 @@ def test_demo_users_log_in_with_the_printed_password_and_see_their_pools(
     password = _printed_password(demo)
     assert email in demo
 
-    response = client.post(reverse("accounts:login"), {"username": email, "password": password})
+    response = client.post(
+        reverse("accounts:password_login"), {"login": email, "password": password}
+    )
 
     assert response.status_code == 302
     pool_list = client.get(reverse("funds:pool_list"))
     assert [node.pool.code for node in pool_list.context["nodes"]] == visible
+
+
+def test_demo_applicants_have_a_complete_organisation_profile(demo: str, db: None) -> None:
+    for number in (1, 2, 3):
+        organisations = organisations_of(User.objects.get(email=f"ansoeger{number}@pulje.demo"))
+        assert len(organisations) == 1
+        assert missing_profile_facts(organisations[0]) == []
+        assert organisations[0].payment_iban.startswith("DK")
 
 
 def test_demo_staff_user_reaches_the_admin(client: Client, demo: str, db: None) -> None:

@@ -528,6 +528,14 @@ def test_import_updates_an_organisation_and_leaves_fields_of_absent_columns(
         "postal_code": "2300",
         "city": "København S",
         "municipality": None,
+        # The organisation's profile, which an import leaves alone.
+        "payment_iban": "",
+        "contact_name": "",
+        "contact_email": "",
+        "contact_phone": "",
+        "finance_name": "",
+        "finance_email": "",
+        "finance_phone": "",
     }
     assert event.action == "registry.organisation.updated"
     assert event.before == {**unchanged, "name": "Boligselskabet Fælleshave"}

@@ -6,9 +6,15 @@ the view's ``get_…_for_user_or_404`` helper on top of the decision made here.
 """
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from pulje.accounts.models import User
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -24,3 +30,33 @@ def logged_in(view: View) -> View:
     wrapped = login_required(view)
     wrapped.access = "logged_in"  # type: ignore[attr-defined]
     return wrapped
+
+
+def staff_only(
+    *, open_when: Callable[[], bool] | None = None
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Staff users only: others are sent to log in, or refused (403) when logged in already.
+
+    ``open_when`` opens the view to anyone while it returns true (the outbox in the demo).
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if open_when is None or not open_when():
+                if not request.user.is_authenticated:
+                    return redirect_to_login(request.get_full_path())
+                if not request.user.is_staff:
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.access = "staff_only"  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def request_user(request: HttpRequest) -> User:
+    """The logged-in user of a request that an access decorator has let through."""
+    assert isinstance(request.user, User)
+    return request.user

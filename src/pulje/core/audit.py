@@ -26,9 +26,19 @@ GENESIS_HASH = "0" * 64
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
+class _AuditEncoder(DjangoJSONEncoder):
+    """Moments in UTC, so 12:00+01:00 from a form and 11:00Z from the database are one value
+    and an unchanged time is never recorded as a change."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime) and o.tzinfo is not None:
+            o = o.astimezone(UTC)
+        return super().default(o)
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(
-        value, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        value, cls=_AuditEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
 
 

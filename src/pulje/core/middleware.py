@@ -1,3 +1,4 @@
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -28,3 +29,26 @@ class DanishFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class SlidingSessionMiddleware:
+    """Extend a logged-in user's session as they work, writing it at most once a minute.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would do it with a write on every request, an
+    autosave's too. Here the session is marked changed (so saved with a new expiry) only when
+    it was last extended over ``REFRESH_SECONDS`` ago: an idle timeout that is exact to the
+    minute. Must come after the session and authentication middleware.
+    """
+
+    REFRESH_SECONDS = 60
+    KEY = "pulje_extended_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            if now - int(request.session.get(self.KEY, 0)) >= self.REFRESH_SECONDS:
+                request.session[self.KEY] = now
+        return self.get_response(request)

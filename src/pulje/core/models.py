@@ -84,3 +84,22 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash}"
+
+
+class SentEmail(models.Model):
+    """A message kept by the outbox mail backend (``core.mail.OutboxBackend``) instead of being
+    sent: the demo and development run without a mail server and show mail on a page."""
+
+    to = models.TextField(_("to"))
+    subject = models.CharField(_("subject"), max_length=998)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("sent e-mail")
+        verbose_name_plural = _("sent e-mails")
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

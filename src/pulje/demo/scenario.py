@@ -14,16 +14,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from stdnum import iban as stdnum_iban
 
 from pulje.accounts.models import User
 from pulje.accounts.services import add_membership, register_user
+from pulje.calls.models import Call, QuestionKind
+from pulje.calls.services import add_question, create_call
 from pulje.core.money import kr
 from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.services import create_pool, set_reporting_rules
 from pulje.ledger.models import Entry
 from pulje.ledger.services import appropriate, delegate
 from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
-from pulje.registry.services import register_department, register_organisation
+from pulje.registry.services import (
+    register_department,
+    register_organisation,
+    update_organisation,
+)
 
 DEMO_PASSWORD = "pulje-demo-2020"  # noqa: S105 - printed for the demo on purpose
 HOUSING_ORGANISATIONS = 64
@@ -120,6 +128,7 @@ def load_demo() -> DemoSummary:
     organisations = _organisations(summary, actor)
     _registry(summary, actor)
     _pools(summary, actor, organisations)
+    _call(summary, actor)
     _user(summary, "ministerie@pulje.demo", "Mette Ministeriel", organisations["km"])
     _user(summary, "slks@pulje.demo", "Søren Styrelse", organisations["slks"])
     _user(summary, "sekretariat@pulje.demo", "Birgitte Sekretariat", organisations["bl"])
@@ -127,7 +136,24 @@ def load_demo() -> DemoSummary:
     housing = Organisation.objects.filter(kind=OrganisationKind.HOUSING).order_by("cvr")[:3]
     for number, organisation in enumerate(housing, start=1):
         _user(summary, f"ansoeger{number}@pulje.demo", f"Ansøger {number}", organisation)
+        _profile(actor, organisation, number)
     return summary
+
+
+def _profile(actor: User, organisation: Organisation, number: int) -> None:
+    """The applicant organisation's "tell us once" facts; unchanged facts write nothing."""
+    bban = f"9{number:03d}{4_400_000 + number:010d}"
+    update_organisation(
+        actor=actor,
+        organisation=organisation,
+        payment_iban="DK" + stdnum_iban.calc_check_digits("DK00" + bban) + bban,
+        contact_name=f"Ansøger {number}",
+        contact_email=f"ansoeger{number}@pulje.demo",
+        contact_phone=f"70 10 20 3{number}",
+        finance_name=f"Bogholder {number}",
+        finance_email=f"bogholderi{number}@pulje.demo",
+        finance_phone=f"70 10 20 4{number}",
+    )
 
 
 def _user(
@@ -337,3 +363,84 @@ def _post(summary: DemoSummary, key: str, post: Callable[..., Entry], **argument
     """Post with an idempotency key: a second run gets the first run's entry back."""
     summary.count("ledger entries", not Entry.objects.filter(key=key).exists())
     post(key=key, **arguments)
+
+
+BL_CALL = "bl-faellesskaber-2020"
+_BL_CALL_TEXTS: dict[str, Any] = {
+    "title": "Puljen til lokale fællesskaber mod ensomhed",
+    "purpose": (
+        "BL – Danmarks Almene Boliger har fået 15 mio. kr. af den politiske aftale af "
+        "6. november 2020 om at bekæmpe ensomhed og isolation i kølvandet på "
+        "coronarestriktionerne. Pengene skal bruges på lokale indsatser i almene boligafdelinger "
+        "i hele landet, der får ensomme og selvisolerede beboere ind i nye fællesskaber – i "
+        "samarbejde med det lokale kultur- og foreningsliv.\n\n"
+        "Puljen støtter både små og store initiativer: fra fællesspisning, gåture og "
+        "strikkeklubber til længere forløb med foreninger og frivillige."
+    ),
+    "eligibility": (
+        "Kun almene boligorganisationer med et CVR-nummer kan søge. Boligorganisationen er "
+        "juridisk og økonomisk ansvarlig for projektet; afdelingsbestyrelser og beboergrupper "
+        "søger gennem deres boligorganisation.\n\n"
+        "Projektet skal gennemføres sammen med mindst én lokal kultur- eller frivillig forening "
+        "med eget CVR-nummer. Biblioteker og sociale organisationer kan være med som ekstra "
+        "partnere; private virksomheder kan ikke være hovedpartner."
+    ),
+    "criteria": (
+        "En ekspertarbejdsgruppe vurderer ansøgningerne, og BL's puljesekretariat træffer "
+        "afgørelse. Vi lægger vægt på, at projektet får ensomme og isolerede beboere ind i nye "
+        "fællesskaber; at formål, målgruppe, aktiviteter, tidsplan og organisering hænger "
+        "sammen; at foreningen er en reel partner i både planlægning og gennemførelse; og at "
+        "budgettet er realistisk og følger reglerne i vejledningen.\n\n"
+        "Samlet skal puljen nå børn og unge, voksne og ældre, med spredning over hele landet."
+    ),
+    "guidance": (
+        "Puljen har tre rammer: 10.000–49.999 kr., 50.000–99.999 kr. og "
+        "100.000–1.000.000 kr. Pengene skal være brugt inden udgangen af 2021.\n\n"
+        "Budgettet skal skille løn, aktiviteter og – i ramme 2 og 3 – revision ad. Løn dækkes "
+        "med højst 34.000 kr. om måneden inkl. pension og feriepenge. Puljen dækker ikke "
+        "almindelig drift og administration, uspecificerede udgifter eller diæter.\n\n"
+        "Får I tilsagn, fører I et særskilt regnskab for tilskuddet og deltager i en fælles "
+        "evaluering på tværs af projekterne. Under 50.000 kr. afrapporterer I med en "
+        "elektronisk erklæring; fra 50.000 kr. med revideret regnskab."
+    ),
+}
+
+
+def _call(summary: DemoSummary, actor: User) -> None:
+    """BL's call, open on the day the demo is loaded so it can be walked through any day:
+    opened yesterday, deadline at noon 60 days on. A second run leaves it as it is."""
+    exists = Call.objects.filter(code=BL_CALL).exists()
+    summary.count("calls", not exists)
+    if exists:
+        return
+    now = timezone.now()
+    copenhagen = timezone.get_default_timezone()
+    call = create_call(
+        actor=actor,
+        pool=Pool.objects.get(code="bl-vaer-med"),
+        code=BL_CALL,
+        reference_prefix="BL20",
+        opens_at=(now - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0),
+        closes_at=(now + dt.timedelta(days=60))
+        .astimezone(copenhagen)
+        .replace(hour=12, minute=0, second=0, microsecond=0),
+        project_start_earliest=dt.date(2021, 3, 15),
+        project_end_latest=dt.date(2021, 12, 31),
+        applicant_kinds=[OrganisationKind.HOUSING],
+        partner_kinds=[OrganisationKind.ASSOCIATION],
+        **_BL_CALL_TEXTS,
+    )
+    add_question(
+        actor=actor,
+        call=call,
+        label="Har I tidligere samarbejdet med foreningen?",
+        kind=QuestionKind.YES_NO,
+    )
+    add_question(
+        actor=actor,
+        call=call,
+        label="Samarbejdsaftale med foreningen (hvis I har en)",
+        help_text="For eksempel en underskrevet aftale eller referatet af et fælles møde.",
+        kind=QuestionKind.FILE,
+        required=False,
+    )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
-from pulje.core.access import logged_in
+from pulje.core.access import logged_in, request_user
 from pulje.core.audit import events_for
 from pulje.core.forms import add_service_error
 from pulje.funds.forms import AppropriationForm, DelegationForm, SubPoolForm
@@ -27,11 +27,6 @@ from pulje.ledger.selectors import entries_for_pool, subtrees
 from pulje.ledger.services import LedgerError, appropriate, delegate
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def get_pool_for_user_or_404(user: User, pk: int, *, manage: bool = False) -> Pool:
     pool = get_object_or_404(Pool.objects.select_related("account", "administrator"), pk=pk)
     allowed = can_manage_pool(user, pool) if manage else can_view_pool(user, pool)
@@ -42,13 +37,13 @@ def get_pool_for_user_or_404(user: User, pk: int, *, manage: bool = False) -> Po
 
 @logged_in
 def pool_list(request: HttpRequest) -> HttpResponse:
-    nodes = subtrees(highest_visible_pools(_user(request)))
+    nodes = subtrees(highest_visible_pools(request_user(request)))
     return render(request, "funds/pool_list.html", {"nodes": nodes})
 
 
 @logged_in
 def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     pool = get_pool_for_user_or_404(user, pk)
     node = subtrees([pool])[0]
     manage = can_manage_pool(user, pool)
@@ -80,7 +75,7 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @logged_in
 def sub_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     parent = get_pool_for_user_or_404(user, pk, manage=True)
     form = SubPoolForm(request.POST or None, parent=parent)
     if request.method == "POST" and form.is_valid():
@@ -97,7 +92,7 @@ def sub_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @logged_in
 def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     pool = get_pool_for_user_or_404(user, pk, manage=True)
     return _post_money(
         request,
@@ -112,7 +107,7 @@ def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @logged_in
 def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     pool = get_pool_for_user_or_404(user, pk, manage=True)
     return _post_money(
         request,

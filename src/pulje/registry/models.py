@@ -72,6 +72,16 @@ class Organisation(models.Model):
         blank=True,
         related_name="organisations",
     )
+    # What the organisation tells once, for every application ("tell us once"). The IBAN is
+    # stored compact (no spaces) and validated by the profile form: a Danish reg.nr. and
+    # account number are converted to it there.
+    payment_iban = models.CharField(_("payment account (IBAN)"), max_length=34, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact person's e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact person's phone"), max_length=30, blank=True)
+    finance_name = models.CharField(_("finance contact"), max_length=200, blank=True)
+    finance_email = models.EmailField(_("finance contact's e-mail"), blank=True)
+    finance_phone = models.CharField(_("finance contact's phone"), max_length=30, blank=True)
 
     class Meta:
         ordering = ["name"]

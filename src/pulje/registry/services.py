@@ -27,6 +27,13 @@ ORGANISATION_FIELDS = (
     "postal_code",
     "city",
     "municipality",
+    "payment_iban",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "finance_name",
+    "finance_email",
+    "finance_phone",
 )
 DEPARTMENT_FIELDS = ("organisation", "number", "name", "municipality", "homes")
 

@@ -2,6 +2,7 @@ from django import template
 
 from pulje.core.audit import action_label as audit_action_label
 from pulje.core.money import format_dkk
+from pulje.registry.forms import format_iban
 
 register = template.Library()
 
@@ -18,3 +19,9 @@ def dkk(ore: int | None) -> str:
 def action_label(action: str) -> str:
     """``{{ event.action|action_label }}`` → ``Oprettet``"""
     return audit_action_label(action)
+
+
+@register.filter
+def iban(value: str) -> str:
+    """``{{ organisation.payment_iban|iban }}`` → ``DK50 0040 0440 1162 43``"""
+    return format_iban(value or "")

@@ -12,6 +12,9 @@ class Command(BaseCommand):
         summary = load_demo()
         created = ", ".join(f"{count} {what}" for what, count in summary.created.items())
         self.stdout.write(f"Demo loaded; created this time: {created}.")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(
+            "Log in with a code by e-mail; the demo shows its e-mails at /udbakke/. "
+            f"The password login (/konto/log-ind/adgangskode/) takes {DEMO_PASSWORD} for all:"
+        )
         for login in summary.logins:
             self.stdout.write(f"  {login.email:<28} {login.role}")

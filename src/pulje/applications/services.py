@@ -1,0 +1,487 @@
+"""Writes to applications: drafts, attachments, submission and withdrawal.
+
+An application's status changes only through ``_transition``, by the table below. Every
+state change and every attachment writes an audit event in the same transaction; saving a
+draft does not (it is the applicant's unfinished text, kept in the draft itself).
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from pulje.accounts.models import User
+from pulje.applications.forms import ApplicationForm, field_names
+from pulje.applications.models import (
+    Answer,
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    Attachment,
+    BudgetLine,
+    Partner,
+)
+from pulje.applications.uploads import check_upload
+from pulje.calls.models import Call, CallQuestion, QuestionKind
+from pulje.core.audit import record_event, snapshot
+from pulje.registry.models import Organisation
+from pulje.registry.selectors import missing_profile_facts
+
+MAX_ATTACHMENTS = 20
+
+# (status, action) → new status. Decisions (issue 4) add their own rows.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (ApplicationStatus.DRAFT, "submit"): ApplicationStatus.SUBMITTED,
+    (ApplicationStatus.SUBMITTED, "submit"): ApplicationStatus.SUBMITTED,
+    (ApplicationStatus.DRAFT, "withdraw"): ApplicationStatus.WITHDRAWN,
+    (ApplicationStatus.SUBMITTED, "withdraw"): ApplicationStatus.WITHDRAWN,
+}
+
+
+class ApplicationRefused(Exception):
+    """A write the application's state or the call's deadline does not allow; ``message`` is
+    for the applicant, ``code`` for the code."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _transition(application: Application, action: str) -> str:
+    try:
+        return TRANSITIONS[(application.status, action)]
+    except KeyError:
+        status = ApplicationStatus(application.status).label
+        raise ApplicationRefused(
+            _("An application that is “%(status)s” cannot be changed that way.")
+            % {"status": str(status).lower()},
+            code="transition",
+        ) from None
+
+
+def _refuse_after_deadline(call: Call) -> None:
+    if timezone.now() >= call.closes_at:
+        raise ApplicationRefused(
+            _(
+                "The deadline for this call was %(deadline)s. The application can no longer be "
+                "changed or submitted."
+            )
+            % {"deadline": date_format(timezone.localtime(call.closes_at), "DATETIME_FORMAT")},
+            code="deadline",
+        )
+
+
+def _refuse_unless_editable(application: Application) -> None:
+    _refuse_after_deadline(application.call)
+    if application.status == ApplicationStatus.WITHDRAWN:
+        raise ApplicationRefused(
+            _("The application has been withdrawn and cannot be changed."), code="withdrawn"
+        )
+    if application.status == ApplicationStatus.SUBMITTED and not application.call.edit_after_submit:
+        raise ApplicationRefused(
+            _("This call does not allow changes after submission."), code="locked"
+        )
+
+
+@transaction.atomic
+def start_application(*, actor: User, call: Call, organisation: Organisation) -> Application:
+    """Open a new, empty draft for ``organisation`` on ``call``.
+
+    Side effects: one audit event ``applications.application.created``.
+    Raises ApplicationRefused when the call is not open or the organisation may not apply.
+    """
+    now = timezone.now()
+    if now < call.opens_at:
+        raise ApplicationRefused(
+            _("The call opens %(opens)s.")
+            % {"opens": date_format(timezone.localtime(call.opens_at), "DATETIME_FORMAT")},
+            code="not_open",
+        )
+    _refuse_after_deadline(call)
+    if organisation.kind not in call.applicant_kind_values():
+        raise ApplicationRefused(
+            _("%(organisation)s cannot apply to this call: see who may apply.")
+            % {"organisation": organisation.name},
+            code="not_eligible",
+        )
+    application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
+    record_event(
+        actor=actor,
+        action="applications.application.created",
+        obj=application,
+        after=snapshot(application, ("call", "organisation", "status")),
+    )
+    return application
+
+
+def draft_data(application: Application) -> MultiValueDict[str, str]:
+    """The draft as form data, as a browser would send it."""
+    return MultiValueDict({name: list(values) for name, values in application.draft.items()})
+
+
+def save_draft(
+    *, actor: User, application: Application, values: dict[str, list[str]]
+) -> Application:
+    """Keep what the applicant typed in the fields named in ``values``, exactly as typed.
+
+    The other fields of the draft are left alone, so two windows that each change their own
+    field do not undo each other. Unknown field names are ignored.
+    Raises ApplicationRefused after the deadline, or when the application cannot be changed.
+    """
+    # Worked out before the row lock, which is held only for the read and the write.
+    known = field_names(application.call)
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+        )
+        _refuse_unless_editable(locked)
+        draft = dict(locked.draft)
+        for name, typed in values.items():
+            if name in known:
+                draft[name] = [str(value)[:10_000] for value in typed][:50]
+        locked.draft = draft
+        locked.draft_saved_at = timezone.now()
+        locked.save(update_fields=["draft", "draft_saved_at"])
+    return locked
+
+
+def add_attachment(
+    *,
+    actor: User,
+    application: Application,
+    upload: UploadedFile,
+    question: CallQuestion | None = None,
+) -> Attachment:
+    """Store an uploaded file with the application, once its content is checked.
+
+    Side effects: the file in Django's default storage (removed again if the transaction
+    fails); one audit event ``applications.attachment.added``.
+    Raises ValidationError with the reason a file is refused (type by content, size, count),
+    ApplicationRefused when the application cannot be changed.
+    """
+    stored: Attachment | None = None
+    try:
+        with transaction.atomic():
+            locked = (
+                Application.objects.select_for_update()
+                .select_related("call")
+                .get(pk=application.pk)
+            )
+            _refuse_unless_editable(locked)
+            if question is not None and (
+                question.call_id != locked.call_id or question.kind != QuestionKind.FILE
+            ):
+                raise ValidationError(_("That question does not ask for a file."))
+            if locked.attachments.filter(removed_at__isnull=True).count() >= MAX_ATTACHMENTS:
+                raise ValidationError(
+                    _("An application can have at most %(limit)d attachments. Remove one first.")
+                    % {"limit": MAX_ATTACHMENTS}
+                )
+            content_type = check_upload(upload)
+            attachment = Attachment(
+                application=locked,
+                question=question,
+                original_name=(upload.name or "")[-200:],
+                content_type=content_type,
+                size=upload.size or 0,
+                uploaded_by=actor,
+            )
+            attachment.file.save(upload.name or "", upload, save=False)
+            stored = attachment
+            attachment.save()
+            record_event(
+                actor=actor,
+                action="applications.attachment.added",
+                obj=attachment,
+                after=snapshot(attachment, ("application", "question", "original_name", "size")),
+            )
+            return attachment
+    except BaseException:
+        if stored is not None:
+            stored.file.storage.delete(stored.file.name)
+        raise
+
+
+@transaction.atomic
+def remove_attachment(*, actor: User, attachment: Attachment) -> None:
+    """Take a file off the application. Submitted versions that listed it keep the file.
+
+    Side effects: one audit event ``applications.attachment.deleted``.
+    """
+    application = (
+        Application.objects.select_for_update()
+        .select_related("call")
+        .get(pk=attachment.application_id)
+    )
+    _refuse_unless_editable(application)
+    attachment.removed_at = timezone.now()
+    attachment.save(update_fields=["removed_at"])
+    record_event(
+        actor=actor,
+        action="applications.attachment.deleted",
+        obj=attachment,
+        after=snapshot(attachment, ("application", "removed_at")),
+    )
+
+
+def fingerprint(application: Application) -> str:
+    """Identifies what would be submitted now: the draft and the files attached."""
+    files = sorted(
+        application.attachments.filter(removed_at__isnull=True).values_list("pk", flat=True)
+    )
+    payload = json.dumps(
+        {"draft": application.draft, "files": files}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submission:
+    version: ApplicationVersion
+    new: bool
+
+
+def check_submission(application: Application) -> tuple[ApplicationForm, list[str]]:
+    """The form bound to the draft, and what else stops submission (profile, files)."""
+    form = ApplicationForm(
+        data=draft_data(application),
+        call=application.call,
+        organisation=application.organisation,
+    )
+    problems = list(missing_profile_facts(application.organisation))
+    attached = set(
+        application.attachments.filter(removed_at__isnull=True).values_list(
+            "question_id", flat=True
+        )
+    )
+    for question in application.call.questions.filter(kind=QuestionKind.FILE, required=True):
+        if question.pk not in attached:
+            problems.append(_("Attach a file for “%(question)s”.") % {"question": question.label})
+    return form, problems
+
+
+@transaction.atomic
+def submit_application(*, actor: User, application: Application, confirmed: str) -> Submission:
+    """Submit what the applicant checked (``confirmed`` is the fingerprint they saw).
+
+    Submitting the same content again (a double click, a second tab, a retry) returns the
+    version already submitted and changes nothing. Submitting changes to a submitted
+    application, where the call allows it, appends a new version.
+    Side effects: typed fields, departments, budget lines, partners and answers written from
+    the draft; an ``ApplicationVersion``; the reference number on first submission; one audit
+    event ``applications.application.submitted``; after commit, the receipt by e-mail.
+    Raises ApplicationRefused (deadline, state, content changed since it was checked) or
+    ValidationError (the form's errors and what the profile lacks), having written nothing.
+    """
+    locked = (
+        Application.objects.select_for_update()
+        .select_related("call", "organisation")
+        .get(pk=application.pk)
+    )
+    current = fingerprint(locked)
+    latest = locked.versions.order_by("-number").first()
+    submitted = locked.status == ApplicationStatus.SUBMITTED
+    if submitted and latest is not None and latest.fingerprint == confirmed == current:
+        return Submission(version=latest, new=False)
+    _refuse_unless_editable(locked)
+    new_status = _transition(locked, "submit")
+    if confirmed != current:
+        raise ApplicationRefused(
+            _(
+                "The application has changed since you checked it. Check it again before you "
+                "submit it."
+            ),
+            code="changed",
+        )
+    form, problems = check_submission(locked)
+    if not form.is_valid() or problems:
+        errors = [str(message) for messages in form.errors.values() for message in messages]
+        raise ValidationError([*errors, *problems])
+    _write_typed(locked, form)
+    now = timezone.now()
+    call = Call.objects.select_for_update().get(pk=locked.call_id)
+    if not locked.reference:
+        call.last_reference_number += 1
+        call.save(update_fields=["last_reference_number"])
+        locked.reference = f"{call.reference_prefix}-{call.last_reference_number:04d}"
+        locked.submitted_at = now
+    before = snapshot(locked, ("status",))
+    locked.status = new_status
+    locked.save()
+    version = ApplicationVersion.objects.create(
+        application=locked,
+        number=(latest.number + 1) if latest else 1,
+        submitted_at=now,
+        submitted_by=actor,
+        content=submission_content(locked, form),
+        fingerprint=current,
+    )
+    record_event(
+        actor=actor,
+        action="applications.application.submitted",
+        obj=locked,
+        before=before,
+        after={
+            **snapshot(locked, ("status", "reference", "amount_ore")),
+            "version": version.number,
+        },
+    )
+    transaction.on_commit(lambda: send_receipt(version.pk))
+    return Submission(version=version, new=True)
+
+
+def _write_typed(application: Application, form: ApplicationForm) -> None:
+    data = form.cleaned_data
+    for name in ("title", "summary", "target_groups", "activities", "loneliness"):
+        setattr(application, name, data[name])
+    application.period_start = data["period_start"]
+    application.period_end = data["period_end"]
+    application.expected_participants = data["expected_participants"]
+    application.amount_ore = data["amount"]
+    application.cofunding_ore = data.get("cofunding") or 0
+    application.save()
+    application.departments.set(data["departments"])
+    application.budget_lines.all().delete()
+    BudgetLine.objects.bulk_create(
+        BudgetLine(application=application, kind=kind, amount_ore=amount)
+        for kind, amount in form.budget().items()
+    )
+    application.partners.all().delete()
+    known = dict(
+        Organisation.objects.filter(cvr__in=[p["cvr"] for p in form.partners()]).values_list(
+            "cvr", "pk"
+        )
+    )
+    Partner.objects.bulk_create(
+        Partner(
+            application=application, position=position, organisation_id=known.get(p["cvr"]), **p
+        )
+        for position, p in enumerate(form.partners(), start=1)
+    )
+    application.answers.all().delete()
+    Answer.objects.bulk_create(
+        Answer(application=application, question=question, value=data[question.field_name])
+        for question in form.questions
+        if data.get(question.field_name) not in (None, "")
+    )
+
+
+def submission_content(application: Application, form: ApplicationForm) -> dict[str, Any]:
+    """What was submitted, readable without the rest of the database: the receipt."""
+    organisation = application.organisation
+    data = form.cleaned_data
+    content = {
+        "organisation": {
+            name: getattr(organisation, name)
+            for name in (
+                "cvr",
+                "name",
+                "address",
+                "postal_code",
+                "city",
+                "payment_iban",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                "finance_name",
+                "finance_email",
+                "finance_phone",
+            )
+        },
+        "departments": [str(department) for department in data["departments"]],
+        "fields": {
+            name: data[name]
+            for name in (
+                "title",
+                "summary",
+                "target_groups",
+                "activities",
+                "loneliness",
+                "period_start",
+                "period_end",
+                "expected_participants",
+                "amount",
+                "cofunding",
+            )
+        },
+        "budget": form.budget(),
+        "partners": form.partners(),
+        "answers": [
+            {"question": question.label, "value": data.get(question.field_name)}
+            for question in form.questions
+        ],
+        "attachments": [
+            {
+                "id": attachment.pk,
+                "name": attachment.original_name,
+                "size": attachment.size,
+                "question": attachment.question.label if attachment.question else "",
+            }
+            for attachment in application.attachments.filter(removed_at__isnull=True)
+            .select_related("question")
+            .order_by("pk")
+        ],
+    }
+    result: dict[str, Any] = json.loads(json.dumps(content, cls=DjangoJSONEncoder))
+    return result
+
+
+def send_receipt(version_id: int) -> None:
+    """E-mail the receipt of a submitted version to who submitted it and the contact person."""
+    version = ApplicationVersion.objects.select_related(
+        "application__call", "application__organisation", "submitted_by"
+    ).get(pk=version_id)
+    application = version.application
+    recipients = sorted({version.submitted_by.email, application.organisation.contact_email} - {""})
+    with override("da"):
+        path = reverse("applications:receipt", kwargs={"uuid": application.uuid})
+        context = {
+            "version": version,
+            "application": application,
+            "receipt_url": f"{settings.SITE_URL}{path}?version={version.number}",
+        }
+        send_mail(
+            subject=_("Receipt: %(reference)s %(title)s")
+            % {"reference": application.reference, "title": application.title},
+            message=render_to_string("applications/email/receipt.txt", context),
+            from_email=None,
+            recipient_list=recipients,
+        )
+
+
+@transaction.atomic
+def withdraw_application(*, actor: User, application: Application) -> Application:
+    """Withdraw an application (a draft or a submitted one) before a decision.
+
+    Side effects: one audit event ``applications.application.withdrawn``.
+    Raises ApplicationRefused when its state does not allow it.
+    """
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    new_status = _transition(locked, "withdraw")
+    before = snapshot(locked, ("status",))
+    locked.status = new_status
+    locked.withdrawn_at = timezone.now()
+    locked.save(update_fields=["status", "withdrawn_at"])
+    record_event(
+        actor=actor,
+        action="applications.application.withdrawn",
+        obj=locked,
+        before=before,
+        after=snapshot(locked, ("status", "withdrawn_at")),
+    )
+    return locked

@@ -1,0 +1,161 @@
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pulje.calls.models import Call, QuestionKind
+from pulje.funds.forms import DateInput
+from pulje.funds.models import Pool
+from pulje.registry.models import OrganisationKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Deadlines are announced and typed in Danish time, whatever the server's or browser's zone.
+CALL_TIME_ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class CopenhagenDateTimeField(forms.DateTimeField):
+    """A date and time typed as Danish time (``datetime-local`` has no zone of its own);
+    a time that does not exist or is ambiguous at the change to or from summer time is an
+    error on the field."""
+
+    widget = DateTimeLocalInput
+
+    def prepare_value(self, value: Any) -> Any:
+        with timezone.override(CALL_TIME_ZONE):
+            return super().prepare_value(value)
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        with timezone.override(CALL_TIME_ZONE):
+            return super().to_python(value)
+
+
+def _kinds_field(label: "StrOrPromise", help_text: "StrOrPromise") -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=OrganisationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class CallForm(forms.Form):
+    """Every field of a call but its pool, which the page fixes; on an existing call also its
+    reference prefix, which the applications' reference numbers already carry."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=50,
+        help_text=_(
+            "Used in the call's web address: letters, digits and hyphens, e.g. "
+            "bl-faellesskaber-2020."
+        ),
+    )
+    reference_prefix = forms.RegexField(
+        label=_("Reference prefix"),
+        max_length=10,
+        regex=r"^[A-Za-z0-9]+$",
+        error_messages={"invalid": _("Use only letters and digits, e.g. BL20.")},
+        help_text=_(
+            "Starts the reference number of every application, e.g. BL20 gives BL20-0001. "
+            "It cannot be changed later."
+        ),
+    )
+    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 5}))
+    eligibility = forms.CharField(
+        label=_("Who may apply"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    applicant_kinds = _kinds_field(
+        _("Kinds of organisation that may apply"),
+        _("None ticked: housing organisations."),
+    )
+    partner_kinds = _kinds_field(
+        _("Required partner"),
+        _(
+            "An application needs a partner of one of the ticked kinds. None ticked: no partner "
+            "is required."
+        ),
+    )
+    criteria = forms.CharField(
+        label=_("Criteria"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    guidance = forms.CharField(
+        label=_("Guidance for applicants"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+    )
+    opens_at = CopenhagenDateTimeField(label=_("Opens"), help_text=_("Danish time."))
+    closes_at = CopenhagenDateTimeField(label=_("Deadline"), help_text=_("Danish time."))
+    project_start_earliest = forms.DateField(
+        label=_("Projects start at the earliest"), widget=DateInput()
+    )
+    project_end_latest = forms.DateField(label=_("Projects end at the latest"), widget=DateInput())
+    edit_after_submit = forms.BooleanField(
+        label=_("Applicants may change a submitted application until the deadline"),
+        required=False,
+        template_name="forms/checkbox.html",
+    )
+
+    def __init__(self, *args: Any, pool: Pool, call: Call | None = None, **kwargs: Any) -> None:
+        if call is None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "project_start_earliest": pool.period_start,
+                    "project_end_latest": pool.period_end,
+                    "edit_after_submit": True,
+                },
+            )
+        else:
+            kwargs.setdefault("initial", {name: getattr(call, name) for name in self.base_fields})
+        super().__init__(*args, **kwargs)
+        if call is not None:
+            del self.fields["reference_prefix"]
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned_data = super().clean()
+        if cleaned_data is not None and "reference_prefix" in cleaned_data:
+            cleaned_data["reference_prefix"] = cleaned_data["reference_prefix"].upper()
+        return cleaned_data
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(label=_("Question"), max_length=300)
+    help_text = forms.CharField(
+        label=_("Help text"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of answer"), choices=QuestionKind.choices, widget=forms.RadioSelect
+    )
+    choices = forms.CharField(
+        label=_("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only for a choice from a list: one option per line."),
+    )
+    required = forms.BooleanField(
+        label=_("Applicants must answer"),
+        required=False,
+        initial=True,
+        template_name="forms/checkbox.html",
+    )
+
+    def clean_choices(self) -> list[str]:
+        text: str = self.cleaned_data["choices"]
+        return [line.strip() for line in text.splitlines() if line.strip()]

@@ -1,0 +1,103 @@
+"""Reads of calls: which are open, upcoming or recently closed, their bands and their live
+figures."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from pulje.applications.models import ApplicationStatus
+from pulje.calls.models import Call
+from pulje.funds.models import Pool
+from pulje.ledger.selectors import subtrees
+
+
+def open_calls(at: dt.datetime | None = None) -> QuerySet[Call]:
+    """Calls open for applications at ``at`` (now), the nearest deadline first."""
+    moment = at or timezone.now()
+    return (
+        Call.objects.filter(opens_at__lte=moment, closes_at__gt=moment)
+        .select_related("pool")
+        .order_by("closes_at", "code")
+    )
+
+
+def upcoming_calls(at: dt.datetime | None = None) -> QuerySet[Call]:
+    """Calls that open after ``at`` (now), the soonest first."""
+    moment = at or timezone.now()
+    return (
+        Call.objects.filter(opens_at__gt=moment).select_related("pool").order_by("opens_at", "code")
+    )
+
+
+RECENTLY_CLOSED = dt.timedelta(days=90)
+
+
+def recently_closed_calls(at: dt.datetime | None = None) -> QuerySet[Call]:
+    """Calls whose deadline passed within ``RECENTLY_CLOSED`` before ``at`` (now), the latest
+    deadline first."""
+    moment = at or timezone.now()
+    return (
+        Call.objects.filter(closes_at__lte=moment, closes_at__gt=moment - RECENTLY_CLOSED)
+        .select_related("pool")
+        .order_by("-closes_at", "code")
+    )
+
+
+@dataclass(frozen=True)
+class ListedCall:
+    call: Call
+    bands: list[Pool]
+
+
+def with_bands(calls: Iterable[Call]) -> list[ListedCall]:
+    """``calls`` (with their ``pool`` loaded) each with ``call_bands``, in one query however
+    many calls there are."""
+    calls = list(calls)
+    parents = {call.pool_id for call in calls if not call.pool.is_band}
+    children: dict[int, list[Pool]] = {}
+    if parents:
+        for band in Pool.objects.filter(
+            parent_id__in=parents, grant_min_ore__isnull=False
+        ).order_by("grant_min_ore", "pk"):
+            assert band.parent_id is not None
+            children.setdefault(band.parent_id, []).append(band)
+    return [
+        ListedCall(call, [call.pool] if call.pool.is_band else children.get(call.pool_id, []))
+        for call in calls
+    ]
+
+
+def call_bands(call: Call) -> list[Pool]:
+    """The grant bands of the call, smallest first: its pool if the pool is a band, else the
+    pool's child pools that are bands."""
+    if call.pool.is_band:
+        return [call.pool]
+    return list(
+        call.pool.children.filter(grant_min_ore__isnull=False).order_by("grant_min_ore", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    available_ore: int
+    requested_ore: int
+    submitted: int
+
+
+def call_figures(call: Call) -> CallFigures:
+    """What the call's pool (with its sub-pools) still has available, and what submitted
+    applications ask for so far. Three queries."""
+    (node,) = subtrees([call.pool])[:1]
+    counted = Q(applications__status__in=ApplicationStatus.counted())
+    totals = Call.objects.filter(pk=call.pk).aggregate(
+        requested=Sum("applications__amount_ore", filter=counted, default=0),
+        submitted=Count("applications", filter=counted),
+    )
+    return CallFigures(
+        available_ore=node.subtree.available,
+        requested_ore=totals["requested"],
+        submitted=totals["submitted"],
+    )

@@ -1,0 +1,232 @@
+"""Writes to calls and their questions. Each writes an audit event in the same transaction."""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from pulje.accounts.models import User
+from pulje.calls.models import Call, CallQuestion, QuestionKind
+from pulje.calls.selectors import call_bands
+from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.funds.models import Pool
+from pulje.funds.selectors import effective_spend_by
+from pulje.registry.models import OrganisationKind
+
+CALL_FIELDS = (
+    "pool",
+    "code",
+    "reference_prefix",
+    "title",
+    "purpose",
+    "eligibility",
+    "criteria",
+    "guidance",
+    "opens_at",
+    "closes_at",
+    "project_start_earliest",
+    "project_end_latest",
+    "applicant_kinds",
+    "partner_kinds",
+    "edit_after_submit",
+)
+# A call's pool and reference prefix are fixed once applications may point at them.
+CHANGEABLE_CALL_FIELDS = tuple(f for f in CALL_FIELDS if f not in {"pool", "reference_prefix"})
+QUESTION_FIELDS = ("call", "position", "label", "help_text", "kind", "choices", "required")
+
+
+@transaction.atomic
+def create_call(
+    *,
+    actor: User | None,
+    pool: Pool,
+    code: str,
+    reference_prefix: str,
+    title: str,
+    purpose: str,
+    eligibility: str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    project_start_earliest: dt.date,
+    project_end_latest: dt.date,
+    criteria: str = "",
+    guidance: str = "",
+    applicant_kinds: Sequence[str] = (),
+    partner_kinds: Sequence[str] = (),
+    edit_after_submit: bool = True,
+) -> Call:
+    """Create a call on ``pool``.
+
+    Side effects: one audit event ``calls.call.created``.
+    Raises ValidationError naming the field that is wrong (see ``validate_call``).
+    """
+    call = Call(
+        pool=pool,
+        code=code,
+        reference_prefix=reference_prefix.upper(),
+        title=title,
+        purpose=purpose,
+        eligibility=eligibility,
+        criteria=criteria,
+        guidance=guidance,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        project_start_earliest=project_start_earliest,
+        project_end_latest=project_end_latest,
+        applicant_kinds=list(applicant_kinds),
+        partner_kinds=list(partner_kinds),
+        edit_after_submit=edit_after_submit,
+    )
+    validate_call(call)
+    call.save()
+    record_event(
+        actor=actor, action="calls.call.created", obj=call, after=snapshot(call, CALL_FIELDS)
+    )
+    return call
+
+
+@transaction.atomic
+def update_call(*, actor: User | None, call: Call, **changes: Any) -> Call:
+    """Change a call; writes nothing when nothing differs.
+
+    Side effects: one audit event ``calls.call.updated`` with before and after.
+    """
+    return apply_changes(
+        actor=actor,
+        instance=call,
+        changes=changes,
+        changeable=CHANGEABLE_CALL_FIELDS,
+        recorded=CALL_FIELDS,
+        action="calls.call.updated",
+        validate=validate_call,
+    )
+
+
+def validate_call(call: Call) -> None:
+    """Model validation plus the rules across fields and the pool.
+
+    Raises ValidationError naming each wrong field: the deadline before the opening, a project
+    window outside the pool's period or after its spend-by date, unknown kinds of organisation,
+    a pool without grant bands.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        call.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if call.opens_at and call.closes_at and call.closes_at <= call.opens_at:
+        errors.setdefault("closes_at", []).append(_("The deadline must be after the opening."))
+    start, end = call.project_start_earliest, call.project_end_latest
+    pool = call.pool if call.pool_id else None
+    if start and end:
+        if end < start:
+            errors.setdefault("project_end_latest", []).append(
+                _("The last end date must not be before the first start date.")
+            )
+        elif pool is not None:
+            outside = _("Projects must lie within the pool's period, %(start)s to %(end)s.") % {
+                "start": date_format(pool.period_start),
+                "end": date_format(pool.period_end),
+            }
+            for name, day in (("project_start_earliest", start), ("project_end_latest", end)):
+                if not pool.period_start <= day <= pool.period_end:
+                    errors.setdefault(name, []).append(outside)
+            spend_by = effective_spend_by(pool)
+            if spend_by is not None and end > spend_by:
+                errors.setdefault("project_end_latest", []).append(
+                    _("Grants from this pool must be spent by %(date)s.")
+                    % {"date": date_format(spend_by)}
+                )
+    known = set(OrganisationKind.values)
+    for name in ("applicant_kinds", "partner_kinds"):
+        unknown = [kind for kind in getattr(call, name) if kind not in known]
+        if unknown:
+            errors.setdefault(name, []).append(
+                _("Unknown kind of organisation: %(kinds)s.") % {"kinds": ", ".join(unknown)}
+            )
+    if pool is not None and not call_bands(call):
+        errors.setdefault("pool", []).append(
+            _(
+                "The pool has no grant bands: give it a smallest and largest grant, or sub-pools "
+                "that have them."
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_question(
+    *,
+    actor: User | None,
+    call: Call,
+    label: str,
+    kind: str,
+    help_text: str = "",
+    choices: Sequence[str] = (),
+    required: bool = True,
+) -> CallQuestion:
+    """Add a question at the end of the call's questions.
+
+    Side effects: one audit event ``calls.question.added``.
+    Raises ValidationError when a choice question has fewer than two options, or options are
+    given for another kind.
+    """
+    last = call.questions.order_by("-position").values_list("position", flat=True).first()
+    question = CallQuestion(
+        call=call,
+        position=(last or 0) + 1,
+        label=label,
+        help_text=help_text,
+        kind=kind,
+        choices=[choice.strip() for choice in choices if choice.strip()],
+        required=required,
+    )
+    validate_question(question)
+    question.save()
+    record_event(
+        actor=actor,
+        action="calls.question.added",
+        obj=question,
+        after=snapshot(question, QUESTION_FIELDS),
+    )
+    return question
+
+
+@transaction.atomic
+def remove_question(*, actor: User | None, question: CallQuestion) -> None:
+    """Remove a question that no application has answered yet.
+
+    Side effects: one audit event ``calls.question.deleted``.
+    Raises ValidationError when it has answers (change the call's text instead).
+    """
+    check_question_removable(question)
+    before = snapshot(question, QUESTION_FIELDS)
+    record_event(actor=actor, action="calls.question.deleted", obj=question, before=before)
+    question.delete()
+
+
+def check_question_removable(question: CallQuestion) -> None:
+    """Raise ValidationError if an application has answered ``question``."""
+    if question.answers.exists() or question.attachments.exists():
+        raise ValidationError(_("Applicants have answered this question, so it cannot be removed."))
+
+
+def validate_question(question: CallQuestion, *, exclude: Sequence[str] = ()) -> None:
+    """Model validation (but of the ``exclude`` fields) and the options' rules: a choice
+    question has at least two options, and only a choice question has any."""
+    errors: dict[str, list[str]] = {}
+    try:
+        question.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if question.kind == QuestionKind.CHOICE and len(question.choices) < 2:
+        errors.setdefault("choices", []).append(_("Give at least two options, one per line."))
+    if question.kind != QuestionKind.CHOICE and question.choices:
+        errors.setdefault("choices", []).append(_("Only a choice question has options."))
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,220 @@
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import ValidationError as StdnumError
+
+from pulje.registry.models import Organisation
+from pulje.registry.validators import clean_cvr, validate_postal_code
+
+PHONE = re.compile(r"^\+?[0-9][0-9 ]{6,18}[0-9]$")
+IBAN_START = re.compile(r"^[A-Z]{2}[0-9]{2}")
+
+
+class CvrField(forms.CharField):
+    """A CVR number typed with or without spaces, cleaned to 8 digits (modulus 11)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", gettext_lazy("CVR number"))
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.update(inputmode="numeric", autocomplete="off", size="10")
+        return attrs
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        return clean_cvr(text) if text else text
+
+
+class CvrLookupForm(forms.Form):
+    cvr = CvrField(help_text=gettext_lazy("The organisation's 8-digit CVR number."))
+
+
+class NewOrganisationForm(forms.Form):
+    cvr = CvrField(widget=forms.HiddenInput)
+    name = forms.CharField(label=gettext_lazy("Name of the organisation"), max_length=200)
+    address = forms.CharField(
+        label=gettext_lazy("Address"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    postal_code = forms.CharField(
+        label=gettext_lazy("Postal code"),
+        max_length=4,
+        validators=[validate_postal_code],
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "postal-code", "size": "4"}
+        ),
+    )
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100)
+
+
+def dk_iban(reg_no: str, account_no: str) -> str:
+    """The Danish IBAN of a reg.nr. (4 digits) and account number (up to 10 digits)."""
+    bban = reg_no + account_no.zfill(10)
+    return "DK" + stdnum_iban.calc_check_digits("DK00" + bban) + bban
+
+
+def format_iban(value: str) -> str:
+    """An IBAN in groups of four, as it is printed on a bank statement."""
+    return str(stdnum_iban.format(value)) if value else ""
+
+
+class OrganisationProfileForm(forms.Form):
+    """The organisation's payment account and contacts. The account is given either as an
+    IBAN (Danish or foreign) or as a Danish reg.nr. and account number, which become the
+    Danish IBAN."""
+
+    iban = forms.CharField(
+        label=gettext_lazy("IBAN"),
+        required=False,
+        max_length=50,
+        help_text=gettext_lazy("For example DK50 0040 0440 1162 43."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    reg_no = forms.CharField(
+        label=gettext_lazy("Reg.nr."),
+        required=False,
+        max_length=10,
+        help_text=gettext_lazy("4 digits, e.g. 0400."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": "4"}),
+    )
+    account_no = forms.CharField(
+        label=gettext_lazy("Account number"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("Up to 10 digits, e.g. 4011 6243."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    contact_name = forms.CharField(
+        label=gettext_lazy("Contact person"), required=False, max_length=200
+    )
+    contact_email = forms.EmailField(label=gettext_lazy("Contact person's e-mail"), required=False)
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Contact person's phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    finance_name = forms.CharField(
+        label=gettext_lazy("Finance contact"), required=False, max_length=200
+    )
+    finance_email = forms.EmailField(label=gettext_lazy("Finance contact's e-mail"), required=False)
+    finance_phone = forms.CharField(
+        label=gettext_lazy("Finance contact's phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+    CONTACT_FIELDS = (
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "finance_name",
+        "finance_email",
+        "finance_phone",
+    )
+
+    @classmethod
+    def for_organisation(
+        cls, organisation: Organisation, **kwargs: Any
+    ) -> "OrganisationProfileForm":
+        initial = {name: getattr(organisation, name) for name in cls.CONTACT_FIELDS}
+        initial["iban"] = format_iban(organisation.payment_iban)
+        return cls(initial=initial, **kwargs)
+
+    def clean_iban(self) -> str:
+        value = stdnum_iban.compact(self.cleaned_data["iban"])
+        if not value:
+            return ""
+        if not IBAN_START.match(value):
+            raise ValidationError(
+                _("An IBAN starts with a country code and two check digits, e.g. DK50."),
+                code="iban_format",
+            )
+        try:
+            return str(stdnum_iban.validate(value))
+        except InvalidChecksum:
+            raise ValidationError(
+                _("“%(value)s” is not a valid IBAN: the check digits do not match."),
+                code="iban_checksum",
+                params={"value": self.cleaned_data["iban"]},
+            ) from None
+        except StdnumError:
+            raise ValidationError(
+                _("“%(value)s” is not a valid IBAN."),
+                code="iban_invalid",
+                params={"value": self.cleaned_data["iban"]},
+            ) from None
+
+    def clean_reg_no(self) -> str:
+        value = "".join(self.cleaned_data["reg_no"].split())
+        if value and not (len(value) == 4 and value.isdigit()):
+            raise ValidationError(_("The reg.nr. must be 4 digits."), code="reg_no")
+        return value
+
+    def clean_account_no(self) -> str:
+        value = "".join(self.cleaned_data["account_no"].replace("-", " ").split())
+        if value and not (len(value) <= 10 and value.isdigit()):
+            raise ValidationError(
+                _("The account number must be digits only, at most 10."), code="account_no"
+            )
+        return value
+
+    def _clean_phone(self, name: str) -> str:
+        value = " ".join(self.cleaned_data[name].split())
+        if value and not PHONE.match(value):
+            raise ValidationError(
+                _("Write the phone number with digits, e.g. 12 34 56 78."), code="phone"
+            )
+        return value
+
+    def clean_contact_phone(self) -> str:
+        return self._clean_phone("contact_phone")
+
+    def clean_finance_phone(self) -> str:
+        return self._clean_phone("finance_phone")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        iban, reg_no, account_no = (
+            cleaned.get("iban"),
+            cleaned.get("reg_no"),
+            cleaned.get("account_no"),
+        )
+        if self.has_error("iban") or self.has_error("reg_no") or self.has_error("account_no"):
+            return cleaned
+        if iban and (reg_no or account_no):
+            raise ValidationError(
+                _("Give either an IBAN or a reg.nr. and account number, not both."),
+                code="both",
+            )
+        if reg_no and not account_no:
+            self.add_error("account_no", _("Give the account number as well as the reg.nr."))
+        elif account_no and not reg_no:
+            self.add_error("reg_no", _("Give the reg.nr. as well as the account number."))
+        elif reg_no and account_no:
+            cleaned["iban"] = dk_iban(reg_no, account_no)
+        return cleaned
+
+    def changes(self) -> dict[str, str]:
+        """The organisation's fields as the form sets them."""
+        values = {name: self.cleaned_data[name] for name in self.CONTACT_FIELDS}
+        values["payment_iban"] = self.cleaned_data["iban"]
+        return values
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Your colleague's e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )

@@ -1,0 +1,149 @@
+import pytest
+from django.utils.datastructures import MultiValueDict
+
+from pulje.applications.forms import ApplicationForm, field_names
+from pulje.calls.models import Call
+from tests.applications.conftest import Applicant, add_yes_no, complete_draft, make_call
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+NO_PARTNER = {"partner_1_name": [""], "partner_1_cvr": [""], "partner_1_kind": [""]}
+
+
+def form_for(
+    applicant: Applicant, changes: dict[str, list[str]] | None = None, call: Call | None = None
+) -> ApplicationForm:
+    data = complete_draft(applicant) | (changes or {})
+    return ApplicationForm(
+        data=MultiValueDict(data), call=call or applicant.call, organisation=applicant.organisation
+    )
+
+
+def test_the_complete_draft_is_valid(applicant: Applicant) -> None:
+    form = form_for(applicant)
+    assert form.is_valid(), form.errors
+    assert form.budget() == {"activities": 4_500_000, "materials": 1_500_000}
+
+
+def test_the_core_form_asks_at_most_15_required_inputs(applicant: Applicant) -> None:
+    add_yes_no(applicant.call)
+    form = ApplicationForm(call=applicant.call, organisation=applicant.organisation)
+    core = [name for name in form.core_required_fields if not name.startswith("q")]
+    assert core == [
+        "departments",
+        "title",
+        "summary",
+        "target_groups",
+        "activities",
+        "loneliness",
+        "period_start",
+        "period_end",
+        "expected_participants",
+        "amount",
+    ]
+    # Plus one budget line and, where the call says so, one partner (3 inputs): 14 at most.
+    assert len(core) + 1 + 3 <= 15
+
+
+def test_only_the_organisations_own_departments_can_be_chosen(applicant: Applicant) -> None:
+    from tests.factories import HousingDepartmentFactory
+
+    other = HousingDepartmentFactory()
+    form = form_for(applicant, {"departments": [str(other.pk)]})
+    assert form.errors["departments"] == [
+        f"Select a valid choice. {other.pk} is not one of the available choices."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"amount": ["5.000"], "budget_activities": ["5.000"], "budget_materials": [""]},
+            "amount",
+            "not within a grant size",
+        ),
+        ({"amount": ["tres tusind"]}, "amount", None),
+        (
+            {"period_start": ["2020-12-31"]},
+            "period_start",
+            "The project can start Jan. 1, 2021 at the earliest.",
+        ),
+        (
+            {"period_end": ["2022-01-01"]},
+            "period_end",
+            "The project must end Dec. 31, 2021 at the latest.",
+        ),
+        (
+            {"period_end": ["2021-01-15"]},
+            "period_end",
+            "The end date must be after the start date.",
+        ),
+        (
+            {"summary": ["x" * 501]},
+            "summary",
+            "Ensure this value has at most 500 characters (it has 501).",
+        ),
+        ({"title": [""]}, "title", "Give the project a title."),
+        ({"target_groups": []}, "target_groups", "Choose at least one target group."),
+        (
+            {"expected_participants": ["0"]},
+            "expected_participants",
+            "Ensure this value is greater than or equal to 1.",
+        ),
+        (
+            {"partner_1_cvr": ["1234"]},
+            "partner_1_cvr",
+            "A CVR number has 8 digits; “1234” does not.",
+        ),
+        ({"partner_1_kind": [""]}, "partner_1_kind", "Choose what kind of partner it is."),
+        (
+            {"budget_activities": ["40.000"]},
+            "budget_salaries",
+            "The budget lines add up to 55.000 kr., but you apply for 60.000 kr.",
+        ),
+        (
+            {"budget_activities": [""], "budget_materials": [""]},
+            "budget_salaries",
+            "Give the budget: the amount for at least one kind of cost.",
+        ),
+    ],
+)
+def test_each_bad_input_gets_its_own_message_on_its_field(
+    applicant: Applicant, changes: dict[str, list[str]], field: str, message: str | None
+) -> None:
+    form = form_for(applicant, changes)
+    assert not form.is_valid()
+    assert list(form.errors) == [field]
+    if message is not None and message.endswith("."):
+        assert form.errors[field] == [message]
+    elif message is not None:
+        assert message in form.errors[field][0]
+
+
+def test_a_partner_is_required_when_the_call_says_so(applicant: Applicant) -> None:
+    form = form_for(applicant, NO_PARTNER)
+    assert form.errors == {
+        "partner_1_name": [
+            "This call requires a partner: association. Give its name, CVR number and kind."
+        ]
+    }
+    without = make_call(partner_kinds=[])
+    form = form_for(applicant, NO_PARTNER, call=without)
+    assert form.is_valid(), form.errors
+
+
+def test_the_calls_own_questions_are_asked_and_checked(applicant: Applicant) -> None:
+    add_yes_no(applicant.call)
+    question = applicant.call.questions.get()
+    form = form_for(applicant)
+    assert form.errors == {question.field_name: ["This field is required."]}
+    form = form_for(applicant, {question.field_name: ["yes"]})
+    assert form.is_valid()
+    assert form.cleaned_data[question.field_name] is True
+
+
+def test_the_field_names_a_draft_may_hold_are_the_forms(applicant: Applicant) -> None:
+    add_yes_no(applicant.call)
+    form = ApplicationForm(call=applicant.call, organisation=applicant.organisation)
+    assert field_names(applicant.call) == set(form.fields)

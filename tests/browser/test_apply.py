@@ -1,0 +1,221 @@
+"""The applicant's whole path in Chromium, as a new user walks it, with axe-core on every page.
+
+A housing organisation that is in the registry but has nobody in pulje yet: its volunteer
+opens the call, logs in by code, registers the organisation, fills in the application, leaves
+and comes back to the draft, submits and sees the receipt; then a second application asks
+for nothing pulje already knows.
+"""
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
+from pulje.calls.models import Call
+from pulje.core.money import kr
+from pulje.registry.models import Organisation, OrganisationKind
+from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code
+from tests.factories import CallFactory, HousingDepartmentFactory, OrganisationFactory, PoolFactory
+
+pytestmark = [pytest.mark.browser]
+
+PARTNER_CVR = "29189706"
+EMAIL = "frivillig@boligstjernen.dk"
+
+
+@pytest.fixture
+def call() -> Call:
+    bl = OrganisationFactory(
+        name="BL – Danmarks Almene Boliger", kind=OrganisationKind.INTERMEDIARY
+    )
+    pool = PoolFactory(
+        code="bl-vaer-med",
+        name="BL – Vær Med-puljen",
+        administrator=bl,
+        period_start=dt.date(2020, 11, 1),
+        period_end=dt.date(2030, 12, 31),
+    )
+    for n, (low, high) in enumerate([(10_000, 49_999), (50_000, 149_999)]):
+        PoolFactory(
+            code=f"bl-ramme-{n}",
+            administrator=bl,
+            parent=pool,
+            grant_min_ore=kr(low),
+            grant_max_ore=kr(high),
+        )
+    now = timezone.now()
+    result: Call = CallFactory(
+        pool=pool,
+        code="bl-faellesskaber-2020",
+        title="Puljen til lokale fællesskaber mod ensomhed",
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=30),
+        project_start_earliest=dt.date(2021, 1, 1),
+        project_end_latest=dt.date(2021, 12, 31),
+        partner_kinds=["association"],
+    )
+    return result
+
+
+@pytest.fixture
+def housing() -> Organisation:
+    organisation = OrganisationFactory(
+        name="Boligstjernen", address="Stjernevej 1", postal_code="8000", city="Aarhus C"
+    )
+    HousingDepartmentFactory(organisation=organisation, number="12", name="Stjerneparken")
+    return organisation
+
+
+def phone_page(context: BrowserContext, width: int) -> Page:
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    return page
+
+
+def fits(page: Page, width: int) -> None:
+    """Nothing sticks out sideways (a phone would have to scroll)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+
+
+def fill_application(page: Page, title: str) -> None:
+    page.locator("input[name=departments]").first.check()
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=summary]", "Fælles spisning hver torsdag for beboere, der er alene.")
+    page.locator("input[name=target_groups][value=elderly]").check()
+    page.fill("textarea[name=activities]", "Madlavning og spisning i beboerhuset hver torsdag.")
+    page.fill("textarea[name=loneliness]", "Vi inviterer personligt, dør til dør.")
+    page.fill("input[name=expected_participants]", "40")
+    page.fill("input[name=period_start]", "2021-02-01")
+    page.fill("input[name=period_end]", "2021-11-30")
+
+
+def wait_until_saved(page: Page) -> None:
+    expect(page.locator("#application-form")).to_have_attribute("data-unsaved", "0")
+    expect(page.locator("#autosave-status")).to_contain_text(re.compile(r"\d\d:\d\d"))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_new_user_applies_from_the_call_page_to_the_receipt(
+    context: BrowserContext, live_server: LiveServer, call: Call, housing: Organisation, width: int
+) -> None:
+    page = phone_page(context, width)
+
+    # The call, as anyone sees it.
+    page.goto(f"/opslag/{call.code}/")
+    assert_accessible(page)
+    fits(page, width)
+    page.locator("main a[href^='/konto/log-ind/']").click()
+
+    # Log in by code: a first login creates the user.
+    page.wait_for_url(lambda url: urlsplit(url).path == "/konto/log-ind/")
+    assert_accessible(page)
+    page.fill("input[name=email]", EMAIL)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/konto/log-ind/kode/")
+    assert_accessible(page)
+    page.fill("input[name=code]", emailed_code())
+    page.locator("main form button[value=verify]").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == f"/opslag/{call.code}/")
+
+    # Apply: pulje first asks which organisation, by CVR, and fills in the registry's data.
+    page.locator("main form[action$='/ny/bl-faellesskaber-2020/'] button").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/organisation/registrer/")
+    assert_accessible(page)
+    page.fill("input[name=cvr]", housing.cvr)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("Stjernevej 1")
+    assert_accessible(page)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/organisation/{housing.pk}/")
+    assert_accessible(page)
+
+    # Tell us once: the payment account and the contacts.
+    page.fill("input[name=reg_no]", "0040")
+    page.fill("input[name=account_no]", "0440116243")
+    page.fill("input[name=contact_name]", "Mette Hansen")
+    page.fill("input[name=contact_email]", EMAIL)
+    page.fill("input[name=contact_phone]", "12 34 56 78")
+    page.fill("input[name=finance_name]", "Ole Jensen")
+    page.fill("input[name=finance_email]", "ole@boligstjernen.dk")
+    page.locator("main form button[type=submit]").first.click()
+    # With the profile complete, back to the call.
+    page.wait_for_url(lambda url: urlsplit(url).path == f"/opslag/{call.code}/")
+    page.locator("main form[action$='/ny/bl-faellesskaber-2020/'] button").click()
+    page.wait_for_url(re.compile(r"/ansoegninger/[0-9a-f-]{36}/$"))
+    edit_url = page.url
+    assert_accessible(page)
+    fits(page, width)
+    # The form asks nothing the profile already says.
+    for asked_before in ("cvr", "iban", "reg_no", "account_no", "contact_email", "finance_name"):
+        assert page.locator(f"#application-form [name={asked_before}]").count() == 0
+
+    # Type, leave, come back: the draft is exactly as left.
+    fill_application(page, "Spisefællesskab i Stjerneparken")
+    page.fill("input[name=amount]", "60.000,5x")
+    wait_until_saved(page)
+    page.goto("/ansoegninger/")
+    assert_accessible(page)
+    page.goto(edit_url)
+    assert page.input_value("input[name=title]") == "Spisefællesskab i Stjerneparken"
+    assert page.input_value("input[name=amount]") == "60.000,5x"
+    assert page.locator("input[name=target_groups][value=elderly]").is_checked()
+
+    # Ask for the check: each wrong answer is named next to its field and in the summary.
+    page.locator("button[value=check]").click()
+    expect(page.locator("[data-module=error-summary]")).to_be_visible()
+    assert page.locator("[data-module=error-summary] a[href='#id_amount']").count() == 1
+    assert_accessible(page)
+    page.fill("input[name=amount]", "60.000")
+    page.fill("input[name=budget_activities]", "60.000")
+    page.fill("input[name=partner_1_name]", "Stjernens Kulturforening")
+    page.fill("input[name=partner_1_cvr]", PARTNER_CVR)
+    page.select_option("select[name=partner_1_kind]", "association")
+    page.locator("button[value=check]").click()
+    page.wait_for_url(re.compile(r"/tjek/$"))
+    expect(page.locator("main")).to_contain_text("DK50 0040 0440 1162 43")
+    expect(page.locator("main")).to_contain_text("60.000 kr.")
+    assert_accessible(page)
+    fits(page, width)
+
+    # Submit (twice, as an impatient double click would) and see the receipt.
+    page.locator("form[data-submit-once] button").dblclick()
+    page.wait_for_url(re.compile(r"/kvittering/\?version=1$"))
+    application = Application.objects.get(organisation=housing)
+    assert application.status == ApplicationStatus.SUBMITTED
+    assert ApplicationVersion.objects.filter(application=application).count() == 1
+    expect(page.locator("main h1")).to_contain_text(application.reference)
+    assert_accessible(page)
+    fits(page, width)
+    receipts = [m for m in mail.outbox if application.reference in str(m.subject)]
+    assert len(receipts) == 1
+
+    # A second application: nothing already known is asked again.
+    page.goto(f"/opslag/{call.code}/")
+    page.locator("main form[action$='/ny/bl-faellesskaber-2020/'] button").click()
+    page.wait_for_url(re.compile(r"/ansoegninger/[0-9a-f-]{36}/$"))
+    fill_application(page, "Bevægelse for alle")
+    page.fill("input[name=amount]", "20.000")
+    page.fill("input[name=budget_activities]", "20.000")
+    page.fill("input[name=partner_1_name]", "Stjernens Kulturforening")
+    page.fill("input[name=partner_1_cvr]", PARTNER_CVR)
+    page.select_option("select[name=partner_1_kind]", "association")
+    page.locator("button[value=check]").click()
+    page.wait_for_url(re.compile(r"/tjek/$"))
+    page.locator("form[data-submit-once] button").click()
+    page.wait_for_url(re.compile(r"/kvittering/\?version=1$"))
+    assert (
+        Application.objects.filter(organisation=housing, status=ApplicationStatus.SUBMITTED).count()
+        == 2
+    )
+
+    # The dashboard lists both with what comes next.
+    page.goto("/ansoegninger/")
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(2)
+    assert_accessible(page)

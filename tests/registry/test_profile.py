@@ -1,0 +1,420 @@
+"""The organisation's "tell us once" profile: payment account, contacts, members, invitations."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from pulje.accounts.models import Membership, User
+from pulje.accounts.services import add_membership, invite_member
+from pulje.core.models import AuditEvent
+from pulje.registry.forms import OrganisationProfileForm, format_iban
+from pulje.registry.models import Organisation
+from pulje.registry.selectors import missing_profile_facts, organisations_of
+from tests.factories import OrganisationFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db]
+
+CONTACTS = {
+    "contact_name": "Karen Kontakt",
+    "contact_email": "karen@boligselskab.dk",
+    "contact_phone": "+45 12 34 56 78",
+    "finance_name": "Bo Bogholder",
+    "finance_email": "bogholderi@boligselskab.dk",
+    "finance_phone": "",
+}
+
+
+@pytest.fixture
+def organisation() -> Organisation:
+    return OrganisationFactory(
+        name="Boligselskabet Nord", address="Nørregade 1", postal_code="9000", city="Aalborg"
+    )
+
+
+@pytest.fixture
+def member(english: Client, organisation: Organisation) -> User:
+    user = UserFactory(
+        email="medlem@boligselskab.dk", name="Mette Medlem", organisation=organisation
+    )
+    english.force_login(user)
+    return user
+
+
+def last_seq() -> int:
+    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def english_errors(form: Any) -> dict[str, list[str]]:
+    with translation.override("en"):
+        return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+
+
+def profile_form(**data: str) -> OrganisationProfileForm:
+    values = {"iban": "", "reg_no": "", "account_no": ""} | CONTACTS | data
+    return OrganisationProfileForm(values)
+
+
+@pytest.mark.parametrize(
+    ("reg_no", "account_no", "iban"),
+    [
+        # Danske Bank's published example: reg.nr. 0040, account 0440116243.
+        ("0040", "0440116243", "DK5000400440116243"),
+        ("0040", "440 116 243", "DK5000400440116243"),
+        # The account number is padded to 10 digits after the reg.nr.
+        ("0400", "4011 6243", "DK5804000040116243"),
+        ("5301", "123456", "DK8553010000123456"),
+    ],
+)
+def test_reg_and_account_number_become_the_danish_iban(
+    reg_no: str, account_no: str, iban: str
+) -> None:
+    form = profile_form(reg_no=reg_no, account_no=account_no)
+
+    assert form.is_valid(), form.errors
+    assert form.changes()["payment_iban"] == iban
+
+
+@pytest.mark.parametrize(
+    ("typed", "iban"),
+    [
+        ("DK50 0040 0440 1162 43", "DK5000400440116243"),
+        ("dk5000400440116243", "DK5000400440116243"),
+        ("GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432"),
+        ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000"),
+    ],
+)
+def test_an_iban_is_stored_compact(typed: str, iban: str) -> None:
+    form = profile_form(iban=typed)
+
+    assert form.is_valid(), form.errors
+    assert form.changes() == CONTACTS | {"payment_iban": iban}
+
+
+def test_the_account_is_shown_in_groups_of_four() -> None:
+    assert format_iban("DK5000400440116243") == "DK50 0040 0440 1162 43"
+    assert format_iban("") == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        (
+            {"iban": "DK50 0040 0440 1162 44"},
+            {
+                "iban": [
+                    "“DK50 0040 0440 1162 44” is not a valid IBAN: the check digits do not match."
+                ]
+            },
+        ),
+        (
+            {"iban": "0040 0440 1162 43"},
+            {"iban": ["An IBAN starts with a country code and two check digits, e.g. DK50."]},
+        ),
+        (
+            {"reg_no": "400", "account_no": "4011 6243"},
+            {"reg_no": ["The reg.nr. must be 4 digits."]},
+        ),
+        (
+            {"reg_no": "04a0", "account_no": "4011 6243"},
+            {"reg_no": ["The reg.nr. must be 4 digits."]},
+        ),
+        (
+            {"reg_no": "0400", "account_no": "12345678901"},
+            {"account_no": ["The account number must be digits only, at most 10."]},
+        ),
+        (
+            {"reg_no": "0400", "account_no": ""},
+            {"account_no": ["Give the account number as well as the reg.nr."]},
+        ),
+        (
+            {"reg_no": "", "account_no": "4011 6243"},
+            {"reg_no": ["Give the reg.nr. as well as the account number."]},
+        ),
+        (
+            {"iban": "DK5000400440116243", "reg_no": "0400", "account_no": "4011 6243"},
+            {"__all__": ["Give either an IBAN or a reg.nr. and account number, not both."]},
+        ),
+        (
+            {"contact_phone": "ring til mig"},
+            {"contact_phone": ["Write the phone number with digits, e.g. 12 34 56 78."]},
+        ),
+        ({"finance_email": "ikke-en-adresse"}, {"finance_email": ["Enter a valid email address."]}),
+    ],
+)
+@pytest.mark.usefixtures("english")
+def test_a_wrong_account_or_contact_is_refused_with_a_clear_message(
+    data: dict[str, str], errors: dict[str, list[str]]
+) -> None:
+    form = profile_form(**data)
+
+    assert not form.is_valid()
+    assert english_errors(form) == errors
+
+
+def test_a_member_sees_the_profile_with_what_applications_still_need(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    response = english.get(reverse("registry:profile", args=[organisation.pk]))
+
+    assert response.status_code == 200
+    assert response.context["organisation"] == organisation
+    assert response.context["missing"] == [
+        "The payment account is missing.",
+        "The contact person's name is missing.",
+        "The contact person's e-mail address is missing.",
+        "The contact person's phone number is missing.",
+        "The finance contact's name is missing.",
+        "The finance contact's e-mail address is missing.",
+    ]
+    assert response.context["members"] == [member]
+    assert organisation.cvr.encode() in response.content
+    assert "Nørregade 1, 9000 Aalborg".encode() in response.content
+
+
+def test_a_member_saves_the_account_and_contacts_with_one_audit_event(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    seq = last_seq()
+
+    response = english.post(
+        reverse("registry:profile", args=[organisation.pk]),
+        {"iban": "", "reg_no": "0400", "account_no": "4011 6243"} | CONTACTS,
+    )
+
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.payment_iban == "DK5804000040116243"
+    assert {name: getattr(organisation, name) for name in CONTACTS} == CONTACTS
+    assert missing_profile_facts(organisation) == []
+    events = list(AuditEvent.objects.filter(seq__gt=seq))
+    assert [(e.action, e.actor_id, e.object_id) for e in events] == [
+        ("registry.organisation.updated", member.pk, str(organisation.pk))
+    ]
+    assert events[0].before is not None
+    assert events[0].after is not None
+    changed = {k: v for k, v in events[0].after.items() if events[0].before[k] != v}
+    assert changed == {
+        "payment_iban": "DK5804000040116243",
+        "contact_name": "Karen Kontakt",
+        "contact_email": "karen@boligselskab.dk",
+        "contact_phone": "+45 12 34 56 78",
+        "finance_name": "Bo Bogholder",
+        "finance_email": "bogholderi@boligselskab.dk",
+    }
+
+    page = english.get(reverse("registry:profile", args=[organisation.pk]))
+    assert b"DK58 0400 0040 1162 43" in page.content
+    assert page.context["form"]["iban"].value() == "DK58 0400 0040 1162 43"
+
+
+def test_a_refused_profile_saves_nothing(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    seq = last_seq()
+
+    response = english.post(
+        reverse("registry:profile", args=[organisation.pk]),
+        {"iban": "", "reg_no": "400", "account_no": "4011 6243"} | CONTACTS,
+    )
+
+    assert response.status_code == 200
+    assert english_errors(response.context["form"]) == {"reg_no": ["The reg.nr. must be 4 digits."]}
+    organisation.refresh_from_db()
+    assert (organisation.payment_iban, organisation.contact_name) == ("", "")
+    assert AuditEvent.objects.filter(seq__gt=seq).count() == 0
+
+
+def test_saving_an_unchanged_profile_writes_no_event(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    url = reverse("registry:profile", args=[organisation.pk])
+    english.post(url, {"iban": "DK50 0040 0440 1162 43", "reg_no": "", "account_no": ""} | CONTACTS)
+    seq = last_seq()
+
+    english.post(url, {"iban": "DK50 0040 0440 1162 43", "reg_no": "", "account_no": ""} | CONTACTS)
+
+    assert AuditEvent.objects.filter(seq__gt=seq).count() == 0
+
+
+@pytest.mark.parametrize("view", ["registry:profile", "registry:invite"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_member_of_another_organisation_gets_404(
+    english: Client, organisation: Organisation, member: User, view: str, method: str
+) -> None:
+    other = OrganisationFactory(name="Boligselskabet Syd")
+    UserFactory(email="syd@example.dk", organisation=other)
+    seq = last_seq()
+
+    response = getattr(english, method)(
+        reverse(view, args=[other.pk]),
+        {"iban": "DK5000400440116243", "email": "indtrænger@example.dk"}
+        if method == "post"
+        else None,
+    )
+
+    expected = 405 if (view, method) == ("registry:invite", "get") else 404
+    assert response.status_code == expected
+    assert b"Boligselskabet Syd" not in response.content
+    other.refresh_from_db()
+    assert other.payment_iban == ""
+    assert AuditEvent.objects.filter(seq__gt=seq).count() == 0
+    assert not User.objects.filter(email="indtrænger@example.dk").exists()
+
+
+def test_organisations_of_lists_the_memberships_by_name(
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    user = UserFactory()
+    b = OrganisationFactory(name="B-boliger")
+    a = OrganisationFactory(name="A-boliger")
+    OrganisationFactory(name="C-boliger")
+    for organisation in (b, a):
+        add_membership(actor=None, user=user, organisation=organisation)
+
+    with django_assert_num_queries(1):
+        assert organisations_of(user) == [a, b]
+
+
+def invite(client: Client, organisation: Organisation, email: str) -> Any:
+    return client.post(
+        reverse("registry:invite", args=[organisation.pk]), {"email": email}, follow=True
+    )
+
+
+def test_inviting_a_new_colleague_registers_them_and_mails_after_commit(
+    english: Client,
+    organisation: Organisation,
+    member: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    seq = last_seq()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = invite(english, organisation, "Ny.Kollega@Boligselskab.dk")
+    assert mail.outbox == []
+    for callback in callbacks:
+        callback()
+
+    colleague = User.objects.get(email="ny.kollega@boligselskab.dk")
+    assert not colleague.has_usable_password()
+    assert list(
+        Membership.objects.filter(organisation=organisation)
+        .values_list("user", flat=True)
+        .order_by("user")
+    ) == sorted([member.pk, colleague.pk])
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["ny.kollega@boligselskab.dk"], "You can now work for Boligselskabet Nord in pulje")
+    ]
+    assert "http://127.0.0.1:8000/konto/log-ind/" in mail.outbox[0].body
+    assert "Mette Medlem" in mail.outbox[0].body
+    assert [str(m) for m in response.context["messages"]] == [
+        "ny.kollega@boligselskab.dk can now work for Boligselskabet Nord and has been sent an "
+        "e-mail about it."
+    ]
+    events = list(AuditEvent.objects.filter(seq__gt=seq).values_list("action", "actor_id"))
+    assert events == [
+        ("accounts.user.registered", member.pk),
+        ("accounts.membership.added", member.pk),
+    ]
+
+
+def test_inviting_a_user_pulje_knows_adds_only_the_membership(
+    english: Client,
+    organisation: Organisation,
+    member: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    known = UserFactory(email="kendt@example.dk", organisation=OrganisationFactory())
+    seq = last_seq()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(english, organisation, "KENDT@example.dk")
+
+    assert Membership.objects.filter(user=known, organisation=organisation).exists()
+    assert User.objects.filter(email__iexact="kendt@example.dk").count() == 1
+    assert [m.to for m in mail.outbox] == [["kendt@example.dk"]]
+    assert list(AuditEvent.objects.filter(seq__gt=seq).values_list("action", flat=True)) == [
+        "accounts.membership.added"
+    ]
+
+
+def test_inviting_a_member_again_changes_nothing_and_says_so(
+    english: Client,
+    organisation: Organisation,
+    member: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    seq = last_seq()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = invite(english, organisation, "medlem@boligselskab.dk")
+
+    assert callbacks == []
+    assert mail.outbox == []
+    assert AuditEvent.objects.filter(seq__gt=seq).count() == 0
+    assert [str(m) for m in response.context["messages"]] == [
+        "medlem@boligselskab.dk already works for Boligselskabet Nord; nothing was changed."
+    ]
+
+
+def test_an_invalid_address_is_refused_on_the_profile_page(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    response = english.post(
+        reverse("registry:invite", args=[organisation.pk]), {"email": "ikke en adresse"}
+    )
+
+    assert response.status_code == 200
+    assert english_errors(response.context["invite_form"]) == {
+        "email": ["Enter a valid email address."]
+    }
+    assert User.objects.count() == 1
+
+
+def test_an_invited_colleague_logs_in_by_code_and_reaches_the_profile(
+    english: Client,
+    organisation: Organisation,
+    member: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(english, organisation, "kollega@boligselskab.dk")
+    colleague = Client()
+    colleague.post(reverse("accounts:login"), {"email": "kollega@boligselskab.dk"})
+    code = mail.outbox[-1].body.split("\n\n")[1].strip()
+
+    response = colleague.post(reverse("accounts:confirm_code"), {"code": code})
+    assert response["Location"] == "/"
+
+    response = colleague.get(reverse("registry:mine"))
+    assert response["Location"] == reverse("registry:profile", args=[organisation.pk])
+    assert colleague.get(response["Location"]).status_code == 200
+
+
+def test_only_a_member_may_invite(organisation: Organisation) -> None:
+    outsider = UserFactory(organisation=OrganisationFactory())
+    seq = last_seq()
+
+    with pytest.raises(PermissionDenied):
+        invite_member(actor=outsider, organisation=organisation, email="ny@example.dk")
+
+    assert not User.objects.filter(email="ny@example.dk").exists()
+    assert AuditEvent.objects.filter(seq__gt=seq).count() == 0
+
+
+def test_invite_member_says_who_was_registered(
+    organisation: Organisation, member: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        first = invite_member(actor=member, organisation=organisation, email="ny@example.dk")
+        again = invite_member(actor=member, organisation=organisation, email="ny@example.dk")
+
+    assert (first.user_registered, first.already_member) == (True, False)
+    assert (again.user, again.user_registered, again.already_member) == (first.user, False, True)
+    assert len(mail.outbox) == 1
