@@ -27,9 +27,7 @@ and no write was lost on every database that could be reached; 1 otherwise.
 
 import argparse
 import http.client
-import json
 import os
-import platform
 import secrets
 import socket
 import statistics
@@ -48,14 +46,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import common
+
 if TYPE_CHECKING:
     from pulje.accounts.models import User
     from pulje.applications.models import Application
     from pulje.calls.models import Call
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DATABASES = ("sqlite", "postgresql")
-LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+SCRIPT = str(Path(__file__).resolve())
 BENCH_DB = "pulje_bench_apply"
 HOST = "127.0.0.1"
 CALL_CODE = "bench-opslag"
@@ -64,14 +62,10 @@ FORM_ID = "application-form"
 HEALTH = "/sundhed/"  # the bare view: no database, no template (docs/production.md)
 # What the autosave answers when it kept the draft ("Saved at 17:04:12." or its Danish).
 SAVED = (b"Gemt", b"Saved")
-# Exit codes of a child: every request succeeded and no write was lost; something failed;
-# the database could not be set up (unreachable), so nothing was measured.
-OK, FAILED, UNAVAILABLE = 0, 1, 3
+# Exit code of a child when a request failed or a write was lost (besides common.OK and
+# common.UNAVAILABLE).
+FAILED = 1
 ERRORS_SHOWN = 10
-
-
-def progress(label: str, message: str) -> None:
-    print(f"[{label}] {message}", file=sys.stderr, flush=True)
 
 
 # --- the load: clients, targets and their figures --------------------------------------------
@@ -378,7 +372,7 @@ def served(database_url: str, static_root: str, workers: int, log: Path) -> Iter
     with log.open("w") as output:
         server = subprocess.Popen(  # noqa: S603
             command,
-            cwd=PROJECT_DIR,
+            cwd=common.PROJECT_DIR,
             env=server_environment(database_url, static_root),
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -434,63 +428,22 @@ class Result:
     failures: list[str] = field(default_factory=list)
 
 
-class UnavailableError(Exception):
-    """The database server cannot be reached, so this database is skipped."""
-
-
-@contextmanager
-def database(name: str, postgresql_url: str) -> Iterator[str]:
-    """A fresh, empty database for the run, removed afterwards; yields its DATABASE_URL."""
-    if name == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="pulje-bench-apply-") as directory:
-            yield f"sqlite:///{directory}/bench.sqlite3"
-        return
-    import psycopg
-    from psycopg import sql
-
-    admin_url = postgresql_url.rstrip("/") + "/postgres"
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(drop)
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    except psycopg.OperationalError as error:
-        raise UnavailableError(f"cannot create {BENCH_DB} on {postgresql_url}: {error}") from error
-    try:
-        yield postgresql_url.rstrip("/") + "/" + BENCH_DB
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(drop)
-
-
 def run_child(name: str, args: argparse.Namespace) -> int:
     result = Result(database=name, workers=args.workers, applicants=args.applicants)
-    label = LABELS[name]
-    try:
-        with database(name, args.postgresql_url) as url:
-            os.environ["DATABASE_URL"] = url
-            os.environ["STATIC_ROOT"] = args._static
+    return common.run_child(
+        result,
+        postgresql_url=args.postgresql_url,
+        bench_db=BENCH_DB,
+        result_file=args._result,
+        bench=lambda url: bench_database(result, url, args),
+        environ={
+            "STATIC_ROOT": args._static,
             # The server must sign sessions and hash auth data with the key used here.
-            os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulje.settings")
-            import django
-
-            django.setup()
-            code = bench_database(result, url, args)
-    except UnavailableError as error:
-        message = " ".join(str(error).split())
-        print(f"== {label}: UNAVAILABLE, not measured: {message}", flush=True)
-        result.failures.append("unavailable: " + message)
-        code = UNAVAILABLE
-    except Exception as error:
-        result.failures.append(f"crashed: {type(error).__name__}: {error}")
-        Path(args._result).write_text(json.dumps(asdict(result)))
-        raise
-    Path(args._result).write_text(json.dumps(asdict(result)))
-    return code
+            "SECRET_KEY": secrets.token_urlsafe(50),
+        },
+        prefix="pulje-bench-apply-",
+        record_crash=True,
+    )
 
 
 def bench_database(result: Result, url: str, args: argparse.Namespace) -> int:
@@ -498,13 +451,15 @@ def bench_database(result: Result, url: str, args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.urls import reverse
 
-    label = LABELS[result.database]
+    label = common.LABELS[result.database]
     settings.DEBUG = False  # no SQL log in memory while setting up
     call_command("migrate", verbosity=0)
-    result.version, result.settings = database_facts()
+    result.version, result.settings = common.database_facts(
+        BENCH_DB, ("fsync", "synchronous_commit", "max_connections")
+    )
     print(f"== {label} {result.version} ({result.settings})", flush=True)
 
-    progress(label, f"creating a call and {args.applicants} applicants with drafts")
+    common.progress(label, f"creating a call and {args.applicants} applicants with drafts")
     began = time.perf_counter()
     call, drafts = create_data(args.applicants + 1)
     result.setup_s = time.perf_counter() - began
@@ -530,46 +485,26 @@ def bench_database(result: Result, url: str, args: argparse.Namespace) -> int:
     ]
     with tempfile.TemporaryDirectory(prefix="pulje-bench-apply-") as directory:
         log = Path(directory) / "gunicorn.log"
-        progress(label, f"starting gunicorn with {args.workers} sync workers")
+        common.progress(label, f"starting gunicorn with {args.workers} sync workers")
         with served(url, args._static, args.workers, log) as port:
             open_edit_pages(port, members, cookie_names)
             clients = [Client(port, members[n :: args.clients]) for n in range(args.clients)]
             try:
                 for name, target in targets:
-                    progress(label, f"{name}: {args.clients} clients × {args.requests} requests")
+                    common.progress(
+                        label, f"{name}: {args.clients} clients × {args.requests} requests"
+                    )
                     figures = load(name, target, clients, args.requests, args.warmup)
                     result.figures.append(asdict(figures))
             finally:
                 for client in clients:
                     client.close()
         server_log = tail(log, 15)
-    result.load = load_average()
+    result.load = common.load_average()
     print_table(result, args)
     check_drafts(result, members)
     report_failures(result, server_log)
-    return FAILED if result.failures else OK
-
-
-def database_facts() -> tuple[str, str]:
-    """The database's version, and the settings that decide what a commit costs."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT sqlite_version()")
-            found = str(cursor.fetchone()[0])
-            cursor.execute("PRAGMA journal_mode")
-            journal = cursor.fetchone()[0]
-            cursor.execute("PRAGMA synchronous")
-            synchronous = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[cursor.fetchone()[0]]
-            return found, f"temp file, journal_mode={journal}, synchronous={synchronous}"
-        cursor.execute("SHOW server_version")
-        found = str(cursor.fetchone()[0]).split(" ")[0]
-        values = []
-        for name in ("fsync", "synchronous_commit", "max_connections"):
-            cursor.execute(f"SHOW {name}")
-            values.append(f"{name}={cursor.fetchone()[0]}")
-        return found, f"database {BENCH_DB}, " + ", ".join(values)
+    return FAILED if result.failures else common.OK
 
 
 def create_data(applicants: int) -> tuple["Call", list["Application"]]:
@@ -798,58 +733,28 @@ def collect_static(directory: str) -> None:
         "DATABASE_URL": "sqlite://:memory:",
     }
     command = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
-    subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603
+    subprocess.run(command, cwd=common.PROJECT_DIR, env=env, check=True)  # noqa: S603
 
 
-def machine_facts(results: list[dict[str, Any]], load_before: str, workers: int) -> list[str]:
-    import django
-
-    versions = {r["database"]: r["version"] for r in results if r["version"]}
-    return [
-        f"code        {revision()}",
-        f"CPU         {os.cpu_count()} × {cpu_model()}",
-        f"load avg    {load_before} at the start, {load_average()} at the end (1, 5, 15 min)",
-        f"system      {platform.platform()}",
-        f"Python      {platform.python_version()}",
-        f"Django      {django.get_version()}",
-        f"gunicorn    {version('gunicorn')}, {workers} sync workers (2 × CPU), same machine as "
-        "the clients",
-        f"SQLite      {versions.get('sqlite', 'not run')}",
-        f"PostgreSQL  {versions.get('postgresql', 'not run')}",
-    ]
-
-
-def load_average() -> str:
-    return " ".join(f"{value:.1f}" for value in os.getloadavg())
-
-
-def revision() -> str:
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(PROJECT_DIR), *args]
-        return subprocess.run(  # noqa: S603
-            command, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD")
-    if not commit:
-        return f"{PROJECT_DIR} (not a git checkout)"
-    changed = len(git("status", "--porcelain", "--untracked-files=no").splitlines())
-    return commit + (f", with uncommitted changes in {changed} files" if changed else "")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+def print_machine(results: list[dict[str, Any]], load_before: str, workers: int) -> None:
+    versions = common.database_versions(results)
+    common.print_facts(
+        [
+            *common.machine_facts(common.revision(), load_before),
+            (
+                "gunicorn",
+                f"{version('gunicorn')}, {workers} sync workers (2 × CPU), same machine as "
+                "the clients",
+            ),
+            ("SQLite", versions.get("sqlite", "not run")),
+            ("PostgreSQL", versions.get("postgresql", "not run")),
+        ]
+    )
 
 
 def run_parent(args: argparse.Namespace) -> int:
-    names = list(DATABASES) if args.database == "both" else [args.database]
-    load_before = load_average()
+    names = list(common.DATABASES) if args.database == "both" else [args.database]
+    load_before = common.load_average()
     print(
         f"pulje apply bench: {args.clients} clients × {args.requests} requests per target, "
         f"{args.applicants} applicants, {args.workers} gunicorn workers",
@@ -860,11 +765,8 @@ def run_parent(args: argparse.Namespace) -> int:
         static_root = str(Path(directory) / "static")
         collect_static(static_root)
         for name in names:
-            print(flush=True)
-            result_file = Path(directory) / f"{name}.json"
-            command = [sys.executable, str(Path(__file__).resolve()), "--_child", name]
-            command += ["--_result", str(result_file), "--_static", static_root]
-            command += [
+            options = ["--_static", static_root]
+            options += [
                 f"--{option}={getattr(args, option.replace('-', '_'))}"
                 for option in (
                     "clients",
@@ -875,21 +777,21 @@ def run_parent(args: argparse.Namespace) -> int:
                     "postgresql-url",
                 )
             ]
-            code = subprocess.run(command, cwd=PROJECT_DIR, check=False).returncode  # noqa: S603
+            result_file = Path(directory) / f"{name}.json"
+            code, result = common.run_child_process(SCRIPT, name, result_file, options, Result)
             codes.append(code)
-            if result_file.exists():
-                results.append(json.loads(result_file.read_text()))
-            else:
-                print(f"== {LABELS[name]}: the run crashed (exit {code}); see above")
-                results.append(asdict(Result(database=name, failures=[f"crashed ({code})"])))
+            results.append(result)
     print()
-    for line in machine_facts(results, load_before, args.workers):
-        print(line)
-    failures = [f"{LABELS[r['database']]}: {failure}" for r in results for failure in r["failures"]]
+    print_machine(results, load_before, args.workers)
+    failures = [
+        f"{common.LABELS[r['database']]}: {failure}" for r in results for failure in r["failures"]
+    ]
     print()
     if failures:
         print("FAIL: " + "\n      ".join(failures))
-    if all(code != OK for code in codes) or any(code not in (OK, UNAVAILABLE) for code in codes):
+    if all(code != common.OK for code in codes) or any(
+        code not in (common.OK, common.UNAVAILABLE) for code in codes
+    ):
         return 1
     print("OK: every request succeeded and every draft kept its last title.")
     return 0
@@ -897,28 +799,20 @@ def run_parent(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+    parser.add_argument("--database", choices=[*common.DATABASES, "both"], default="both")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--requests", type=int, default=300, help="per client and target")
     parser.add_argument("--warmup", type=int, default=20, help="per client and target, untimed")
     parser.add_argument("--applicants", type=int, default=64, help="members with a draft")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument(
-        "--postgresql-url",
-        default="postgres://postgres@127.0.0.1:5432/",
-        help=f"server to create (and afterwards drop) the database {BENCH_DB} on",
-    )
-    parser.add_argument("--_child", choices=DATABASES, help=argparse.SUPPRESS)
-    parser.add_argument("--_result", help=argparse.SUPPRESS)
+    common.add_child_options(parser, BENCH_DB)
     parser.add_argument("--_static", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if min(args.clients, args.workers) < 1 or args.requests < 2 or args.warmup < 0:
         parser.error("--clients and --workers must be at least 1, --requests at least 2")
     if args.applicants < args.clients:
         parser.error("--applicants must be at least --clients (each client has its own)")
-    if args._child:
-        return run_child(args._child, args)
-    return run_parent(args)
+    return run_child(args._child, args) if args._child else run_parent(args)
 
 
 if __name__ == "__main__":

@@ -11,21 +11,17 @@ the parent in a JSON file; the parent prints the summary table. See bench/README
 """
 
 import argparse
-import json
-import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import common
 from pulje.ledger.balances import Kind
 
 if TYPE_CHECKING:
@@ -34,13 +30,10 @@ if TYPE_CHECKING:
     from pulje.ledger.balances import PoolBalance
     from pulje.ledger.models import GrantAccount
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DATABASES = ("sqlite", "postgresql")
-LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+SCRIPT = str(Path(__file__).resolve())
 BENCH_DB = "pulje_bench"
-# Exit codes of a child: it ran and every check held; a check failed; the database could not
-# be set up (unreachable), so nothing was measured.
-OK, CHECK_FAILED, UNAVAILABLE = 0, 1, 3
+# Exit code of a child when a check failed (besides common.OK and common.UNAVAILABLE).
+CHECK_FAILED = 1
 
 # Plain Python, free of Django: importable before django.setup().
 COMMITMENT, PAYMENT, RELEASE, RECOVERY = Kind.COMMITMENT, Kind.PAYMENT, Kind.RELEASE, Kind.RECOVERY
@@ -58,10 +51,6 @@ REPEAT_READS = 5
 REPEAT_CHECK = 3
 
 T = TypeVar("T")
-
-
-def progress(label: str, message: str) -> None:
-    print(f"[{label}] {message}", file=sys.stderr, flush=True)
 
 
 # --- the plan: what to post, decided before the clock starts ----------------------------------
@@ -237,75 +226,37 @@ def measure(function: Callable[[], T], repeat: int) -> tuple[float, int, T]:
     return seconds, len(queries), value
 
 
-class UnavailableError(Exception):
-    """The database server cannot be reached, so this database is skipped."""
-
-
-@contextmanager
-def database(name: str, postgresql_url: str) -> Iterator[str]:
-    """A fresh, empty database for the run, removed afterwards; yields its DATABASE_URL."""
-    if name == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="pulje-bench-") as directory:
-            yield f"sqlite:///{directory}/bench.sqlite3"
-        return
-    import psycopg
-    from psycopg import sql
-
-    admin_url = postgresql_url.rstrip("/") + "/postgres"
-    statement = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(BENCH_DB))
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(statement)
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    except psycopg.OperationalError as error:
-        raise UnavailableError(f"cannot create {BENCH_DB} on {postgresql_url}: {error}") from error
-    try:
-        yield postgresql_url.rstrip("/") + "/" + BENCH_DB
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(statement)
-
-
 def run_child(name: str, args: argparse.Namespace) -> int:
     result = Result(database=name)
-    label = LABELS[name]
-    try:
-        with database(name, args.postgresql_url) as url:
-            os.environ["DATABASE_URL"] = url
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulje.settings")
-            import django
-
-            django.setup()
-            code = bench_database(result, args)
-    except UnavailableError as error:
-        message = " ".join(str(error).split())
-        print(f"== {label}: UNAVAILABLE, not measured: {message}", flush=True)
-        result.failures.append("unavailable: " + message)
-        code = UNAVAILABLE
-    Path(args._result).write_text(json.dumps(asdict(result)))
-    return code
+    return common.run_child(
+        result,
+        postgresql_url=args.postgresql_url,
+        bench_db=BENCH_DB,
+        result_file=args._result,
+        bench=lambda url: bench_database(result, args),
+    )
 
 
 def bench_database(result: Result, args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    label = LABELS[result.database]
+    label = common.LABELS[result.database]
     # Production runs without DEBUG; with it, Django keeps the SQL of every query in memory
     # and every figure would include that bookkeeping. CaptureQueriesContext still counts.
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
-    result.version = _database_version()
-    result.settings = _database_settings()
+    result.version, result.settings = common.database_facts(
+        BENCH_DB, ("fsync", "synchronous_commit", "shared_buffers")
+    )
     header = f"== {label} {result.version}"
     print(f"{header} ({result.settings})", flush=True)
 
     levels = tree_levels(args.pools)
     result.levels = levels
-    progress(label, f"building {args.pools:,} pools and the plan of {args.entries:,} postings")
+    common.progress(
+        label, f"building {args.pools:,} pools and the plan of {args.entries:,} postings"
+    )
     plan = make_plan(entries=args.entries, leaves=levels[-1])
     actor = _actor()
     result.setup_s, (root, grants) = timed(lambda: build_tree(actor, levels, plan))
@@ -318,7 +269,7 @@ def bench_database(result: Result, args: argparse.Namespace) -> int:
         f"{len(grants):,} grant accounts, all through the services: {result.setup_s:.1f} s"
     )
 
-    progress(label, f"posting {args.entries:,} entries through the services")
+    common.progress(label, f"posting {args.entries:,} entries through the services")
     result.post_s = timed(lambda: post_entries(label, actor, plan, grants))[0]
     result.entries = args.entries
     result.mix = dict.fromkeys(MIX, 0)
@@ -348,36 +299,7 @@ def bench_database(result: Result, args: argparse.Namespace) -> int:
         + ", ".join(f"{kind} {n}" for kind, n in result.queries_per_posting.items())
     )
     baselines(result, label, actor, plan, grants)
-    return OK
-
-
-def _database_version() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sqlite_version()" if connection.vendor == "sqlite" else "SHOW server_version"
-        )
-        return str(cursor.fetchone()[0]).split(" ")[0]
-
-
-def _database_settings() -> str:
-    """The settings that decide what a commit costs."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA journal_mode")
-            journal = cursor.fetchone()[0]
-            cursor.execute("PRAGMA synchronous")
-            synchronous = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[cursor.fetchone()[0]]
-            return f"temp file, journal_mode={journal}, synchronous={synchronous}"
-        names = ("fsync", "synchronous_commit", "shared_buffers")
-        values = []
-        for name in names:
-            cursor.execute(f"SHOW {name}")
-            values.append(f"{name}={cursor.fetchone()[0]}")
-        return f"database {BENCH_DB}, " + ", ".join(values)
+    return common.OK
 
 
 def _actor() -> "User":
@@ -475,7 +397,7 @@ def post_entries(label: str, actor: "User", plan: Plan, grants: list["GrantAccou
         post(actor, posting, grants[posting.grant], f"bench-{number}")
         if number % quarter == 0 and number < len(plan.postings):
             elapsed = time.perf_counter() - start
-            progress(label, f"  {number:,} posted, {number / elapsed:,.0f}/s")
+            common.progress(label, f"  {number:,} posted, {number / elapsed:,.0f}/s")
 
 
 def naive_balances(root: "Pool") -> dict[int, "PoolBalance"]:
@@ -518,8 +440,8 @@ def reads(result: Result, root: "Pool") -> None:
     from pulje.ledger.balances import PoolBalance
     from pulje.ledger.selectors import recompute_balances, subtrees
 
-    label = LABELS[result.database]
-    progress(label, "reading every balance three ways")
+    label = common.LABELS[result.database]
+    common.progress(label, "reading every balance three ways")
     result.subtrees_s, result.subtrees_q, nodes = measure(lambda: subtrees([root]), REPEAT_READS)
     result.recompute_s, result.recompute_q, (recomputed, _) = measure(
         recompute_balances, REPEAT_READS
@@ -566,8 +488,8 @@ def check(result: Result) -> bool:
     from pulje.core.audit import find_chain_problems
     from pulje.ledger.selectors import find_ledger_discrepancies
 
-    label = LABELS[result.database]
-    progress(label, "checking the ledger and the audit chain")
+    label = common.LABELS[result.database]
+    common.progress(label, "checking the ledger and the audit chain")
     result.check_s, result.check_q, found = measure(find_ledger_discrepancies, REPEAT_CHECK)
     result.discrepancies = len(found)
     outcome = "none" if not found else f"{len(found):,} — FAIL"
@@ -664,9 +586,9 @@ def baselines(
                 batch = []
         Entry.objects.bulk_create(batch)
 
-    progress(label, f"baseline: {len(plan.postings):,} bare rows, one transaction each")
+    common.progress(label, f"baseline: {len(plan.postings):,} bare rows, one transaction each")
     result.create_s = timed(create)[0]
-    progress(label, f"baseline: {len(plan.postings):,} bare rows by bulk_create")
+    common.progress(label, f"baseline: {len(plan.postings):,} bare rows by bulk_create")
     result.bulk_s = timed(bulk)[0]
     count = len(plan.postings)
     for text, seconds in [
@@ -685,55 +607,16 @@ def baselines(
 def machine_facts(results: list[dict[str, Any]], load_before: str) -> list[tuple[str, str]]:
     import sqlite3
 
-    import django
+    import pulje
 
-    versions = {result["database"]: result["version"] for result in results if result["version"]}
+    versions = common.database_versions(results)
+    # Which pulje was measured: where it was imported from and, in a git checkout, the commit.
+    code = common.revision(Path(pulje.__file__).resolve().parent, name_source=True)
     return [
-        ("code", _revision()),
-        ("CPU", f"{os.cpu_count()} × {_cpu_model()}"),
-        # Figures from a machine that is busy with other work are slower and noisier.
-        ("load avg", f"{load_before} at the start, {_load()} at the end (1, 5, 15 min)"),
-        ("system", platform.platform()),
-        ("Python", platform.python_version()),
-        ("Django", django.get_version()),
+        *common.machine_facts(code, load_before),
         ("SQLite", versions.get("sqlite", sqlite3.sqlite_version)),
         ("PostgreSQL", versions.get("postgresql", "not run")),
     ]
-
-
-def _load() -> str:
-    return " ".join(f"{load:.1f}" for load in os.getloadavg())
-
-
-def _revision() -> str:
-    """Which pulje was measured: where it was imported from and, in a git checkout, the commit."""
-    import pulje
-
-    source = Path(pulje.__file__).resolve().parent
-
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(source), *args]
-        return subprocess.run(  # noqa: S603
-            command, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD")
-    if not commit:
-        return f"{source} (not a git checkout)"
-    changed = len(git("status", "--porcelain", "--untracked-files=no").splitlines())
-    return f"{commit} in {source}" + (
-        f", with uncommitted changes in {changed} files" if changed else ""
-    )
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def summary(results: list[dict[str, Any]], entries: int, pools: int, load_before: str) -> None:
@@ -758,7 +641,7 @@ def summary(results: list[dict[str, Any]], entries: int, pools: int, load_before
         def millis(key: str, queries: str) -> list[str]:
             return [f"{result[key] * 1000:,.1f} ms, {result[queries]:,} q" for result in ran]
 
-        line("", [LABELS[result["database"]] for result in ran])
+        line("", [common.LABELS[result["database"]] for result in ran])
         line("post through the services", seconds("post_s"))
         line("  entries/second", per_second("post_s"))
         line("baseline: bare rows, one transaction each", seconds("create_s"))
@@ -785,32 +668,23 @@ def summary(results: list[dict[str, Any]], entries: int, pools: int, load_before
         line("  problems", [f"{result['chain_problems']:,}" for result in ran])
     for result in results:
         if result["failures"]:
-            print(f"{LABELS[result['database']]}: " + "; ".join(result["failures"]))
+            print(f"{common.LABELS[result['database']]}: " + "; ".join(result["failures"]))
     print()
-    for name, value in machine_facts(results, load_before):
-        print(f"{name:<12}{value}")
+    common.print_facts(machine_facts(results, load_before))
 
 
 def run_parent(args: argparse.Namespace) -> int:
     names = [name.strip() for name in args.databases.split(",") if name.strip()]
-    unknown = set(names) - set(DATABASES)
+    unknown = set(names) - set(common.DATABASES)
     if unknown or not names:
-        print(f"--databases takes a list of {', '.join(DATABASES)}", file=sys.stderr)
+        print(f"--databases takes a list of {', '.join(common.DATABASES)}", file=sys.stderr)
         return 2
-    load_before = _load()
+    load_before = common.load_average()
     print(f"pulje ledger bench: {args.entries:,} entries, {args.pools:,} pools", flush=True)
     results, codes = [], []
     for name in names:
-        print(flush=True)
         with tempfile.TemporaryDirectory(prefix="pulje-bench-") as directory:
-            result_file = Path(directory) / "result.json"
-            command = [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--_child",
-                name,
-                "--_result",
-                str(result_file),
+            options = [
                 "--entries",
                 str(args.entries),
                 "--pools",
@@ -818,37 +692,30 @@ def run_parent(args: argparse.Namespace) -> int:
                 "--postgresql-url",
                 args.postgresql_url,
             ]
-            code = subprocess.run(command, cwd=PROJECT_DIR, check=False).returncode  # noqa: S603
+            result_file = Path(directory) / "result.json"
+            code, result = common.run_child_process(SCRIPT, name, result_file, options, Result)
             codes.append(code)
-            if result_file.exists():
-                results.append(json.loads(result_file.read_text()))
-            else:
-                print(f"== {LABELS[name]}: the run crashed (exit {code}); see above")
-                results.append(asdict(Result(database=name, failures=[f"crashed ({code})"])))
+            results.append(result)
     summary(results, args.entries, args.pools, load_before)
-    if all(code != OK for code in codes):
+    if all(code != common.OK for code in codes):
         return 1
-    return CHECK_FAILED if any(code not in (OK, UNAVAILABLE) for code in codes) else OK
+    return (
+        CHECK_FAILED
+        if any(code not in (common.OK, common.UNAVAILABLE) for code in codes)
+        else common.OK
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--entries", type=int, default=100_000, help="entries to post")
     parser.add_argument("--pools", type=int, default=1_000, help="pools in the tree")
-    parser.add_argument("--databases", default=",".join(DATABASES), help="sqlite,postgresql")
-    parser.add_argument(
-        "--postgresql-url",
-        default="postgres://postgres@127.0.0.1:5432/",
-        help=f"server to create (and afterwards drop) the database {BENCH_DB} on",
-    )
-    parser.add_argument("--_child", choices=DATABASES, help=argparse.SUPPRESS)
-    parser.add_argument("--_result", help=argparse.SUPPRESS)
+    parser.add_argument("--databases", default=",".join(common.DATABASES), help="sqlite,postgresql")
+    common.add_child_options(parser, BENCH_DB)
     args = parser.parse_args()
     if args.entries < 1 or args.pools < 1:
         parser.error("--entries and --pools must be at least 1")
-    if args._child:
-        return run_child(args._child, args)
-    return run_parent(args)
+    return run_child(args._child, args) if args._child else run_parent(args)
 
 
 if __name__ == "__main__":

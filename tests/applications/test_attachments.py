@@ -12,6 +12,7 @@ from pulje.applications.services import (
     ApplicationRefused,
     add_attachment,
     remove_attachment,
+    withdraw_application,
 )
 from pulje.applications.uploads import MAX_UPLOAD_BYTES
 from pulje.core.models import AuditEvent
@@ -140,8 +141,6 @@ def test_removing_keeps_the_file_for_the_versions_that_listed_it(
 
 
 def test_no_files_after_withdrawal(draft: Application, applicant: Applicant) -> None:
-    from pulje.applications.services import withdraw_application
-
     withdraw_application(actor=applicant.user, application=draft)
     with pytest.raises(ApplicationRefused) as refused:
         add_attachment(

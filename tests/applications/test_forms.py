@@ -4,6 +4,7 @@ from django.utils.datastructures import MultiValueDict
 from pulje.applications.forms import ApplicationForm, field_names
 from pulje.calls.models import Call
 from tests.applications.conftest import Applicant, add_yes_no, complete_draft, make_call
+from tests.factories import HousingDepartmentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -40,14 +41,15 @@ def test_the_core_form_asks_at_most_15_required_inputs(applicant: Applicant) -> 
         "period_end",
         "expected_participants",
         "amount",
+        "partner_1_name",
+        "partner_1_cvr",
+        "partner_1_kind",
     ]
-    # Plus one budget line and, where the call says so, one partner (3 inputs): 14 at most.
-    assert len(core) + 1 + 3 <= 15
+    # Plus at least one budget line: 14 at most.
+    assert len(core) + 1 <= 15
 
 
 def test_only_the_organisations_own_departments_can_be_chosen(applicant: Applicant) -> None:
-    from tests.factories import HousingDepartmentFactory
-
     other = HousingDepartmentFactory()
     form = form_for(applicant, {"departments": [str(other.pk)]})
     assert form.errors["departments"] == [
@@ -99,12 +101,12 @@ def test_only_the_organisations_own_departments_can_be_chosen(applicant: Applica
         ({"partner_1_kind": [""]}, "partner_1_kind", "Choose what kind of partner it is."),
         (
             {"budget_activities": ["40.000"]},
-            "budget_salaries",
+            "amount",
             "The budget lines add up to 55.000 kr., but you apply for 60.000 kr.",
         ),
         (
             {"budget_activities": [""], "budget_materials": [""]},
-            "budget_salaries",
+            "amount",
             "Give the budget: the amount for at least one kind of cost.",
         ),
     ],
@@ -124,13 +126,22 @@ def test_each_bad_input_gets_its_own_message_on_its_field(
 def test_a_partner_is_required_when_the_call_says_so(applicant: Applicant) -> None:
     form = form_for(applicant, NO_PARTNER)
     assert form.errors == {
-        "partner_1_name": [
-            "This call requires a partner: association. Give its name, CVR number and kind."
-        ]
+        "partner_1_name": ["Give the partner's name."],
+        "partner_1_cvr": ["Give the partner's CVR number."],
+        "partner_1_kind": ["Choose what kind of partner it is."],
+    }
+    form = form_for(applicant, {"partner_1_kind": ["library"]})
+    assert form.errors == {
+        "partner_1_kind": ["This call requires a partner of this kind: association."]
     }
     without = make_call(partner_kinds=[])
     form = form_for(applicant, NO_PARTNER, call=without)
     assert form.is_valid(), form.errors
+    assert (
+        not ApplicationForm(call=without, organisation=applicant.organisation)
+        .fields["partner_1_name"]
+        .required
+    )
 
 
 def test_the_calls_own_questions_are_asked_and_checked(applicant: Applicant) -> None:

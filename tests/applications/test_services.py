@@ -270,3 +270,22 @@ def test_withdrawal_until_a_decision_and_never_back(
     with pytest.raises(ApplicationRefused):
         submit(draft, applicant)
     assert AuditEvent.objects.filter(action="applications.application.withdrawn").count() == 1
+
+
+def test_a_failing_mail_server_does_not_undo_or_break_the_submission(
+    draft: Application,
+    applicant: Applicant,
+    django_capture_on_commit_callbacks: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("pulje.applications.services.send_mail", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submit(draft, applicant)
+    draft.refresh_from_db()
+    assert draft.status == ApplicationStatus.SUBMITTED
+    assert submission.version.number == 1
+    assert "smtp down" in caplog.text

@@ -3,13 +3,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
-from pulje.applications.services import add_attachment, start_application
+from pulje.applications.services import (
+    add_attachment,
+    start_application,
+    withdraw_application,
+)
 from tests.applications.conftest import Applicant, complete_draft, make_applicant
 from tests.applications.test_attachments import PDF
 
@@ -185,3 +190,16 @@ def test_withdrawal_asks_first(draft: Application, applicant: Applicant) -> None
     client.post(url("withdraw", draft))
     draft.refresh_from_db()
     assert draft.status == ApplicationStatus.WITHDRAWN
+
+
+def test_an_application_that_cannot_be_changed_is_not_offered_for_editing(
+    draft: Application, applicant: Applicant
+) -> None:
+    withdraw_application(actor=applicant.user, application=draft)
+    client = logged_in(applicant)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(url("edit", draft), follow=True)
+    assert response.redirect_chain == [(reverse("applications:dashboard"), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "The application has been withdrawn and cannot be changed."
+    ]

@@ -161,5 +161,6 @@ def invite_member(*, actor: User, organisation: Organisation, email: str) -> Inv
         "email": user.email,
         "url": settings.SITE_URL.rstrip("/") + reverse("accounts:login"),
     }
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    # robust: a mail server that fails is logged; the invitation itself stands.
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]), robust=True)
     return Invitation(user=user, user_registered=registered, already_member=False)

@@ -29,6 +29,13 @@ PARTNER_KINDS = [
 ]
 
 
+MISSING_PARTNER = {
+    "name": gettext_lazy("Give the partner's name."),
+    "cvr": gettext_lazy("Give the partner's CVR number."),
+    "kind": gettext_lazy("Choose what kind of partner it is."),
+}
+
+
 def budget_field(kind: str) -> str:
     return f"budget_{kind}"
 
@@ -147,25 +154,32 @@ class ApplicationForm(forms.Form):
             "end": date_format(call.project_end_latest),
         }
         self.fields["period_start"].help_text = _("Between %(start)s and %(end)s.") % window
-        self.fields["amount"].help_text = _("Grants come in these sizes: %(bands)s.") % {
+        self.fields["amount"].help_text = _("Grants come in these sizes: %(bands)s") % {
             "bands": self.limits_text()
         }
         for kind, label in BudgetKind.choices:
             self.fields[budget_field(kind)] = MoneyField(label=label, required=False, min_ore=0)
         for slot in range(1, PARTNER_SLOTS + 1):
+            # The call's required partner is the first one: its fields are required.
+            required = slot == 1 and call.partner_required
             self.fields[partner_field(slot, "name")] = forms.CharField(
-                label=_("Name of partner %(n)d") % {"n": slot}, max_length=200, required=False
+                label=_("Name of partner %(n)d") % {"n": slot},
+                max_length=200,
+                required=required,
+                error_messages={"required": MISSING_PARTNER["name"]},
             )
             self.fields[partner_field(slot, "cvr")] = forms.CharField(
                 label=_("CVR number of partner %(n)d") % {"n": slot},
                 max_length=20,
-                required=False,
+                required=required,
+                error_messages={"required": MISSING_PARTNER["cvr"]},
                 widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "input-width-s"}),
             )
             self.fields[partner_field(slot, "kind")] = forms.ChoiceField(
                 label=_("Kind of partner %(n)d") % {"n": slot},
                 choices=[("", _("Choose")), *PARTNER_KINDS],
-                required=False,
+                required=required,
+                error_messages={"required": MISSING_PARTNER["kind"]},
             )
         self.questions = [q for q in call.questions.all() if q.kind != QuestionKind.FILE]
         for question in self.questions:
@@ -222,49 +236,50 @@ class ApplicationForm(forms.Form):
                 _("%(amount)s is not within a grant size of this call. The sizes are: %(bands)s")
                 % {"amount": format_dkk(amount), "bands": self.limits_text()},
             )
-        if not any(lines) and not self.has_error(budget_field(BudgetKind.SALARIES)):
+        # The budget's own messages go with the amount they must add up to; a line that does
+        # not parse has its own message already.
+        if any(self.has_error(budget_field(kind)) for kind in BudgetKind.values):
+            return
+        if not any(lines):
             self.add_error(
-                budget_field(BudgetKind.SALARIES),
-                _("Give the budget: the amount for at least one kind of cost."),
+                "amount", _("Give the budget: the amount for at least one kind of cost.")
             )
         elif amount and sum(lines) != amount:
             self.add_error(
-                budget_field(BudgetKind.SALARIES),
+                "amount",
                 _("The budget lines add up to %(total)s, but you apply for %(amount)s")
                 % {"total": format_dkk(sum(lines)), "amount": format_dkk(amount)},
             )
 
     def _check_partners(self, data: dict[str, Any]) -> None:
         complete = []
-        incomplete = False
         for slot in range(1, PARTNER_SLOTS + 1):
             names = {part: partner_field(slot, part) for part in ("name", "cvr", "kind")}
             values = {part: (data.get(name) or "").strip() for part, name in names.items()}
             if not any(values.values()):
                 continue
-            if not values["name"]:
-                self.add_error(names["name"], _("Give the partner's name."))
-            if not values["kind"]:
-                self.add_error(names["kind"], _("Choose what kind of partner it is."))
-            if not values["cvr"]:
-                self.add_error(names["cvr"], _("Give the partner's CVR number."))
-            else:
+            for part, name in names.items():
+                if not values[part] and not self.has_error(name):
+                    self.add_error(name, MISSING_PARTNER[part])
+            if values["cvr"]:
                 try:
                     data[names["cvr"]] = clean_cvr(values["cvr"])
                 except forms.ValidationError as error:
                     self.add_error(names["cvr"], error)
             if all(values.values()):
                 complete.append(values["kind"])
-            else:
-                incomplete = True
         required = self.call.partner_kinds
-        # An unfinished partner row has its own messages; this one is for a missing partner.
-        if required and not incomplete and not any(kind in required for kind in complete):
+        partner_errors = any(
+            self.has_error(partner_field(slot, part))
+            for slot in range(1, PARTNER_SLOTS + 1)
+            for part in ("name", "cvr", "kind")
+        )
+        # A partner row's own messages come first; this one is for a partner of the wrong kind.
+        if required and not partner_errors and not any(kind in required for kind in complete):
             labels = ", ".join(str(OrganisationKind(kind).label).lower() for kind in required)
             self.add_error(
-                partner_field(1, "name"),
-                _("This call requires a partner: %(kinds)s. Give its name, CVR number and kind.")
-                % {"kinds": labels},
+                partner_field(1, "kind"),
+                _("This call requires a partner of this kind: %(kinds)s.") % {"kinds": labels},
             )
 
     def partners(self) -> list[dict[str, str]]:

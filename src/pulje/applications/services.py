@@ -40,6 +40,7 @@ from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.core.audit import record_event, snapshot
 from pulje.registry.models import Organisation
 from pulje.registry.selectors import missing_profile_facts
+from pulje.registry.services import ORGANISATION_FIELDS
 
 MAX_ATTACHMENTS = 20
 
@@ -96,6 +97,15 @@ def _refuse_unless_editable(application: Application) -> None:
         raise ApplicationRefused(
             _("This call does not allow changes after submission."), code="locked"
         )
+
+
+def edit_refusal(application: Application) -> str | None:
+    """Why the applicant cannot change the application now, or None if they can."""
+    try:
+        _refuse_unless_editable(application)
+    except ApplicationRefused as refusal:
+        return refusal.message
+    return None
 
 
 @transaction.atomic
@@ -341,7 +351,8 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
             "version": version.number,
         },
     )
-    transaction.on_commit(lambda: send_receipt(version.pk))
+    # robust: a mail server that fails is logged; the submission stands, its receipt is online.
+    transaction.on_commit(lambda: send_receipt(version.pk), robust=True)
     return Submission(version=version, new=True)
 
 
@@ -386,23 +397,7 @@ def submission_content(application: Application, form: ApplicationForm) -> dict[
     organisation = application.organisation
     data = form.cleaned_data
     content = {
-        "organisation": {
-            name: getattr(organisation, name)
-            for name in (
-                "cvr",
-                "name",
-                "address",
-                "postal_code",
-                "city",
-                "payment_iban",
-                "contact_name",
-                "contact_email",
-                "contact_phone",
-                "finance_name",
-                "finance_email",
-                "finance_phone",
-            )
-        },
+        "organisation": snapshot(organisation, ORGANISATION_FIELDS),
         "departments": [str(department) for department in data["departments"]],
         "fields": {
             name: data[name]

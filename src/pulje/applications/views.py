@@ -22,6 +22,7 @@ from pulje.applications.services import (
     ApplicationRefused,
     add_attachment,
     check_submission,
+    edit_refusal,
     fingerprint,
     remove_attachment,
     save_draft,
@@ -126,6 +127,10 @@ def _form_context(request: HttpRequest, application: Application) -> dict[str, A
 def edit(request: HttpRequest, uuid: str) -> HttpResponse:
     """The application on one page; "save" keeps the draft, "continue" checks it too."""
     application = get_application_for_user_or_404(request, uuid)
+    not_editable = edit_refusal(application) if request.method == "GET" else None
+    if not_editable is not None:
+        messages.info(request, not_editable)
+        return redirect("applications:dashboard")
     context = _form_context(request, application)
     if request.method == "POST":
         try:
