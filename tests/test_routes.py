@@ -105,11 +105,12 @@ def test_access_decisions_of_the_known_routes() -> None:
 
     assert {
         name: access[name]
-        for name in ["core:home", "accounts:login", "core:outbox", "set_language"]
+        for name in ["core:home", "accounts:login", "core:outbox", "core:health", "set_language"]
     } == {
         "core:home": "public",
         "accounts:login": "public",
         "core:outbox": "staff_only",
+        "core:health": "public",
         "set_language": "public",
     }
     assert {
@@ -121,7 +122,26 @@ def test_access_decisions_of_the_known_routes() -> None:
         "registry:register": "logged_in",
         "registry:profile": "logged_in",
         "registry:invite": "logged_in",
+        "registry:add_department": "logged_in",
     }
+    assert {
+        name: level for name, level in access.items() if name and name.startswith("applications:")
+    } == dict.fromkeys(
+        (
+            "applications:dashboard",
+            "applications:start",
+            "applications:edit",
+            "applications:autosave",
+            "applications:check",
+            "applications:submit",
+            "applications:receipt",
+            "applications:attach",
+            "applications:attachment",
+            "applications:detach",
+            "applications:withdraw",
+        ),
+        "logged_in",
+    )
     assert {
         name: level for name, level in access.items() if name and name.startswith("funds:")
     } == {

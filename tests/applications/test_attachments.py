@@ -1,5 +1,7 @@
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -8,10 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_django import Settings
 
 from pulje.applications.models import Application, Attachment
+from pulje.applications.selectors import listed_in_a_version
 from pulje.applications.services import (
     ApplicationRefused,
     add_attachment,
+    fingerprint,
     remove_attachment,
+    submit_application,
     withdraw_application,
 )
 from pulje.applications.uploads import MAX_UPLOAD_BYTES
@@ -90,7 +95,7 @@ def test_pdfs_pictures_and_office_documents_are_kept(
         (
             "stor.pdf",
             PDF + b"\x00" * MAX_UPLOAD_BYTES,
-            "The file “stor.pdf” is 10.0\xa0MB; a file may be at most 10.0\xa0MB.",
+            "The file “stor.pdf” is larger than 10.0\xa0MB, the most a file may be.",
         ),
     ],
 )
@@ -128,15 +133,39 @@ def test_a_file_stored_by_a_failed_transaction_is_removed(
     assert stored_files(settings) == []
 
 
-def test_removing_keeps_the_file_for_the_versions_that_listed_it(
-    draft: Application, applicant: Applicant, settings: Settings
+def test_a_removed_file_no_version_listed_is_deleted_after_commit(
+    draft: Application,
+    applicant: Applicant,
+    settings: Settings,
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     attachment = add_attachment(
         actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
     )
-    remove_attachment(actor=applicant.user, attachment=attachment)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        remove_attachment(actor=applicant.user, attachment=attachment)
+    assert len(stored_files(settings)) == 1
+    for callback in callbacks:
+        callback()
     attachment.refresh_from_db()
     assert attachment.removed_at is not None
+    assert stored_files(settings) == []
+
+
+def test_a_removed_file_a_version_listed_is_kept_for_it(
+    draft: Application,
+    applicant: Applicant,
+    settings: Settings,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    attachment = add_attachment(
+        actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
+    )
+    draft.refresh_from_db()
+    submit_application(actor=applicant.user, application=draft, confirmed=fingerprint(draft))
+    with django_capture_on_commit_callbacks(execute=True):
+        remove_attachment(actor=applicant.user, attachment=attachment)
+    assert listed_in_a_version(attachment)
     assert len(stored_files(settings)) == 1
 
 

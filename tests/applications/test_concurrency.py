@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import translation
 
 from pulje.applications.models import Application, ApplicationVersion
@@ -22,7 +23,8 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 THREADS = 6
 
 
-def test_simultaneous_submissions_of_one_application_make_one_version() -> None:
+def _race(threads: int) -> tuple[list[Any], Application]:
+    """Submit one application from ``threads`` connections at once; each one's outcome."""
     applicant = make_applicant(make_call())
     application = Application.objects.create(
         call=applicant.call,
@@ -31,8 +33,8 @@ def test_simultaneous_submissions_of_one_application_make_one_version() -> None:
         draft=complete_draft(applicant),
     )
     confirmed = fingerprint(application)
-    start = threading.Barrier(THREADS)
-    outcomes: list[Any] = [None] * THREADS
+    start = threading.Barrier(threads)
+    outcomes: list[Any] = [None] * threads
 
     def work(index: int) -> None:
         try:
@@ -41,18 +43,35 @@ def test_simultaneous_submissions_of_one_application_make_one_version() -> None:
                 outcomes[index] = submit_application(
                     actor=applicant.user, application=application, confirmed=confirmed
                 )
-        except Exception as error:  # every outcome is asserted below
+        except Exception as error:  # every outcome is asserted by the tests
             outcomes[index] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(worker.is_alive() for worker in workers), "a thread hung"
+    return outcomes, application
+
+
+def test_simultaneous_submissions_of_one_application_make_one_version() -> None:
+    outcomes, _application = _race(THREADS)
     assert all(isinstance(outcome, Submission) for outcome in outcomes), outcomes
     assert [outcome.new for outcome in outcomes].count(True) == 1
     assert {outcome.version.pk for outcome in outcomes} == {ApplicationVersion.objects.get().pk}
     assert AuditEvent.objects.filter(action="applications.application.submitted").count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_control_without_the_row_lock_the_same_race_goes_wrong(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The control: with row locks switched off, the threads read the same state and at
+    least one of them fails (two first versions), so the test above proves the lock."""
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, **kwargs: self)
+    outcomes, _application = _race(THREADS)
+    failures = [outcome for outcome in outcomes if not isinstance(outcome, Submission)]
+    assert failures, outcomes

@@ -1,8 +1,10 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
 
 from pulje.applications.forms import ApplicationForm, field_names
-from pulje.calls.models import Call
+from pulje.calls.models import Call, QuestionKind
+from pulje.calls.services import add_question
 from tests.applications.conftest import Applicant, add_yes_no, complete_draft, make_call
 from tests.factories import HousingDepartmentFactory
 
@@ -158,3 +160,20 @@ def test_the_field_names_a_draft_may_hold_are_the_forms(applicant: Applicant) ->
     add_yes_no(applicant.call)
     form = ApplicationForm(call=applicant.call, organisation=applicant.organisation)
     assert field_names(applicant.call) == set(form.fields)
+
+
+def test_a_text_question_keeps_to_the_length_the_call_sets(applicant: Applicant) -> None:
+    question = add_question(
+        actor=None, call=applicant.call, label="Kort svar", kind=QuestionKind.TEXT, max_length=20
+    )
+    form = form_for(applicant, {question.field_name: ["x" * 21]})
+    assert form.errors == {
+        question.field_name: ["Ensure this value has at most 20 characters (it has 21)."]
+    }
+    with pytest.raises(ValidationError) as refused:
+        add_question(
+            actor=None, call=applicant.call, label="Tal", kind=QuestionKind.NUMBER, max_length=5
+        )
+    assert refused.value.message_dict == {
+        "max_length": ["Only a text answer has a longest length."]
+    }

@@ -289,3 +289,15 @@ def test_a_failing_mail_server_does_not_undo_or_break_the_submission(
     assert draft.status == ApplicationStatus.SUBMITTED
     assert submission.version.number == 1
     assert "smtp down" in caplog.text
+
+
+def test_a_profile_changed_since_the_check_is_not_submitted_unseen(
+    draft: Application, applicant: Applicant
+) -> None:
+    seen = fingerprint(draft)
+    update_organisation(
+        actor=None, organisation=applicant.organisation, payment_iban="DK5804000040116243"
+    )
+    with pytest.raises(ApplicationRefused) as refused:
+        submit_application(actor=applicant.user, application=draft, confirmed=seen)
+    assert refused.value.code == "changed"

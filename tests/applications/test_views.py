@@ -9,14 +9,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from pulje.accounts.services import add_membership
 from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
 from pulje.applications.services import (
+    ApplicationRefused,
+    _transition,
     add_attachment,
     start_application,
     withdraw_application,
 )
+from pulje.registry.services import update_organisation
 from tests.applications.conftest import Applicant, complete_draft, make_applicant
 from tests.applications.test_attachments import PDF
+from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +208,69 @@ def test_an_application_that_cannot_be_changed_is_not_offered_for_editing(
     assert [str(m) for m in response.context["messages"]] == [
         "The application has been withdrawn and cannot be changed."
     ]
+
+
+def test_a_user_of_several_organisations_chooses_which_applies(applicant: Applicant) -> None:
+    other = OrganisationFactory(name="Boligselskabet Syd")
+    add_membership(actor=None, user=applicant.user, organisation=other)
+    client = logged_in(applicant)
+    page = client.get(reverse("calls:detail", kwargs={"code": applicant.call.code}))
+    assert {o.pk for o in page.context["applying_for"]} == {applicant.organisation.pk, other.pk}
+    assert f'name="organisation" id="organisation-{other.pk}"' in page.content.decode()
+    client.post(
+        reverse("applications:start", kwargs={"code": applicant.call.code}),
+        {"organisation": str(other.pk)},
+    )
+    assert Application.objects.get().organisation == other
+
+
+def test_the_check_page_links_to_the_profile_when_it_lacks_something(
+    draft: Application, applicant: Applicant
+) -> None:
+    update_organisation(actor=None, organisation=applicant.organisation, payment_iban="")
+    text = logged_in(applicant).get(url("check", draft)).content.decode()
+    profile = reverse("registry:profile", kwargs={"pk": applicant.organisation.pk})
+    assert text.count(f'href="{profile}"') == 2
+
+
+def test_apply_pressed_again_resumes_the_draft_unless_another_is_asked_for(
+    applicant: Applicant,
+) -> None:
+    client = logged_in(applicant)
+    start = reverse("applications:start", kwargs={"code": applicant.call.code})
+    first = client.post(start)
+    again = client.post(start)
+    assert Application.objects.count() == 1
+    assert again["Location"] == first["Location"]
+
+    page = client.get(reverse("calls:detail", kwargs={"code": applicant.call.code}))
+    assert page.context["drafts"] == [Application.objects.get()]
+    assert 'name="another" value="1"' in page.content.decode()
+    client.post(start, {"another": "1"})
+    assert Application.objects.count() == 2
+
+
+def test_a_status_changed_meanwhile_is_not_overwritten(
+    draft: Application, applicant: Applicant
+) -> None:
+    stale = Application.objects.get(pk=draft.pk)
+    withdraw_application(actor=applicant.user, application=draft)
+    with pytest.raises(ApplicationRefused) as refused:
+        _transition(actor=applicant.user, application=stale, action="submit", changes={})
+    assert refused.value.code == "conflict"
+    draft.refresh_from_db()
+    assert draft.status == ApplicationStatus.WITHDRAWN
+
+
+def test_a_removed_file_is_not_served_unless_a_version_lists_it(
+    draft: Application, applicant: Applicant
+) -> None:
+    client = logged_in(applicant)
+    attachment = add_attachment(
+        actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
+    )
+    response = client.get(url("attachment", draft, pk=attachment.pk))
+    assert response["Content-Disposition"] == 'attachment; filename="a.pdf"'
+    assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
+    client.post(url("detach", draft, pk=attachment.pk))
+    assert client.get(url("attachment", draft, pk=attachment.pk)).status_code == 404

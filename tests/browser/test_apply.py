@@ -17,11 +17,18 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
+from pulje.applications.services import start_application
 from pulje.calls.models import Call
 from pulje.core.money import kr
 from pulje.registry.models import Organisation, OrganisationKind
-from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code
-from tests.factories import CallFactory, HousingDepartmentFactory, OrganisationFactory, PoolFactory
+from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code, log_in
+from tests.factories import (
+    CallFactory,
+    HousingDepartmentFactory,
+    OrganisationFactory,
+    PoolFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -224,3 +231,32 @@ def test_a_new_user_applies_from_the_call_page_to_the_receipt(
     page.locator("main a[href$='/traek-tilbage/']").first.click()
     page.wait_for_url(re.compile(r"/traek-tilbage/$"))
     assert_accessible(page)
+
+
+def test_input_typed_after_the_session_ran_out_is_saved_once_logged_in_again(
+    context: BrowserContext, live_server: LiveServer, call: Call, housing: Organisation
+) -> None:
+    user = UserFactory(email=EMAIL, organisation=housing)
+    application = start_application(actor=user, call=call, organisation=housing)
+    log_in(context, live_server, user)
+    page = context.new_page()
+    page.goto(f"/ansoegninger/{application.uuid}/")
+    page.fill("input[name=title]", "Før")
+    wait_until_saved(page)
+
+    # The session runs out (and with it the CSRF cookie): the next save fails, visibly.
+    context.clear_cookies()
+    page.fill("input[name=title]", "Skrevet efter udløb")
+    expect(page.locator("#autosave-offline")).to_be_visible()
+    assert page.locator("#application-form").get_attribute("data-unsaved") == "1"
+
+    # Logged in again in another window: the page saves what it kept, with the new token.
+    log_in(context, live_server, user)
+    other = context.new_page()
+    other.goto("/ansoegninger/")
+    page.fill("textarea[name=summary]", "Og mere tekst")
+    wait_until_saved(page)
+    expect(page.locator("#autosave-offline")).to_be_hidden()
+    application.refresh_from_db()
+    assert application.draft["title"] == ["Skrevet efter udløb"]
+    assert application.draft["summary"] == ["Og mere tekst"]

@@ -62,4 +62,5 @@ def test_question_form_reads_one_option_per_line() -> None:
         "kind": "choice",
         "choices": ["Børn", "Voksne", "Ældre"],
         "required": False,
+        "max_length": None,
     }

@@ -163,7 +163,7 @@ def test_open_call_page_lets_a_logged_in_user_apply(
     content = english.get(_detail(bl_call)).content.decode()
 
     start = reverse("applications:start", kwargs={"code": bl_call.code})
-    assert f'<form method="post" action="{start}">' in content
+    assert f'<form method="post" action="{start}" data-submit-once>' in content
     assert "Log in to apply" not in content
     # Applicants do not manage the call.
     assert reverse("calls:edit", kwargs={"code": bl_call.code}) not in content

@@ -43,7 +43,7 @@ def test_debug_uses_the_outbox_unless_email_backend_is_set() -> None:
     assert settings.OUTBOX_EMAIL_BACKEND == OUTBOX
 
 
-@override_settings(EMAIL_BACKEND=OUTBOX)
+@override_settings(EMAIL_BACKEND=OUTBOX, DEBUG=True)
 def test_in_the_demo_anyone_sees_the_outbox_newest_first(client: Client) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     mail.send_mail("Først", "Første besked", None, ["a@example.dk"])
@@ -73,10 +73,18 @@ def test_the_code_page_links_to_the_outbox_only_in_the_demo(client: Client) -> N
     client.post(reverse("accounts:login"), {"email": "a@example.dk"})
     assert client.get(reverse("accounts:confirm_code")).context["outbox_url"] is None
 
-    with override_settings(EMAIL_BACKEND=OUTBOX):
+    with override_settings(EMAIL_BACKEND=OUTBOX, DEBUG=True):
         client.post(reverse("accounts:login"), {"email": "a@example.dk"})
         response = client.get(reverse("accounts:confirm_code"))
 
     assert response.context["outbox_url"] == "/udbakke/"
     assert b'href="/udbakke/"' in response.content
     assert SentEmail.objects.get().to == "a@example.dk"
+
+
+@override_settings(EMAIL_BACKEND=OUTBOX, DEBUG=False)
+def test_an_outbox_outside_debug_is_for_staff_only(client: Client) -> None:
+    """It shows login codes: a production that keeps mail in the outbox must not publish it."""
+    assert client.get("/udbakke/")["Location"] == "/konto/log-ind/?next=/udbakke/"
+    client.force_login(UserFactory(is_staff=True))
+    assert b"Demo: e-mails" not in client.get("/udbakke/").content

@@ -12,7 +12,7 @@ from pulje.accounts.models import Membership, User
 from pulje.accounts.services import claim_organisation
 from pulje.core.models import AuditEvent
 from pulje.demo.scenario import fake_cvr
-from pulje.registry.models import Organisation
+from pulje.registry.models import Organisation, OrganisationKind
 from tests.factories import HousingDepartmentFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db]
@@ -197,3 +197,24 @@ def test_a_user_without_an_organisation_is_sent_to_onboarding(
 
     assert response.status_code == 302
     assert response["Location"] == ONBOARDING
+
+
+@pytest.mark.parametrize("kind", [OrganisationKind.FUNDER, OrganisationKind.INTERMEDIARY])
+def test_nobody_makes_themselves_a_member_of_a_pool_administrator(
+    english: Client, applicant: User, kind: str
+) -> None:
+    funder = OrganisationFactory(name="Kulturministeriet", kind=kind)
+
+    response = lookup(english, funder.cvr)
+    claimed = english.post(reverse("registry:claim"), {"cvr": funder.cvr})
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        claim_organisation(actor=applicant, organisation=funder)
+
+    message = (
+        "Kulturministeriet cannot be registered here. If you work for it, ask pulje's "
+        "administrators to give you access."
+    )
+    assert (response.status_code, claimed.status_code) == (403, 403)
+    assert response.context["reason"] == message
+    assert error.value.messages == [message]
+    assert not Membership.objects.filter(user=applicant).exists()

@@ -418,3 +418,74 @@ def test_invite_member_says_who_was_registered(
     assert (first.user_registered, first.already_member) == (True, False)
     assert (again.user, again.user_registered, again.already_member) == (first.user, False, True)
     assert len(mail.outbox) == 1
+
+
+def test_a_changed_payment_account_is_told_to_every_member_and_the_finance_contact(
+    english: Client,
+    organisation: Organisation,
+    member: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    UserFactory(email="kollega@boligselskab.dk", organisation=organisation)
+    data = {"iban": "DK50 0040 0440 1162 43", "reg_no": "", "account_no": ""} | CONTACTS
+    url = reverse("registry:profile", args=[organisation.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        english.post(url, data)
+    with django_capture_on_commit_callbacks(execute=True):
+        english.post(url, data | {"contact_phone": "87654321"})
+
+    (message,) = mail.outbox
+    assert message.to == [
+        "bogholderi@boligselskab.dk",
+        "kollega@boligselskab.dk",
+        "medlem@boligselskab.dk",
+    ]
+    assert message.subject == "Udbetalingskontoen for Boligselskabet Nord er ændret"
+    assert "ender nu på 6243" in message.body
+    assert "Mette Medlem" in message.body
+
+
+def test_a_member_adds_a_housing_department_the_register_lacks(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    url = reverse("registry:add_department", args=[organisation.pk])
+    data = {"number": "7", "name": "Solgården", "municipality": "751", "homes": "84"}
+    seq = last_seq()
+
+    response = english.post(url, data)
+    again = english.post(url, data)
+
+    assert (
+        response["Location"] == reverse("registry:profile", args=[organisation.pk]) + "#afdelinger"
+    )
+    department = organisation.departments.get()
+    assert (department.number, department.name, department.municipality_id, department.homes) == (
+        "7",
+        "Solgården",
+        "751",
+        84,
+    )
+    assert AuditEvent.objects.filter(seq__gt=seq).values_list("action", flat=True).first() == (
+        "registry.department.registered"
+    )
+    assert again.status_code == 200
+    assert again.context["department_form"].errors == {
+        "__all__": [
+            "Housing department with this Housing organisation and Department number "
+            "already exists."
+        ]
+    }
+    assert organisation.departments.count() == 1
+
+
+def test_departments_are_added_only_by_members_of_a_housing_organisation(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    data = {"number": "7", "name": "Solgården", "municipality": "751", "homes": "84"}
+    stranger = OrganisationFactory()
+    funder = OrganisationFactory(kind="funder")
+    add_membership(actor=None, user=member, organisation=funder)
+    for target in (stranger, funder):
+        response = english.post(reverse("registry:add_department", args=[target.pk]), data)
+        assert response.status_code == 404
+    assert not stranger.departments.exists()

@@ -75,6 +75,17 @@ def add_membership(*, actor: User | None, user: User, organisation: Organisation
     return membership
 
 
+# Kinds of organisation that apply for grants; the others administer pools.
+CLAIMABLE_KINDS = frozenset(
+    {
+        OrganisationKind.HOUSING,
+        OrganisationKind.ASSOCIATION,
+        OrganisationKind.LIBRARY,
+        OrganisationKind.SOCIAL,
+    }
+)
+
+
 @transaction.atomic
 def claim_organisation(*, actor: User, organisation: Organisation) -> Membership:
     """Make ``actor`` the first member of an organisation the registry knows.
@@ -84,10 +95,23 @@ def claim_organisation(*, actor: User, organisation: Organisation) -> Membership
     has people already. The organisation's row is locked, so of two people claiming it at
     once one gets it and the other the refusal.
 
+    Only applicants' kinds of organisation can be claimed: a funder's or an intermediary's
+    people (who administer pools) are added by pulje's administrators, never by themselves.
+
     Side effects: through ``add_membership``, its audit event.
-    Raises ValidationError when the organisation has members already.
+    Raises ValidationError when the organisation has members already or is not a kind that
+    applies.
     """
     Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    if organisation.kind not in CLAIMABLE_KINDS:
+        raise ValidationError(
+            _(
+                "%(name)s cannot be registered here. If you work for it, ask pulje's "
+                "administrators to give you access."
+            ),
+            code="not_claimable",
+            params={"name": organisation.name},
+        )
     if organisation.memberships.exists():
         raise ValidationError(
             _(

@@ -8,7 +8,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
-from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
+from pulje.applications.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    Attachment,
+)
+from pulje.calls.models import Call
 
 
 def applications_for(user: User) -> QuerySet[Application]:
@@ -31,6 +37,26 @@ def dashboard_applications(user: User) -> list[Application]:
         versions = application.versions_newest_first  # type: ignore[attr-defined]
         application.latest_version = versions[0] if versions else None  # type: ignore[attr-defined]
     return result
+
+
+def listed_in_a_version(attachment: Attachment) -> bool:
+    """Whether a submitted version of the application lists the file (then it is kept)."""
+    contents = ApplicationVersion.objects.filter(
+        application_id=attachment.application_id
+    ).values_list("content", flat=True)
+    return any(
+        listed["id"] == attachment.pk for content in contents for listed in content["attachments"]
+    )
+
+
+def drafts_for(user: User, call: Call) -> list[Application]:
+    """The user's organisations' unsubmitted drafts for ``call``, newest first."""
+    return list(
+        applications_for(user)
+        .filter(call=call, status=ApplicationStatus.DRAFT)
+        .select_related("organisation")
+        .order_by("-created_at")
+    )
 
 
 @dataclass(frozen=True)

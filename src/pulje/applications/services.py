@@ -1,6 +1,7 @@
 """Writes to applications: drafts, attachments, submission and withdrawal.
 
-An application's status changes only through ``_transition``, by the table below. Every
+An application's status changes only through ``_transition``, by the table below, with a
+compare-and-swap on the status. Every
 state change and every attachment writes an audit event in the same transaction; saving a
 draft does not (it is the applicant's unfinished text, kept in the draft itself).
 """
@@ -35,6 +36,7 @@ from pulje.applications.models import (
     BudgetLine,
     Partner,
 )
+from pulje.applications.selectors import listed_in_a_version
 from pulje.applications.uploads import check_upload
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.core.audit import record_event, snapshot
@@ -63,7 +65,15 @@ class ApplicationRefused(Exception):
         self.code = code
 
 
-def _transition(application: Application, action: str) -> str:
+# The audit event of each action.
+EVENTS = {
+    "submit": "applications.application.submitted",
+    "withdraw": "applications.application.withdrawn",
+}
+
+
+def _next_status(application: Application, action: str) -> str:
+    """The status ``action`` leads to from the application's, or ApplicationRefused."""
     try:
         return TRANSITIONS[(application.status, action)]
     except KeyError:
@@ -73,6 +83,39 @@ def _transition(application: Application, action: str) -> str:
             % {"status": str(status).lower()},
             code="transition",
         ) from None
+
+
+def _transition(
+    *,
+    actor: User,
+    application: Application,
+    action: str,
+    changes: dict[str, Any],
+    recorded: dict[str, Any] | None = None,
+) -> None:
+    """The one place an application's status changes: to what TRANSITIONS says, written only
+    if the status is still the one read (compare-and-swap), with ``changes`` to other fields,
+    and the action's audit event in the same transaction."""
+    old = application.status
+    new = _next_status(application, action)
+    written = Application.objects.filter(pk=application.pk, status=old).update(
+        status=new, **changes
+    )
+    if written != 1:
+        raise ApplicationRefused(
+            _("The application was changed at the same time elsewhere. Reload the page."),
+            code="conflict",
+        )
+    application.status = new
+    for name, value in changes.items():
+        setattr(application, name, value)
+    record_event(
+        actor=actor,
+        action=EVENTS[action],
+        obj=application,
+        before={"status": old},
+        after={**snapshot(application, ("status", *changes)), **(recorded or {})},
+    )
 
 
 def _refuse_after_deadline(call: Call) -> None:
@@ -179,12 +222,23 @@ def add_attachment(
 ) -> Attachment:
     """Store an uploaded file with the application, once its content is checked.
 
+    The file is checked and written to storage before the application's row is locked, so a
+    large upload never holds up anyone's saving; the checks are made again under the lock.
     Side effects: the file in Django's default storage (removed again if the transaction
     fails); one audit event ``applications.attachment.added``.
     Raises ValidationError with the reason a file is refused (type by content, size, count),
     ApplicationRefused when the application cannot be changed.
     """
-    stored: Attachment | None = None
+    _check_attachment(application, question)
+    attachment = Attachment(
+        application=application,
+        question=question,
+        original_name=(upload.name or "")[-200:],
+        content_type=check_upload(upload),
+        size=upload.size or 0,
+        uploaded_by=actor,
+    )
+    attachment.file.save(upload.name or "", upload, save=False)
     try:
         with transaction.atomic():
             locked = (
@@ -192,27 +246,8 @@ def add_attachment(
                 .select_related("call")
                 .get(pk=application.pk)
             )
-            _refuse_unless_editable(locked)
-            if question is not None and (
-                question.call_id != locked.call_id or question.kind != QuestionKind.FILE
-            ):
-                raise ValidationError(_("That question does not ask for a file."))
-            if locked.attachments.filter(removed_at__isnull=True).count() >= MAX_ATTACHMENTS:
-                raise ValidationError(
-                    _("An application can have at most %(limit)d attachments. Remove one first.")
-                    % {"limit": MAX_ATTACHMENTS}
-                )
-            content_type = check_upload(upload)
-            attachment = Attachment(
-                application=locked,
-                question=question,
-                original_name=(upload.name or "")[-200:],
-                content_type=content_type,
-                size=upload.size or 0,
-                uploaded_by=actor,
-            )
-            attachment.file.save(upload.name or "", upload, save=False)
-            stored = attachment
+            _check_attachment(locked, question)
+            attachment.application = locked
             attachment.save()
             record_event(
                 actor=actor,
@@ -220,18 +255,31 @@ def add_attachment(
                 obj=attachment,
                 after=snapshot(attachment, ("application", "question", "original_name", "size")),
             )
-            return attachment
     except BaseException:
-        if stored is not None:
-            stored.file.storage.delete(stored.file.name)
+        attachment.file.storage.delete(attachment.file.name)
         raise
+    return attachment
+
+
+def _check_attachment(application: Application, question: CallQuestion | None) -> None:
+    _refuse_unless_editable(application)
+    if question is not None and (
+        question.call_id != application.call_id or question.kind != QuestionKind.FILE
+    ):
+        raise ValidationError(_("That question does not ask for a file."))
+    if application.attachments.filter(removed_at__isnull=True).count() >= MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("An application can have at most %(limit)d attachments. Remove one first.")
+            % {"limit": MAX_ATTACHMENTS}
+        )
 
 
 @transaction.atomic
 def remove_attachment(*, actor: User, attachment: Attachment) -> None:
-    """Take a file off the application. Submitted versions that listed it keep the file.
+    """Take a file off the application. A submitted version that listed it keeps the file;
+    one no version listed is deleted from storage after commit.
 
-    Side effects: one audit event ``applications.attachment.deleted``.
+    Side effects: one audit event ``applications.attachment.deleted``; perhaps the file.
     """
     application = (
         Application.objects.select_for_update()
@@ -247,15 +295,25 @@ def remove_attachment(*, actor: User, attachment: Attachment) -> None:
         obj=attachment,
         after=snapshot(attachment, ("application", "removed_at")),
     )
+    if not listed_in_a_version(attachment):
+        storage, name = attachment.file.storage, attachment.file.name
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 def fingerprint(application: Application) -> str:
-    """Identifies what would be submitted now: the draft and the files attached."""
+    """Identifies what would be submitted now: the draft, the files attached and the
+    organisation's profile (its payment account and contacts go with the application)."""
     files = sorted(
         application.attachments.filter(removed_at__isnull=True).values_list("pk", flat=True)
     )
     payload = json.dumps(
-        {"draft": application.draft, "files": files}, sort_keys=True, ensure_ascii=False
+        {
+            "draft": application.draft,
+            "files": files,
+            "organisation": snapshot(application.organisation, ORGANISATION_FIELDS),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -309,7 +367,7 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     if submitted and latest is not None and latest.fingerprint == confirmed == current:
         return Submission(version=latest, new=False)
     _refuse_unless_editable(locked)
-    new_status = _transition(locked, "submit")
+    _next_status(locked, "submit")
     if confirmed != current:
         raise ApplicationRefused(
             _(
@@ -324,15 +382,13 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
         raise ValidationError([*errors, *problems])
     _write_typed(locked, form)
     now = timezone.now()
-    call = Call.objects.select_for_update().get(pk=locked.call_id)
+    first: dict[str, Any] = {}
     if not locked.reference:
+        call = Call.objects.select_for_update().get(pk=locked.call_id)
         call.last_reference_number += 1
         call.save(update_fields=["last_reference_number"])
-        locked.reference = f"{call.reference_prefix}-{call.last_reference_number:04d}"
-        locked.submitted_at = now
-    before = snapshot(locked, ("status",))
-    locked.status = new_status
-    locked.save()
+        reference = f"{call.reference_prefix}-{call.last_reference_number:04d}"
+        first = {"reference": reference, "submitted_at": now}
     version = ApplicationVersion.objects.create(
         application=locked,
         number=(latest.number + 1) if latest else 1,
@@ -341,15 +397,12 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
         content=submission_content(locked, form),
         fingerprint=current,
     )
-    record_event(
+    _transition(
         actor=actor,
-        action="applications.application.submitted",
-        obj=locked,
-        before=before,
-        after={
-            **snapshot(locked, ("status", "reference", "amount_ore")),
-            "version": version.number,
-        },
+        application=locked,
+        action="submit",
+        changes=first,
+        recorded={"amount_ore": locked.amount_ore, "version": version.number},
     )
     # robust: a mail server that fails is logged; the submission stands, its receipt is online.
     transaction.on_commit(lambda: send_receipt(version.pk), robust=True)
@@ -467,16 +520,10 @@ def withdraw_application(*, actor: User, application: Application) -> Applicatio
     Raises ApplicationRefused when its state does not allow it.
     """
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    new_status = _transition(locked, "withdraw")
-    before = snapshot(locked, ("status",))
-    locked.status = new_status
-    locked.withdrawn_at = timezone.now()
-    locked.save(update_fields=["status", "withdrawn_at"])
-    record_event(
+    _transition(
         actor=actor,
-        action="applications.application.withdrawn",
-        obj=locked,
-        before=before,
-        after=snapshot(locked, ("status", "withdrawn_at")),
+        application=locked,
+        action="withdraw",
+        changes={"withdrawn_at": timezone.now()},
     )
     return locked

@@ -34,12 +34,8 @@ def check_upload(upload: UploadedFile) -> str:
         raise ValidationError(_("The file “%(name)s” is empty.") % {"name": upload.name})
     if size > MAX_UPLOAD_BYTES:
         raise ValidationError(
-            _("The file “%(name)s” is %(size)s; a file may be at most %(limit)s.")
-            % {
-                "name": upload.name,
-                "size": filesizeformat(size),
-                "limit": filesizeformat(MAX_UPLOAD_BYTES),
-            }
+            _("The file “%(name)s” is larger than %(limit)s, the most a file may be.")
+            % {"name": upload.name, "limit": filesizeformat(MAX_UPLOAD_BYTES)}
         )
     upload.seek(0)
     head = upload.read(8192)

@@ -17,7 +17,13 @@ from pulje.applications.models import (
     BudgetKind,
     TargetGroup,
 )
-from pulje.applications.selectors import applications_for, dashboard_applications, next_step
+from pulje.applications.selectors import (
+    applications_for,
+    dashboard_applications,
+    drafts_for,
+    listed_in_a_version,
+    next_step,
+)
 from pulje.applications.services import (
     ApplicationRefused,
     add_attachment,
@@ -76,6 +82,11 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
             ),
         )
         return redirect("calls:detail", code=call.code)
+    # Apply pressed again (or twice) resumes the draft there is, unless another is asked for.
+    drafts = [d for d in drafts_for(request_user(request), call) if d.organisation in organisations]
+    if drafts and not request.POST.get("another"):
+        messages.info(request, _("You have begun an application to this call already: here it is."))
+        return redirect("applications:edit", uuid=drafts[0].uuid)
     try:
         application = start_application(
             actor=request_user(request), call=call, organisation=organisations[0]
@@ -279,8 +290,12 @@ def attach(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 def _attachment_or_404(request: HttpRequest, uuid: str, pk: int) -> Attachment:
+    """The application's file; a removed one only while a submitted version lists it."""
     application = get_application_for_user_or_404(request, uuid)
-    return get_object_or_404(application.attachments.all(), pk=pk)
+    found = get_object_or_404(application.attachments.all(), pk=pk)
+    if found.removed_at is not None and not listed_in_a_version(found):
+        raise Http404
+    return found
 
 
 @logged_in

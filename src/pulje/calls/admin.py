@@ -1,11 +1,10 @@
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from pulje.accounts.models import User
 from pulje.calls.models import Call, CallQuestion
 from pulje.calls.services import (
     CHANGEABLE_CALL_FIELDS,
@@ -16,6 +15,7 @@ from pulje.calls.services import (
     validate_call,
     validate_question,
 )
+from pulje.core.access import request_user
 
 
 def _show(form: forms.BaseForm, error: ValidationError) -> None:
@@ -64,7 +64,7 @@ class CallQuestionInline(admin.TabularInline):  # type: ignore[type-arg]
 
     model = CallQuestion
     formset = QuestionInlineFormSet
-    fields = ["label", "help_text", "kind", "choices", "required"]
+    fields = ["label", "help_text", "kind", "choices", "required", "max_length"]
     extra = 0
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -90,7 +90,7 @@ class CallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def save_model(self, request: HttpRequest, obj: Call, form: Any, change: bool) -> None:
-        actor = cast(User, request.user)
+        actor = request_user(request)
         fields = {name: getattr(obj, name) for name in CHANGEABLE_CALL_FIELDS}
         if change:
             update_call(actor=actor, call=Call.objects.get(pk=obj.pk), **fields)
@@ -102,7 +102,7 @@ class CallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             obj._state.adding = False
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        actor = cast(User, request.user)
+        actor = request_user(request)
         # The admin's change message reads these, as a formset's save() would set them.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for deleted in formset.deleted_forms:
@@ -120,5 +120,6 @@ class CallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     help_text=data["help_text"],
                     choices=data["choices"] or [],
                     required=data["required"],
+                    max_length=data["max_length"],
                 )
                 formset.new_objects.append(question)

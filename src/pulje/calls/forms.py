@@ -149,6 +149,14 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Only for a choice from a list: one option per line."),
     )
+    max_length = forms.IntegerField(
+        label=_("Longest answer (characters)"),
+        required=False,
+        min_value=1,
+        max_value=20_000,
+        help_text=_("Only for a text answer. Empty: 3,000 characters."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-width-xs"}),
+    )
     required = forms.BooleanField(
         label=_("Applicants must answer"),
         required=False,

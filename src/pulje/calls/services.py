@@ -36,7 +36,16 @@ CALL_FIELDS = (
 )
 # A call's pool and reference prefix are fixed once applications may point at them.
 CHANGEABLE_CALL_FIELDS = tuple(f for f in CALL_FIELDS if f not in {"pool", "reference_prefix"})
-QUESTION_FIELDS = ("call", "position", "label", "help_text", "kind", "choices", "required")
+QUESTION_FIELDS = (
+    "call",
+    "position",
+    "label",
+    "help_text",
+    "kind",
+    "choices",
+    "required",
+    "max_length",
+)
 
 
 @transaction.atomic
@@ -169,6 +178,7 @@ def add_question(
     help_text: str = "",
     choices: Sequence[str] = (),
     required: bool = True,
+    max_length: int | None = None,
 ) -> CallQuestion:
     """Add a question at the end of the call's questions.
 
@@ -185,6 +195,7 @@ def add_question(
         kind=kind,
         choices=[choice.strip() for choice in choices if choice.strip()],
         required=required,
+        max_length=max_length,
     )
     validate_question(question)
     question.save()
@@ -218,7 +229,8 @@ def check_question_removable(question: CallQuestion) -> None:
 
 def validate_question(question: CallQuestion, *, exclude: Sequence[str] = ()) -> None:
     """Model validation (but of the ``exclude`` fields) and the options' rules: a choice
-    question has at least two options, and only a choice question has any."""
+    question has at least two options, and only a choice question has any; only a text
+    question has a longest answer."""
     errors: dict[str, list[str]] = {}
     try:
         question.full_clean(exclude=list(exclude))
@@ -228,5 +240,7 @@ def validate_question(question: CallQuestion, *, exclude: Sequence[str] = ()) ->
         errors.setdefault("choices", []).append(_("Give at least two options, one per line."))
     if question.kind != QuestionKind.CHOICE and question.choices:
         errors.setdefault("choices", []).append(_("Only a choice question has options."))
+    if question.kind != QuestionKind.TEXT and question.max_length is not None:
+        errors.setdefault("max_length", []).append(_("Only a text answer has a longest length."))
     if errors:
         raise ValidationError(errors)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
+from pulje.applications.selectors import drafts_for
 from pulje.calls.countdown import countdown_texts, time_left
 from pulje.calls.forms import CALL_TIME_ZONE, CallForm, QuestionForm
 from pulje.calls.models import Call, CallQuestion
@@ -27,6 +28,7 @@ from pulje.core.forms import add_service_error
 from pulje.funds.models import Pool
 from pulje.funds.permissions import can_manage_pool
 from pulje.registry.models import OrganisationKind
+from pulje.registry.selectors import organisations_of
 
 
 def get_call_or_404(code: str) -> Call:
@@ -93,6 +95,13 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
             "countdown_texts": json.dumps(countdown_texts(), ensure_ascii=False),
             "time_zone": CALL_TIME_ZONE,
             "can_manage": isinstance(user, User) and can_manage_pool(user, call.pool),
+            "drafts": drafts_for(user, call) if isinstance(user, User) else [],
+            # A user acting for several organisations that may apply chooses which.
+            "applying_for": [
+                organisation
+                for organisation in (organisations_of(user) if isinstance(user, User) else [])
+                if organisation.kind in call.applicant_kind_values()
+            ],
         },
     )
 

@@ -39,5 +39,6 @@ def _html_of(message: EmailMessage) -> str:
 
 
 def outbox_is_the_mail_backend() -> bool:
-    """Whether mail goes to the outbox rather than out: then the outbox page is for anyone."""
-    return bool(settings.EMAIL_BACKEND == settings.OUTBOX_EMAIL_BACKEND)
+    """Whether this is the demo: mail goes to the outbox rather than out, and DEBUG is on.
+    Only then is the outbox page for anyone (it shows login codes); otherwise staff only."""
+    return bool(settings.DEBUG and settings.EMAIL_BACKEND == settings.OUTBOX_EMAIL_BACKEND)

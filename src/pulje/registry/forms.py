@@ -9,7 +9,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumError
 
-from pulje.registry.models import Organisation
+from pulje.registry.models import Municipality, Organisation
 from pulje.registry.validators import clean_cvr, validate_postal_code
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ]{6,18}[0-9]$")
@@ -217,4 +217,27 @@ class InviteForm(forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("Your colleague's e-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class DepartmentForm(forms.Form):
+    """A housing department the registry does not have yet (e.g. for an organisation that
+    registered itself); the secretariat sees it in the application and the audit trail."""
+
+    number = forms.CharField(
+        label=gettext_lazy("Department number"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"class": "input-width-xs"}),
+    )
+    name = forms.CharField(label=gettext_lazy("Name of the department"), max_length=200)
+    municipality = forms.ModelChoiceField(
+        label=gettext_lazy("Municipality"),
+        queryset=Municipality.objects.order_by("name"),
+        empty_label=gettext_lazy("Choose"),
+    )
+    homes = forms.IntegerField(
+        label=gettext_lazy("Number of homes"),
+        min_value=1,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-width-xs"}),
     )

@@ -4,7 +4,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from pulje.accounts.models import User
 from pulje.core.audit import apply_changes, record_event, snapshot
@@ -94,6 +97,42 @@ def update_organisation(
         action="registry.organisation.updated",
         validate=Organisation.full_clean,
     )
+
+
+@transaction.atomic
+def update_profile(*, actor: User, organisation: Organisation, **changes: Any) -> Organisation:
+    """A member changes the organisation's profile (payment account, contacts).
+
+    A changed payment account is where grants will be paid, so everyone who acts for the
+    organisation and its finance contact are told by e-mail, after commit: a change they did
+    not make is seen at once.
+    Side effects: through ``update_organisation``, its audit event; the e-mail.
+    """
+    before = organisation.payment_iban
+    organisation = update_organisation(actor=actor, organisation=organisation, **changes)
+    if organisation.payment_iban != before:
+        recipients = sorted(
+            {
+                *organisation.memberships.values_list("user__email", flat=True),
+                organisation.finance_email,
+            }
+            - {""}
+        )
+        with override("da"):
+            subject = _("The payment account of %(name)s has been changed") % {
+                "name": organisation.name
+            }
+            body = _(
+                "%(person)s changed the account that grants to %(name)s are paid to, so it "
+                "now ends in %(last)s. If that was not agreed, tell your pool secretariat at "
+                "once."
+            ) % {
+                "person": actor,
+                "name": organisation.name,
+                "last": organisation.payment_iban[-4:] or "–",
+            }
+        transaction.on_commit(lambda: send_mail(subject, body, None, recipients), robust=True)
+    return organisation
 
 
 @transaction.atomic

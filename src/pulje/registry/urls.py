@@ -10,4 +10,5 @@ urlpatterns = [
     path("registrer/ny/", views.register, name="register"),
     path("<int:pk>/", views.profile, name="profile"),
     path("<int:pk>/inviter/", views.invite, name="invite"),
+    path("<int:pk>/afdeling/", views.add_department, name="add_department"),
 ]

@@ -10,25 +10,31 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
-from pulje.accounts.services import claim_organisation, invite_member, register_own_organisation
+from pulje.accounts.services import (
+    CLAIMABLE_KINDS,
+    claim_organisation,
+    invite_member,
+    register_own_organisation,
+)
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.navigation import pop_return
 from pulje.registry.forms import (
     CvrLookupForm,
+    DepartmentForm,
     InviteForm,
     NewOrganisationForm,
     OrganisationProfileForm,
     format_iban,
 )
-from pulje.registry.models import Organisation
+from pulje.registry.models import Organisation, OrganisationKind
 from pulje.registry.selectors import (
     members_of,
     missing_profile_facts,
     organisations_of,
     registry_entry,
 )
-from pulje.registry.services import update_organisation
+from pulje.registry.services import register_department, update_profile
 
 
 def get_organisation_for_member_or_404(user: User, pk: int) -> Organisation:
@@ -65,10 +71,20 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     if entry is None:
         new_form = NewOrganisationForm(initial={"cvr": cvr})
         return render(request, "registry/onboarding_new.html", {"form": new_form, "cvr": cvr})
+    if entry.organisation.kind not in CLAIMABLE_KINDS:
+        return _refused(request, entry.organisation)
     template = (
         "registry/onboarding_taken.html" if entry.has_members else "registry/onboarding_claim.html"
     )
     return render(request, template, {"entry": entry})
+
+
+def _refused(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    reason = _(
+        "%(name)s cannot be registered here. If you work for it, ask pulje's administrators "
+        "to give you access."
+    ) % {"name": organisation.name}
+    return render(request, "registry/onboarding_refused.html", {"reason": reason}, status=403)
 
 
 @require_POST
@@ -81,7 +97,9 @@ def claim(request: HttpRequest) -> HttpResponse:
         return redirect("registry:onboarding")
     try:
         claim_organisation(actor=request_user(request), organisation=entry.organisation)
-    except ValidationError:
+    except ValidationError as refusal:
+        if refusal.code == "not_claimable":
+            return _refused(request, entry.organisation)
         # Someone claimed it since the lookup (or the form was sent again).
         return render(request, "registry/onboarding_taken.html", {"entry": entry})
     messages.success(request, _("You now act for %(name)s.") % {"name": entry.organisation.name})
@@ -117,6 +135,7 @@ def _profile_page(
     *,
     form: OrganisationProfileForm | None = None,
     invite_form: InviteForm | None = None,
+    department_form: DepartmentForm | None = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -128,6 +147,14 @@ def _profile_page(
             "members": members_of(organisation),
             "form": form or OrganisationProfileForm.for_organisation(organisation),
             "invite_form": invite_form or InviteForm(),
+            "departments": organisation.departments.select_related("municipality").order_by(
+                "number"
+            ),
+            "department_form": (
+                department_form or DepartmentForm(auto_id="department-%s")
+                if organisation.kind == OrganisationKind.HOUSING
+                else None
+            ),
         },
     )
 
@@ -140,9 +167,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     form = OrganisationProfileForm(request.POST)
     if form.is_valid():
         try:
-            update_organisation(
-                actor=request_user(request), organisation=organisation, **form.changes()
-            )
+            update_profile(actor=request_user(request), organisation=organisation, **form.changes())
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -176,3 +201,27 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
             % {"email": invitation.user.email, "name": organisation.name},
         )
     return redirect("registry:profile", pk=organisation.pk)
+
+
+@require_POST
+@logged_in
+def add_department(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member adds a housing department the registry lacks, so applications can name it."""
+    organisation = get_organisation_for_member_or_404(request_user(request), pk)
+    if organisation.kind != OrganisationKind.HOUSING:
+        raise Http404
+    form = DepartmentForm(request.POST, auto_id="department-%s")
+    if form.is_valid():
+        try:
+            register_department(
+                actor=request_user(request), organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Department %(number)s %(name)s is added.") % form.cleaned_data,
+            )
+            return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#afdelinger")
+    return _profile_page(request, organisation, department_form=form)

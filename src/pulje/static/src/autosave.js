@@ -6,6 +6,13 @@
 
 const WARN_BEFORE_MS = 5 * 60 * 1000;
 
+// The CSRF token as it is now: logging in again (in another window, after the session ran
+// out) gives a new one, and the one this page was served with no longer counts.
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
 function setUp(form) {
   const changed = new Map(); // field name → change counter
   let counter = 0;
@@ -29,6 +36,11 @@ function setUp(form) {
     }
     inFlight = new Map(changed);
     event.detail.parameters["_fields"] = [...inFlight.keys()];
+    const token = csrfToken();
+    if (token) {
+      delete event.detail.parameters["csrfmiddlewaretoken"];
+      event.detail.headers["X-CSRFToken"] = token;
+    }
   });
   form.addEventListener("htmx:afterRequest", (event) => {
     const xhr = event.detail.xhr;
@@ -39,7 +51,9 @@ function setUp(form) {
       offline.classList.add("d-none");
       restartSessionTimer();
     } else if (xhr.status === 409) {
+      // Refused for good (the deadline has passed): say why, and stop trying.
       status.innerHTML = xhr.responseText;
+      changed.clear();
     } else {
       offline.classList.remove("d-none");
     }
@@ -49,7 +63,11 @@ function setUp(form) {
   form.addEventListener("htmx:beforeSwap", (event) => {
     if (event.detail.xhr.responseURL.includes("/konto/")) event.detail.shouldSwap = false;
   });
-  form.addEventListener("submit", () => changed.clear());
+  form.addEventListener("submit", () => {
+    const token = csrfToken();
+    if (token) form.querySelector("[name=csrfmiddlewaretoken]").value = token;
+    changed.clear();
+  });
   window.addEventListener("beforeunload", (event) => {
     if (changed.size) event.preventDefault();
   });
