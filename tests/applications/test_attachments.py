@@ -35,6 +35,12 @@ def xlsx() -> bytes:
     return buffer.getvalue()
 
 
+def attach_pdf(draft: Application, applicant: Applicant) -> Attachment:
+    return add_attachment(
+        actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
+    )
+
+
 def stored_files(settings: Settings) -> list[Path]:
     return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
 
@@ -126,9 +132,7 @@ def test_a_file_stored_by_a_failed_transaction_is_removed(
 
     monkeypatch.setattr("pulje.applications.services.record_event", fail)
     with pytest.raises(RuntimeError):
-        add_attachment(
-            actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
-        )
+        attach_pdf(draft, applicant)
     assert not Attachment.objects.exists()
     assert stored_files(settings) == []
 
@@ -139,9 +143,7 @@ def test_a_removed_file_no_version_listed_is_deleted_after_commit(
     settings: Settings,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    attachment = add_attachment(
-        actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
-    )
+    attachment = attach_pdf(draft, applicant)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         remove_attachment(actor=applicant.user, attachment=attachment)
     assert len(stored_files(settings)) == 1
@@ -158,9 +160,7 @@ def test_a_removed_file_a_version_listed_is_kept_for_it(
     settings: Settings,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    attachment = add_attachment(
-        actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
-    )
+    attachment = attach_pdf(draft, applicant)
     draft.refresh_from_db()
     submit_application(actor=applicant.user, application=draft, confirmed=fingerprint(draft))
     with django_capture_on_commit_callbacks(execute=True):
@@ -172,7 +172,5 @@ def test_a_removed_file_a_version_listed_is_kept_for_it(
 def test_no_files_after_withdrawal(draft: Application, applicant: Applicant) -> None:
     withdraw_application(actor=applicant.user, application=draft)
     with pytest.raises(ApplicationRefused) as refused:
-        add_attachment(
-            actor=applicant.user, application=draft, upload=SimpleUploadedFile("a.pdf", PDF)
-        )
+        attach_pdf(draft, applicant)
     assert refused.value.message == "The application has been withdrawn and cannot be changed."
