@@ -12,7 +12,6 @@ from pytest_django import Settings
 from pulje.applications.models import Application, Attachment
 from pulje.applications.selectors import listed_in_a_version
 from pulje.applications.services import (
-    ApplicationRefused,
     add_attachment,
     fingerprint,
     remove_attachment,
@@ -20,6 +19,7 @@ from pulje.applications.services import (
     withdraw_application,
 )
 from pulje.applications.uploads import MAX_UPLOAD_BYTES
+from pulje.applications.workflow import ApplicationRefused
 from pulje.core.models import AuditEvent
 from tests.applications.conftest import Applicant
 

@@ -15,13 +15,13 @@ from pulje.applications.models import (
     Partner,
 )
 from pulje.applications.services import (
-    ApplicationRefused,
     fingerprint,
     save_draft,
     start_application,
     submit_application,
     withdraw_application,
 )
+from pulje.applications.workflow import ApplicationRefused
 from pulje.calls.services import update_call
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr

@@ -12,12 +12,11 @@ from django.urls import reverse
 from pulje.accounts.services import add_membership
 from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
 from pulje.applications.services import (
-    ApplicationRefused,
-    _transition,
     add_attachment,
     start_application,
     withdraw_application,
 )
+from pulje.applications.workflow import ApplicationRefused, transition
 from pulje.registry.services import update_organisation
 from tests.applications.conftest import Applicant, complete_draft, make_applicant
 from tests.applications.test_attachments import PDF
@@ -256,7 +255,7 @@ def test_a_status_changed_meanwhile_is_not_overwritten(
     stale = Application.objects.get(pk=draft.pk)
     withdraw_application(actor=applicant.user, application=draft)
     with pytest.raises(ApplicationRefused) as refused:
-        _transition(actor=applicant.user, application=stale, action="submit", changes={})
+        transition(actor=applicant.user, application=stale, action="submit", changes={})
     assert refused.value.code == "conflict"
     draft.refresh_from_db()
     assert draft.status == ApplicationStatus.WITHDRAWN

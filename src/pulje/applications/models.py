@@ -13,12 +13,32 @@ from pulje.registry.models import HousingDepartment, Organisation
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
+    SCREENED = "screened", _("Screened")
+    IN_ASSESSMENT = "in_assessment", _("In assessment")
+    RECOMMENDED = "recommended", _("Recommended")
+    NOT_RECOMMENDED = "not_recommended", _("Not recommended")
+    GRANTED = "granted", _("Granted")
+    REJECTED = "rejected", _("Rejected")
+    ACCEPTED = "accepted", _("Accepted")
+    LAPSED = "lapsed", _("Lapsed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
     @classmethod
     def counted(cls) -> list[str]:
-        """Statuses whose amount counts as requested from the call."""
-        return [cls.SUBMITTED.value]
+        """Statuses whose amount counts as requested from the call: submitted and not
+        withdrawn, whatever has happened since."""
+        return [status.value for status in cls if status not in {cls.DRAFT, cls.WITHDRAWN}]
+
+    @classmethod
+    def undecided(cls) -> list[str]:
+        """Submitted, and not yet granted or rejected: may still be withdrawn."""
+        return [
+            cls.SUBMITTED.value,
+            cls.SCREENED.value,
+            cls.IN_ASSESSMENT.value,
+            cls.RECOMMENDED.value,
+            cls.NOT_RECOMMENDED.value,
+        ]
 
 
 class TargetGroup(models.TextChoices):
@@ -100,7 +120,7 @@ class Application(models.Model):
                 name="application_reference_unique",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="submitted") | ~models.Q(reference=""),
+                condition=models.Q(status__in=["draft", "withdrawn"]) | ~models.Q(reference=""),
                 name="application_submitted_has_reference",
             ),
             models.CheckConstraint(

@@ -1,6 +1,6 @@
 """Writes to applications: drafts, attachments, submission and withdrawal.
 
-An application's status changes only through ``_transition``, by the table below, with a
+An application's status changes only through ``workflow.transition``, by its table, with a
 compare-and-swap on the status. Every
 state change and every attachment writes an audit event in the same transaction; saving a
 draft does not (it is the applicant's unfinished text, kept in the draft itself).
@@ -38,6 +38,7 @@ from pulje.applications.models import (
 )
 from pulje.applications.selectors import listed_in_a_version
 from pulje.applications.uploads import check_upload
+from pulje.applications.workflow import ApplicationRefused, next_status, transition
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.core.audit import record_event, snapshot
 from pulje.registry.models import Organisation
@@ -45,77 +46,11 @@ from pulje.registry.selectors import missing_profile_facts
 from pulje.registry.services import ORGANISATION_FIELDS
 
 MAX_ATTACHMENTS = 20
-
-# (status, action) → new status. Decisions (issue 4) add their own rows.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (ApplicationStatus.DRAFT, "submit"): ApplicationStatus.SUBMITTED,
-    (ApplicationStatus.SUBMITTED, "submit"): ApplicationStatus.SUBMITTED,
-    (ApplicationStatus.DRAFT, "withdraw"): ApplicationStatus.WITHDRAWN,
-    (ApplicationStatus.SUBMITTED, "withdraw"): ApplicationStatus.WITHDRAWN,
-}
-
-
-class ApplicationRefused(Exception):
-    """A write the application's state or the call's deadline does not allow; ``message`` is
-    for the applicant, ``code`` for the code."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-# The audit event of each action.
-EVENTS = {
-    "submit": "applications.application.submitted",
-    "withdraw": "applications.application.withdrawn",
-}
-
-
-def _next_status(application: Application, action: str) -> str:
-    """The status ``action`` leads to from the application's, or ApplicationRefused."""
-    try:
-        return TRANSITIONS[(application.status, action)]
-    except KeyError:
-        status = ApplicationStatus(application.status).label
-        raise ApplicationRefused(
-            _("An application that is “%(status)s” cannot be changed that way.")
-            % {"status": str(status).lower()},
-            code="transition",
-        ) from None
-
-
-def _transition(
-    *,
-    actor: User,
-    application: Application,
-    action: str,
-    changes: dict[str, Any],
-    recorded: dict[str, Any] | None = None,
-) -> None:
-    """The one place an application's status changes: to what TRANSITIONS says, written only
-    if the status is still the one read (compare-and-swap), with ``changes`` to other fields,
-    and the action's audit event in the same transaction."""
-    old = application.status
-    new = _next_status(application, action)
-    written = Application.objects.filter(pk=application.pk, status=old).update(
-        status=new, **changes
-    )
-    if written != 1:
-        raise ApplicationRefused(
-            _("The application was changed at the same time elsewhere. Reload the page."),
-            code="conflict",
-        )
-    application.status = new
-    for name, value in changes.items():
-        setattr(application, name, value)
-    record_event(
-        actor=actor,
-        action=EVENTS[action],
-        obj=application,
-        before={"status": old},
-        after={**snapshot(application, ("status", *changes)), **(recorded or {})},
-    )
+# The applicant may change the application until the deadline while it is in these states
+# (a submission is screened at once; assessment starts after the deadline).
+APPLICANT_EDITABLE = frozenset(
+    {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENED}
+)
 
 
 def _refuse_after_deadline(call: Call) -> None:
@@ -136,7 +71,12 @@ def _refuse_unless_editable(application: Application) -> None:
         raise ApplicationRefused(
             _("The application has been withdrawn and cannot be changed."), code="withdrawn"
         )
-    if application.status == ApplicationStatus.SUBMITTED and not application.call.edit_after_submit:
+    if application.status not in APPLICANT_EDITABLE:
+        raise ApplicationRefused(
+            _("The application is being processed and can no longer be changed."),
+            code="processing",
+        )
+    if application.status != ApplicationStatus.DRAFT and not application.call.edit_after_submit:
         raise ApplicationRefused(
             _("This call does not allow changes after submission."), code="locked"
         )
@@ -367,7 +307,7 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     if submitted and latest is not None and latest.fingerprint == confirmed == current:
         return Submission(version=latest, new=False)
     _refuse_unless_editable(locked)
-    _next_status(locked, "submit")
+    next_status(locked, "submit")
     if confirmed != current:
         raise ApplicationRefused(
             _(
@@ -397,7 +337,7 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
         content=submission_content(locked, form),
         fingerprint=current,
     )
-    _transition(
+    transition(
         actor=actor,
         application=locked,
         action="submit",
@@ -520,7 +460,7 @@ def withdraw_application(*, actor: User, application: Application) -> Applicatio
     Raises ApplicationRefused when its state does not allow it.
     """
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    _transition(
+    transition(
         actor=actor,
         application=locked,
         action="withdraw",

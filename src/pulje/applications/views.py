@@ -25,7 +25,6 @@ from pulje.applications.selectors import (
     next_step,
 )
 from pulje.applications.services import (
-    ApplicationRefused,
     add_attachment,
     check_submission,
     edit_refusal,
@@ -37,6 +36,7 @@ from pulje.applications.services import (
     submit_application,
     withdraw_application,
 )
+from pulje.applications.workflow import ApplicationRefused
 from pulje.calls.models import Call
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error

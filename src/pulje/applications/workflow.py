@@ -1,0 +1,123 @@
+"""An application's workflow: the one table of allowed moves and the one function that makes
+them (docs/applications.md draws the table).
+
+Every move is written with a compare-and-swap on the status, so two people acting on the
+same application at once cannot both succeed; it records its audit event in the same
+transaction and queues its e-mail, if any, for after the commit.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pulje.accounts.models import User
+from pulje.applications.models import Application, ApplicationStatus
+from pulje.core.audit import record_event, snapshot
+
+S = ApplicationStatus
+# Before a decision, an application can still be withdrawn by the applicant.
+_UNDECIDED = (S.SUBMITTED, S.SCREENED, S.IN_ASSESSMENT, S.RECOMMENDED, S.NOT_RECOMMENDED)
+
+# (status, action) → new status.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.DRAFT, "submit"): S.SUBMITTED,
+    # Changes submitted again before the deadline are screened again.
+    (S.SUBMITTED, "submit"): S.SUBMITTED,
+    (S.SCREENED, "submit"): S.SUBMITTED,
+    (S.SUBMITTED, "screen"): S.SCREENED,
+    (S.SCREENED, "screen"): S.SCREENED,
+    (S.SCREENED, "start_assessment"): S.IN_ASSESSMENT,
+    (S.IN_ASSESSMENT, "recommend"): S.RECOMMENDED,
+    (S.IN_ASSESSMENT, "not_recommend"): S.NOT_RECOMMENDED,
+    # Moderation may change a recommendation before the decision.
+    (S.RECOMMENDED, "not_recommend"): S.NOT_RECOMMENDED,
+    (S.NOT_RECOMMENDED, "recommend"): S.RECOMMENDED,
+    **{(status, "grant"): S.GRANTED for status in _UNDECIDED if status != S.SUBMITTED},
+    **{(status, "reject"): S.REJECTED for status in _UNDECIDED},
+    (S.GRANTED, "accept"): S.ACCEPTED,
+    (S.GRANTED, "lapse"): S.LAPSED,
+    (S.DRAFT, "withdraw"): S.WITHDRAWN,
+    **{(status, "withdraw"): S.WITHDRAWN for status in _UNDECIDED},
+}
+
+# The audit event of each action.
+EVENTS = {
+    "submit": "applications.application.submitted",
+    "screen": "applications.application.screened",
+    "start_assessment": "applications.application.assessment_started",
+    "recommend": "applications.application.recommended",
+    "not_recommend": "applications.application.not_recommended",
+    "grant": "applications.application.granted",
+    "reject": "applications.application.rejected",
+    "accept": "applications.application.accepted",
+    "lapse": "applications.application.lapsed",
+    "withdraw": "applications.application.withdrawn",
+}
+
+
+class ApplicationRefused(Exception):
+    """A write the application's state or the call's deadline does not allow; ``message`` is
+    for the person, ``code`` for the code."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def next_status(application: Application, action: str) -> str:
+    """The status ``action`` leads to from the application's, or ApplicationRefused."""
+    try:
+        return TRANSITIONS[(application.status, action)]
+    except KeyError:
+        status = ApplicationStatus(application.status).label
+        raise ApplicationRefused(
+            _("An application that is “%(status)s” cannot be changed that way.")
+            % {"status": str(status).lower()},
+            code="transition",
+        ) from None
+
+
+def transition(
+    *,
+    actor: User | None,
+    application: Application,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    recorded: dict[str, Any] | None = None,
+    notify: Callable[[], None] | None = None,
+) -> None:
+    """Move ``application`` by ``action``: the new status from TRANSITIONS, written only if the
+    status is still the one read (compare-and-swap), with ``changes`` to other fields, the
+    action's audit event (with ``recorded`` added) in the same transaction, and ``notify``
+    (an e-mail, say) run after the commit. Must run inside the caller's transaction.
+
+    Raises ApplicationRefused: ``transition`` when the table has no such move, ``conflict``
+    when the status changed since it was read.
+    """
+    changes = changes or {}
+    old = application.status
+    new = next_status(application, action)
+    written = Application.objects.filter(pk=application.pk, status=old).update(
+        status=new, **changes
+    )
+    if written != 1:
+        raise ApplicationRefused(
+            _("The application was changed at the same time elsewhere. Reload the page."),
+            code="conflict",
+        )
+    application.status = new
+    for name, value in changes.items():
+        setattr(application, name, value)
+    record_event(
+        actor=actor,
+        action=EVENTS[action],
+        obj=application,
+        before={"status": old},
+        after={**snapshot(application, ("status", *changes)), **(recorded or {})},
+    )
+    if notify is not None:
+        # robust: a mail server that fails is logged; the move stands.
+        transaction.on_commit(notify, robust=True)
