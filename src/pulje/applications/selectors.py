@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulje.accounts.models import User
 from pulje.applications.models import (
@@ -15,6 +16,7 @@ from pulje.applications.models import (
     Attachment,
 )
 from pulje.calls.models import Call
+from pulje.core.models import AuditEvent
 
 
 def applications_for(user: User) -> QuerySet[Application]:
@@ -37,6 +39,34 @@ def dashboard_applications(user: User) -> list[Application]:
         versions = application.versions_newest_first  # type: ignore[attr-defined]
         application.latest_version = versions[0] if versions else None  # type: ignore[attr-defined]
     return result
+
+
+# What the applicant's timeline shows: the steps of their application, not the
+# secretariat's internal ones (recommendations) nor who took them.
+APPLICANT_TIMELINE = frozenset(
+    {
+        "applications.application.created",
+        "applications.application.submitted",
+        "applications.application.screened",
+        "applications.application.assessment_started",
+        "applications.application.granted",
+        "applications.application.rejected",
+        "applications.application.accepted",
+        "applications.application.lapsed",
+        "applications.application.withdrawn",
+    }
+)
+
+
+def applicant_timeline(application: Application) -> list[AuditEvent]:
+    """The application's steps as the applicant may see them, oldest first (one query)."""
+    return list(
+        AuditEvent.objects.filter(
+            object_type=Application._meta.label_lower,
+            object_id=str(application.pk),
+            action__in=APPLICANT_TIMELINE,
+        ).order_by("seq")
+    )
 
 
 def listed_in_a_version(attachment: Attachment) -> bool:
@@ -78,7 +108,8 @@ def next_step(application: Application) -> NextStep:
                 urgent=True,
             )
         return NextStep(_("The deadline has passed; the draft was not submitted."), urgent=False)
-    if application.status == ApplicationStatus.SUBMITTED:
+    status = ApplicationStatus(application.status)
+    if status in {ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENED}:
         if open_ and call.edit_after_submit:
             return NextStep(
                 _("Nothing for now. You can change the application until %(deadline)s.")
@@ -86,4 +117,24 @@ def next_step(application: Application) -> NextStep:
                 urgent=False,
             )
         return NextStep(_("Nothing for now: the secretariat is processing it."), urgent=False)
-    return NextStep(_("Nothing: the application was withdrawn."), urgent=False)
+    if status == ApplicationStatus.GRANTED:
+        return NextStep(
+            _("Read the decision and accept the grant before the date it gives."), urgent=True
+        )
+    later = LATER_STEPS.get(status, LATER_STEPS[ApplicationStatus.IN_ASSESSMENT])
+    return NextStep(str(later), urgent=False)
+
+
+LATER_STEPS = {
+    ApplicationStatus.IN_ASSESSMENT: gettext_lazy(
+        "Nothing for now: the application is being assessed."
+    ),
+    ApplicationStatus.REJECTED: gettext_lazy(
+        "Nothing: the application was rejected. See the letter."
+    ),
+    ApplicationStatus.ACCEPTED: gettext_lazy("Nothing for now: you have accepted the grant."),
+    ApplicationStatus.LAPSED: gettext_lazy(
+        "Nothing: the grant lapsed, as it was not accepted in time."
+    ),
+    ApplicationStatus.WITHDRAWN: gettext_lazy("Nothing: the application was withdrawn."),
+}

@@ -18,6 +18,7 @@ from pulje.applications.models import (
     TargetGroup,
 )
 from pulje.applications.selectors import (
+    applicant_timeline,
     applications_for,
     dashboard_applications,
     drafts_for,
@@ -255,6 +256,7 @@ def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
             "application": application,
             "version": version,
             "versions": versions,
+            "timeline": applicant_timeline(application),
             **content_context(version.content),
         },
     )

@@ -215,6 +215,16 @@ _VERBS = {
     "deleted": gettext_lazy("Deleted"),
     "reporting_rules_set": gettext_lazy("Reporting rules set"),
     "reversal": gettext_lazy("Reversed"),
+    "submitted": gettext_lazy("Submitted"),
+    "screened": gettext_lazy("Screened"),
+    "assessment_started": gettext_lazy("Assessment started"),
+    "recommended": gettext_lazy("Recommended"),
+    "not_recommended": gettext_lazy("Not recommended"),
+    "granted": gettext_lazy("Granted"),
+    "rejected": gettext_lazy("Rejected"),
+    "accepted": gettext_lazy("Accepted"),
+    "lapsed": gettext_lazy("Lapsed"),
+    "withdrawn": gettext_lazy("Withdrawn"),
 }
 
 

@@ -5,26 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0003_versions_append_only'),
-        ('calls', '0002_kinds_may_be_empty'),
-        ('registry', '0003_organisation_contact_email_organisation_contact_name_and_more'),
+        ("applications", "0003_versions_append_only"),
+        ("calls", "0002_kinds_may_be_empty"),
+        ("registry", "0003_organisation_contact_email_organisation_contact_name_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='application',
-            name='application_submitted_has_reference',
+            model_name="application",
+            name="application_submitted_has_reference",
         ),
         migrations.AlterField(
-            model_name='application',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('screened', 'Screened'), ('in_assessment', 'In assessment'), ('recommended', 'Recommended'), ('not_recommended', 'Not recommended'), ('granted', 'Granted'), ('rejected', 'Rejected'), ('accepted', 'Accepted'), ('lapsed', 'Lapsed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20, verbose_name='status'),
+            model_name="application",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitted", "Submitted"),
+                    ("screened", "Screened"),
+                    ("in_assessment", "In assessment"),
+                    ("recommended", "Recommended"),
+                    ("not_recommended", "Not recommended"),
+                    ("granted", "Granted"),
+                    ("rejected", "Rejected"),
+                    ("accepted", "Accepted"),
+                    ("lapsed", "Lapsed"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                default="draft",
+                max_length=20,
+                verbose_name="status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'withdrawn']), models.Q(('reference', ''), _negated=True), _connector='OR'), name='application_submitted_has_reference'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["draft", "withdrawn"]),
+                    models.Q(("reference", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="application_submitted_has_reference",
+            ),
         ),
     ]

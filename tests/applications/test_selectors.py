@@ -1,0 +1,49 @@
+import pytest
+from django.db import transaction
+
+from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.selectors import applicant_timeline, next_step
+from pulje.applications.services import fingerprint, submit_application
+from pulje.applications.workflow import transition
+from tests.applications.conftest import Applicant
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "urgent"),
+    [
+        ("in_assessment", "Nothing for now: the application is being assessed.", False),
+        ("recommended", "Nothing for now: the application is being assessed.", False),
+        ("not_recommended", "Nothing for now: the application is being assessed.", False),
+        ("granted", "Read the decision and accept the grant before the date it gives.", True),
+        ("rejected", "Nothing: the application was rejected. See the letter.", False),
+        ("accepted", "Nothing for now: you have accepted the grant.", False),
+        ("lapsed", "Nothing: the grant lapsed, as it was not accepted in time.", False),
+        ("withdrawn", "Nothing: the application was withdrawn.", False),
+    ],
+)
+def test_the_next_step_after_submission(
+    draft: Application, status: str, text: str, urgent: bool
+) -> None:
+    draft.status = status
+    step = next_step(draft)
+    assert (step.text, step.urgent) == (text, urgent)
+
+
+def test_the_applicants_timeline_leaves_out_the_secretariats_own_steps(
+    draft: Application, applicant: Applicant
+) -> None:
+    submit_application(actor=applicant.user, application=draft, confirmed=fingerprint(draft))
+    draft.refresh_from_db()
+    with transaction.atomic():
+        if draft.status == ApplicationStatus.SUBMITTED:
+            transition(actor=None, application=draft, action="screen")
+        transition(actor=None, application=draft, action="start_assessment")
+        transition(actor=None, application=draft, action="recommend")
+    assert [event.action for event in applicant_timeline(draft)] == [
+        "applications.application.created",
+        "applications.application.submitted",
+        "applications.application.screened",
+        "applications.application.assessment_started",
+    ]
