@@ -15,7 +15,9 @@ demo: install
 	mkdir -p var
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
-	@echo "pulje runs at http://127.0.0.1:8000 (Ctrl+C stops it)"
+	@echo "pulje runs at http://127.0.0.1:8000 with its background worker (Ctrl+C stops both)"
+	$(DEV_ENV) $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install lint test-sqlite test-postgres

@@ -80,6 +80,12 @@ INSTALLED_APPS = [
     "pulje.ledger",
     "pulje.calls",
     "pulje.applications",
+    "pulje.casework",
+    "pulje.assessment",
+    "pulje.decisions",
+    "pulje.letters",
+    "django_tasks",
+    "django_tasks_db",
     "pulje.demo",
 ]
 
@@ -270,6 +276,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pulje <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Background work (letters, bulk mail) through Django's Tasks API: queued in the database and
+# run by `python manage.py db_worker` (docs/production.md); several workers may share the queue.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # Where users report accessibility problems and other questions (shown on the statement page).
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "pulje@localhost")
 

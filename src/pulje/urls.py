@@ -15,6 +15,10 @@ urlpatterns = [
     path("puljer/", include("pulje.funds.urls")),
     path("opslag/", include("pulje.calls.urls")),
     path("ansoegninger/", include("pulje.applications.urls")),
+    path("sekretariat/", include("pulje.casework.urls")),
+    path("bedoemmelse/", include("pulje.assessment.urls")),
+    path("afgoerelser/", include("pulje.decisions.urls")),
+    path("breve/", include("pulje.letters.urls")),
     path("sprog/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

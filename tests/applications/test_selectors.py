@@ -1,7 +1,7 @@
 import pytest
 from django.db import transaction
 
-from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.models import Application
 from pulje.applications.selectors import applicant_timeline, next_step
 from pulje.applications.services import fingerprint, submit_application
 from pulje.applications.workflow import transition
@@ -37,8 +37,6 @@ def test_the_applicants_timeline_leaves_out_the_secretariats_own_steps(
     submit_application(actor=applicant.user, application=draft, confirmed=fingerprint(draft))
     draft.refresh_from_db()
     with transaction.atomic():
-        if draft.status == ApplicationStatus.SUBMITTED:
-            transition(actor=None, application=draft, action="screen")
         transition(actor=None, application=draft, action="start_assessment")
         transition(actor=None, application=draft, action="recommend")
     assert [event.action for event in applicant_timeline(draft)] == [

@@ -109,7 +109,7 @@ def test_submission_writes_typed_data_a_version_a_reference_and_mails_after_comm
         assert mail.outbox == []
     draft.refresh_from_db()
     assert submission.new
-    assert draft.status == ApplicationStatus.SUBMITTED
+    assert draft.status == ApplicationStatus.SCREENED
     assert draft.reference == f"{applicant.call.reference_prefix}-0001"
     assert draft.amount_ore == kr(60_000)
     assert draft.title == "Spisefællesskab i Gellerup"
@@ -286,7 +286,7 @@ def test_a_failing_mail_server_does_not_undo_or_break_the_submission(
     with django_capture_on_commit_callbacks(execute=True):
         submission = submit(draft, applicant)
     draft.refresh_from_db()
-    assert draft.status == ApplicationStatus.SUBMITTED
+    assert draft.status == ApplicationStatus.SCREENED
     assert submission.version.number == 1
     assert "smtp down" in caplog.text
 

@@ -195,7 +195,7 @@ def test_a_new_user_applies_from_the_call_page_to_the_receipt(
     page.locator("form[data-submit-once] button").dblclick()
     page.wait_for_url(re.compile(r"/kvittering/\?version=1$"))
     application = Application.objects.get(organisation=housing)
-    assert application.status == ApplicationStatus.SUBMITTED
+    assert application.status == ApplicationStatus.SCREENED
     assert ApplicationVersion.objects.filter(application=application).count() == 1
     expect(page.locator("main h1")).to_contain_text(application.reference)
     assert_accessible(page)
@@ -218,7 +218,7 @@ def test_a_new_user_applies_from_the_call_page_to_the_receipt(
     page.locator("form[data-submit-once] button").click()
     page.wait_for_url(re.compile(r"/kvittering/\?version=1$"))
     assert (
-        Application.objects.filter(organisation=housing, status=ApplicationStatus.SUBMITTED).count()
+        Application.objects.filter(organisation=housing, status=ApplicationStatus.SCREENED).count()
         == 2
     )
 

@@ -232,3 +232,35 @@ def test_demo_staff_user_reaches_the_admin(client: Client, demo: str, db: None) 
 
     assert client.get("/admin/").status_code == 200
     assert not client.login(username="sekretariat@pulje.demo", password="forkert")
+
+
+def test_load_demo_fills_the_secretariats_queue_with_screened_applications(
+    demo: str, db: None
+) -> None:
+    from collections import Counter
+
+    from pulje.applications.models import Application
+    from pulje.casework.models import Screening, ScreeningRules
+
+    applications = Application.objects.filter(call__code="bl-faellesskaber-2020")
+    regions = {
+        department.municipality.region_id
+        for application in applications.prefetch_related("departments__municipality")
+        for department in application.departments.all()
+    }
+
+    assert Counter(applications.values_list("status", flat=True)) == {"screened": 30}
+    assert Counter(Screening.objects.values_list("outcome", flat=True)) == {
+        "pass": 27,
+        "fail": 2,
+        "remarks": 1,
+    }
+    assert sorted(
+        code
+        for reasons in Screening.objects.exclude(outcome="pass").values_list("reasons", flat=True)
+        for code in (reason["code"] for reason in reasons)
+    ) == ["duplicate", "partner_unknown", "salary_cap"]
+    assert regions == {"1081", "1082", "1083", "1084", "1085"}
+    assert ScreeningRules.objects.get(
+        call__code="bl-faellesskaber-2020"
+    ).salary_cap_monthly_ore == (kr(34_000))

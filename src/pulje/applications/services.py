@@ -40,6 +40,7 @@ from pulje.applications.selectors import listed_in_a_version
 from pulje.applications.uploads import check_upload
 from pulje.applications.workflow import ApplicationRefused, next_status, transition
 from pulje.calls.models import Call, CallQuestion, QuestionKind
+from pulje.casework.services import screen_application
 from pulje.core.audit import record_event, snapshot
 from pulje.registry.models import Organisation
 from pulje.registry.selectors import missing_profile_facts
@@ -303,7 +304,8 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     )
     current = fingerprint(locked)
     latest = locked.versions.order_by("-number").first()
-    submitted = locked.status == ApplicationStatus.SUBMITTED
+    # Screened on submission, so a retry finds it past "submitted".
+    submitted = locked.status in ApplicationStatus.counted()
     if submitted and latest is not None and latest.fingerprint == confirmed == current:
         return Submission(version=latest, new=False)
     _refuse_unless_editable(locked)
@@ -344,6 +346,7 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
         changes=first,
         recorded={"amount_ore": locked.amount_ore, "version": version.number},
     )
+    screen_application(actor=actor, application=locked, on_submission=True)
     # robust: a mail server that fails is logged; the submission stands, its receipt is online.
     transaction.on_commit(lambda: send_receipt(version.pk), robust=True)
     return Submission(version=version, new=True)

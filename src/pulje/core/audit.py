@@ -225,6 +225,8 @@ _VERBS = {
     "accepted": gettext_lazy("Accepted"),
     "lapsed": gettext_lazy("Lapsed"),
     "withdrawn": gettext_lazy("Withdrawn"),
+    "declared": gettext_lazy("Declared"),
+    "overridden": gettext_lazy("Overridden"),
 }
 
 

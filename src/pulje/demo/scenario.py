@@ -19,9 +19,18 @@ from stdnum import iban as stdnum_iban
 
 from pulje.accounts.models import User
 from pulje.accounts.services import add_membership, register_user
+from pulje.applications.models import Application
+from pulje.applications.services import (
+    fingerprint,
+    save_draft,
+    start_application,
+    submit_application,
+)
 from pulje.calls.models import Call, QuestionKind
 from pulje.calls.services import add_question, create_call
-from pulje.core.money import kr
+from pulje.casework.models import ScreeningRules
+from pulje.casework.services import set_screening_rules
+from pulje.core.money import format_dkk, kr
 from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.services import create_pool, set_reporting_rules
 from pulje.ledger.models import Entry
@@ -137,6 +146,7 @@ def load_demo() -> DemoSummary:
     for number, organisation in enumerate(housing, start=1):
         _user(summary, f"ansoeger{number}@pulje.demo", f"Ansøger {number}", organisation)
         _profile(actor, organisation, number)
+    _applications(summary, actor)
     return summary
 
 
@@ -444,3 +454,327 @@ def _call(summary: DemoSummary, actor: User) -> None:
         kind=QuestionKind.FILE,
         required=False,
     )
+
+
+# Submitted applications for the secretariat's queue: (title, target groups, amount in kr.,
+# budget lines in kr. by kind, period). Varied bands, regions and target groups; three the
+# screening flags: salaries over BL's cap, a duplicate, a partner the registry lacks.
+_SALARY_CAP = kr(34_000)
+_APPLICATIONS: list[tuple[str, list[str], int, dict[str, int], tuple[str, str]]] = [
+    (
+        "Fællesspisning i beboerhuset",
+        ["adults", "elderly"],
+        25_000,
+        {"activities": 20_000, "materials": 5_000},
+        ("2021-04-01", "2021-12-15"),
+    ),
+    (
+        "Lektiecafé med foreningen",
+        ["children"],
+        45_000,
+        {"activities": 30_000, "materials": 15_000},
+        ("2021-03-15", "2021-12-31"),
+    ),
+    ("Gåklub for ældre", ["elderly"], 12_000, {"activities": 12_000}, ("2021-04-15", "2021-10-31")),
+    (
+        "Strikkecafé og fortællinger",
+        ["elderly", "adults"],
+        18_500,
+        {"activities": 10_000, "materials": 8_500},
+        ("2021-05-01", "2021-12-31"),
+    ),
+    (
+        "Ungdomsklub om fredagen",
+        ["children"],
+        85_000,
+        {"salaries": 50_000, "activities": 25_000, "audit": 10_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    (
+        "Fællesskabshaver i gården",
+        ["adults", "elderly", "children"],
+        60_000,
+        {"activities": 20_000, "materials": 35_000, "audit": 5_000},
+        ("2021-03-15", "2021-11-30"),
+    ),
+    (
+        "Musik og sang for alle",
+        ["adults"],
+        30_000,
+        {"activities": 25_000, "materials": 5_000},
+        ("2021-05-01", "2021-12-31"),
+    ),
+    (
+        "Motion i det fri",
+        ["adults", "elderly"],
+        40_000,
+        {"activities": 35_000, "materials": 5_000},
+        ("2021-04-01", "2021-09-30"),
+    ),
+    (
+        "Bydelsmødre og kaffe",
+        ["adults"],
+        95_000,
+        {"salaries": 60_000, "activities": 30_000, "audit": 5_000},
+        ("2021-03-15", "2021-12-31"),
+    ),
+    (
+        "Digital hjælp til seniorer",
+        ["elderly"],
+        22_000,
+        {"activities": 17_000, "materials": 5_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    (
+        "Børnenes madskole",
+        ["children"],
+        55_000,
+        {"activities": 35_000, "materials": 15_000, "audit": 5_000},
+        ("2021-06-01", "2021-12-31"),
+    ),
+    (
+        "Fællesskab på tværs af generationer",
+        ["children", "elderly"],
+        150_000,
+        {"salaries": 100_000, "activities": 40_000, "audit": 10_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    (
+        "Sommerudflugter for beboerne",
+        ["adults", "children"],
+        35_000,
+        {"activities": 35_000},
+        ("2021-06-01", "2021-08-31"),
+    ),
+    (
+        "Værkstedet: reparér sammen",
+        ["adults"],
+        70_000,
+        {"activities": 30_000, "materials": 35_000, "audit": 5_000},
+        ("2021-04-15", "2021-12-31"),
+    ),
+    (
+        "Søndagscafé",
+        ["elderly"],
+        15_000,
+        {"activities": 10_000, "materials": 5_000},
+        ("2021-03-15", "2021-12-31"),
+    ),
+    (
+        "Teatergruppe for unge",
+        ["children"],
+        48_000,
+        {"activities": 40_000, "materials": 8_000},
+        ("2021-05-01", "2021-12-31"),
+    ),
+    (
+        "Nabonetværk mod ensomhed",
+        ["adults", "elderly"],
+        250_000,
+        {"salaries": 200_000, "activities": 40_000, "audit": 10_000},
+        ("2021-03-15", "2021-12-31"),
+    ),
+    (
+        "Læseklub på biblioteket",
+        ["adults", "elderly"],
+        20_000,
+        {"activities": 15_000, "materials": 5_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    (
+        "Fodbold og fællesskab",
+        ["children"],
+        65_000,
+        {"activities": 45_000, "materials": 15_000, "audit": 5_000},
+        ("2021-04-01", "2021-11-30"),
+    ),
+    (
+        "Kulturnatten i afdelingen",
+        ["adults", "children"],
+        28_000,
+        {"activities": 28_000},
+        ("2021-08-01", "2021-10-31"),
+    ),
+    (
+        "Dans for seniorer",
+        ["elderly"],
+        32_000,
+        {"activities": 27_000, "materials": 5_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    (
+        "Fællesskabsrådgiver i bebyggelsen",
+        ["adults"],
+        180_000,
+        {"salaries": 150_000, "activities": 20_000, "audit": 10_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    (
+        "Kreativt værksted for børn",
+        ["children"],
+        38_000,
+        {"activities": 20_000, "materials": 18_000},
+        ("2021-05-01", "2021-12-31"),
+    ),
+    (
+        "Cykelklubben",
+        ["adults", "elderly"],
+        52_000,
+        {"activities": 22_000, "materials": 25_000, "audit": 5_000},
+        ("2021-04-01", "2021-10-31"),
+    ),
+    (
+        "Madfællesskab om torsdagen",
+        ["adults"],
+        26_000,
+        {"activities": 20_000, "materials": 6_000},
+        ("2021-03-15", "2021-12-31"),
+    ),
+    (
+        "Mentorordning for unge",
+        ["children"],
+        120_000,
+        {"salaries": 90_000, "activities": 20_000, "audit": 10_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    (
+        "Grillaftener i gården",
+        ["adults", "children"],
+        14_000,
+        {"activities": 9_000, "materials": 5_000},
+        ("2021-05-15", "2021-09-15"),
+    ),
+    (
+        "Besøgsvenner i afdelingen",
+        ["elderly"],
+        16_000,
+        {"activities": 16_000},
+        ("2021-04-01", "2021-12-31"),
+    ),
+    # Salaries of 150.000 kr. for April–June: over 3 × 34.000 kr.
+    (
+        "Projektleder til fællesskaber",
+        ["adults"],
+        160_000,
+        {"salaries": 150_000, "audit": 10_000},
+        ("2021-04-01", "2021-06-30"),
+    ),
+]
+# The first application's title again, on the same department: a duplicate.
+_DUPLICATE = (
+    "Fællesspisning i beboerhuset!",
+    ["adults", "elderly"],
+    25_000,
+    {"activities": 25_000},
+    ("2021-04-01", "2021-12-15"),
+)
+# A partner whose (valid) CVR number the registry lacks: a remark.
+_UNKNOWN_PARTNER = ("Spil og Snak Forening (ny afdeling)", fake_cvr(2_999_999))
+
+
+def _applications(summary: DemoSummary, actor: User) -> None:
+    """Submitted applications from housing organisations 4 and on (the three demo applicants'
+    own organisations are left for them), each by a member of the organisation, through
+    ``start_application`` and ``submit_application``; BL's salary cap on the call's screening
+    rules first. A second run finds each by organisation and title and skips it."""
+    call = Call.objects.get(code=BL_CALL)
+    rules = ScreeningRules.objects.filter(call=call).first()
+    if rules is None or rules.salary_cap_monthly_ore != _SALARY_CAP:
+        set_screening_rules(actor=actor, call=call, salary_cap_monthly_ore=_SALARY_CAP)
+    if not call.is_open():
+        return
+    housing = list(Organisation.objects.filter(kind=OrganisationKind.HOUSING).order_by("cvr")[3:])
+    partners = list(Organisation.objects.filter(kind=OrganisationKind.ASSOCIATION).order_by("cvr"))
+    rows = [(index, row) for index, row in enumerate(_APPLICATIONS)]
+    rows.append((0, _DUPLICATE))
+    for position, (index, row) in enumerate(rows):
+        # Every other organisation: they are registered in municipality order, so this
+        # spreads the applications over all five regions.
+        organisation = housing[(2 * index) % len(housing)]
+        partner_name, partner_cvr = (
+            _UNKNOWN_PARTNER
+            if index == 3
+            else (partners[index % len(partners)].name, partners[index % len(partners)].cvr)
+        )
+        _application(
+            summary,
+            actor=actor,
+            call=call,
+            organisation=organisation,
+            row=row,
+            partner_name=partner_name,
+            partner_cvr=partner_cvr,
+            position=position,
+        )
+
+
+def _applicant_profile(actor: User, organisation: Organisation, contact: User, number: int) -> None:
+    bban = f"9{number:03d}{5_500_000 + number:010d}"
+    municipality = organisation.municipality
+    update_organisation(
+        actor=actor,
+        organisation=organisation,
+        address=f"Fællesvej {number + 1}",
+        postal_code=f"{4000 + 10 * number}",
+        city=municipality.name if municipality else "Danmark",
+        payment_iban="DK" + stdnum_iban.calc_check_digits("DK00" + bban) + bban,
+        contact_name=contact.name,
+        contact_email=contact.email,
+        contact_phone=f"70 20 30 {number:02d}",
+        finance_name=f"Bogholderiet, {organisation.name}",
+        finance_email=f"bogholderi-{organisation.cvr}@pulje.demo",
+    )
+
+
+def _application(
+    summary: DemoSummary,
+    *,
+    actor: User,
+    call: Call,
+    organisation: Organisation,
+    row: tuple[str, list[str], int, dict[str, int], tuple[str, str]],
+    partner_name: str,
+    partner_cvr: str,
+    position: int,
+) -> None:
+    title, groups, amount, budget, (start, end) = row
+    exists = Application.objects.filter(call=call, organisation=organisation, title=title).exists()
+    summary.count("applications", not exists)
+    if exists:
+        return
+    email = f"kontakt-{organisation.cvr}@pulje.demo"
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = register_user(actor=None, email=email, name=f"Kontakt, {organisation.name}")
+        add_membership(actor=None, user=user, organisation=organisation)
+        _applicant_profile(actor, organisation, user, position)
+    department = organisation.departments.order_by("number").first()
+    assert department is not None
+    application = start_application(actor=user, call=call, organisation=organisation)
+    draft = {
+        "departments": [str(department.pk)],
+        "title": [title],
+        "summary": [f"{title}: et nyt fællesskab for beboere, der sidder alene."],
+        "target_groups": groups,
+        "activities": ["Faste aktiviteter hver uge i afdelingens fælleslokaler."],
+        "loneliness": [
+            "Vi inviterer personligt, sammen med foreningen og de boligsociale medarbejdere."
+        ],
+        "period_start": [start],
+        "period_end": [end],
+        "expected_participants": [str(20 + 5 * (position % 9))],
+        "amount": [format_dkk(kr(amount))],
+        **{f"budget_{kind}": [format_dkk(kr(value))] for kind, value in budget.items()},
+        "partner_1_name": [partner_name],
+        "partner_1_cvr": [partner_cvr],
+        "partner_1_kind": [OrganisationKind.ASSOCIATION.value],
+    }
+    application = save_draft(actor=user, application=application, values=draft)
+    question = call.questions.filter(kind=QuestionKind.YES_NO).first()
+    if question is not None:
+        application = save_draft(
+            actor=user,
+            application=application,
+            values={question.field_name: ["yes" if position % 2 else "no"]},
+        )
+    submit_application(actor=user, application=application, confirmed=fingerprint(application))

@@ -1,0 +1,41 @@
+"""Who may do what in assessment.
+
+- Caseworkers (``can_work_call``) manage the panel and rubric, assign, see every score with
+  the assessor's name, and recommend.
+- Funders (``can_oversee_call``) see the aggregates, never the assessors' names or texts.
+- An assessor reaches an application only through their own assignment, and never once
+  they have declared a conflict of interest (``selectors.assignment_for_assessor``).
+- Applicants see nothing of assessment at all.
+"""
+
+from pulje.accounts.models import User
+from pulje.assessment.models import Assignment, AssignmentState
+from pulje.calls.models import Call
+from pulje.calls.permissions import can_oversee_call, can_work_call
+
+
+def can_manage_assessment(user: User, call: Call) -> bool:
+    return can_work_call(user, call)
+
+
+def can_see_scores_with_names(user: User, call: Call) -> bool:
+    return can_work_call(user, call)
+
+
+def can_see_aggregates(user: User, call: Call) -> bool:
+    return can_oversee_call(user, call)
+
+
+def can_see_application(user: User, assignment: Assignment) -> bool:
+    """The assessor sees the application's content after declaring no conflict."""
+    return assignment.assessor_id == user.pk and assignment.state in {
+        AssignmentState.TO_SCORE,
+        AssignmentState.SUBMITTED,
+    }
+
+
+def can_see_others_scores(assignment: Assignment, *, blind_review: bool) -> bool:
+    """Without blind review at once; with it, only after submitting one's own."""
+    if assignment.state == AssignmentState.SUBMITTED:
+        return True
+    return not blind_review and assignment.state == AssignmentState.TO_SCORE

@@ -1,0 +1,197 @@
+"""Reads for assessment. Each selector does its own joins; list selectors run a fixed
+number of queries however many rows there are."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import Prefetch, QuerySet
+
+from pulje.accounts.models import User
+from pulje.applications.models import Application, ApplicationStatus
+from pulje.assessment.aggregates import ScoreSummary, normalise, summarise, weighted_mean
+from pulje.assessment.models import (
+    Assignment,
+    AssignmentState,
+    PanelMember,
+    Recommendation,
+    Rubric,
+    Score,
+)
+from pulje.calls.models import Call
+
+__all__ = [
+    "ScoreSummary",
+    "assessors_of",
+    "assignments_of_application",
+    "my_assignments",
+    "panel_of",
+    "score_summaries",
+]
+
+
+def panel_of(call: Call) -> list[PanelMember]:
+    """The call's assessor panel, by name, each with its user (one query)."""
+    return list(
+        PanelMember.objects.filter(call=call)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+
+
+def assessors_of(call: Call) -> list[User]:
+    """The people on the call's assessor panel, by name (one query)."""
+    return [member.user for member in panel_of(call)]
+
+
+def is_on_panel(user: User, call: Call) -> bool:
+    return PanelMember.objects.filter(call=call, user=user).exists()
+
+
+def my_assignments(user: User) -> list[Assignment]:
+    """The user's assignments they may still see (never those with a declared conflict),
+    with the application, its organisation and call (one query)."""
+    return list(
+        Assignment.objects.filter(assessor=user)
+        .exclude(state=AssignmentState.CONFLICTED)
+        .select_related("application__organisation", "application__call")
+        .order_by("application__call__closes_at", "application__reference")
+    )
+
+
+def visible_assignments(user: User) -> QuerySet[Assignment]:
+    """The base of every assessor's page: their own assignments without a conflict."""
+    return (
+        Assignment.objects.filter(assessor=user)
+        .exclude(state=AssignmentState.CONFLICTED)
+        .select_related("application__organisation", "application__call")
+    )
+
+
+def assignments_of_application(application: Application) -> list[Assignment]:
+    """Every assignment of the application, conflicts included, with the assessor and the
+    scores (two queries): for the caseworker."""
+    return list(
+        Assignment.objects.filter(application=application)
+        .select_related("assessor")
+        .prefetch_related(Prefetch("scores", queryset=Score.objects.select_related("criterion")))
+        .order_by("assigned_at", "pk")
+    )
+
+
+def rubric_of(call: Call) -> Rubric | None:
+    return Rubric.objects.filter(call=call).first()
+
+
+def score_summaries(applications: Sequence[Application]) -> dict[int, ScoreSummary]:
+    """Each application's ``ScoreSummary`` by its pk, from submitted scores only (two
+    queries for any number of applications).
+
+    The summary's mean and spread are in points; with normalisation on for the call,
+    ``normalised_mean`` compares the assessors' z-scores across all their applications in
+    the call, which is why the scores of the whole calls are read.
+    """
+    wanted = {application.pk for application in applications}
+    if not wanted:
+        return {}
+    call_ids = {application.call_id for application in applications}
+    rubrics = {rubric.call_id: rubric for rubric in Rubric.objects.filter(call_id__in=call_ids)}
+    normalised_calls = {call_id for call_id, rubric in rubrics.items() if rubric.normalise}
+    rows = Score.objects.filter(
+        assignment__state=AssignmentState.SUBMITTED,
+        value__isnull=False,
+    ).values_list(
+        "assignment__application_id",
+        "assignment__application__call_id",
+        "assignment__assessor_id",
+        "value",
+        "criterion__weight",
+    )
+    if normalised_calls:
+        rows = rows.filter(assignment__application__call_id__in=call_ids)
+    else:
+        rows = rows.filter(assignment__application_id__in=wanted)
+    pairs: dict[tuple[int, int, int], list[tuple[int, int]]] = defaultdict(list)
+    for application_id, call_id, assessor_id, value, weight in rows:
+        assert value is not None
+        pairs[(call_id, application_id, assessor_id)].append((value, weight))
+    # By call and assessor: their weighted mean of each application.
+    by_assessor: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    for (call_id, application_id, assessor_id), scores in pairs.items():
+        assessor_mean = weighted_mean(scores)
+        if assessor_mean is not None:
+            by_assessor[call_id][assessor_id][application_id] = assessor_mean
+    summaries: dict[int, ScoreSummary] = {}
+    for application in applications:
+        assessors = by_assessor.get(application.call_id, {})
+        means = [m[application.pk] for m in assessors.values() if application.pk in m]
+        rubric = rubrics.get(application.call_id)
+        threshold = float(rubric.disagreement_threshold) if rubric else 1.5
+        normalised = None
+        if application.call_id in normalised_calls:
+            z = normalise(assessors)
+            normalised = [z[a][application.pk] for a in z if application.pk in z[a]]
+        summaries[application.pk] = summarise(means, threshold=threshold, normalised=normalised)
+    return summaries
+
+
+def in_assessment(call: Call) -> list[Application]:
+    """The call's applications that are being or have been assessed, by reference."""
+    return list(
+        Application.objects.filter(
+            call=call,
+            status__in=[
+                ApplicationStatus.IN_ASSESSMENT,
+                ApplicationStatus.RECOMMENDED,
+                ApplicationStatus.NOT_RECOMMENDED,
+            ],
+        )
+        .select_related("organisation")
+        .order_by("reference")
+    )
+
+
+def moderation_list(call: Call) -> list[tuple[Application, ScoreSummary]]:
+    """The call's applications whose assessors disagree beyond the threshold (three
+    queries)."""
+    return [(a, summary) for a, summary in results(call) if summary.flagged]
+
+
+def assignable_assessors(application: Application) -> list[User]:
+    """The call's assessors who may still be assigned ``application``: not assigned already
+    (nor conflicted), and not acting for the applicant (one query)."""
+    return list(
+        User.objects.filter(panels__call_id=application.call_id)
+        .exclude(assignments__application=application)
+        .exclude(memberships__organisation_id=application.organisation_id)
+        .order_by("name", "email")
+    )
+
+
+def others_scores(assignment: Assignment) -> list[Assignment]:
+    """The other assessors' submitted assignments of the same application, with scores
+    (two queries). The assessor's page shows them without names."""
+    return list(
+        Assignment.objects.filter(
+            application_id=assignment.application_id, state=AssignmentState.SUBMITTED
+        )
+        .exclude(pk=assignment.pk)
+        .prefetch_related(Prefetch("scores", queryset=Score.objects.select_related("criterion")))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def results(call: Call) -> list[tuple[Application, ScoreSummary]]:
+    """Every application of the call in or after assessment, with its summary (three
+    queries)."""
+    applications = in_assessment(call)
+    summaries = score_summaries(applications)
+    return [(a, summaries[a.pk]) for a in applications]
+
+
+def recommendations_of(application: Application) -> list[Recommendation]:
+    """The caseworkers' recommendations for the application, newest first (one query)."""
+    return list(
+        Recommendation.objects.filter(application=application)
+        .select_related("made_by")
+        .order_by("-made_at", "-pk")
+    )

@@ -1,0 +1,70 @@
+"""The caseworker's recommendation after assessment."""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pulje.accounts.models import User
+from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.workflow import ApplicationRefused, transition
+from pulje.assessment.models import Recommendation
+from pulje.assessment.services.common import AssessmentRefused, refuse_unless_caseworker
+
+
+@transaction.atomic
+def recommend_applications(
+    *,
+    actor: User,
+    applications: Sequence[Application],
+    recommended: bool,
+    reason: str,
+) -> list[Recommendation]:
+    """Record the caseworker's recommendation for each application (moderation may change
+    it before the decision). All or nothing; ``reason`` is required.
+
+    Side effects: each application moves by the workflow's ``recommend`` / ``not_recommend``
+    (its audit event carries the reason); one ``Recommendation`` row each. Raises
+    AssessmentRefused without a reason, when the actor does not work a call, or when an
+    application's status does not allow the move.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise AssessmentRefused(_("Give the reason for the recommendation."))
+    pks = sorted({a.pk for a in applications})
+    locked = list(
+        Application.objects.select_for_update()
+        .filter(pk__in=pks)
+        .select_related("call")
+        .order_by("pk")
+    )
+    for call in {a.call_id: a.call for a in locked}.values():
+        refuse_unless_caseworker(actor, call)
+    action = "recommend" if recommended else "not_recommend"
+    made = []
+    for application in locked:
+        if application.status == (
+            ApplicationStatus.RECOMMENDED if recommended else ApplicationStatus.NOT_RECOMMENDED
+        ):
+            raise AssessmentRefused(
+                _("Application %(reference)s has this recommendation already.")
+                % {"reference": application.reference}
+            )
+        try:
+            transition(
+                actor=actor,
+                application=application,
+                action=action,
+                recorded={"reason": reason},
+            )
+        except ApplicationRefused as refusal:
+            raise AssessmentRefused(
+                _("Application %(reference)s: %(problem)s")
+                % {"reference": application.reference, "problem": refusal.message}
+            ) from refusal
+        made.append(
+            Recommendation.objects.create(
+                application=application, recommended=recommended, reason=reason, made_by=actor
+            )
+        )
+    return made

@@ -1,0 +1,233 @@
+"""The rubric and the assessors' scores."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from pulje.accounts.models import User
+from pulje.assessment.models import (
+    Assignment,
+    AssignmentState,
+    Criterion,
+    Rubric,
+    Score,
+)
+from pulje.assessment.services.common import (
+    AssessmentRefused,
+    move_assignment,
+    refuse_unless_caseworker,
+)
+from pulje.calls.models import Call
+from pulje.core.audit import record_event, snapshot
+
+# The default criteria's msgids. A rubric stores their text in the language active when it
+# is created (Danish in production), so the caseworker edits plain Danish text after that.
+DEFAULT_CRITERIA = (
+    gettext_noop("The purpose fits the pool"),
+    gettext_noop("The target group fits"),
+    gettext_noop("The activities can deliver"),
+    gettext_noop("Coherence"),
+    gettext_noop("Budget"),
+    gettext_noop("Partnership with local associations"),
+)
+
+
+@transaction.atomic
+def ensure_rubric(*, actor: User | None, call: Call) -> Rubric:
+    """The call's rubric, created with the default criteria (equal weights) if it has none.
+
+    Side effects: when created, one audit event ``assessment.rubric.created``.
+    """
+    rubric = Rubric.objects.filter(call=call).first()
+    if rubric is not None:
+        return rubric
+    try:
+        with transaction.atomic():
+            rubric = Rubric.objects.create(call=call)
+    except IntegrityError:
+        # Opened twice at once: the other request created it.
+        return Rubric.objects.get(call=call)
+    Criterion.objects.bulk_create(
+        Criterion(rubric=rubric, position=n, title=_(title), weight=1)
+        for n, title in enumerate(DEFAULT_CRITERIA, start=1)
+    )
+    record_event(
+        actor=actor,
+        action="assessment.rubric.created",
+        obj=rubric,
+        after={
+            **snapshot(rubric, ("call", "scale_min", "scale_max", "blind_review")),
+            "criteria": [_(title) for title in DEFAULT_CRITERIA],
+        },
+    )
+    return rubric
+
+
+def rubric_is_locked(rubric: Rubric) -> bool:
+    """Whether any score exists: then the criteria may no longer change."""
+    return Score.objects.filter(criterion__rubric=rubric).exists()
+
+
+@dataclass(frozen=True)
+class CriterionChange:
+    pk: int
+    title: str
+    description: str
+    weight: int
+
+
+@transaction.atomic
+def update_rubric(
+    *,
+    actor: User,
+    rubric: Rubric,
+    criteria: Sequence[CriterionChange],
+    blind_review: bool,
+    normalise: bool,
+    disagreement_threshold: Decimal,
+) -> Rubric:
+    """Change the criteria's texts and weights and the rubric's settings. The criteria may
+    change only until the first score exists; the settings may change at any time.
+
+    Side effects: one audit event ``assessment.rubric.updated`` when anything changed.
+    Raises AssessmentRefused when the actor does not work the call, or for criteria changes
+    once scoring has begun.
+    """
+    refuse_unless_caseworker(actor, rubric.call)
+    rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
+    current = {c.pk: c for c in rubric.criteria.all()}
+    fields = ("title", "description", "weight")
+    before_criteria = {pk: snapshot(c, fields) for pk, c in current.items()}
+    after_criteria = dict(before_criteria)
+    for change in criteria:
+        if change.pk not in current:
+            raise AssessmentRefused(_("That criterion is not in this rubric."))
+        after_criteria[change.pk] = {
+            "title": change.title,
+            "description": change.description,
+            "weight": change.weight,
+        }
+    if after_criteria != before_criteria and rubric_is_locked(rubric):
+        raise AssessmentRefused(
+            _("Scoring has begun: the criteria and their weights can no longer change.")
+        )
+    settings_fields = ("blind_review", "normalise", "disagreement_threshold")
+    before = {**snapshot(rubric, settings_fields), "criteria": before_criteria}
+    rubric.blind_review = blind_review
+    rubric.normalise = normalise
+    rubric.disagreement_threshold = disagreement_threshold
+    after = {**snapshot(rubric, settings_fields), "criteria": after_criteria}
+    if after == before:
+        return rubric
+    rubric.save(update_fields=list(settings_fields))
+    for pk, values in after_criteria.items():
+        if values != before_criteria[pk]:
+            Criterion.objects.filter(pk=pk).update(**values)
+    record_event(
+        actor=actor,
+        action="assessment.rubric.updated",
+        obj=rubric,
+        before={**before, "criteria": {str(k): v for k, v in before_criteria.items()}},
+        after={**after, "criteria": {str(k): v for k, v in after_criteria.items()}},
+    )
+    return rubric
+
+
+ScoreInput = tuple[int | None, str]
+
+
+def _write_scores(
+    assignment: Assignment, rubric: Rubric, values: Mapping[int, ScoreInput]
+) -> list[Score]:
+    criteria = {c.pk: c for c in rubric.criteria.all()}
+    unknown = set(values) - set(criteria)
+    if unknown:
+        raise AssessmentRefused(_("That criterion is not in this rubric."))
+    for value, _text in values.values():
+        if value is not None and value not in rubric.scale:
+            raise AssessmentRefused(
+                _("A score must be from %(low)d to %(high)d.")
+                % {"low": rubric.scale_min, "high": rubric.scale_max}
+            )
+    existing = {s.criterion_id: s for s in assignment.scores.all()}
+    scores = []
+    for pk in criteria:
+        value, text = values.get(pk, (None, ""))
+        score = existing.get(pk) or Score(assignment=assignment, criterion_id=pk)
+        score.value = value
+        score.justification = text.strip()
+        scores.append(score)
+    Score.objects.bulk_create([s for s in scores if s.pk is None])
+    Score.objects.bulk_update([s for s in scores if s.pk is not None], ["value", "justification"])
+    return scores
+
+
+def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
+    if assignment.assessor_id != actor.pk:
+        raise AssessmentRefused(_("Only the assessor can score their assignment."))
+    if assignment.state == AssignmentState.SUBMITTED:
+        raise AssessmentRefused(_("Your scores are submitted and can no longer change."))
+    if assignment.state != AssignmentState.TO_SCORE:
+        raise AssessmentRefused(_("Declare your conflicts of interest first."))
+    return ensure_rubric(actor=None, call=assignment.application.call)
+
+
+@transaction.atomic
+def save_scores(
+    *, actor: User, assignment: Assignment, values: Mapping[int, ScoreInput]
+) -> list[Score]:
+    """Save the assessor's scores as a draft (``values``: criterion pk → score or None and
+    justification); incomplete is fine until they submit.
+
+    Side effects: none beyond the scores (drafts are not audited). Raises AssessmentRefused
+    when the actor is not the assessor, has not declared, has submitted already, or for a
+    score outside the scale.
+    """
+    rubric = _scoring_rubric(actor, assignment)
+    return _write_scores(assignment, rubric, values)
+
+
+@transaction.atomic
+def submit_scores(
+    *, actor: User, assignment: Assignment, values: Mapping[int, ScoreInput]
+) -> Assignment:
+    """Save and submit the assessor's scores: every criterion needs a score and a
+    justification. Submitted scores are final.
+
+    Side effects: one audit event ``assessment.assignment.submitted`` with the scores.
+    Raises AssessmentRefused as ``save_scores`` does, and naming each criterion that lacks
+    a score or justification.
+    """
+    rubric = _scoring_rubric(actor, assignment)
+    scores = _write_scores(assignment, rubric, values)
+    criteria = {c.pk: c for c in rubric.criteria.all()}
+    missing = [
+        str(criteria[s.criterion_id]) for s in scores if s.value is None or not s.justification
+    ]
+    if missing:
+        raise AssessmentRefused(
+            _("Every criterion needs a score and a justification. Missing: %(criteria)s.")
+            % {"criteria": ", ".join(missing)}
+        )
+    move_assignment(
+        assignment,
+        AssignmentState.TO_SCORE,
+        AssignmentState.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    record_event(
+        actor=actor,
+        action="assessment.assignment.submitted",
+        obj=assignment,
+        before={"state": AssignmentState.TO_SCORE.value},
+        after={
+            **snapshot(assignment, ("state", "submitted_at")),
+            "scores": {str(s.criterion_id): [s.value, s.justification] for s in scores},
+        },
+    )
+    return assignment

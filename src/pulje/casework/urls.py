@@ -1,0 +1,12 @@
+from django.urls import path
+
+from pulje.casework import views
+
+app_name = "casework"
+urlpatterns = [
+    path("", views.calls, name="calls"),
+    path("ansoegning/<uuid:uuid>/", views.application, name="application"),
+    path("ansoegning/<uuid:uuid>/screening/", views.override, name="override"),
+    path("<slug:code>/", views.queue_view, name="queue"),
+    path("<slug:code>/handling/", views.bulk, name="bulk"),
+]

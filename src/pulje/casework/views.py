@@ -1,0 +1,236 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from pulje.accounts.models import User
+from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.views import content_context
+from pulje.applications.workflow import ApplicationRefused
+from pulje.assessment.selectors import assessors_of
+from pulje.assessment.services import AssessmentRefused, assign_assessor
+from pulje.calls.models import Call
+from pulje.casework.forms import BulkForm, OverrideForm, QueueFilterForm
+from pulje.casework.models import Screening
+from pulje.casework.permissions import can_do_casework, can_read_casework
+from pulje.casework.selectors import (
+    application_timeline,
+    casework_calls,
+    latest_letters_job,
+    queue,
+    queue_totals,
+)
+from pulje.casework.services import override_screening, screen_applications
+from pulje.core.access import logged_in, request_user
+from pulje.core.forms import add_service_error
+from pulje.decisions.services import DecisionRefused, decide_applications
+
+PAGE_SIZE = 50
+
+
+def get_call_for_casework_or_404(request: HttpRequest, code: str) -> tuple[Call, bool]:
+    """The call, if the user works or oversees it, and whether they may act on it."""
+    call = get_object_or_404(Call.objects.select_related("pool"), code=code)
+    user = request_user(request)
+    if not can_read_casework(user, call):
+        raise Http404
+    return call, can_do_casework(user, call)
+
+
+def get_application_for_casework_or_404(
+    request: HttpRequest, uuid: str
+) -> tuple[Application, bool]:
+    application = get_object_or_404(
+        Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+            "call__pool", "organisation"
+        ),
+        uuid=uuid,
+    )
+    user = request_user(request)
+    if not can_read_casework(user, application.call):
+        raise Http404
+    return application, can_do_casework(user, application.call)
+
+
+@logged_in
+def calls(request: HttpRequest) -> HttpResponse:
+    """The calls the user works (secretariat) or oversees (funder)."""
+    return render(request, "casework/calls.html", {"rows": casework_calls(request_user(request))})
+
+
+def _queue_context(
+    params: QueryDict, call: Call, works: bool, bulk_form: BulkForm | None = None
+) -> dict[str, Any]:
+    filter_form = QueueFilterForm(params or None, call=call)
+    rows = queue(call, filter_form.filters())
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    if works and bulk_form is None:
+        bulk_form = BulkForm(call=call, assessors=assessors_of(call))
+    return {
+        "call": call,
+        "works": works,
+        "filter_form": filter_form,
+        "bulk_form": bulk_form,
+        "page": page,
+        "query": query.urlencode(),
+        "totals": queue_totals(call, rows),
+        "letters_job": latest_letters_job(call) if works else None,
+    }
+
+
+@logged_in
+def queue_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The caseworker's queue: the call's submitted applications, filtered, sorted, paged;
+    bulk actions for the secretariat, reading only for the funder."""
+    call, works = get_call_for_casework_or_404(request, code)
+    return render(request, "casework/queue.html", _queue_context(request.GET, call, works))
+
+
+def _back_to_queue(call: Call, query: str) -> str:
+    target = reverse("casework:queue", kwargs={"code": call.code})
+    # Re-encoded: only a query string goes back, never anything else the form was sent.
+    query = QueryDict(query).urlencode()
+    return f"{target}?{query}" if query else target
+
+
+@require_POST
+@logged_in
+def bulk(request: HttpRequest, code: str) -> HttpResponse:
+    """One action on the chosen applications: all of them, or (refused) none."""
+    call, works = get_call_for_casework_or_404(request, code)
+    if not works:
+        raise PermissionDenied
+    user = request_user(request)
+    form = BulkForm(request.POST, call=call, assessors=assessors_of(call))
+    query = request.POST.get("query", "")
+    if not form.is_valid():
+        return _bulk_refused(request, call, works, form)
+    chosen = list(form.cleaned_data["applications"])
+    action = form.cleaned_data["action"]
+    try:
+        message = _act(user, action, chosen, form)
+    except (ApplicationRefused, AssessmentRefused, DecisionRefused) as refusal:
+        form.add_error(None, refusal.message)
+        return _bulk_refused(request, call, works, form)
+    messages.success(request, message)
+    return redirect(_back_to_queue(call, query))
+
+
+def _act(user: User, action: str, chosen: list[Application], form: BulkForm) -> str:
+    count = len(chosen)
+    if action == "screen":
+        screen_applications(actor=user, applications=chosen)
+        return ngettext(
+            "%(count)d application was screened again.",
+            "%(count)d applications were screened again.",
+            count,
+        ) % {"count": count}
+    if action == "assign":
+        assessor = form.chosen_assessor
+        added = assign_assessor(actor=user, applications=chosen, assessor=assessor)
+        return ngettext(
+            "%(count)d application was assigned to %(name)s.",
+            "%(count)d applications were assigned to %(name)s.",
+            added,
+        ) % {"count": added, "name": assessor.name or assessor.email}
+    decisions = decide_applications(
+        actor=user,
+        applications=chosen,
+        outcome=action,
+        reason_code=form.cleaned_data.get("reason_code", "") if action == "reject" else "",
+        reason_text=form.cleaned_data.get("reason_text", ""),
+    )
+    if action == "grant":
+        return ngettext(
+            "%(count)d application was granted. The letters are being made.",
+            "%(count)d applications were granted. The letters are being made.",
+            len(decisions),
+        ) % {"count": len(decisions)}
+    return ngettext(
+        "%(count)d application was rejected. The letters are being made.",
+        "%(count)d applications were rejected. The letters are being made.",
+        len(decisions),
+    ) % {"count": len(decisions)}
+
+
+def _bulk_refused(request: HttpRequest, call: Call, works: bool, form: BulkForm) -> HttpResponse:
+    """The queue again, as the caseworker left it, with the refusal in the error summary."""
+    params = QueryDict(request.POST.get("query", ""))
+    context = _queue_context(params, call, works, bulk_form=form)
+    context["chosen"] = {str(a.pk) for a in form.cleaned_data.get("applications", [])} or set(
+        request.POST.getlist("applications")
+    )
+    return render(request, "casework/queue.html", context, status=400)
+
+
+@logged_in
+def application(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Everything about one application for the secretariat (and, reading, the funder)."""
+    found, works = get_application_for_casework_or_404(request, uuid)
+    return render(request, "casework/application.html", _application_context(found, works))
+
+
+def _application_context(
+    application: Application, works: bool, override_form: OverrideForm | None = None
+) -> dict[str, Any]:
+    version = application.versions.select_related("submitted_by").order_by("-number").first()
+    screenings = list(
+        Screening.objects.filter(application=application)
+        .select_related("screened_by", "overridden_by")
+        .order_by("-screened_at", "-pk")
+    )
+    latest = screenings[0] if screenings else None
+    if works and latest is not None and override_form is None:
+        override_form = OverrideForm(initial={"outcome": latest.effective_outcome})
+    return {
+        "application": application,
+        "call": application.call,
+        "works": works,
+        "version": version,
+        "screening": latest,
+        "earlier_screenings": screenings[1:],
+        "override_form": override_form if works else None,
+        "timeline": application_timeline(application),
+        **(content_context(version.content) if version else {}),
+    }
+
+
+@require_POST
+@logged_in
+def override(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Set the latest screening's outcome by hand, with the reason."""
+    found, works = get_application_for_casework_or_404(request, uuid)
+    if not works:
+        raise PermissionDenied
+    latest = Screening.objects.filter(application=found).order_by("-screened_at", "-pk").first()
+    if latest is None:
+        raise Http404
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            override_screening(
+                actor=request_user(request),
+                screening=latest,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The screening's outcome is changed."))
+            return redirect("casework:application", uuid=found.uuid)
+    return render(
+        request,
+        "casework/application.html",
+        _application_context(found, works, override_form=form),
+        status=400,
+    )

@@ -1,0 +1,25 @@
+"""The decision parts of the applicant's pages (``applications/dashboard.html`` and
+``receipt.html`` include ``decisions/_dashboard.html`` and ``decisions/_receipt.html``)."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+
+from pulje.applications.models import Application
+from pulje.decisions.models import Decision
+from pulje.decisions.selectors import DECIDED, decision_of, decisions_on
+
+register = template.Library()
+
+
+@register.simple_tag
+def decisions_in(rows: Iterable[tuple[Application, Any]]) -> list[Decision]:
+    """The decisions on the dashboard's applications (its ``rows``): one query at most."""
+    return decisions_on(application for application, _step in rows)
+
+
+@register.simple_tag
+def decision_for(application: Application) -> Decision | None:
+    """The decision on the receipt's application; no query while it is undecided."""
+    return decision_of(application) if application.status in DECIDED else None

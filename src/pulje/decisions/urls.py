@@ -1,0 +1,9 @@
+from django.urls import path
+
+from pulje.decisions import views
+
+app_name = "decisions"
+urlpatterns = [
+    path("<int:pk>/", views.decide, name="decide"),
+    path("tilsagn/<uuid:uuid>/", views.accept, name="accept"),
+]

@@ -1,0 +1,164 @@
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from pulje.accounts.models import User
+from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.workflow import TRANSITIONS
+from pulje.calls.permissions import can_work_call
+from pulje.calls.selectors import call_bands
+from pulje.core.access import logged_in, request_user
+from pulje.decisions.forms import AcceptForm, GrantForm, ReduceForm, RejectForm
+from pulje.decisions.models import Decision, Outcome
+from pulje.decisions.selectors import (
+    application_for_caseworker,
+    available_ore,
+    decision_for_applicant,
+    decision_of,
+    grant_pool,
+)
+from pulje.decisions.services import DecisionRefused, accept_grant, decide_applications
+from pulje.letters.selectors import letters_for_applications
+
+
+def get_application_for_caseworker_or_404(user: User, pk: int) -> Application:
+    application = application_for_caseworker(user, pk)
+    if application is None:
+        raise Http404
+    return application
+
+
+def get_decision_for_applicant_or_404(user: User, uuid: str) -> Decision:
+    decision = decision_for_applicant(user, uuid)
+    if decision is None:
+        raise Http404
+    return decision
+
+
+def _bound_form(chosen: str, request: HttpRequest, requested: int) -> forms.Form:
+    if chosen == "reduce":
+        return ReduceForm(request.POST, prefix=chosen, requested_ore=requested)
+    if chosen == "reject":
+        return RejectForm(request.POST, prefix=chosen)
+    return GrantForm(request.POST, prefix=chosen)
+
+
+@require_http_methods(["GET", "POST"])
+@logged_in
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """One application's decision: grant in full, grant reduced or reject. The call's
+    caseworkers decide; the funder above reads the page; anyone else gets a 404."""
+    user = request_user(request)
+    application = get_application_for_caseworker_or_404(user, pk)
+    may_decide = can_work_call(user, application.call)
+    decision = decision_of(application)
+    requested = application.amount_ore or 0
+    choices: dict[str, forms.Form] = {
+        "grant": GrantForm(prefix="grant"),
+        "reduce": ReduceForm(prefix="reduce", requested_ore=requested),
+        "reject": RejectForm(prefix="reject"),
+    }
+    failed: forms.Form | None = None
+    if request.method == "POST":
+        if not may_decide:
+            raise Http404
+        chosen = request.POST.get("outcome", "")
+        if decision is not None or chosen not in choices:
+            messages.error(request, _("The application has already been decided."))
+            return redirect("decisions:decide", pk=pk)
+        form = _bound_form(chosen, request, requested)
+        choices[chosen] = form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                decide_applications(
+                    actor=user,
+                    applications=[application],
+                    outcome="reject" if chosen == "reject" else "grant",
+                    reason_code=data.get("reason_code", ""),
+                    reason_text=data.get("reason_text", ""),
+                    amounts={application.pk: data["amount_ore"]} if chosen == "reduce" else None,
+                )
+            except DecisionRefused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, _("The decision is made. The letter is being made."))
+                return redirect("decisions:decide", pk=pk)
+        failed = form
+    bands = call_bands(application.call)
+    band = grant_pool(application, bands)
+    return render(
+        request,
+        "decisions/decide.html",
+        {
+            "application": application,
+            "decision": decision,
+            "is_caseworker": may_decide,
+            # What the workflow table allows from the application's state (e.g. a submitted
+            # application that is not screened yet may be rejected, not granted).
+            "may_grant": may_decide
+            and decision is None
+            and (application.status, "grant") in TRANSITIONS,
+            "may_reject": may_decide
+            and decision is None
+            and (application.status, "reject") in TRANSITIONS,
+            "forms": choices,
+            "failed": failed,
+            "band": band,
+            "band_available": available_ore(band.pk) if band is not None else None,
+            "budget_lines": application.budget_lines.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@logged_in
+def accept(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The decision as the applicant sees it, and the acceptance of a grant by the accept-by
+    date; members of the applying organisation only (404 for anyone else)."""
+    user = request_user(request)
+    decision = get_decision_for_applicant_or_404(user, uuid)
+    application = decision.application
+    awaiting = application.status == ApplicationStatus.GRANTED
+    late = awaiting and decision.accept_by is not None and timezone.localdate() > decision.accept_by
+    form = AcceptForm(
+        request.POST if request.method == "POST" else None,
+        initial={"public_summary": application.summary},
+        granted_ore=decision.amount_ore if decision.outcome == Outcome.REDUCED else None,
+    )
+    if request.method == "POST":
+        if not awaiting:
+            messages.error(request, _("The grant is not awaiting acceptance."))
+            return redirect("decisions:accept", uuid=uuid)
+        if form.is_valid():
+            try:
+                accept_grant(
+                    actor=user,
+                    decision=decision,
+                    public_summary=form.cleaned_data["public_summary"],
+                    budget=form.budget(),
+                )
+            except DecisionRefused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, _("Thank you. You have accepted the grant."))
+                return redirect("decisions:accept", uuid=uuid)
+    return render(
+        request,
+        "decisions/accept.html",
+        {
+            "decision": decision,
+            "application": application,
+            "organisation": application.organisation,
+            "awaiting": awaiting,
+            "late": late,
+            "form": form,
+            "budget_lines": application.budget_lines.all(),
+            "revised_lines": decision.revised_budget_lines.all(),
+            "letters": letters_for_applications([application.pk])[application.pk],
+        },
+    )

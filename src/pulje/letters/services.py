@@ -1,0 +1,320 @@
+"""Background jobs and decision letters: queue, run, retry (docs/letters.md).
+
+A job is queued in the transaction of the ``Job`` row and run by a worker
+(``python manage.py db_worker``) through the django-tasks task ``make_decision_letters``.
+Running a job again makes and sends only what is missing: a letter is unique per decision
+and kind (a database constraint), and its e-mail is claimed with a compare-and-swap on
+``sent_at`` before it is sent, so no letter is made or e-mailed twice.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django_tasks import task
+
+from pulje.accounts.models import User
+from pulje.core.audit import record_event
+from pulje.letters.models import (
+    STALLED_AFTER,
+    Job,
+    JobKind,
+    JobStatus,
+    Letter,
+    LetterKind,
+    LetterTemplate,
+)
+from pulje.letters.rendering import DEFAULT_BODIES, render_letter
+from pulje.letters.sources import LetterSubject, call_ids_of_decisions, letter_subjects
+
+logger = logging.getLogger(__name__)
+
+
+class JobRefused(Exception):
+    """A change to a job its state does not allow; ``message`` is for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -> Job:
+    """Queue one job that makes, stores and e-mails the letters of these decisions.
+
+    Side effects: a ``Job`` (total = the number of distinct decisions), the audit event
+    ``letters.job.queued`` and the task, queued in the same transaction: with the database
+    backend a worker sees the task only once the job is committed, and never without it.
+    Call it in the decision's transaction or after it; the job page (``letters:job``) shows
+    its progress.
+    """
+    ids = sorted(set(decision_ids))
+    call_ids = call_ids_of_decisions(ids)
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=JobKind.DECISION_LETTERS,
+            call_id=call_ids[0] if len(call_ids) == 1 else None,
+            payload={"decision_ids": ids},
+            total=len(ids),
+            created_by=actor,
+        )
+        record_event(
+            actor=actor,
+            action="letters.job.queued",
+            obj=job,
+            after={"kind": job.kind, "decision_ids": ids},
+        )
+        _enqueue(job)
+    return job
+
+
+@transaction.atomic
+def retry_job(*, actor: User, job: Job) -> Job:
+    """Queue a failed or stalled job again; it makes and sends only what its last run did not.
+
+    A job still running after ``STALLED_AFTER`` lost its worker (killed, the machine
+    restarted); running it again is safe even if that worker lives on, since a letter is made
+    and sent at most once.
+
+    Side effects: the job back to queued (compare-and-swap on its status), its error
+    cleared, the audit event ``letters.job.retried``, the task queued again.
+    Raises JobRefused for a job that is queued, done, or running for less than that.
+    """
+    before = job.status
+    stalled = Q(status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
+    moved = (
+        Job.objects.filter(pk=job.pk, status=before)
+        .filter(Q(status=JobStatus.FAILED) | stalled)
+        .update(status=JobStatus.QUEUED, error="", finished_at=None)
+    )
+    if moved != 1:
+        raise JobRefused(_("Only a job that has failed or stalled can be tried again."))
+    job.refresh_from_db()
+    record_event(
+        actor=actor,
+        action="letters.job.retried",
+        obj=job,
+        before={"status": before},
+        after={"status": JobStatus.QUEUED},
+    )
+    _enqueue(job)
+    return job
+
+
+def _enqueue(job: Job) -> None:
+    result = make_decision_letters.enqueue(job_id=job.pk)
+    Job.objects.filter(pk=job.pk).update(task_result_id=str(result.id))
+    job.task_result_id = str(result.id)
+
+
+@task()
+def make_decision_letters(job_id: int) -> None:
+    """The worker's side of ``queue_decision_letters``."""
+    run_decision_letters(job_id=job_id)
+
+
+def run_decision_letters(*, job_id: int) -> None:
+    """Make, store and e-mail the letters of a queued job, counting its progress.
+
+    Claims the job (queued → running, compare-and-swap: a job runs in one worker at a time),
+    then for each decision in id order: a ``Letter`` with its PDF in the default storage and
+    the audit event ``letters.letter.created`` unless there is one already, then its e-mail
+    (``send_letter``) unless it was sent already. Ends done, or failed with the reason in
+    ``Job.error`` (audit event ``letters.job.failed``) and the exception raised again, so the
+    worker logs it. A job that is not queued is left alone.
+    """
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        done_count=0,
+    )
+    if claimed != 1:
+        return
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    ids: list[int] = list(job.payload["decision_ids"])
+    subject: LetterSubject | None = None
+    sending = False
+    try:
+        bodies = ensure_letter_templates(call_ids=call_ids_of_decisions(ids))
+        subjects = letter_subjects(ids, bodies=bodies)
+        if len(subjects) != len(ids):
+            missing = sorted(set(ids) - {s.decision_id for s in subjects})
+            raise JobRefused(
+                _("These decisions do not exist: %(ids)s.")
+                % {"ids": ", ".join(str(pk) for pk in missing)}
+            )
+        for position, subject in enumerate(subjects, start=1):
+            sending = False
+            letter = make_letter(actor=job.created_by, job=job, subject=subject)
+            if letter.sent_at is None and letter.recipient_email:
+                sending = True
+                send_letter(letter_id=letter.pk)
+            Job.objects.filter(pk=job.pk).update(done_count=position)
+    except Exception as error:
+        reason = error.message if isinstance(error, JobRefused) else str(error)
+        if subject is not None:
+            failed = (
+                _("The letter for %(reference)s could not be e-mailed: %(reason)s")
+                if sending
+                else _("The letter for %(reference)s could not be made: %(reason)s")
+            )
+            reason = failed % {"reference": subject.application.reference, "reason": reason}
+        _fail(job, reason or type(error).__name__)
+        raise
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+        record_event(
+            actor=job.created_by,
+            action="letters.job.done",
+            obj=job,
+            before={"status": JobStatus.RUNNING},
+            after={"status": JobStatus.DONE, "letters": len(ids)},
+        )
+
+
+def _fail(job: Job, reason: str) -> None:
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
+        )
+        record_event(
+            actor=job.created_by,
+            action="letters.job.failed",
+            obj=job,
+            before={"status": JobStatus.RUNNING},
+            after={"status": JobStatus.FAILED, "error": reason},
+        )
+
+
+def make_letter(*, actor: User | None, job: Job | None, subject: LetterSubject) -> Letter:
+    """The decision's letter of this kind: the one made before, or a new one rendered now.
+
+    Side effects for a new one: the PDF in the default storage, the ``Letter`` row and the
+    audit event ``letters.letter.created`` in one transaction. Raises typst.TypstError or
+    TemplateError when the call's template does not compile.
+    """
+    existing = Letter.objects.filter(decision_id=subject.decision_id, kind=subject.kind).first()
+    if existing is not None:
+        return existing
+    # Rendering is the slow part; it happens before the transaction, which stays short.
+    pdf = render_letter(subject.data)
+    letter = Letter(
+        decision_id=subject.decision_id,
+        application=subject.application,
+        kind=subject.kind,
+        recipient_email=subject.recipient_email,
+        job=job,
+    )
+    letter.file.save(letter.filename, ContentFile(pdf), save=False)
+    try:
+        with transaction.atomic():
+            letter.save()
+            record_event(
+                actor=actor,
+                action="letters.letter.created",
+                obj=letter,
+                after={
+                    "decision_id": subject.decision_id,
+                    "application_id": subject.application.pk,
+                    "kind": subject.kind,
+                    "file": letter.file.name,
+                },
+            )
+    except IntegrityError:
+        # Another run made it first: keep theirs, drop our copy of the file.
+        letter.file.delete(save=False)
+        return Letter.objects.get(decision_id=subject.decision_id, kind=subject.kind)
+    return letter
+
+
+def send_letter(*, letter_id: int) -> bool:
+    """E-mail the letter as a PDF attachment to the organisation's contact, once.
+
+    Claims the sending with a compare-and-swap on ``sent_at`` (so two runs cannot both send
+    it), then sends and records the audit event ``letters.letter.sent``; if sending fails,
+    the claim is undone so a retry sends it, and the error is raised. Returns False when it
+    was sent already.
+    """
+    letter = Letter.objects.select_related("application__call", "application__organisation").get(
+        pk=letter_id
+    )
+    claimed = Letter.objects.filter(pk=letter.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    if claimed != 1:
+        return False
+    try:
+        _mail(letter)
+    except Exception:
+        Letter.objects.filter(pk=letter.pk).update(sent_at=None)
+        raise
+    with transaction.atomic():
+        record_event(
+            actor=None,
+            action="letters.letter.sent",
+            obj=letter,
+            after={"to": letter.recipient_email},
+        )
+    return True
+
+
+def _mail(letter: Letter) -> None:
+    application = letter.application
+    with override("da"):
+        path = reverse("applications:receipt", kwargs={"uuid": application.uuid})
+        context = {
+            "letter": letter,
+            "application": application,
+            "is_grant": letter.kind == LetterKind.GRANT,
+            "url": f"{settings.SITE_URL}{path}",
+        }
+        subject = (
+            _("Grant: %(reference)s %(title)s")
+            if letter.kind == LetterKind.GRANT
+            else _("Decision: %(reference)s %(title)s")
+        ) % {"reference": application.reference, "title": application.title}
+        message = EmailMessage(
+            subject=subject,
+            body=render_to_string("letters/email/letter.txt", context),
+            to=[letter.recipient_email],
+        )
+    with letter.file.open("rb") as pdf:
+        message.attach(letter.filename, pdf.read(), "application/pdf")
+    message.send()
+
+
+def ensure_letter_templates(*, call_ids: Sequence[int]) -> Mapping[tuple[int, str], str]:
+    """The bodies of these calls' letter templates by (call id, kind), each made from the
+    Danish default the first time a call needs it (audit event ``letters.template.created``)."""
+    bodies = {
+        (call_id, kind): body
+        for call_id, kind, body in LetterTemplate.objects.filter(call_id__in=call_ids).values_list(
+            "call_id", "kind", "body"
+        )
+    }
+    for call_id in call_ids:
+        for kind in LetterKind:
+            if (call_id, kind.value) in bodies:
+                continue
+            with transaction.atomic():
+                template, created = LetterTemplate.objects.get_or_create(
+                    call_id=call_id, kind=kind.value, defaults={"body": DEFAULT_BODIES[kind.value]}
+                )
+                if created:
+                    record_event(
+                        actor=None,
+                        action="letters.template.created",
+                        obj=template,
+                        after={"call_id": call_id, "kind": kind.value},
+                    )
+            bodies[(call_id, kind.value)] = template.body
+    return bodies

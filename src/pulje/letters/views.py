@@ -1,0 +1,74 @@
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from pulje.core.access import logged_in, request_user
+from pulje.letters.models import Job, Letter
+from pulje.letters.permissions import can_follow_job, can_read_letter, can_retry_job
+from pulje.letters.selectors import job_with_letters, letters_of_job
+from pulje.letters.services import JobRefused, retry_job
+
+
+def get_job_for_user_or_404(request: HttpRequest, pk: int) -> Job:
+    try:
+        job = job_with_letters(pk)
+    except Job.DoesNotExist:
+        raise Http404 from None
+    if not can_follow_job(request_user(request), job):
+        raise Http404
+    return job
+
+
+def get_letter_for_user_or_404(request: HttpRequest, pk: int) -> Letter:
+    letter = (
+        Letter.objects.select_related("application__call__pool", "application__organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if letter is None or not can_read_letter(request_user(request), letter):
+        raise Http404
+    return letter
+
+
+@require_GET
+@logged_in
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A job's progress; htmx asks for the progress part every 2 seconds until it ends."""
+    found = get_job_for_user_or_404(request, pk)
+    context = {
+        "job": found,
+        "letters": letters_of_job(found) if found.is_finished else [],
+        "may_retry": can_retry_job(request_user(request), found),
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "letters/_job_progress.html", context)
+    return render(request, "letters/job.html", context)
+
+
+@require_POST
+@logged_in
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_job_for_user_or_404(request, pk)
+    if not can_retry_job(request_user(request), found):
+        raise Http404
+    try:
+        retry_job(actor=request_user(request), job=found)
+    except JobRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("The job has been queued again."))
+    return redirect("letters:job", pk=found.pk)
+
+
+@require_GET
+@logged_in
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    letter = get_letter_for_user_or_404(request, pk)
+    return FileResponse(
+        letter.file.open("rb"),
+        as_attachment=True,
+        filename=letter.filename,
+        content_type="application/pdf",
+    )
