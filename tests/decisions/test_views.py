@@ -16,6 +16,8 @@ from pulje.decisions import services
 from pulje.decisions.models import Decision, Outcome, RevisedBudgetLine
 from pulje.decisions.services import decide_applications
 from pulje.ledger.models import Entry
+from pulje.letters.models import Letter
+from pulje.letters.services import queue_decision_letters, run_decision_letters
 from tests.applications.conftest import make_applicant
 from tests.decisions.conftest import Funded, available, make_funded, screened
 from tests.factories import UserFactory
@@ -320,3 +322,13 @@ def test_a_submitted_application_may_be_rejected_but_not_yet_granted(
         f"{application.reference} cannot be decided: it is “submitted”."
     ]
     assert Decision.objects.count() == 0
+
+
+def test_the_dashboard_links_to_the_decision_letter(funded: Funded, english: Client) -> None:
+    application = screened(funded.applicant, 60_000, "Med brev")
+    decision = grant(funded, application)
+    job = queue_decision_letters(actor=funded.caseworker, decision_ids=[decision.pk])
+    run_decision_letters(job_id=job.pk)
+    letter = Letter.objects.get(application=application)
+    text = as_user(english, funded.applicant.user).get(reverse("applications:dashboard"))
+    assert reverse("letters:download", args=[letter.pk]) in text.content.decode()

@@ -9,6 +9,8 @@ from django import template
 from pulje.applications.models import Application
 from pulje.decisions.models import Decision
 from pulje.decisions.selectors import DECIDED, decision_of, decisions_on
+from pulje.letters.models import Letter
+from pulje.letters.selectors import letters_for_applications
 
 register = template.Library()
 
@@ -23,3 +25,14 @@ def decisions_in(rows: Iterable[tuple[Application, Any]]) -> list[Decision]:
 def decision_for(application: Application) -> Decision | None:
     """The decision on the receipt's application; no query while it is undecided."""
     return decision_of(application) if application.status in DECIDED else None
+
+
+@register.simple_tag
+def letters_of(decisions: Iterable[Decision]) -> dict[int, list[Letter]]:
+    """The decision letters of the dashboard's decisions, by application: one query."""
+    return letters_for_applications([decision.application_id for decision in decisions])
+
+
+@register.filter
+def of_application(letters: dict[int, list[Letter]], application_id: int) -> list[Letter]:
+    return letters.get(application_id, [])
