@@ -66,6 +66,8 @@ SAVED = (b"Gemt", b"Saved")
 # common.UNAVAILABLE).
 FAILED = 1
 ERRORS_SHOWN = 10
+# The call's grant bands, smallest and largest grant in kroner.
+BANDS_KR = [(10_000, 49_999), (50_000, 149_999), (150_000, 400_000)]
 
 
 # --- the load: clients, targets and their figures --------------------------------------------
@@ -413,28 +415,22 @@ def tail(log: Path, lines: int = 30) -> str:
 
 
 @dataclass
-class Result:
-    database: str
-    version: str = ""
-    settings: str = ""
+class Result(common.ChildResult):
     workers: int = 0
     applicants: int = 0
-    setup_s: float = 0.0
     queries: dict[str, int] = field(default_factory=dict)
     figures: list[dict[str, Any]] = field(default_factory=list)
     load: str = ""
     drafts_checked: int = 0
     lost_writes: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
 
 
 def run_child(name: str, args: argparse.Namespace) -> int:
     result = Result(database=name, workers=args.workers, applicants=args.applicants)
     return common.run_child(
         result,
-        postgresql_url=args.postgresql_url,
+        args,
         bench_db=BENCH_DB,
-        result_file=args._result,
         bench=lambda url: bench_database(result, url, args),
         environ={
             "STATIC_ROOT": args._static,
@@ -448,21 +444,12 @@ def run_child(name: str, args: argparse.Namespace) -> int:
 
 def bench_database(result: Result, url: str, args: argparse.Namespace) -> int:
     from django.conf import settings
-    from django.core.management import call_command
     from django.urls import reverse
 
-    label = common.LABELS[result.database]
-    settings.DEBUG = False  # no SQL log in memory while setting up
-    call_command("migrate", verbosity=0)
-    result.version, result.settings = common.database_facts(
-        BENCH_DB, ("fsync", "synchronous_commit", "max_connections")
-    )
-    print(f"== {label} {result.version} ({result.settings})", flush=True)
+    label = common.migrate(result, BENCH_DB, ("fsync", "synchronous_commit", "max_connections"))
 
     common.progress(label, f"creating a call and {args.applicants} applicants with drafts")
-    began = time.perf_counter()
-    call, drafts = create_data(args.applicants + 1)
-    result.setup_s = time.perf_counter() - began
+    result.setup_s, (call, drafts) = common.timed(lambda: create_data(args.applicants + 1))
     # The extra draft is for counting queries, so the members' drafts stay as they sent them.
     members = log_in(drafts[:-1])
     result.queries = count_queries(call, drafts[-1])
@@ -510,61 +497,26 @@ def bench_database(result: Result, url: str, args: argparse.Namespace) -> int:
 def create_data(applicants: int) -> tuple["Call", list["Application"]]:
     """A call open now on a pool with three bands, and a draft for each applicant, all
     through the services (as tests/applications/conftest.py builds them)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     from pulje.applications.services import start_application
     from pulje.calls.models import QuestionKind
-    from pulje.calls.services import add_question, create_call
+    from pulje.calls.services import add_question
     from pulje.core.money import kr
-    from pulje.demo.scenario import fake_cvr
-    from pulje.funds.services import create_pool
-    from pulje.ledger.services import appropriate, delegate
-    from pulje.registry.models import OrganisationKind
-    from pulje.registry.services import register_organisation
 
-    funder = register_organisation(
-        actor=None, cvr=fake_cvr(900_000), name="Benchmarkstyrelsen", kind=OrganisationKind.FUNDER
-    )
-    start, end = dt.date(2020, 11, 1), dt.date(2030, 12, 31)
-    pool = create_pool(
-        actor=None,
+    _funder, pool, _bands = common.funded_pool(
+        funder_cvr=900_000,
+        funder_name="Benchmarkstyrelsen",
         code="bench-pulje",
-        name="Bench-puljen",
-        administrator=funder,
-        period_start=start,
-        period_end=end,
+        money_ore=kr(30_000_000),
+        bands=[(kr(low), kr(high)) for low, high in BANDS_KR],
+        band_money_ore=kr(10_000_000),
     )
-    appropriate(actor=None, pool=pool, amount_ore=kr(30_000_000))
-    bands = [(10_000, 49_999), (50_000, 149_999), (150_000, 400_000)]
-    for n, (low, high) in enumerate(bands):
-        band = create_pool(
-            actor=None,
-            code=f"bench-pulje-{n}",
-            name=f"Bånd {n + 1}",
-            administrator=funder,
-            parent=pool,
-            grant_min_ore=kr(low),
-            grant_max_ore=kr(high),
-            period_start=start,
-            period_end=end,
-        )
-        delegate(actor=None, pool=pool, to=band, amount_ore=kr(10_000_000))
-    now = timezone.now()
-    call = create_call(
-        actor=None,
-        pool=pool,
+    call = common.open_call(
+        pool,
         code=CALL_CODE,
         reference_prefix="BENCH",
         title=CALL_TITLE,
         purpose="Lokale fællesskaber for beboere, der sidder alene.",
         eligibility="Almene boligorganisationer.",
-        opens_at=now - dt.timedelta(days=1),
-        closes_at=now + dt.timedelta(days=30),
-        project_start_earliest=dt.date(2021, 1, 1),
-        project_end_latest=dt.date(2021, 12, 31),
-        partner_kinds=["association"],
     )
     add_question(actor=None, call=call, label="Har I samarbejdet før?", kind=QuestionKind.YES_NO)
     add_question(actor=None, call=call, label="Hvem er tovholder?", kind=QuestionKind.TEXT)
@@ -576,31 +528,9 @@ def create_data(applicants: int) -> tuple["Call", list["Application"]]:
 
 def applicant(n: int) -> tuple["User", Any]:
     """A housing organisation with a department and a member, through the services."""
-    from pulje.accounts.services import add_membership, register_user
-    from pulje.demo.scenario import fake_cvr
-    from pulje.registry.models import Municipality, OrganisationKind
-    from pulje.registry.services import register_department, register_organisation
-
-    organisation = register_organisation(
-        actor=None,
-        cvr=fake_cvr(50_000 + n),
-        name=f"Boligselskabet Bench {n}",
-        kind=OrganisationKind.HOUSING,
-        address=f"Benchvej {n + 1}",
-        postal_code="8000",
-        city="Aarhus C",
-    )
-    register_department(
-        actor=None,
-        organisation=organisation,
-        number=str(n + 1),
-        name=f"Afdeling {n + 1}",
-        municipality=Municipality.objects.get(code="101"),
-        homes=120,
-    )
-    member = register_user(actor=None, email=f"bench{n}@pulje.invalid", name=f"Bench {n}")
-    add_membership(actor=None, user=member, organisation=organisation)
-    return member, organisation
+    organisation = common.housing_organisation(50_000 + n, f"Boligselskabet Bench {n}", n + 1)
+    common.department(organisation, n + 1)
+    return common.member(organisation, f"bench{n}@pulje.invalid", f"Bench {n}"), organisation
 
 
 def log_in(drafts: list["Application"]) -> list[Member]:
@@ -753,53 +683,44 @@ def print_machine(results: list[dict[str, Any]], load_before: str, workers: int)
 
 
 def run_parent(args: argparse.Namespace) -> int:
-    names = list(common.DATABASES) if args.database == "both" else [args.database]
+    names = common.databases(args)
     load_before = common.load_average()
     print(
         f"pulje apply bench: {args.clients} clients × {args.requests} requests per target, "
         f"{args.applicants} applicants, {args.workers} gunicorn workers",
         flush=True,
     )
-    results, codes = [], []
     with tempfile.TemporaryDirectory(prefix="pulje-bench-apply-") as directory:
         static_root = str(Path(directory) / "static")
         collect_static(static_root)
-        for name in names:
-            options = ["--_static", static_root]
-            options += [
-                f"--{option}={getattr(args, option.replace('-', '_'))}"
-                for option in (
-                    "clients",
-                    "requests",
-                    "warmup",
-                    "applicants",
-                    "workers",
-                    "postgresql-url",
-                )
-            ]
-            result_file = Path(directory) / f"{name}.json"
-            code, result = common.run_child_process(SCRIPT, name, result_file, options, Result)
-            codes.append(code)
-            results.append(result)
+        options = ["--_static", static_root]
+        options += [
+            f"--{option}={getattr(args, option.replace('-', '_'))}"
+            for option in (
+                "clients",
+                "requests",
+                "warmup",
+                "applicants",
+                "workers",
+                "postgresql-url",
+            )
+        ]
+        codes, results = common.run_children(
+            SCRIPT, names, Path(directory), lambda name: options, Result
+        )
     print()
     print_machine(results, load_before, args.workers)
-    failures = [
-        f"{common.LABELS[r['database']]}: {failure}" for r in results for failure in r["failures"]
-    ]
-    print()
-    if failures:
-        print("FAIL: " + "\n      ".join(failures))
-    if all(code != common.OK for code in codes) or any(
-        code not in (common.OK, common.UNAVAILABLE) for code in codes
-    ):
-        return 1
-    print("OK: every request succeeded and every draft kept its last title.")
-    return 0
+    common.print_failures([], results)
+    return common.exit_code(
+        codes,
+        "OK: every request succeeded and every draft kept its last title.",
+        failed=all(code != common.OK for code in codes),
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--database", choices=[*common.DATABASES, "both"], default="both")
+    common.add_database_option(parser)
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--requests", type=int, default=300, help="per client and target")
     parser.add_argument("--warmup", type=int, default=20, help="per client and target, untimed")

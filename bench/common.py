@@ -1,5 +1,5 @@
-"""What the benchmarks share: a throw-away database, the child process that measures one, and
-the facts about the machine printed next to the figures.
+"""What the benchmarks share: a throw-away database, the child process that measures one, the
+data it starts from, and the facts about the machine printed next to the figures.
 
 The scripts run as files (``python bench/ledger.py``), so this directory is on ``sys.path`` and
 they import this module as ``common``. Nothing here imports Django at module level: a child
@@ -7,17 +7,24 @@ may set up Django only after ``database()`` has given it its ``DATABASE_URL``.
 """
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from pulje.funds.models import Pool
+
+T = TypeVar("T")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATABASES = ("sqlite", "postgresql")
@@ -31,7 +38,26 @@ def progress(label: str, message: str) -> None:
     print(f"[{label}] {message}", file=sys.stderr, flush=True)
 
 
+def timed(function: Callable[[], T]) -> tuple[float, T]:
+    """The seconds ``function`` took, and what it returned."""
+    start = time.perf_counter()
+    value = function()
+    return time.perf_counter() - start, value
+
+
 # --- the child: a database of its own -------------------------------------------------------
+
+
+@dataclass
+class ChildResult:
+    """What a child hands its parent (a bench adds its figures): the database it measured, its
+    version and settings, how long making the data took, and what failed."""
+
+    database: str
+    version: str = ""
+    settings: str = ""
+    setup_s: float = 0.0
+    failures: list[str] = field(default_factory=list)
 
 
 class UnavailableError(Exception):
@@ -74,24 +100,25 @@ def database(
 
 
 def run_child(
-    result: Any,
+    result: ChildResult,
+    args: argparse.Namespace,
     *,
-    postgresql_url: str,
     bench_db: str,
-    result_file: str,
     bench: Callable[[str], int],
     environ: dict[str, str] | None = None,
     prefix: str = "pulje-bench-",
     record_crash: bool = False,
 ) -> int:
-    """Measure one database (``result.database``) and hand ``result`` (a dataclass with
-    ``failures``) to the parent in ``result_file``; returns the child's exit code.
+    """Measure one database (``result.database``) and hand ``result`` to the parent in the
+    file ``--_result`` names (``args``: the options ``add_child_options`` added); returns the
+    child's exit code.
 
     Makes the database, points ``DATABASE_URL`` (and ``environ``) at it, sets Django up and
     calls ``bench(url)``. An unreachable server is reported as UNAVAILABLE. With
     ``record_crash``, a crash also writes the result, naming the error, before it propagates.
     """
     label = LABELS[result.database]
+    postgresql_url, result_file = args.postgresql_url, args._result
     try:
         with database(result.database, postgresql_url, bench_db=bench_db, prefix=prefix) as url:
             os.environ["DATABASE_URL"] = url
@@ -115,6 +142,24 @@ def run_child(
     return code
 
 
+def migrate(result: ChildResult, bench_db: str, postgresql_settings: tuple[str, ...]) -> str:
+    """Turn ``DEBUG`` off, migrate the child's database, note its version and settings in
+    ``result`` and print them; returns the database's label.
+
+    Production runs without ``DEBUG``; with it, Django keeps the SQL of every query in memory
+    and every figure would include that bookkeeping. CaptureQueriesContext still counts.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+
+    label = LABELS[result.database]
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0)
+    result.version, result.settings = database_facts(bench_db, postgresql_settings)
+    print(f"== {label} {result.version} ({result.settings})", flush=True)
+    return label
+
+
 def database_facts(bench_db: str, postgresql_settings: tuple[str, ...]) -> tuple[str, str]:
     """The database's version, and the settings that decide what a commit costs (on
     PostgreSQL, the ``SHOW`` of each of ``postgresql_settings``)."""
@@ -136,6 +181,140 @@ def database_facts(bench_db: str, postgresql_settings: tuple[str, ...]) -> tuple
             cursor.execute(f"SHOW {name}")
             values.append(f"{name}={cursor.fetchone()[0]}")
         return found, f"database {bench_db}, " + ", ".join(values)
+
+
+# --- the child: what it starts from, made through the services ----------------------------------
+
+# Every bench pool runs over this period; the calls open in it run projects within 2021.
+PERIOD = (dt.date(2020, 11, 1), dt.date(2030, 12, 31))
+
+
+def funded_pool(
+    *,
+    funder_cvr: int,
+    funder_name: str,
+    code: str,
+    money_ore: int,
+    bands: Sequence[tuple[int, int]],
+    band_money_ore: int,
+) -> tuple[Any, "Pool", list["Pool"]]:
+    """A funder, its pool ``code`` ("Bench-puljen") with ``money_ore`` appropriated and a band
+    below it for each (smallest, largest) grant in øre, each delegated ``band_money_ore``;
+    returns the funder, the pool and the bands."""
+    from pulje.demo.scenario import fake_cvr
+    from pulje.ledger.services import appropriate, delegate
+    from pulje.registry.models import OrganisationKind
+    from pulje.registry.services import register_organisation
+
+    funder = register_organisation(
+        actor=None, cvr=fake_cvr(funder_cvr), name=funder_name, kind=OrganisationKind.FUNDER
+    )
+    pool = bench_pool(funder, code, "Bench-puljen")
+    appropriate(actor=None, pool=pool, amount_ore=money_ore)
+    made = []
+    for n, (low, high) in enumerate(bands):
+        band = bench_pool(
+            funder,
+            f"{code}-{n}",
+            f"Bånd {n + 1}",
+            parent=pool,
+            grant_min_ore=low,
+            grant_max_ore=high,
+        )
+        delegate(actor=None, pool=pool, to=band, amount_ore=band_money_ore)
+        made.append(band)
+    return funder, pool, made
+
+
+def bench_pool(
+    funder: Any,
+    code: str,
+    name: str,
+    *,
+    actor: Any = None,
+    period: tuple[dt.date, dt.date] = PERIOD,
+    **fields: Any,
+) -> "Pool":
+    """A pool of ``funder``'s over ``period``; ``fields``: the rest ``create_pool`` takes."""
+    from pulje.funds.services import create_pool
+
+    start, end = period
+    return create_pool(
+        actor=actor,
+        code=code,
+        name=name,
+        administrator=funder,
+        period_start=start,
+        period_end=end,
+        **fields,
+    )
+
+
+def open_call(
+    pool: Any, *, code: str, reference_prefix: str, title: str, purpose: str, eligibility: str
+) -> Any:
+    """A call on ``pool``, open since yesterday for 30 days, for projects in 2021 with an
+    association as partner."""
+    from django.utils import timezone
+
+    from pulje.calls.services import create_call
+
+    now = timezone.now()
+    return create_call(
+        actor=None,
+        pool=pool,
+        code=code,
+        reference_prefix=reference_prefix,
+        title=title,
+        purpose=purpose,
+        eligibility=eligibility,
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=30),
+        project_start_earliest=dt.date(2021, 1, 1),
+        project_end_latest=dt.date(2021, 12, 31),
+        partner_kinds=["association"],
+    )
+
+
+def housing_organisation(cvr: int, name: str, number: int) -> Any:
+    """A housing organisation in Aarhus C at Benchvej ``number``."""
+    from pulje.demo.scenario import fake_cvr
+    from pulje.registry.models import OrganisationKind
+    from pulje.registry.services import register_organisation
+
+    return register_organisation(
+        actor=None,
+        cvr=fake_cvr(cvr),
+        name=name,
+        kind=OrganisationKind.HOUSING,
+        address=f"Benchvej {number}",
+        postal_code="8000",
+        city="Aarhus C",
+    )
+
+
+def department(organisation: Any, number: int) -> Any:
+    """The organisation's department ``number``, 120 homes in Copenhagen (municipality 101)."""
+    from pulje.registry.models import Municipality
+    from pulje.registry.services import register_department
+
+    return register_department(
+        actor=None,
+        organisation=organisation,
+        number=str(number),
+        name=f"Afdeling {number}",
+        municipality=Municipality.objects.get(code="101"),
+        homes=120,
+    )
+
+
+def member(organisation: Any, email: str, name: str) -> Any:
+    """A new user, a member of ``organisation``."""
+    from pulje.accounts.services import add_membership, register_user
+
+    user = register_user(actor=None, email=email, name=name)
+    add_membership(actor=None, user=user, organisation=organisation)
+    return user
 
 
 # --- the parent: a child per database, then the machine --------------------------------------
@@ -168,6 +347,55 @@ def run_child_process(
         return code, json.loads(result_file.read_text())
     print(f"== {LABELS[name]}: the run crashed (exit {code}); see above")
     return code, asdict(result_type(database=name, failures=[f"crashed ({code})"]))
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """``--database``: one of DATABASES, or both (the default); see ``databases``."""
+    parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+
+
+def databases(args: argparse.Namespace) -> list[str]:
+    """The databases ``--database`` chose."""
+    return list(DATABASES) if args.database == "both" else [args.database]
+
+
+def run_children(
+    script: str,
+    names: list[str],
+    directory: Path,
+    options: Callable[[str], list[str]],
+    result_type: Callable[..., Any],
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """``run_child_process`` for each database in ``names``, with ``options(name)`` and its
+    result file in ``directory``; returns their exit codes and results."""
+    codes, results = [], []
+    for name in names:
+        result_file = directory / f"{name}.json"
+        code, result = run_child_process(script, name, result_file, options(name), result_type)
+        codes.append(code)
+        results.append(result)
+    return codes, results
+
+
+def print_failures(failures: list[str], results: list[dict[str, Any]]) -> bool:
+    """After a blank line, ``failures`` and every child's (named by its database), if any;
+    returns whether there were any."""
+    failures = failures + [
+        f"{LABELS[r['database']]}: {failure}" for r in results for failure in r["failures"]
+    ]
+    print()
+    if failures:
+        print("FAIL: " + "\n      ".join(failures))
+    return bool(failures)
+
+
+def exit_code(codes: list[int], message: str, *, failed: bool) -> int:
+    """The parent's exit status: 1 when ``failed`` or a child ended other than OK or
+    UNAVAILABLE; otherwise 0, after printing ``message``."""
+    if failed or any(code not in (OK, UNAVAILABLE) for code in codes):
+        return 1
+    print(message)
+    return 0
 
 
 def machine_facts(code: str, load_before: str) -> list[tuple[str, str]]:

@@ -30,9 +30,7 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,12 +52,6 @@ PROJECTS = (
     "Fælles køkkenhave",
     "Filmaftener med debat",
 )
-
-
-def timed(work: Callable[[], Any]) -> float:
-    began = time.perf_counter()
-    work()
-    return time.perf_counter() - began
 
 
 def line(name: str, seconds: float, count: int, baseline: float | None = None) -> str:
@@ -118,7 +110,7 @@ def bench_screening(count: int) -> tuple[float, float, list[str]]:
             Earlier(reference=f"B-{n:05d}", title=title, department_ids=frozenset({department}))
         )
     results: list[Any] = []
-    seconds = timed(
+    seconds, _ = common.timed(
         lambda: results.extend(
             screen(c, rules, e) for c, e in zip(candidates, earlier, strict=True)
         )
@@ -128,7 +120,7 @@ def bench_screening(count: int) -> tuple[float, float, list[str]]:
         return any(low <= candidate.amount_ore <= high for low, high in bands)
 
     flags: list[bool] = []
-    baseline = timed(lambda: flags.extend(amount_only(c) for c in candidates))
+    baseline, _ = common.timed(lambda: flags.extend(amount_only(c) for c in candidates))
     failures = []
     outcomes = {r.outcome for r in results}
     if outcomes != {"pass"}:
@@ -165,9 +157,9 @@ def bench_rendering(count: int) -> tuple[float, float, list[str]]:
         for n in range(count)
     ]
     pdfs: list[bytes] = []
-    seconds = timed(lambda: pdfs.extend(render_letter(letter) for letter in letters))
+    seconds, _ = common.timed(lambda: pdfs.extend(render_letter(letter) for letter in letters))
     trivial: list[bytes] = []
-    baseline = timed(
+    baseline, _ = common.timed(
         lambda: trivial.extend(
             typst.compile(f"Tilsagn {n}".encode(), format="pdf", ignore_system_fonts=True)
             for n in range(count)
@@ -183,25 +175,19 @@ def bench_rendering(count: int) -> tuple[float, float, list[str]]:
 
 
 @dataclass
-class Result:
-    database: str
-    version: str = ""
-    settings: str = ""
-    setup_s: float = 0.0
+class Result(common.ChildResult):
     bulk_s: float = 0.0
     single_s: float = 0.0
     job_s: float = 0.0
     load: str = ""
-    failures: list[str] = field(default_factory=list)
 
 
 def run_child(name: str, args: argparse.Namespace) -> int:
     result = Result(database=name)
     return common.run_child(
         result,
-        postgresql_url=args.postgresql_url,
+        args,
         bench_db=BENCH_DB,
-        result_file=args._result,
         bench=lambda url: bench_database(result, args),
         environ={
             "MEDIA_ROOT": args._media,
@@ -215,35 +201,26 @@ def run_child(name: str, args: argparse.Namespace) -> int:
 
 
 def bench_database(result: Result, args: argparse.Namespace) -> int:
-    from django.conf import settings
-    from django.core.management import call_command
-
     from pulje.decisions.models import Decision
     from pulje.decisions.services import decide_applications
     from pulje.ledger.models import PoolAccount
     from pulje.letters.models import Job, JobStatus, Letter
     from pulje.letters.services import run_decision_letters
 
-    label = common.LABELS[result.database]
-    settings.DEBUG = False  # no SQL log in memory
-    call_command("migrate", verbosity=0)
-    result.version, result.settings = common.database_facts(
-        BENCH_DB, ("fsync", "synchronous_commit")
-    )
-    print(f"== {label} {result.version} ({result.settings})", flush=True)
+    label = common.migrate(result, BENCH_DB, ("fsync", "synchronous_commit"))
     common.progress(label, f"making {2 * args.decide} screened applications")
-    began = time.perf_counter()
-    caseworker, applications, band = create_data(2 * args.decide)
-    result.setup_s = time.perf_counter() - began
+    result.setup_s, (caseworker, applications, band) = common.timed(
+        lambda: create_data(2 * args.decide)
+    )
     bulk, single = applications[: args.decide], applications[args.decide :]
     before = PoolAccount.objects.get(pool=band).balance.available
 
     common.progress(label, f"deciding {args.decide} in one bulk action")
-    result.bulk_s = timed(
+    result.bulk_s, _ = common.timed(
         lambda: decide_applications(actor=caseworker, applications=bulk, outcome="grant")
     )
     common.progress(label, f"baseline: deciding {args.decide} one at a time")
-    result.single_s = timed(
+    result.single_s, _ = common.timed(
         lambda: [
             decide_applications(actor=caseworker, applications=[a], outcome="grant") for a in single
         ]
@@ -260,7 +237,7 @@ def bench_database(result: Result, args: argparse.Namespace) -> int:
         result.failures.append("the bulk decision queued no letters job for all its decisions")
     else:
         common.progress(label, f"running the letters job: {args.decide} letters")
-        result.job_s = timed(lambda: run_decision_letters(job_id=job.pk))
+        result.job_s, _ = common.timed(lambda: run_decision_letters(job_id=job.pk))
         job.refresh_from_db()
         letters = Letter.objects.filter(job=job).count()
         if job.status != JobStatus.DONE or letters != args.decide:
@@ -284,72 +261,29 @@ def create_data(count: int) -> tuple["User", list["Application"], Any]:
     """A funded call with one band wide enough for every grant, a housing organisation and
     ``count`` screened applications, all through the services."""
     from django.db import transaction
-    from django.utils import timezone
 
-    from pulje.accounts.services import add_membership, register_user
     from pulje.applications.services import fingerprint, start_application, submit_application
     from pulje.applications.workflow import transition
-    from pulje.calls.services import create_call
-    from pulje.demo.scenario import fake_cvr
-    from pulje.funds.services import create_pool
-    from pulje.ledger.services import appropriate, delegate
-    from pulje.registry.models import Municipality, OrganisationKind
-    from pulje.registry.services import (
-        register_department,
-        register_organisation,
-        update_organisation,
-    )
+    from pulje.registry.services import update_organisation
 
-    funder = register_organisation(
-        actor=None, cvr=fake_cvr(900_001), name="BL (bench)", kind=OrganisationKind.FUNDER
-    )
-    start, end = dt.date(2020, 11, 1), dt.date(2030, 12, 31)
-    pool = create_pool(
-        actor=None,
-        code="bench-decide",
-        name="Bench-puljen",
-        administrator=funder,
-        period_start=start,
-        period_end=end,
-    )
-    band = create_pool(
-        actor=None,
-        code="bench-decide-band",
-        name="Bånd",
-        administrator=funder,
-        parent=pool,
-        grant_min_ore=10_000 * KR,
-        grant_max_ore=400_000 * KR,
-        period_start=start,
-        period_end=end,
-    )
     money = count * 60_000 * KR
-    appropriate(actor=None, pool=pool, amount_ore=money)
-    delegate(actor=None, pool=pool, to=band, amount_ore=money)
-    now = timezone.now()
-    call = create_call(
-        actor=None,
-        pool=pool,
+    funder, pool, (band,) = common.funded_pool(
+        funder_cvr=900_001,
+        funder_name="BL (bench)",
+        code="bench-decide",
+        money_ore=money,
+        bands=[(10_000 * KR, 400_000 * KR)],
+        band_money_ore=money,
+    )
+    call = common.open_call(
+        pool,
         code="bench-decide",
         reference_prefix="DEC",
         title="Fællesskaber (bench)",
         purpose="Fællesskaber.",
         eligibility="Almene.",
-        opens_at=now - dt.timedelta(days=1),
-        closes_at=now + dt.timedelta(days=30),
-        project_start_earliest=dt.date(2021, 1, 1),
-        project_end_latest=dt.date(2021, 12, 31),
-        partner_kinds=["association"],
     )
-    organisation = register_organisation(
-        actor=None,
-        cvr=fake_cvr(60_001),
-        name="Boligselskabet Bench",
-        kind=OrganisationKind.HOUSING,
-        address="Benchvej 1",
-        postal_code="8000",
-        city="Aarhus C",
-    )
+    organisation = common.housing_organisation(60_001, "Boligselskabet Bench", 1)
     update_organisation(
         actor=None,
         organisation=organisation,
@@ -362,21 +296,9 @@ def create_data(count: int) -> tuple["User", list["Application"], Any]:
     )
     # About five applications a department, with different titles: the screening at
     # submission compares each with the earlier ones on its departments (duplicates).
-    departments = [
-        register_department(
-            actor=None,
-            organisation=organisation,
-            number=str(n + 1),
-            name=f"Afdeling {n + 1}",
-            municipality=Municipality.objects.get(code="101"),
-            homes=120,
-        )
-        for n in range(max(1, count // 5))
-    ]
-    member = register_user(actor=None, email="bench@bench.invalid", name="Ansøger")
-    add_membership(actor=None, user=member, organisation=organisation)
-    caseworker = register_user(actor=None, email="sag@bench.invalid", name="Sagsbehandler")
-    add_membership(actor=None, user=caseworker, organisation=funder)
+    departments = [common.department(organisation, n + 1) for n in range(max(1, count // 5))]
+    member = common.member(organisation, "bench@bench.invalid", "Ansøger")
+    caseworker = common.member(funder, "sag@bench.invalid", "Sagsbehandler")
     applications = []
     for n in range(count):
         application = start_application(actor=member, call=call, organisation=organisation)
@@ -412,7 +334,7 @@ def create_data(count: int) -> tuple["User", list["Application"], Any]:
 
 
 def run_parent(args: argparse.Namespace) -> int:
-    names = list(common.DATABASES) if args.database == "both" else [args.database]
+    names = common.databases(args)
     load_before = common.load_average()
     print(
         f"pulje decide bench: screen {args.screen}, decide {args.decide}, render {args.letters}",
@@ -429,20 +351,17 @@ def run_parent(args: argparse.Namespace) -> int:
         line(f"render {args.letters} decision letters (typst)", render_s, args.letters, render_base)
     )
     print(line(f"baseline: {args.letters} one-line typst PDFs", render_base, args.letters))
-    codes = []
-    results = []
     with tempfile.TemporaryDirectory(prefix="pulje-bench-decide-") as directory:
-        for name in names:
-            options = [
+
+        def options(name: str) -> list[str]:
+            return [
                 f"--decide={args.decide}",
                 f"--postgresql-url={args.postgresql_url}",
                 "--_media",
                 str(Path(directory) / f"media-{name}"),
             ]
-            result_file = Path(directory) / f"{name}.json"
-            code, result = common.run_child_process(SCRIPT, name, result_file, options, Result)
-            codes.append(code)
-            results.append(result)
+
+        codes, results = common.run_children(SCRIPT, names, Path(directory), options, Result)
     print()
     versions = common.database_versions(results)
     common.print_facts(
@@ -452,22 +371,13 @@ def run_parent(args: argparse.Namespace) -> int:
             ("PostgreSQL", versions.get("postgresql", "not run")),
         ]
     )
-    failures += [
-        f"{common.LABELS[r['database']]}: {failure}" for r in results for failure in r["failures"]
-    ]
-    print()
-    if failures:
-        print("FAIL: " + "\n      ".join(failures))
-        return 1
-    if any(code not in (common.OK, common.UNAVAILABLE) for code in codes):
-        return 1
-    print("OK: every check held.")
-    return 0
+    failed = common.print_failures(failures, results)
+    return common.exit_code(codes, "OK: every check held.", failed=failed)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--database", choices=[*common.DATABASES, "both"], default="both")
+    common.add_database_option(parser)
     parser.add_argument("--screen", type=int, default=10_000)
     parser.add_argument("--decide", type=int, default=1_000)
     parser.add_argument("--letters", type=int, default=1_000)

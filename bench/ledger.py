@@ -178,16 +178,12 @@ def tree_levels(pools: int) -> list[int]:
 
 
 @dataclass
-class Result:
-    database: str
-    version: str = ""
-    settings: str = ""
+class Result(common.ChildResult):
     pools: int = 0
     levels: list[int] = field(default_factory=list)
     grants: int = 0
     entries: int = 0
     total_entries: int = 0
-    setup_s: float = 0.0
     post_s: float = 0.0
     create_s: float = 0.0
     bulk_s: float = 0.0
@@ -205,13 +201,6 @@ class Result:
     chain_problems: int = 0
     queries_per_posting: dict[str, int] = field(default_factory=dict)
     mix: dict[str, int] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-
-
-def timed(function: Callable[[], T]) -> tuple[float, T]:
-    start = time.perf_counter()
-    value = function()
-    return time.perf_counter() - start, value
 
 
 def measure(function: Callable[[], T], repeat: int) -> tuple[float, int, T]:
@@ -222,35 +211,19 @@ def measure(function: Callable[[], T], repeat: int) -> tuple[float, int, T]:
 
     with CaptureQueriesContext(connection) as queries:
         value = function()
-    seconds = statistics.median(timed(function)[0] for _ in range(repeat))
+    seconds = statistics.median(common.timed(function)[0] for _ in range(repeat))
     return seconds, len(queries), value
 
 
 def run_child(name: str, args: argparse.Namespace) -> int:
     result = Result(database=name)
     return common.run_child(
-        result,
-        postgresql_url=args.postgresql_url,
-        bench_db=BENCH_DB,
-        result_file=args._result,
-        bench=lambda url: bench_database(result, args),
+        result, args, bench_db=BENCH_DB, bench=lambda url: bench_database(result, args)
     )
 
 
 def bench_database(result: Result, args: argparse.Namespace) -> int:
-    from django.conf import settings
-    from django.core.management import call_command
-
-    label = common.LABELS[result.database]
-    # Production runs without DEBUG; with it, Django keeps the SQL of every query in memory
-    # and every figure would include that bookkeeping. CaptureQueriesContext still counts.
-    settings.DEBUG = False
-    call_command("migrate", verbosity=0)
-    result.version, result.settings = common.database_facts(
-        BENCH_DB, ("fsync", "synchronous_commit", "shared_buffers")
-    )
-    header = f"== {label} {result.version}"
-    print(f"{header} ({result.settings})", flush=True)
+    label = common.migrate(result, BENCH_DB, ("fsync", "synchronous_commit", "shared_buffers"))
 
     levels = tree_levels(args.pools)
     result.levels = levels
@@ -259,7 +232,7 @@ def bench_database(result: Result, args: argparse.Namespace) -> int:
     )
     plan = make_plan(entries=args.entries, leaves=levels[-1])
     actor = _actor()
-    result.setup_s, (root, grants) = timed(lambda: build_tree(actor, levels, plan))
+    result.setup_s, (root, grants) = common.timed(lambda: build_tree(actor, levels, plan))
     result.pools = args.pools
     result.grants = len(grants)
     setup_entries = args.pools
@@ -270,7 +243,7 @@ def bench_database(result: Result, args: argparse.Namespace) -> int:
     )
 
     common.progress(label, f"posting {args.entries:,} entries through the services")
-    result.post_s = timed(lambda: post_entries(label, actor, plan, grants))[0]
+    result.post_s = common.timed(lambda: post_entries(label, actor, plan, grants))[0]
     result.entries = args.entries
     result.mix = dict.fromkeys(MIX, 0)
     for posting in plan.postings:
@@ -314,7 +287,6 @@ def build_tree(actor: "User", levels: list[int], plan: Plan) -> tuple["Pool", li
     import datetime as dt
 
     from pulje.demo.scenario import fake_cvr
-    from pulje.funds.services import create_pool
     from pulje.ledger.services import appropriate, delegate, open_grant_account
     from pulje.registry.models import OrganisationKind
     from pulje.registry.services import register_organisation
@@ -334,14 +306,13 @@ def build_tree(actor: "User", levels: list[int], plan: Plan) -> tuple["Pool", li
     start, end = dt.date(2020, 11, 6), dt.date(2025, 12, 31)
 
     def pool(parent: "Pool | None", depth: int, number: int) -> "Pool":
-        return create_pool(
+        return common.bench_pool(
+            funder,
+            f"bench-{depth}-{number}",
+            f"Pulje {depth}.{number}",
             actor=actor,
+            period=(start, end),
             parent=parent,
-            code=f"bench-{depth}-{number}",
-            name=f"Pulje {depth}.{number}",
-            administrator=funder,
-            period_start=start,
-            period_end=end,
         )
 
     tree: list[list[Pool]] = [[pool(None, 0, 0)]]
@@ -509,7 +480,7 @@ def check(result: Result) -> bool:
     from pulje.core.models import AuditEvent
 
     result.chain_events = AuditEvent.objects.count()
-    result.chain_s, problems = timed(lambda: list(find_chain_problems()))
+    result.chain_s, problems = common.timed(lambda: list(find_chain_problems()))
     result.chain_problems = len(problems)
     outcome = "none" if not problems else f"{len(problems):,} — FAIL"
     print(
@@ -587,9 +558,9 @@ def baselines(
         Entry.objects.bulk_create(batch)
 
     common.progress(label, f"baseline: {len(plan.postings):,} bare rows, one transaction each")
-    result.create_s = timed(create)[0]
+    result.create_s = common.timed(create)[0]
     common.progress(label, f"baseline: {len(plan.postings):,} bare rows by bulk_create")
-    result.bulk_s = timed(bulk)[0]
+    result.bulk_s = common.timed(bulk)[0]
     count = len(plan.postings)
     for text, seconds in [
         ("bare Entry(...).save(), one transaction each", result.create_s),

@@ -1,6 +1,7 @@
 """An open call on a pool with BL's three bands, and a housing organisation ready to apply."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +15,15 @@ from pulje.applications.services import start_application
 from pulje.calls.models import Call, QuestionKind
 from pulje.calls.services import add_question, create_call
 from pulje.core.money import kr
-from pulje.registry.models import HousingDepartment, Organisation
+from pulje.funds.models import Pool
+from pulje.ledger.services import appropriate, delegate
+from pulje.registry.models import HousingDepartment, Municipality, Organisation
 from pulje.registry.services import update_organisation
 from tests.factories import HousingDepartmentFactory, OrganisationFactory, PoolFactory, UserFactory
 
 PARTNER_CVR = "29189706"
+# BL's three grant bands: the smallest and largest grant in kroner.
+BANDS_KR = [(10_000, 49_999), (50_000, 149_999), (150_000, 400_000)]
 
 
 @dataclass
@@ -37,7 +42,7 @@ def _fast_passwords_and_private_media(settings: Settings, tmp_path: Path) -> Non
 
 def make_call(**overrides: object) -> Call:
     pool = PoolFactory(period_start=dt.date(2020, 11, 1), period_end=dt.date(2030, 12, 31))
-    for n, (low, high) in enumerate([(10_000, 49_999), (50_000, 149_999), (150_000, 400_000)]):
+    for n, (low, high) in enumerate(BANDS_KR):
         PoolFactory(
             parent=pool,
             administrator=pool.administrator,
@@ -63,10 +68,18 @@ def make_call(**overrides: object) -> Call:
     return create_call(actor=None, **fields)  # type: ignore[arg-type]
 
 
-def make_applicant(call: Call) -> Applicant:
-    organisation = OrganisationFactory(
-        name="Boligselskabet Test", address="Vej 1", postal_code="8000", city="Aarhus C"
-    )
+def make_applicant(
+    call: Call,
+    *,
+    name: str = "Boligselskabet Test",
+    city: str = "Aarhus C",
+    department: str = "Gellerupparken",
+    municipality: str = "101",
+    finance_email: str = "ole@boligtest.dk",
+) -> Applicant:
+    """A housing organisation with its payment and contact details, a department (named
+    ``department``, in ``municipality``) and a member."""
+    organisation = OrganisationFactory(name=name, address="Vej 1", postal_code="8000", city=city)
     update_organisation(
         actor=None,
         organisation=organisation,
@@ -75,11 +88,42 @@ def make_applicant(call: Call) -> Applicant:
         contact_email=f"mette@{organisation.cvr}.dk",
         contact_phone="12345678",
         finance_name="Ole Jensen",
-        finance_email="ole@boligtest.dk",
+        finance_email=finance_email,
     )
-    department = HousingDepartmentFactory(organisation=organisation, name="Gellerupparken")
-    user = UserFactory(organisation=organisation)
-    return Applicant(call=call, organisation=organisation, department=department, user=user)
+    return Applicant(
+        call=call,
+        organisation=organisation,
+        department=HousingDepartmentFactory(
+            organisation=organisation,
+            name=department,
+            municipality=Municipality.objects.get(code=municipality),
+        ),
+        user=UserFactory(organisation=organisation),
+    )
+
+
+def fund_bands(
+    top: Pool, administrator: Organisation, band_name: str, band_money: Sequence[int]
+) -> tuple[Pool, list[Pool]]:
+    """BL's pool below ``top`` and the three bands below it (``band_name 1`` to ``3``): 10 mio.
+    kr. appropriated to ``top``, 1 mio. kr. of it delegated to BL's pool and ``band_money`` on
+    to the bands. Returns BL's pool and the bands."""
+    pool = PoolFactory(parent=top, administrator=administrator, name="BL-puljen")
+    bands: list[Pool] = [
+        PoolFactory(
+            parent=pool,
+            administrator=administrator,
+            name=f"{band_name} {n + 1}",
+            grant_min_ore=kr(low),
+            grant_max_ore=kr(high),
+        )
+        for n, (low, high) in enumerate(BANDS_KR)
+    ]
+    appropriate(actor=None, pool=top, amount_ore=kr(10_000_000))
+    delegate(actor=None, pool=top, to=pool, amount_ore=kr(1_000_000))
+    for band, money in zip(bands, band_money, strict=True):
+        delegate(actor=None, pool=pool, to=band, amount_ore=money)
+    return pool, bands
 
 
 @pytest.fixture

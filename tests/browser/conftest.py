@@ -6,7 +6,7 @@ page is open, so the guard is switched off for them.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +50,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+def open_context(browser: Browser, live_server: LiveServer) -> BrowserContext:
     """A fresh browser profile at desktop width, Danish first, that can load axe-core."""
     if not AXE_SOURCE.exists():
         pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci` (make install does).", pytrace=False)
@@ -63,8 +62,31 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
         f"{live_server.url}{AXE_PATH}",
         lambda route: route.fulfill(body=axe, content_type="text/javascript"),
     )
+    return context
+
+
+@pytest.fixture
+def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    context = open_context(browser, live_server)
     yield context
     context.close()
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, live_server: LiveServer
+) -> Iterator[Callable[[], BrowserContext]]:
+    """Opens another fresh profile (as ``context``), one per user when a test has several
+    people at work at once; all are closed at the end."""
+    opened: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        opened.append(open_context(browser, live_server))
+        return opened[-1]
+
+    yield make
+    for context in opened:
+        context.close()
 
 
 @dataclass

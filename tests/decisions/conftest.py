@@ -16,9 +16,14 @@ from pulje.core.money import kr
 from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.services import set_reporting_rules
 from pulje.ledger.models import PoolAccount
-from pulje.ledger.services import appropriate, delegate
 from pulje.registry.models import OrganisationKind
-from tests.applications.conftest import Applicant, complete_draft, make_applicant, make_call
+from tests.applications.conftest import (
+    Applicant,
+    complete_draft,
+    fund_bands,
+    make_applicant,
+    make_call,
+)
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 
 # Money delegated to each band: 10.000–49.999 kr., 50.000–149.999 kr., 150.000–400.000 kr.
@@ -45,21 +50,7 @@ def make_funded(band_money: tuple[int, int, int] = BAND_MONEY) -> Funded:
         period_end=dt.date(2030, 12, 31),
         spend_by=SPEND_BY,
     )
-    pool = PoolFactory(parent=top, administrator=bl, name="BL-puljen")
-    bands: list[Pool] = [
-        PoolFactory(
-            parent=pool,
-            administrator=bl,
-            name=f"Bånd {n + 1}",
-            grant_min_ore=kr(low),
-            grant_max_ore=kr(high),
-        )
-        for n, (low, high) in enumerate([(10_000, 49_999), (50_000, 149_999), (150_000, 400_000)])
-    ]
-    appropriate(actor=None, pool=top, amount_ore=kr(10_000_000))
-    delegate(actor=None, pool=top, to=pool, amount_ore=kr(1_000_000))
-    for band, money in zip(bands, band_money, strict=True):
-        delegate(actor=None, pool=pool, to=band, amount_ore=money)
+    pool, bands = fund_bands(top, bl, "Bånd", band_money)
     set_reporting_rules(
         actor=None,
         pool=top,
