@@ -24,7 +24,7 @@ from tests.applications.conftest import (
     make_applicant,
     make_call,
 )
-from tests.factories import OrganisationFactory, PoolFactory, UserFactory
+from tests.factories import HousingDepartmentFactory, OrganisationFactory, PoolFactory, UserFactory
 
 # Money delegated to each band: 10.000–49.999 kr., 50.000–149.999 kr., 150.000–400.000 kr.
 BAND_MONEY = (kr(100_000), kr(200_000), kr(400_000))
@@ -73,12 +73,15 @@ def funded(db: None) -> Funded:
 
 
 def screened(applicant: Applicant, amount_kr: int = 60_000, title: str = "") -> Application:
-    """A submitted and screened application for ``amount_kr`` (all of it activities)."""
+    """A submitted and screened application for ``amount_kr`` (all of it activities), in a
+    housing department of its own so that it is never screened as another's duplicate."""
+    department = HousingDepartmentFactory(organisation=applicant.organisation)
     application = start_application(
         actor=applicant.user, call=applicant.call, organisation=applicant.organisation
     )
     application.draft = {
         **complete_draft(applicant),
+        "departments": [str(department.pk)],
         "title": [title or f"Fællesskab for {amount_kr} kr."],
         "amount": [str(amount_kr)],
         "budget_activities": [str(amount_kr)],

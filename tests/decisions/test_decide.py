@@ -4,9 +4,11 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pulje.applications.models import Application, ApplicationStatus
+from pulje.casework.models import Screening
+from pulje.casework.services import override_screening
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.decisions import services
@@ -83,22 +85,24 @@ def test_a_grant_in_full_commits_the_amount_in_its_band(
     assert application.reference in notice.subject
 
 
-def test_the_letters_are_queued_after_commit_for_the_whole_batch(
+def test_the_letters_are_queued_in_the_decisions_transaction_for_the_whole_batch(
     funded: Funded,
     queued_letters: list[dict[str, Any]],
     django_capture_on_commit_callbacks: Capture,
 ) -> None:
+    """Queued with the decisions, so no decision is ever left without its letters job; the
+    notices by e-mail go after the commit."""
     applications = [screened(funded.applicant, 20_000, f"Projekt {n}") for n in range(3)]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         decisions = decide_applications(
             actor=funded.caseworker, applications=applications, outcome="grant"
         )
-    assert queued_letters == []
-    for callback in callbacks:
-        callback()
     assert queued_letters == [
         {"actor": funded.caseworker, "decision_ids": [d.pk for d in decisions]}
     ]
+    assert mail.outbox == []
+    for callback in callbacks:
+        callback()
     assert len(mail.outbox) == 3
 
 
@@ -292,3 +296,27 @@ def test_a_large_grant_gets_the_reporting_rule_for_its_amount(funded: Funded) ->
         outcome="grant",
     )
     assert (decision.band, decision.reporting) == (funded.bands[2], ReportingRequirement.ACCOUNTS)
+
+
+def test_an_application_that_failed_screening_is_not_granted_until_overridden(
+    funded: Funded,
+) -> None:
+    application = screened(funded.applicant, 60_000)
+    screening = Screening.objects.filter(application=application).latest("pk")
+    override_screening(
+        actor=funded.caseworker, screening=screening, outcome="fail", reason="Over lønloftet."
+    )
+    with translation.override("en"), pytest.raises(DecisionRefused) as refused:
+        decide_applications(actor=funded.caseworker, applications=[application], outcome="grant")
+    assert str(refused.value) == (
+        f"{application.reference} failed screening: override the screening with a reason "
+        "before granting it."
+    )
+    assert available(funded.bands[1]) == kr(200_000)
+    # A rejection needs no override.
+    decide_applications(
+        actor=funded.caseworker,
+        applications=[application],
+        outcome="reject",
+        reason_code="budget",
+    )

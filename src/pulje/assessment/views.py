@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pulje.applications.models import Application
+from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.views import content_context
 from pulje.assessment import selectors
 from pulje.assessment.forms import (
@@ -71,7 +71,10 @@ def get_call_for_overseer_or_404(request: HttpRequest, code: str) -> Call:
 
 def get_application_for_caseworker_or_404(request: HttpRequest, uuid: str) -> Application:
     application = get_object_or_404(
-        Application.objects.select_related("call__pool", "organisation"), uuid=uuid
+        Application.objects.select_related("call__pool", "organisation").exclude(
+            status=ApplicationStatus.DRAFT
+        ),
+        uuid=uuid,
     )
     if not can_manage_assessment(request_user(request), application.call):
         raise Http404

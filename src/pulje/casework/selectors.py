@@ -148,6 +148,22 @@ class QueueRow:
         return str(ScreeningOutcome(self.screening).label) if self.screening else ""
 
 
+def failed_screening(applications: Sequence[Application]) -> list[Application]:
+    """Those of ``applications`` whose latest screening, after any override, failed: they
+    may be neither assessed nor granted until a caseworker overrides it with a reason.
+    One query."""
+    ids = [application.pk for application in applications]
+    latest: dict[int, Screening] = {}
+    for screening in Screening.objects.filter(application_id__in=ids).order_by("pk"):
+        latest[screening.application_id] = screening
+    return [
+        application
+        for application in applications
+        if application.pk in latest
+        and latest[application.pk].effective_outcome == ScreeningOutcome.FAIL
+    ]
+
+
 def latest_screening_outcome() -> Subquery:
     latest = Screening.objects.filter(application=OuterRef("pk")).order_by("-screened_at", "-pk")
     return Subquery(

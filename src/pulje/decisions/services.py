@@ -27,6 +27,7 @@ from pulje.applications.workflow import ApplicationRefused, next_status, transit
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
+from pulje.casework.selectors import failed_screening
 from pulje.core.money import format_dkk
 from pulje.decisions.models import (
     DEFAULT_ACCEPT_DAYS,
@@ -147,9 +148,9 @@ def decide_applications(
 
         decision_ids = [decision.pk for decision in decisions]
         transaction.on_commit(lambda: send_decision_notices(decision_ids), robust=True)
-        transaction.on_commit(
-            lambda: queue_decision_letters(actor=actor, decision_ids=decision_ids), robust=True
-        )
+        # In the decisions' transaction: the job and its task commit with them or not at all,
+        # so no decision is ever left without a letters job to follow or retry.
+        queue_decision_letters(actor=actor, decision_ids=decision_ids)
     return decisions
 
 
@@ -170,6 +171,7 @@ def _plan(
     """What to write for each application, or DecisionRefused with every problem found."""
     problems: list[str] = []
     plans: list[_Plan] = []
+    failed = failed_screening(applications) if outcome == "grant" else []
     unknown = set(amounts) - {application.pk for application in applications}
     if unknown:
         problems.append(_("An amount was given for an application that is not being decided."))
@@ -186,6 +188,15 @@ def _plan(
             continue
         if outcome == "reject":
             plans.append(_Plan(application, None, None))
+            continue
+        if application in failed:
+            problems.append(
+                _(
+                    "%(application)s failed screening: override the screening with a reason "
+                    "before granting it."
+                )
+                % {"application": name}
+            )
             continue
         requested = application.amount_ore or 0
         amount = amounts.get(application.pk, requested)

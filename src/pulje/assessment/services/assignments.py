@@ -26,6 +26,7 @@ from pulje.assessment.services.common import (
     refuse_unless_caseworker,
 )
 from pulje.calls.models import Call
+from pulje.casework.selectors import failed_screening
 from pulje.core.audit import record_event, snapshot
 
 ASSIGNABLE = (ApplicationStatus.SCREENED, ApplicationStatus.IN_ASSESSMENT)
@@ -112,6 +113,12 @@ def _refuse_unassignable(
                 _("%(name)s is not on the assessor panel of “%(call)s”.")
                 % {"name": assessor, "call": call.title}
             )
+    failed = failed_screening(applications)
+    if failed:
+        raise AssessmentRefused(
+            _("%(applications)s failed screening. Override the screening with a reason first.")
+            % {"applications": ", ".join(a.reference for a in failed)}
+        )
     for application in applications:
         if application.status not in ASSIGNABLE:
             status = ApplicationStatus(application.status).label

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from pulje.accounts.models import User
+from pulje.applications.models import ApplicationStatus
 from pulje.assessment.models import (
     Assignment,
     AssignmentState,
@@ -168,13 +169,36 @@ def _write_scores(
 
 
 def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
+    """Checks on the assignment as it is now, locked, so a draft save in another window can
+    never change scores once they are submitted; and none after the application is decided
+    or withdrawn."""
+    fresh = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("application__call")
+        .get(pk=assignment.pk)
+    )
+    assignment.state = fresh.state
     if assignment.assessor_id != actor.pk:
         raise AssessmentRefused(_("Only the assessor can score their assignment."))
     if assignment.state == AssignmentState.SUBMITTED:
         raise AssessmentRefused(_("Your scores are submitted and can no longer change."))
     if assignment.state != AssignmentState.TO_SCORE:
         raise AssessmentRefused(_("Declare your conflicts of interest first."))
+    if fresh.application.status not in SCORABLE:
+        raise AssessmentRefused(
+            _("The application has been decided or withdrawn: it can no longer be scored.")
+        )
     return ensure_rubric(actor=None, call=assignment.application.call)
+
+
+# Scores may be given while the application is in assessment or awaiting its decision.
+SCORABLE = frozenset(
+    {
+        ApplicationStatus.IN_ASSESSMENT,
+        ApplicationStatus.RECOMMENDED,
+        ApplicationStatus.NOT_RECOMMENDED,
+    }
+)
 
 
 @transaction.atomic
