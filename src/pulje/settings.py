@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "pulje.assessment",
     "pulje.decisions",
     "pulje.letters",
+    "pulje.allocation",
     "django_tasks",
     "django_tasks_db",
     "pulje.demo",

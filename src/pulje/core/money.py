@@ -9,7 +9,10 @@ import re
 
 from django.utils.translation import gettext as _
 
-ORE_PER_KRONE = 100
+from pulje.core.dkk import ORE_PER_KRONE, format_dkk
+
+__all__ = ["ORE_PER_KRONE", "MoneyParseError", "format_dkk", "kr", "parse_dkk"]
+
 
 _CURRENCY = re.compile(r"^(?:kr\.?|dkk)\s*|\s*(?:kr\.?|dkk|,-)$", re.IGNORECASE)
 _GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
@@ -53,13 +56,3 @@ def parse_dkk(text: str, *, allow_negative: bool = False) -> int:
             raise MoneyParseError(_("The amount cannot be negative."))
         amount = -amount
     return amount
-
-
-def format_dkk(ore: int, *, always_ore: bool = False) -> str:
-    """Format øre as Danish kroner: ``1250050`` → ``12.500,50 kr.``; whole kroner drop ``,00``."""
-    sign = "-" if ore < 0 else ""
-    kroner, rest = divmod(abs(ore), ORE_PER_KRONE)
-    grouped = f"{kroner:,}".replace(",", ".")
-    if rest or always_ore:
-        return f"{sign}{grouped},{rest:02d} kr."
-    return f"{sign}{grouped} kr."
