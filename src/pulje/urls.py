@@ -15,6 +15,7 @@ urlpatterns = [
     path("puljer/", include("pulje.funds.urls")),
     path("opslag/", include("pulje.calls.urls")),
     path("ansoegninger/", include("pulje.applications.urls")),
+    path("sekretariat/opslag/", include("pulje.allocation.urls")),
     path("sekretariat/", include("pulje.casework.urls")),
     path("bedoemmelse/", include("pulje.assessment.urls")),
     path("afgoerelser/", include("pulje.decisions.urls")),

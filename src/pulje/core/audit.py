@@ -227,6 +227,7 @@ _VERBS = {
     "withdrawn": gettext_lazy("Withdrawn"),
     "declared": gettext_lazy("Declared"),
     "overridden": gettext_lazy("Overridden"),
+    "confirmed": gettext_lazy("Confirmed"),
 }
 
 

@@ -1,0 +1,124 @@
+"""Allocation runs: a proposal for how to share a call's money, made by the solver.
+
+A run keeps everything it was made from and everything it found, as the solver's own JSON
+(``problem_to_json``, ``result_to_json``), so it can be read, compared and solved again
+however the applications change later. It is never changed once made, except that it is
+confirmed at most once: then its proposal became the call's decisions
+(``services.confirm_allocation``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pulje.calls.models import Call
+
+
+class RunMethod(models.TextChoices):
+    """The solver's methods (``solver.Method``), named for people."""
+
+    OPTIMAL = "optimal", _("Best proposal (optimisation)")
+    GREEDY = "greedy", _("Ranking by score")
+    FIRST_COME = "first_come", _("First come, first served")
+    LOTTERY = "lottery", _("Lottery")
+    ENVELOPES = "envelopes", _("Regional envelopes")
+
+
+class RunObjective(models.TextChoices):
+    """The solver's objectives (``solver.Objective``), named for people."""
+
+    SCORE = "score", _("Highest scores, weighted by amount")
+    PARTICIPANTS = "participants", _("Most participants")
+    COUNT = "count", _("Most projects")
+
+
+class RunStatus(models.TextChoices):
+    """The solver's status (``solver.Status``), and "error" for a problem it could not read."""
+
+    OPTIMAL = "optimal", _("Best possible")
+    FEASIBLE = "feasible", _("Meets every rule, not proven best")
+    DONE = "done", _("Done by the method's rule")
+    INFEASIBLE = "infeasible", _("No proposal meets every rule")
+    TIME_LIMIT = "time_limit", _("No proposal found in the time allowed")
+    ERROR = "error", _("The problem could not be solved")
+
+    @classmethod
+    def confirmable(cls) -> list[str]:
+        """Statuses whose proposal may become decisions."""
+        return [cls.OPTIMAL.value, cls.FEASIBLE.value, cls.DONE.value]
+
+
+class AllocationRun(models.Model):
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="allocation_runs"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("run again from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("The run this one was made from with other locks."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("made by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    method = models.CharField(_("method"), max_length=20, choices=RunMethod.choices)
+    objective = models.CharField(_("objective"), max_length=20, choices=RunObjective.choices)
+    seed = models.CharField(_("lottery seed"), max_length=200, blank=True)
+    # The caseworker's choices on the form, to fill it in again for the next run.
+    options = models.JSONField(_("options"), default=dict)
+    problem = models.JSONField(_("problem"))
+    result = models.JSONField(_("result"), null=True, blank=True)
+    # The simple ranking (greedy) on the same problem, for the side-by-side comparison.
+    baseline = models.JSONField(_("greedy baseline"), null=True, blank=True)
+    # Why the problem could not be solved, in Danish (the solver's ProblemError), if it could not.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # Each candidate's application status when the run was made: confirming a run whose
+    # applications have moved on since is refused.
+    statuses = models.JSONField(_("application statuses"), default=dict)
+    # Copied from the result, for the list of runs without reading every result.
+    status = models.CharField(_("status"), max_length=20, choices=RunStatus.choices)
+    grants = models.PositiveIntegerField(_("grants proposed"), default=0)
+    total_ore = models.BigIntegerField(_("amount proposed (øre)"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True, confirmed_by__isnull=True)
+                | Q(confirmed_at__isnull=False, confirmed_by__isnull=False),
+                name="allocationrun_confirmed_fields_agree",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True)
+                | Q(status__in=["optimal", "feasible", "done"]),
+                name="allocationrun_confirmed_only_if_solved",
+            ),
+            models.CheckConstraint(condition=Q(total_ore__gte=0), name="allocationrun_total_gte_0"),
+        ]
+        indexes = [models.Index(fields=["call", "-created_at"], name="allocationrun_call_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.call} #{self.pk}"
+
+    @property
+    def confirmable(self) -> bool:
+        return self.status in RunStatus.confirmable()

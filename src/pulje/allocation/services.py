@@ -1,0 +1,380 @@
+"""Writes of allocation: make a run (solve the call's problem and keep it), make it again
+with other locks, and confirm it into the call's decisions.
+
+Solving is pure computation and may take seconds, so it happens before the transaction
+that stores the run: the transaction (and the audit trail's lock it takes) stays short.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from pulje.accounts.models import User
+from pulje.allocation.models import AllocationRun, RunStatus
+from pulje.allocation.problems import (
+    AllocationOptions,
+    comparable,
+    compose_problem,
+    lock_errors,
+)
+from pulje.allocation.problems import candidate as to_candidate
+from pulje.allocation.selectors import AllocationFacts, allocation_facts, newest_run_id
+from pulje.allocation.solver import (
+    Method,
+    Problem,
+    ProblemError,
+    ReasonCode,
+    Result,
+    problem_from_json,
+    problem_to_json,
+    result_from_json,
+    result_to_json,
+    solve,
+)
+from pulje.allocation.solver import Outcome as SolverOutcome
+from pulje.applications.models import Application
+from pulje.calls.models import Call
+from pulje.calls.permissions import can_work_call
+from pulje.core.audit import record_event
+from pulje.decisions.models import Decision, RejectionReason
+from pulje.decisions.services import DecisionRefused, decide_applications
+
+
+class AllocationRefused(Exception):
+    """A run or a confirmation was refused; ``message`` is for the person, in the active
+    language. Nothing was written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _refuse_unless_caseworker(actor: User, call: Call) -> None:
+    if not can_work_call(actor, call):
+        raise AllocationRefused(
+            _("You cannot allocate the money of “%(call)s”.") % {"call": call.title}
+        )
+
+
+def build_problem(*, call: Call, options: AllocationOptions) -> Problem:
+    """The solver's problem for the call as it is now and the caseworker's ``options``
+    (``problems.compose_problem`` says how). Reads only.
+
+    Raises ValidationError on the option's field for options the call's facts rule out.
+    """
+    return compose_problem(allocation_facts(call), options)
+
+
+@dataclass(frozen=True)
+class _Solved:
+    result: Result | None
+    baseline: Result | None
+    errors: list[str]
+
+
+def _solve(problem: Problem) -> _Solved:
+    """The problem solved by its method, and by the greedy ranking for comparison. A problem
+    the solver cannot read is kept with its errors, never raised."""
+    try:
+        result = solve(problem)
+    except ProblemError as error:
+        return _Solved(None, None, error.errors)
+    if problem.method == Method.GREEDY:
+        return _Solved(result, result, [])
+    try:
+        baseline = solve(replace(problem, method=Method.GREEDY, lottery=None))
+    except ProblemError:
+        baseline = None
+    return _Solved(result, baseline, [])
+
+
+@transaction.atomic
+def _store(
+    *,
+    actor: User,
+    call: Call,
+    problem: Problem,
+    solved: _Solved,
+    options: AllocationOptions,
+    statuses: dict[str, str],
+    parent: AllocationRun | None,
+) -> AllocationRun:
+    result = solved.result
+    run = AllocationRun.objects.create(
+        call=call,
+        parent=parent,
+        created_by=actor,
+        method=problem.method.value,
+        objective=problem.objective.value,
+        seed=problem.lottery.seed if problem.lottery else "",
+        options=options.to_json(),
+        problem=problem_to_json(problem),
+        result=result_to_json(result) if result else None,
+        baseline=result_to_json(solved.baseline) if solved.baseline else None,
+        errors=solved.errors,
+        statuses=statuses,
+        status=result.status.value if result else RunStatus.ERROR,
+        grants=len(result.selected) if result else 0,
+        total_ore=result.total_ore if result else 0,
+    )
+    record_event(
+        actor=actor,
+        action="allocation.run.created",
+        obj=run,
+        after={
+            "call": call.pk,
+            "parent": parent.pk if parent else None,
+            "method": run.method,
+            "objective": run.objective,
+            "seed": run.seed,
+            "locked_in": sorted(problem.locked_in),
+            "locked_out": sorted(problem.locked_out),
+            "status": run.status,
+            "grants": run.grants,
+            "total_ore": run.total_ore,
+            "selected": result.amounts if result else {},
+        },
+    )
+    return run
+
+
+def run_allocation(
+    *,
+    actor: User,
+    call: Call,
+    options: AllocationOptions,
+    parent: AllocationRun | None = None,
+) -> AllocationRun:
+    """Make a run: the call's problem as it is now with ``options``, solved by their method
+    and by the greedy ranking (the baseline), stored whole.
+
+    Side effects: an ``AllocationRun`` (with ``parent`` when made from an earlier run) and
+    the audit event ``allocation.run.created``, in one transaction after the solving. A
+    problem the solver refuses (status "error", with its reasons) or that no selection
+    solves (status "infeasible", with the conflicting rules) is stored all the same.
+
+    Raises AllocationRefused for a user who does not work the call, and ValidationError on
+    the option's field for options the call's facts rule out (``compose_problem``); nothing
+    is written then.
+    """
+    _refuse_unless_caseworker(actor, call)
+    facts = allocation_facts(call)
+    problem = compose_problem(facts, options)
+    return _store(
+        actor=actor,
+        call=call,
+        problem=problem,
+        solved=_solve(problem),
+        options=options,
+        statuses=_statuses(facts),
+        parent=parent,
+    )
+
+
+def _statuses(facts: AllocationFacts) -> dict[str, str]:
+    return {candidate.reference: candidate.status for candidate in facts.candidates}
+
+
+def rerun_with_locks(
+    *,
+    actor: User,
+    run: AllocationRun,
+    locked_in: Iterable[str],
+    locked_out: Iterable[str],
+) -> AllocationRun:
+    """Make a new run from ``run``'s stored problem with these locks instead of its own: the
+    same candidates and rules as then, so the caseworker sees what the locks change.
+    Whether the applications have changed since is checked when a run is confirmed.
+
+    Side effects and refusals as ``run_allocation``; the new run's ``parent`` is ``run``.
+    Raises ValidationError (field ``locked_in`` or ``locked_out``) for a reference that is
+    not one of the run's candidates, or one both locked in and out.
+    """
+    call = run.call
+    _refuse_unless_caseworker(actor, call)
+    stored = problem_from_json(run.problem)
+    ins, outs = frozenset(locked_in), frozenset(locked_out)
+    errors = lock_errors({candidate.id for candidate in stored.candidates}, ins, outs)
+    if errors:
+        raise ValidationError(errors)
+    problem = replace(stored, locked_in=ins, locked_out=outs)
+    options = replace(AllocationOptions.from_json(run.options), locked_in=ins, locked_out=outs)
+    return _store(
+        actor=actor,
+        call=call,
+        problem=problem,
+        solved=_solve(problem),
+        options=options,
+        statuses=dict(run.statuses),
+        parent=run,
+    )
+
+
+def changed_since(run: AllocationRun, facts: AllocationFacts) -> list[str]:
+    """The references whose application differs from what ``run`` was made from: no longer a
+    candidate (withdrawn, decided, failed screening), a new candidate, or a changed amount,
+    score, status, place, target groups or participants. Empty: the run is current."""
+    stored = {candidate.id: candidate for candidate in problem_from_json(run.problem).candidates}
+    fresh = {facts.reference: facts for facts in facts.candidates}
+    changed = set(stored) ^ set(fresh)
+    for reference in set(stored) & set(fresh):
+        now = fresh[reference]
+        same_facts = comparable(to_candidate(now)) == comparable(stored[reference])
+        if not same_facts or run.statuses.get(reference) != now.status:
+            changed.add(reference)
+    return sorted(changed)
+
+
+def rejection_reason(outcome: SolverOutcome) -> str:
+    """The reason a candidate the proposal leaves out is rejected with: "no money" where the
+    money ran out before its turn or the budget or its band's budget blocked it, otherwise
+    "other applications met the criteria better" (a lower score, the minimum score, a rule
+    for fairness, or the caseworker's lock)."""
+    budget_rule = outcome.rule == "budget" or outcome.rule.startswith("band:")
+    if outcome.reason == ReasonCode.NOT_REACHED or (
+        outcome.reason == ReasonCode.BLOCKED and budget_rule
+    ):
+        return RejectionReason.NO_MONEY.value
+    return RejectionReason.WEAKER_THAN_OTHERS.value
+
+
+def default_reduction_reason() -> str:
+    """The reason given to a grantee whose grant the proposal reduces; in Danish, as the
+    decision letter is."""
+    with override("da"):
+        return _(
+            "The grant is smaller than the amount applied for, so that the pool can support "
+            "more projects."
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What confirming a run decides: grants in full, reduced grants (application and
+    amount), and rejections by reason code."""
+
+    full: list[Application]
+    reduced: list[tuple[Application, int]]
+    rejected: dict[str, list[Application]]
+
+    @property
+    def grants(self) -> int:
+        return len(self.full) + len(self.reduced)
+
+    @property
+    def rejections(self) -> int:
+        return sum(len(applications) for applications in self.rejected.values())
+
+    @property
+    def total_ore(self) -> int:
+        full = sum(application.amount_ore or 0 for application in self.full)
+        return full + sum(amount for _application, amount in self.reduced)
+
+
+def plan_of(run: AllocationRun, result: Result) -> Plan:
+    """The decisions ``result`` proposes for ``run``'s call (one query)."""
+    outcomes = {outcome.id: outcome for outcome in result.outcomes}
+    applications = Application.objects.filter(
+        call_id=run.call_id, reference__in=list(outcomes)
+    ).order_by("reference")
+    full: list[Application] = []
+    reduced: list[tuple[Application, int]] = []
+    rejected: dict[str, list[Application]] = {}
+    for application in applications:
+        outcome = outcomes[application.reference]
+        if not outcome.selected:
+            rejected.setdefault(rejection_reason(outcome), []).append(application)
+        elif outcome.amount_ore < (application.amount_ore or 0):
+            reduced.append((application, outcome.amount_ore))
+        else:
+            full.append(application)
+    return Plan(full=full, reduced=reduced, rejected=rejected)
+
+
+def confirm_allocation(
+    *, actor: User, run: AllocationRun, reduction_reason: str = ""
+) -> list[Decision]:
+    """The run's proposal becomes the call's decisions, all in one transaction with the
+    run's confirmation: grants in full, reduced grants (with ``reduction_reason``, by
+    default ``default_reduction_reason()``), and rejections of the rest with the reason
+    ``rejection_reason`` gives, each batch through ``decisions.services.decide_applications``.
+
+    Side effects: the run's ``confirmed_at``/``confirmed_by`` (compare-and-swap: only once);
+    everything ``decide_applications`` does for each batch (decisions, ledger commitments,
+    status moves and their events; after commit the e-mails, and one letters job per batch);
+    the audit event ``allocation.run.confirmed``.
+
+    Raises AllocationRefused, having written nothing: for a user who does not work the call;
+    a run that is confirmed already, has no proposal (infeasible, an error, out of time), is
+    not the call's newest, or whose applications have changed since it was made (naming
+    them); and with ``DecisionRefused``'s message, e.g. the ledger's when a band has too
+    little money left.
+    """
+    call = run.call
+    _refuse_unless_caseworker(actor, call)
+    try:
+        with transaction.atomic():
+            return _confirm(actor, run, reduction_reason.strip() or default_reduction_reason())
+    except DecisionRefused as refusal:
+        raise AllocationRefused(refusal.message) from refusal
+
+
+def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Decision]:
+    run = AllocationRun.objects.select_related("call__pool").get(pk=run.pk)
+    if run.confirmed_at is not None:
+        raise AllocationRefused(_("This proposal has been confirmed already."))
+    if not run.confirmable or run.result is None:
+        raise AllocationRefused(_("This run has no proposal to confirm."))
+    if newest_run_id(run.call) != run.pk:
+        raise AllocationRefused(
+            _("A newer run has been made for this call: only the newest can be confirmed.")
+        )
+    changed = changed_since(run, allocation_facts(run.call))
+    if changed:
+        raise AllocationRefused(
+            _(
+                "The applications have changed since this run was made (%(refs)s). Make a "
+                "new run and confirm that."
+            )
+            % {"refs": ", ".join(changed)}
+        )
+    claimed = AllocationRun.objects.filter(pk=run.pk, confirmed_at__isnull=True).update(
+        confirmed_at=timezone.now(), confirmed_by=actor
+    )
+    if claimed != 1:
+        raise AllocationRefused(_("This proposal has been confirmed already."))
+    plan = plan_of(run, result_from_json(run.result))
+    decisions: list[Decision] = []
+    if plan.full:
+        decisions += decide_applications(actor=actor, applications=plan.full, outcome="grant")
+    if plan.reduced:
+        decisions += decide_applications(
+            actor=actor,
+            applications=[application for application, _amount in plan.reduced],
+            outcome="grant",
+            amounts={application.pk: amount for application, amount in plan.reduced},
+            reason_text=reduction_reason,
+        )
+    for reason_code, applications in sorted(plan.rejected.items()):
+        decisions += decide_applications(
+            actor=actor, applications=applications, outcome="reject", reason_code=reason_code
+        )
+    run.refresh_from_db(fields=["confirmed_at", "confirmed_by"])
+    record_event(
+        actor=actor,
+        action="allocation.run.confirmed",
+        obj=run,
+        after={
+            "confirmed_at": run.confirmed_at,
+            "decisions": sorted(decision.pk for decision in decisions),
+            "grants": plan.grants,
+            "rejections": plan.rejections,
+            "total_ore": plan.total_ore,
+        },
+    )
+    return decisions

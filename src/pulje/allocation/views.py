@@ -1,0 +1,209 @@
+"""The secretariat's allocation pages for a call: the runs, a new run, one run with its
+proposal, charts and comparison, run again with locks, and confirm.
+
+The call's secretariat acts; the funder above reads the runs (and gets 403 for the
+actions, as in the queue); anyone else gets a 404.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pulje.allocation.forms import ConfirmForm, LocksForm, RunForm
+from pulje.allocation.models import AllocationRun
+from pulje.allocation.permissions import can_allocate, can_read_allocation
+from pulje.allocation.problems import AllocationOptions
+from pulje.allocation.report import run_report
+from pulje.allocation.selectors import allocation_facts, runs_of
+from pulje.allocation.services import (
+    AllocationRefused,
+    changed_since,
+    confirm_allocation,
+    default_reduction_reason,
+    plan_of,
+    rerun_with_locks,
+    run_allocation,
+)
+from pulje.allocation.solver import result_from_json
+from pulje.calls.models import Call
+from pulje.core.access import logged_in, request_user
+from pulje.core.forms import add_service_error
+
+
+def get_call_for_allocation_or_404(request: HttpRequest, code: str) -> tuple[Call, bool]:
+    """The call, if the user works or oversees it, and whether they may act on it."""
+    call = get_object_or_404(Call.objects.select_related("pool"), code=code)
+    user = request_user(request)
+    if not can_read_allocation(user, call):
+        raise Http404
+    return call, can_allocate(user, call)
+
+
+def get_run_for_allocation_or_404(
+    request: HttpRequest, code: str, pk: int
+) -> tuple[AllocationRun, bool]:
+    call, works = get_call_for_allocation_or_404(request, code)
+    run = get_object_or_404(
+        AllocationRun.objects.select_related("created_by", "confirmed_by"), pk=pk, call=call
+    )
+    run.call = call
+    return run, works
+
+
+@logged_in
+def runs(request: HttpRequest, code: str) -> HttpResponse:
+    """The call's runs, newest first."""
+    call, works = get_call_for_allocation_or_404(request, code)
+    return render(
+        request, "allocation/runs.html", {"call": call, "works": works, "runs": runs_of(call)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@logged_in
+def new_run(request: HttpRequest, code: str) -> HttpResponse:
+    """The options for a new run, filled in as the newest run had them (or the defaults),
+    with what the run will be made from."""
+    call, works = get_call_for_allocation_or_404(request, code)
+    if not works:
+        raise PermissionDenied
+    facts = allocation_facts(call)
+    available = facts.money.available_ore
+    if request.method == "POST":
+        form = RunForm(request.POST, available_ore=available)
+        if form.is_valid():
+            try:
+                run = run_allocation(actor=request_user(request), call=call, options=form.options())
+            except ValidationError as error:
+                add_service_error(form, error)
+            except AllocationRefused as refusal:
+                add_service_error(form, refusal)
+            else:
+                return redirect("allocation:run", code=call.code, pk=run.pk)
+    else:
+        newest = AllocationRun.objects.filter(call=call).only("options").order_by("-pk").first()
+        options = AllocationOptions.from_json(newest.options) if newest else AllocationOptions()
+        # Locks belong to one run's candidates; a new run starts without them.
+        form = RunForm(initial=RunForm.initial_from(options), available_ore=available)
+    return render(
+        request,
+        "allocation/new.html",
+        {"call": call, "form": form, "facts": facts},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _run_context(
+    run: AllocationRun, works: bool, locks_form: LocksForm | None = None
+) -> dict[str, Any]:
+    report = run_report(run)
+    call = run.call
+    all_runs = runs_of(call)
+    newest = bool(all_runs) and all_runs[0].pk == run.pk
+    changed: list[str] = []
+    if works and newest and run.confirmable and run.confirmed_at is None:
+        changed = changed_since(run, allocation_facts(call))
+    if locks_form is None:
+        locks_form = LocksForm(
+            initial={
+                "locked_in": sorted(report.problem.locked_in),
+                "locked_out": sorted(report.problem.locked_out),
+            },
+            references=[row.reference for row in report.rows],
+        )
+    return {
+        "call": call,
+        "run": run,
+        "works": works,
+        "report": report,
+        "runs": all_runs,
+        "newest": newest,
+        "changed": changed,
+        "locks_form": locks_form,
+        "ticked_in": set(locks_form["locked_in"].value() or []),
+        "ticked_out": set(locks_form["locked_out"].value() or []),
+    }
+
+
+@logged_in
+def run(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """One run: its status, the proposal with locks, charts, the comparison with the greedy
+    ranking, and the call's other runs."""
+    found, works = get_run_for_allocation_or_404(request, code, pk)
+    return render(request, "allocation/run.html", _run_context(found, works))
+
+
+@require_POST
+@logged_in
+def rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Run again from this run's problem with the ticked locks."""
+    found, works = get_run_for_allocation_or_404(request, code, pk)
+    if not works:
+        raise PermissionDenied
+    references = [candidate["id"] for candidate in found.problem.get("candidates", [])]
+    form = LocksForm(request.POST, references=references)
+    if form.is_valid():
+        try:
+            new = rerun_with_locks(
+                actor=request_user(request),
+                run=found,
+                locked_in=form.cleaned_data["locked_in"],
+                locked_out=form.cleaned_data["locked_out"],
+            )
+        except (ValidationError, AllocationRefused) as error:
+            add_service_error(form, error)
+        else:
+            return redirect("allocation:run", code=found.call.code, pk=new.pk)
+    return render(
+        request, "allocation/run.html", _run_context(found, works, locks_form=form), status=400
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@logged_in
+def confirm(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """What confirming the run decides (how many grants and rejections, how much money),
+    and the button that does it."""
+    found, works = get_run_for_allocation_or_404(request, code, pk)
+    if not works:
+        raise PermissionDenied
+    if found.confirmed_at is not None:
+        messages.info(request, _("This proposal has been confirmed already."))
+        return redirect("allocation:run", code=found.call.code, pk=found.pk)
+    plan = plan_of(found, result_from_json(found.result)) if found.result else None
+    initial = {"reduction_reason": default_reduction_reason()}
+    form = ConfirmForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decisions = confirm_allocation(
+                actor=request_user(request),
+                run=found,
+                reduction_reason=form.cleaned_data["reduction_reason"],
+            )
+        except AllocationRefused as refusal:
+            add_service_error(form, refusal)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The proposal is confirmed: %(count)d decision was made. The letters are "
+                    "being made.",
+                    "The proposal is confirmed: %(count)d decisions were made. The letters are "
+                    "being made.",
+                    len(decisions),
+                )
+                % {"count": len(decisions)},
+            )
+            return redirect("allocation:run", code=found.call.code, pk=found.pk)
+    return render(
+        request,
+        "allocation/confirm.html",
+        {"call": found.call, "run": found, "plan": plan, "form": form},
+        status=400 if form.errors else 200,
+    )
