@@ -48,6 +48,7 @@ class RunForm(forms.Form):
     min_score = forms.FloatField(
         label=gettext_lazy("Lowest score"),
         required=False,
+        localize=True,
         min_value=0,
         help_text=gettext_lazy("Applications with a lower mean score get no grant. Empty: none."),
     )
@@ -57,8 +58,9 @@ class RunForm(forms.Form):
         min_value=1,
         max_value=100,
         help_text=gettext_lazy(
-            "For example 80: a grant may be as small as 80 % of the amount applied for, never "
-            "below its band's smallest grant. Empty: a grant is the amount applied for or none."
+            "For example 80: a grant may be as small as 80 per cent of the amount applied for, "
+            "never below its band's smallest grant. Empty: a grant is the amount applied for or "
+            "none."
         ),
     )
     region_floor_percent = forms.IntegerField(
@@ -68,8 +70,8 @@ class RunForm(forms.Form):
         max_value=100,
         help_text=gettext_lazy(
             "Of its share of the money in proportion to its social-housing homes. For example "
-            "50: a region with 20 % of the homes gets at least 10 % of the money. Empty: no "
-            "floor."
+            "50: a region with 20 per cent of the homes gets at least 10 per cent of the money. "
+            "Empty: no floor."
         ),
     )
     region_cap_percent = forms.IntegerField(
@@ -79,7 +81,8 @@ class RunForm(forms.Form):
         max_value=1000,
         help_text=gettext_lazy(
             "Of its share of the money in proportion to its social-housing homes. For example "
-            "200: a region with 20 % of the homes gets at most 40 % of the money. Empty: no cap."
+            "200: a region with 20 per cent of the homes gets at most 40 per cent of the money. "
+            "Empty: no cap."
         ),
     )
     max_grants_per_organisation = forms.IntegerField(
@@ -107,6 +110,7 @@ class RunForm(forms.Form):
     lottery_threshold = forms.FloatField(
         label=gettext_lazy("The lottery's lowest score"),
         required=False,
+        localize=True,
         min_value=0,
         help_text=gettext_lazy("For the lottery: only applications with at least this score."),
     )

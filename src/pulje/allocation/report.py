@@ -118,6 +118,12 @@ class RunReport:
         return sorted(self.problem.locked_out)
 
     @property
+    def price_percent(self) -> float | None:
+        """The price of fairness as a percentage of the objective without the rules."""
+        price = self.result.price_of_fairness if self.result else None
+        return 100 * price.share if price else None
+
+    @property
     def locked(self) -> bool:
         return bool(self.problem.locked_in or self.problem.locked_out)
 

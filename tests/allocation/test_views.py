@@ -1,0 +1,465 @@
+"""The allocation pages: who may use them, the form with its defaults and errors, the run
+page (status, proposal, locks, charts, comparison, runs), running again, confirming; and
+the queries the pages run."""
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from pytest_django import DjangoAssertNumQueries
+
+from pulje.allocation.models import AllocationRun
+from pulje.allocation.problems import AllocationOptions
+from pulje.allocation.services import run_allocation
+from pulje.applications.models import ApplicationStatus
+from pulje.core.money import kr
+from pulje.decisions.models import Decision
+from tests.allocation.conftest import Scarce, scored
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _runs(scarce: Scarce) -> str:
+    return reverse("allocation:runs", kwargs={"code": scarce.call.code})
+
+
+def _new(scarce: Scarce) -> str:
+    return reverse("allocation:new", kwargs={"code": scarce.call.code})
+
+
+def _url(name: str, run: AllocationRun) -> str:
+    return reverse(f"allocation:{name}", kwargs={"code": run.call.code, "pk": run.pk})
+
+
+def _run(scarce: Scarce, **options: Any) -> AllocationRun:
+    return run_allocation(
+        actor=scarce.caseworker, call=scarce.call, options=AllocationOptions(**options)
+    )
+
+
+FORM = {
+    "method": "optimal",
+    "objective": "score",
+    "budget": "",
+    "min_score": "",
+    "reduce_to_percent": "",
+    "region_floor_percent": "",
+    "region_cap_percent": "",
+    "group_children": "1",
+    "group_adults": "1",
+    "group_elderly": "1",
+    "max_grants_per_organisation": "",
+    "apportionment": "sainte_lague",
+    "lottery_seed": "",
+    "lottery_threshold": "",
+}
+
+
+# Who may use the pages
+
+
+def test_anonymous_users_are_sent_to_log_in(client: Client, scarce: Scarce) -> None:
+    run = _run(scarce)
+    for url in (_runs(scarce), _new(scarce), _url("run", run), _url("confirm", run)):
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (
+            302,
+            f"{reverse('accounts:login')}?next={url}",
+        )
+
+
+def test_applicants_assessors_and_strangers_get_404(client: Client, scarce: Scarce) -> None:
+    run = _run(scarce)
+    other_caseworker = UserFactory(name="Anden organisations sagsbehandler")
+    for user in (scarce.dining.created_by, scarce.round.assessor, other_caseworker):
+        client.force_login(user)
+        pages = [_runs(scarce), _new(scarce), _url("run", run), _url("confirm", run)]
+        assert [client.get(url).status_code for url in pages] == [404, 404, 404, 404]
+        posts = [_new(scarce), _url("rerun", run), _url("confirm", run)]
+        assert [client.post(url, FORM).status_code for url in posts] == [404, 404, 404]
+    assert (AllocationRun.objects.count(), Decision.objects.count()) == (1, 0)
+
+
+def test_the_funder_reads_the_runs_but_cannot_act(client: Client, scarce: Scarce) -> None:
+    run = _run(scarce)
+    client.force_login(scarce.round.funded.funder)
+
+    listing = client.get(_runs(scarce))
+    page = client.get(_url("run", run))
+
+    assert (listing.status_code, page.status_code) == (200, 200)
+    assert listing.context["works"] is False
+    assert page.context["works"] is False
+    content = page.content.decode()
+    assert 'name="locked_in"' not in content
+    assert 'data-action="confirm"' not in content
+    assert [
+        client.get(_new(scarce)).status_code,
+        client.get(_url("confirm", run)).status_code,
+        client.post(_new(scarce), FORM).status_code,
+        client.post(_url("rerun", run), {}).status_code,
+        client.post(_url("confirm", run), {}).status_code,
+    ] == [403, 403, 403, 403, 403]
+    assert (AllocationRun.objects.count(), Decision.objects.count()) == (1, 0)
+
+
+# The form
+
+
+def test_the_form_is_filled_in_with_the_defaults(client: Client, scarce: Scarce) -> None:
+    client.force_login(scarce.caseworker)
+
+    response = client.get(_new(scarce))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert {name: form[name].value() for name in FORM} == {
+        "method": "optimal",
+        "objective": "score",
+        "budget": None,
+        "min_score": None,
+        "reduce_to_percent": None,
+        "region_floor_percent": None,
+        "region_cap_percent": None,
+        "group_children": 1,
+        "group_adults": 1,
+        "group_elderly": 1,
+        "max_grants_per_organisation": None,
+        "apportionment": "sainte_lague",
+        "lottery_seed": "",
+        "lottery_threshold": None,
+    }
+    facts = response.context["facts"]
+    assert (len(facts.candidates), facts.money.available_ore) == (4, kr(1_000_000))
+    assert "Tom: alt, hvad puljen har til rådighed, 1.000.000 kr." in response.content.decode()
+
+
+def test_the_form_starts_from_the_newest_run_s_options_without_its_locks(
+    client: Client, scarce: Scarce
+) -> None:
+    _run(
+        scarce,
+        reduce_to_percent=80,
+        group_min_counts={"children": 0, "adults": 2, "elderly": 1},
+        locked_out=frozenset({scarce.walking.reference}),
+    )
+    client.force_login(scarce.caseworker)
+
+    form = client.get(_new(scarce)).context["form"]
+
+    assert (
+        form["reduce_to_percent"].value(),
+        form["group_children"].value(),
+        form["group_adults"].value(),
+    ) == (80, 0, 2)
+
+
+def test_posting_the_form_makes_a_run_and_shows_it(client: Client, scarce: Scarce) -> None:
+    client.force_login(scarce.caseworker)
+
+    response = client.post(_new(scarce), {**FORM, "budget": "500.000 kr.", "min_score": "2,5"})
+
+    run = AllocationRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == _url("run", run)
+    assert (run.problem["budget_ore"], run.problem["min_score"], run.created_by) == (
+        kr(500_000),
+        2.5,
+        scarce.caseworker,
+    )
+
+
+def test_bad_input_is_listed_in_the_error_summary(
+    client: Client, scarce: Scarce, english: object
+) -> None:
+    client.force_login(scarce.caseworker)
+
+    response = client.post(
+        _new(scarce),
+        {
+            **FORM,
+            "method": "lottery",
+            "budget": "12.5",
+            "reduce_to_percent": "0",
+            "group_children": "",
+        },
+    )
+
+    assert response.status_code == 400
+    # The page was in English; Django's own messages are translated as they are read.
+    with translation.override("en"):
+        errors = {
+            name: list(messages) for name, messages in response.context["form"].errors.items()
+        }
+    assert errors == {
+        "budget": [
+            "“12.5” is not an amount. Write it in Danish notation, with a full stop between "
+            "thousands and a comma before øre, for example 12.500,50 kr."
+        ],
+        "reduce_to_percent": ["Ensure this value is greater than or equal to 1."],
+        "group_children": ["Write a number; 0 for no minimum."],
+        "lottery_seed": ["A lottery needs a seed that is published with the draw."],
+    }
+    content = response.content.decode()
+    assert 'data-module="error-summary"' in content
+    assert 'href="#id_budget"' in content
+    assert AllocationRun.objects.count() == 0
+
+
+def test_a_budget_above_what_is_available_is_refused_on_its_field(
+    client: Client, scarce: Scarce, english: object
+) -> None:
+    client.force_login(scarce.caseworker)
+
+    response = client.post(_new(scarce), {**FORM, "budget": "1.000.001"})
+
+    assert response.status_code == 400
+    # The page was in English; Django's own messages are translated as they are read.
+    with translation.override("en"):
+        errors = {
+            name: list(messages) for name, messages in response.context["form"].errors.items()
+        }
+    assert errors == {
+        "budget": ["The budget can be at most the 1.000.000 kr. the pool has available"]
+    }
+    assert AllocationRun.objects.count() == 0
+
+
+# The run page
+
+
+def test_the_run_page_shows_the_proposal_charts_and_comparison(
+    client: Client, scarce: Scarce
+) -> None:
+    run = _run(scarce)
+    client.force_login(scarce.caseworker)
+
+    response = client.get(_url("run", run))
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert [
+        (row.rank, row.reference, row.proposed_ore, row.baseline_ore) for row in report.rows
+    ] == [
+        (1, scarce.dining.reference, kr(60_000), kr(60_000)),
+        (2, scarce.walking.reference, None, None),
+        (3, scarce.knitting.reference, None, kr(30_000)),
+        (4, scarce.homework.reference, kr(20_000), None),
+    ]
+    region, band, group = report.charts
+    assert [(bar.label, bar.count, bar.amount_ore, bar.floor, bar.cap) for bar in region.bars] == [
+        ("Region Nordjylland", 0, 0, None, None),
+        ("Region Midtjylland", 0, 0, None, None),
+        ("Region Syddanmark", 1, kr(20_000), None, None),
+        ("Region Hovedstaden", 1, kr(60_000), None, None),
+        ("Region Sjælland", 0, 0, None, None),
+    ]
+    assert [
+        (bar.label, bar.amount_ore, bar.cap, bar.value_pct, bar.cap_pct) for bar in band.bars
+    ] == [
+        ("Bånd 1", kr(20_000), kr(40_000), "5.0", "10.0"),
+        ("Bånd 2", kr(60_000), kr(100_000), "15.0", "25.0"),
+        ("Bånd 3", 0, kr(400_000), "0.0", "100.0"),
+    ]
+    assert [(bar.label, bar.count, bar.floor, bar.met) for bar in group.bars] == [
+        ("Voksne", 1, 1, True),
+        ("Børn og unge", 1, 1, True),
+        ("Ældre", 1, 1, True),
+    ]
+    comparison = report.comparison
+    assert (comparison.proposal.met_all_rules, comparison.baseline.met_all_rules) == (True, False)
+    assert comparison.baseline.broken == ["mindst 1 bevillinger til Børn og unge"]
+    assert [(d.reference, d.proposed_ore, d.baseline_ore) for d in comparison.differences] == [
+        (scarce.homework.reference, kr(20_000), None),
+        (scarce.knitting.reference, None, kr(30_000)),
+    ]
+    content = response.content.decode()
+    assert 'data-action="confirm"' in content
+    assert content.count('name="locked_in"') == 4
+    assert content.count('<svg class="chart"') == 11
+    assert 'tabindex="0" role="region" aria-labelledby="proposal-caption"' in content
+
+
+def test_an_infeasible_run_shows_its_conflicts_and_no_confirmation(
+    client: Client, scarce: Scarce
+) -> None:
+    run = _run(scarce, group_min_counts={"children": 2})
+    client.force_login(scarce.caseworker)
+
+    response = client.get(_url("run", run))
+
+    content = response.content.decode()
+    assert "Kun 1 ansøgning(er) kan vælges til Børn og unge, men reglen kræver mindst 2." in content
+    assert 'data-action="confirm"' not in content
+    assert response.context["report"].charts == []
+
+
+def test_a_stale_run_says_which_applications_changed(client: Client, scarce: Scarce) -> None:
+    run = _run(scarce)
+    newcomer = scored(scarce.round, value=2, title="Ny", amount_kr=20_000)
+    client.force_login(scarce.caseworker)
+
+    response = client.get(_url("run", run))
+
+    assert response.context["changed"] == [newcomer.reference]
+    assert 'data-run-state="changed"' in response.content.decode()
+    assert 'data-action="confirm"' not in response.content.decode()
+
+
+def test_an_older_run_says_it_is_superseded(client: Client, scarce: Scarce) -> None:
+    older = _run(scarce)
+    _run(scarce)
+    client.force_login(scarce.caseworker)
+
+    response = client.get(_url("run", older))
+
+    assert response.context["newest"] is False
+    assert 'data-run-state="superseded"' in response.content.decode()
+
+
+# Running again
+
+
+def test_run_again_with_the_ticked_locks(client: Client, scarce: Scarce) -> None:
+    run = _run(scarce, group_min_counts={})
+    client.force_login(scarce.caseworker)
+
+    response = client.post(_url("rerun", run), {"locked_out": [scarce.dining.reference]})
+
+    again = AllocationRun.objects.get(parent=run)
+    assert response["Location"] == _url("run", again)
+    assert (again.problem["locked_in"], again.problem["locked_out"]) == (
+        [],
+        [scarce.dining.reference],
+    )
+    page = client.get(_url("run", again))
+    assert page.context["ticked_out"] == {scarce.dining.reference}
+    assert re.search(
+        rf'value="{scarce.dining.reference}" id="id_locked_out_\d+" checked', page.content.decode()
+    )
+
+
+def test_run_again_refuses_unknown_and_doubled_locks(
+    client: Client, scarce: Scarce, english: object
+) -> None:
+    run = _run(scarce)
+    client.force_login(scarce.caseworker)
+    reference = scarce.dining.reference
+
+    unknown = client.post(_url("rerun", run), {"locked_out": ["X-1"]})
+    doubled = client.post(_url("rerun", run), {"locked_in": [reference], "locked_out": [reference]})
+
+    assert (unknown.status_code, doubled.status_code) == (400, 400)
+    assert unknown.context["locks_form"].errors == {
+        "locked_out": ["X-1 is not one of this run's applications."]
+    }
+    assert doubled.context["locks_form"].errors == {
+        "__all__": [f"An application cannot be both locked in and locked out: {reference}."]
+    }
+    content = doubled.content.decode()
+    assert 'data-module="error-summary"' in content
+    # The page keeps what was ticked.
+    assert doubled.context["ticked_in"] == doubled.context["ticked_out"] == {reference}
+    assert AllocationRun.objects.count() == 1
+
+
+# Confirming
+
+
+def test_the_confirmation_step_says_what_will_be_decided(client: Client, scarce: Scarce) -> None:
+    run = _run(scarce)
+    client.force_login(scarce.caseworker)
+
+    response = client.get(_url("confirm", run))
+
+    plan = response.context["plan"]
+    assert (plan.grants, plan.rejections, plan.total_ore, plan.reduced) == (2, 2, kr(80_000), [])
+    content = response.content.decode()
+    assert "2 tilsagn, 80.000 kr. i alt" in content
+    assert "2 afslag" in content
+    assert Decision.objects.count() == 0
+
+
+def test_confirming_makes_the_decisions(client: Client, scarce: Scarce) -> None:
+    run = _run(scarce)
+    client.force_login(scarce.caseworker)
+
+    response = client.post(_url("confirm", run), {"reduction_reason": ""})
+
+    assert response["Location"] == _url("run", run)
+    assert sorted(Decision.objects.values_list("application__reference", "outcome")) == sorted(
+        [
+            (scarce.dining.reference, "grant"),
+            (scarce.homework.reference, "grant"),
+            (scarce.walking.reference, "reject"),
+            (scarce.knitting.reference, "reject"),
+        ]
+    )
+    page = client.get(_url("run", run))
+    assert 'data-run-state="confirmed"' in page.content.decode()
+    assert client.get(_url("confirm", run))["Location"] == _url("run", run)
+
+
+def test_a_refused_confirmation_is_shown_in_the_error_summary(
+    client: Client, scarce: Scarce, english: object
+) -> None:
+    run = _run(scarce)
+    scarce.walking.status = ApplicationStatus.RECOMMENDED
+    scarce.walking.save(update_fields=["status"])
+    client.force_login(scarce.caseworker)
+
+    response = client.post(_url("confirm", run), {"reduction_reason": ""})
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "The applications have changed since this run was made "
+        f"({scarce.walking.reference}). Make a new run and confirm that."
+    ]
+    assert Decision.objects.count() == 0
+
+
+# Queries
+
+
+def _queries(client: Client, url: str) -> int:
+    """How many queries a GET of ``url`` runs, after a first GET that extends the session."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_run_page_runs_a_constant_number_of_queries(
+    client: Client, scarce: Scarce, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client.force_login(scarce.caseworker)
+    few = _queries(client, _url("run", _run(scarce)))
+    for n in range(4):
+        scored(scarce.round, value=3, title=f"Mere {n}", amount_kr=20_000, municipality="259")
+    many = _run(scarce)
+
+    with django_assert_num_queries(few):
+        response = client.get(_url("run", many))
+
+    assert len(response.context["report"].rows) == 8
+
+
+def test_the_runs_list_runs_a_constant_number_of_queries(
+    client: Client, scarce: Scarce, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client.force_login(scarce.caseworker)
+    _run(scarce)
+    one = _queries(client, _runs(scarce))
+    for _n in range(3):
+        _run(scarce)
+
+    with django_assert_num_queries(one):
+        response = client.get(_runs(scarce))
+
+    assert len(response.context["runs"]) == 4
