@@ -13,6 +13,11 @@ from django.urls import reverse
 from pytest_django import DjangoDbBlocker
 
 from pulje.accounts.models import Membership, User
+from pulje.allocation.problems import AllocationOptions
+from pulje.allocation.selectors import allocation_facts
+from pulje.allocation.services import run_allocation
+from pulje.assessment.models import Assignment
+from pulje.calls.models import Call
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.funds.models import Pool, ReportingRequirement
@@ -133,7 +138,8 @@ def test_load_demo_twice_creates_nothing_the_second_time(demo: str, db: None) ->
     assert _row_counts() == counts
     assert AuditEvent.objects.latest("seq").seq == last_event
     assert "created this time: 0 users, 0 organisations, 0 departments, 0 pools" in output
-    assert "created this time: 8 users" in demo
+    assert "created this time: 10 users" in demo
+    assert "0 applications, 0 assessments." in output
 
 
 def test_load_demo_leaves_ledger_and_audit_trail_consistent(demo: str, db: None) -> None:
@@ -249,7 +255,11 @@ def test_load_demo_fills_the_secretariats_queue_with_screened_applications(
         for department in application.departments.all()
     }
 
-    assert Counter(applications.values_list("status", flat=True)) == {"screened": 30}
+    # All but the two that failed screening are being assessed (see the next test).
+    assert Counter(applications.values_list("status", flat=True)) == {
+        "in_assessment": 28,
+        "screened": 2,
+    }
     assert Counter(Screening.objects.values_list("outcome", flat=True)) == {
         "pass": 27,
         "fail": 2,
@@ -264,3 +274,28 @@ def test_load_demo_fills_the_secretariats_queue_with_screened_applications(
     assert ScreeningRules.objects.get(
         call__code="bl-faellesskaber-2020"
     ).salary_cap_monthly_ore == (kr(34_000))
+
+
+def test_load_demo_has_every_screened_application_scored_so_the_secretariat_can_allocate(
+    demo: str, db: None
+) -> None:
+    call = Call.objects.get(code="bl-faellesskaber-2020")
+    assert "bedoemmer1@pulje.demo        bedømmer" in demo
+    assert sorted(call.assessors.values_list("user__email", flat=True)) == [
+        "bedoemmer1@pulje.demo",
+        "bedoemmer2@pulje.demo",
+    ]
+    assert set(
+        Assignment.objects.filter(application__call=call).values_list("state", flat=True)
+    ) == {"submitted"}
+    assert Assignment.objects.filter(application__call=call).count() == 2 * 28
+
+    facts = allocation_facts(call)
+    assert (len(facts.candidates), len(facts.excluded)) == (28, 2)
+    run = run_allocation(
+        actor=User.objects.get(email="sagsbehandler@pulje.demo"),
+        call=call,
+        options=AllocationOptions(budget_ore=kr(1_000_000)),
+    )
+    assert run.status == "optimal"
+    assert 0 < run.total_ore <= kr(1_000_000)

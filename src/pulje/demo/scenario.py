@@ -14,21 +14,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from stdnum import iban as stdnum_iban
 
 from pulje.accounts.models import User
 from pulje.accounts.services import add_membership, register_user
-from pulje.applications.models import Application
+from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import (
     fingerprint,
     save_draft,
     start_application,
     submit_application,
 )
+from pulje.assessment.models import Assignment, AssignmentState
+from pulje.assessment.services import (
+    ASSIGNABLE,
+    add_assessor,
+    assign_assessor,
+    declare_interest,
+    ensure_rubric,
+    submit_scores,
+)
+from pulje.assessment.services.rubrics import SCORABLE
 from pulje.calls.models import Call, QuestionKind
 from pulje.calls.services import add_question, create_call
 from pulje.casework.models import ScreeningRules
+from pulje.casework.selectors import failed_screening
 from pulje.casework.services import set_screening_rules
 from pulje.core.money import format_dkk, kr
 from pulje.funds.models import Pool, ReportingRequirement
@@ -147,6 +158,7 @@ def load_demo() -> DemoSummary:
         _user(summary, f"ansoeger{number}@pulje.demo", f"Ansøger {number}", organisation)
         _profile(actor, organisation, number)
     _applications(summary, actor)
+    _assessment(summary, actor)
     return summary
 
 
@@ -173,6 +185,7 @@ def _user(
     organisation: Organisation | None,
     *,
     superuser: bool = False,
+    role: str = "",
 ) -> User:
     user = User.objects.filter(email=email).first()
     summary.count("users", user is None)
@@ -187,7 +200,9 @@ def _user(
         )
     if organisation is not None:
         add_membership(actor=None, user=user, organisation=organisation)
-    summary.logins.append(Login(email, organisation.name if organisation else "administrator"))
+    summary.logins.append(
+        Login(email, role or (organisation.name if organisation else "administrator"))
+    )
     return user
 
 
@@ -778,3 +793,73 @@ def _application(
             values={question.field_name: ["yes" if position % 2 else "no"]},
         )
     submit_application(actor=user, application=application, confirmed=fingerprint(application))
+
+
+# The call's assessor panel: two assessors who have scored every application that passed
+# screening, so the secretariat can allocate the money at once. Their scores are made up but
+# fixed (a seeded draw), with a spread that makes the ranking worth looking at.
+_ASSESSORS = [
+    ("bedoemmer1@pulje.demo", "Bente Bedømmer"),
+    ("bedoemmer2@pulje.demo", "Carl Bedømmer"),
+]
+_JUSTIFICATION = "Vurderet ud fra puljens kriterier og ansøgningens beskrivelse."
+
+
+def _assessment(summary: DemoSummary, actor: User) -> None:
+    """Put the assessors on BL's call's panel, then assign, declare and score every
+    application that did not fail screening, through the assessment services. A second run
+    finds the assignments and scores in place and writes nothing; applications decided in
+    the demo since are left alone."""
+    call = Call.objects.get(code=BL_CALL)
+    caseworker = User.objects.get(email="sekretariat@pulje.demo")
+    # The rubric's default criteria are stored in the language active when it is made.
+    with translation.override("da"):
+        rubric = ensure_rubric(actor=caseworker, call=call)
+    criteria = list(rubric.criteria.order_by("position"))
+    applications = list(
+        Application.objects.filter(call=call, status__in=ApplicationStatus.undecided())
+        .select_related("call", "organisation")
+        .order_by("reference")
+    )
+    failed = set(failed_screening(applications))
+    applications = [a for a in applications if a not in failed]
+    for number, (email, name) in enumerate(_ASSESSORS):
+        assessor = _user(summary, email, name, None, role="bedømmer")
+        add_assessor(actor=caseworker, call=call, email=email, name=name)
+        assigned = set(
+            Assignment.objects.filter(assessor=assessor, application__call=call).values_list(
+                "application_id", flat=True
+            )
+        )
+        new = [a for a in applications if a.pk not in assigned and a.status in ASSIGNABLE]
+        if new:
+            assign_assessor(actor=caseworker, applications=new, assessor=assessor)
+        assignments = Assignment.objects.filter(
+            assessor=assessor, application__in=applications
+        ).select_related("application")
+        for assignment in assignments.order_by("application__reference"):
+            if assignment.state == AssignmentState.TO_DECLARE:
+                declare_interest(actor=assessor, assignment=assignment, conflict=False)
+            scorable = (
+                assignment.state == AssignmentState.TO_SCORE
+                and assignment.application.status in SCORABLE
+            )
+            summary.count("assessments", scorable)
+            if not scorable:
+                continue
+            rng = random.Random(f"{assignment.application.reference}-{number}")
+            base = rng.choice([2, 3, 3, 4, 4, 5])
+            submit_scores(
+                actor=assessor,
+                assignment=assignment,
+                values={
+                    criterion.pk: (
+                        max(
+                            rubric.scale_min,
+                            min(rubric.scale_max, base + rng.choice([-1, 0, 0, 1])),
+                        ),
+                        _JUSTIFICATION,
+                    )
+                    for criterion in criteria
+                },
+            )
