@@ -122,7 +122,7 @@ class RunForm(forms.Form):
         }
         for value, label in TargetGroup.choices:
             self.fields[_group_field(value)] = forms.IntegerField(
-                label=_("Least grants to projects for %(group)s") % {"group": str(label).lower()},
+                label=_("Fewest grants to projects for %(group)s") % {"group": str(label).lower()},
                 min_value=0,
                 max_value=1000,
                 initial=DEFAULT_GROUP_MIN,
