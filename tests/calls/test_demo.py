@@ -50,7 +50,8 @@ def test_demo_has_bls_call_open_today(demo: str, db: None) -> None:  # noqa: F81
         (1, "Har I tidligere samarbejdet med foreningen?", "yes_no", True),
         (2, "Samarbejdsaftale med foreningen (hvis I har en)", "file", False),
     ]
-    assert "created this time: 8 users" in demo
+    # The eight people of the demo and the call's two assessors.
+    assert "created this time: 10 users" in demo
     assert ", 1 calls" in demo
 
 
