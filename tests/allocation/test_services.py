@@ -133,15 +133,6 @@ def test_a_run_records_an_audit_event(scarce: Scarce) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "Solver bug: Problem.without_fairness() drops the lottery (and the region weights), "
-        "so the price of fairness of a lottery with any fairness rule fails fill()'s "
-        "`assert problem.lottery is not None`. Remove this mark when the solver keeps them."
-    ),
-)
 def test_a_lottery_run_keeps_its_seed(scarce: Scarce) -> None:
     options = AllocationOptions(method=Method.LOTTERY, lottery_seed="Trukket 1. marts")
 

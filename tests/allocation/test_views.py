@@ -274,7 +274,7 @@ def test_the_run_page_shows_the_proposal_charts_and_comparison(
     ]
     comparison = report.comparison
     assert (comparison.proposal.met_all_rules, comparison.baseline.met_all_rules) == (True, False)
-    assert comparison.baseline.broken == ["mindst 1 bevillinger til Børn og unge"]
+    assert comparison.baseline.broken == ["mindst 1 bevilling(er) til Børn og unge"]
     assert [(d.reference, d.proposed_ore, d.baseline_ore) for d in comparison.differences] == [
         (scarce.homework.reference, kr(20_000), None),
         (scarce.knitting.reference, None, kr(30_000)),

@@ -5,6 +5,7 @@ Everything here is pure Python: no Django, no database. A problem is read from J
 back with ``problem_to_json``; the round trip is exact, so a stored run can be solved again.
 """
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -129,19 +130,8 @@ class Problem:
     def without_fairness(self) -> "Problem":
         """The same problem without the rules for fairness (regions, target groups,
         organisations): what the price of fairness is measured against."""
-        return Problem(
-            budget_ore=self.budget_ore,
-            candidates=self.candidates,
-            objective=self.objective,
-            method=self.method,
-            allow_reductions=self.allow_reductions,
-            band_budgets=self.band_budgets,
-            min_score=self.min_score,
-            locked_in=self.locked_in,
-            locked_out=self.locked_out,
-            gap=self.gap,
-            time_limit=self.time_limit,
-            labels=self.labels,
+        return dataclasses.replace(
+            self, regions={}, target_groups={}, organisation=OrganisationRule()
         )
 
     @property
@@ -225,7 +215,7 @@ class _Reader:
         try:
             return kind(value)
         except ValueError:
-            allowed = ", ".join(member.value for member in kind)  # type: ignore[attr-defined]
+            allowed = ", ".join(member.value for member in kind)
             self.fail(f"«{key}» skal være en af: {allowed} (ikke «{value}»).")
             return default
 
@@ -295,28 +285,9 @@ class _Reader:
         return limit
 
 
-def problem_from_json(data: Any) -> Problem:
-    """Read a problem from parsed JSON; raises ProblemError listing every error."""
-    reader = _Reader()
-    if not isinstance(data, Mapping):
-        raise ProblemError(["Problemet skal være et JSON-objekt."])
-    if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
-        reader.fail(f"Formatet har version {FORMAT_VERSION}, ikke «{data.get('version')}».")
-    budget = reader.integer(data, "budget_ore", "Problemet")
-    if budget is None:
-        reader.fail("«budget_ore» (budgettet i øre) skal angives.")
-    raw_candidates = data.get("candidates", [])
-    if not isinstance(raw_candidates, list):
-        reader.fail("«candidates» skal være en liste.")
-        raw_candidates = []
-    read = [reader.candidate(item, index) for index, item in enumerate(raw_candidates)]
-    candidates = tuple(candidate for candidate in read if candidate is not None)
-    ids = [candidate.id for candidate in candidates]
-    repeated = sorted({candidate_id for candidate_id in ids if ids.count(candidate_id) > 1})
-    if repeated:
-        reader.fail(f"Disse id'er optræder flere gange: {', '.join(repeated)}.")
-    known = set(ids)
-
+def _read_rules(reader: _Reader, data: Mapping[str, Any], known: set[str]) -> dict[str, Any]:
+    """The rules of a problem: band budgets, regions, target groups, organisations, locks and
+    region weights, as keyword arguments for ``Problem``."""
     bands: dict[str, int] = {}
     for band, value in reader.mapping(data, "band_budgets").items():
         amount = reader.integer({"budget_ore": value}, "budget_ore", f"Båndet «{band}»")
@@ -359,6 +330,40 @@ def problem_from_json(data: Any) -> Problem:
         weight = reader.number({"weight": value}, "weight", f"Vægten for «{region}»", low=0.0)
         if weight is not None:
             weights[str(region)] = weight
+    return {
+        "band_budgets": bands,
+        "regions": {region: limit for region, limit in regions.items() if not limit.is_empty},
+        "target_groups": groups,
+        "organisation": organisation_rule,
+        "locked_in": locks["locked_in"],
+        "locked_out": locks["locked_out"],
+        "region_weights": weights,
+    }
+
+
+def problem_from_json(data: Any) -> Problem:
+    """Read a problem from parsed JSON; raises ProblemError listing every error."""
+    reader = _Reader()
+    if not isinstance(data, Mapping):
+        raise ProblemError(["Problemet skal være et JSON-objekt."])
+    if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        reader.fail(f"Formatet har version {FORMAT_VERSION}, ikke «{data.get('version')}».")
+    budget = reader.integer(data, "budget_ore", "Problemet")
+    if budget is None:
+        reader.fail("«budget_ore» (budgettet i øre) skal angives.")
+    raw_candidates = data.get("candidates", [])
+    if not isinstance(raw_candidates, list):
+        reader.fail("«candidates» skal være en liste.")
+        raw_candidates = []
+    read = [reader.candidate(item, index) for index, item in enumerate(raw_candidates)]
+    candidates = tuple(candidate for candidate in read if candidate is not None)
+    ids = [candidate.id for candidate in candidates]
+    repeated = sorted({candidate_id for candidate_id in ids if ids.count(candidate_id) > 1})
+    if repeated:
+        reader.fail(f"Disse id'er optræder flere gange: {', '.join(repeated)}.")
+    known = set(ids)
+
+    rules = _read_rules(reader, data, known)
     lottery = None
     raw_lottery = data.get("lottery")
     if raw_lottery is not None:
@@ -386,14 +391,8 @@ def problem_from_json(data: Any) -> Problem:
         objective=reader.choice(data, "objective", Objective, Objective.SCORE),
         method=method,
         allow_reductions=bool(data.get("allow_reductions", False)),
-        band_budgets=bands,
-        regions={region: limit for region, limit in regions.items() if not limit.is_empty},
-        target_groups=groups,
-        organisation=organisation_rule,
+        **rules,
         min_score=reader.number(data, "min_score", "Problemet"),
-        locked_in=locks["locked_in"],
-        locked_out=locks["locked_out"],
-        region_weights=weights,
         apportionment=reader.choice(
             data, "apportionment", Apportionment, Apportionment.SAINTE_LAGUE
         ),

@@ -12,6 +12,7 @@ class Status(StrEnum):
     OPTIMAL = "optimal"  # proven optimal within the problem's gap
     FEASIBLE = "feasible"  # a selection meeting every rule; not proven optimal (time limit)
     INFEASIBLE = "infeasible"  # no selection meets every rule: see ``conflicts``
+    TIME_LIMIT = "time_limit"  # the solver found no selection in the time allowed
     DONE = "done"  # a rule-based method (greedy, first come, lottery, envelopes) ran
 
 

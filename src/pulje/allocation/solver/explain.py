@@ -1,0 +1,278 @@
+"""Why: how a selection uses every rule, and a reason in plain Danish for every candidate."""
+
+import numpy as np
+
+from pulje.allocation.solver.problem import Method
+from pulje.allocation.solver.result import Outcome, ReasonCode, RuleUsage
+from pulje.allocation.solver.rules import BoolArray, Compiled, IntArray, Row
+from pulje.core.dkk import format_dkk
+
+# The rule named when several would block a candidate: the most specific one.
+_PRIORITY = ("organisation:", "region:", "group:", "band:", "budget")
+
+
+def score_text(score: float) -> str:
+    return f"{score:.2f}".replace(".", ",")
+
+
+def _share_text(share: float) -> str:
+    return f"{share * 100:.1f} %".replace(".", ",")
+
+
+def rule_usage(compiled: Compiled, granted: IntArray) -> list[RuleUsage]:
+    """Every rule with its limit, what the selection uses of it, whether it is met, and
+    whether it binds: a cap binds when it keeps out a candidate that would otherwise fit; a
+    floor binds when taking away any one grant under it would break it."""
+    chosen = granted > 0
+    open_ = compiled.eligible & ~chosen
+    total = int(granted.sum())
+    usages = []
+    for row in compiled.rows:
+        used, limit = compiled.usage(row, granted)
+        members = row.members
+        if row.sense == "le":
+            blocked = _blocked(compiled, row, members[open_[members]], granted)
+            binding = bool(blocked.any())
+        else:
+            inside = members[chosen[members]]
+            if not len(inside):
+                binding = False
+            elif row.measure == "count":
+                binding = used - 1 < limit
+            elif row.share:
+                smallest = int(granted[inside].min())
+                binding = used - smallest < row.limit * (total - smallest)
+            else:
+                binding = used - int(granted[inside].min()) < limit
+        label = row.label
+        if row.share:
+            label = f"{label} ({_share_text(row.limit)})"
+        usages.append(
+            RuleUsage(
+                key=row.key,
+                label=label,
+                sense=row.sense,
+                unit="count" if row.measure == "count" else "ore",
+                limit=limit,
+                used=used,
+                binding=binding,
+                met=compiled.meets(row, granted),
+                fairness=row.fairness,
+            )
+        )
+    return usages
+
+
+def _blocked(compiled: Compiled, row: Row, candidates: IntArray, granted: IntArray) -> BoolArray:
+    """Which of ``candidates`` (not granted, all members of a cap ``row``) would break it if
+    granted their lowest acceptable amount."""
+    used, limit = compiled.usage(row, granted)
+    if row.measure == "count":
+        return np.full(len(candidates), used + 1 > limit)
+    lowest = compiled.lowest[candidates]
+    if row.share:
+        return used + lowest > row.limit * (int(granted.sum()) + lowest) + 1e-6
+    return used + lowest > limit
+
+
+def _blocking_rows(compiled: Compiled, granted: IntArray) -> IntArray:
+    """For every candidate, the index of the first rule (by _PRIORITY) that keeps it out given
+    the selection, or -1."""
+    open_ = compiled.eligible & (granted == 0)
+    blocking = np.full(compiled.n, -1, dtype=np.int64)
+    ordered = sorted(
+        range(len(compiled.rows)),
+        key=lambda i: next(
+            place
+            for place, prefix in enumerate(_PRIORITY)
+            if compiled.rows[i].key.startswith(prefix)
+        ),
+    )
+    total = int(granted.sum())
+    for i in ordered:
+        row = compiled.rows[i]
+        if row.sense == "le":
+            members = row.members[open_[row.members]]
+            hit = members[_blocked(compiled, row, members, granted)]
+        elif row.share:
+            # Granting someone outside a share floor's group lowers the group's share.
+            outside = np.ones(compiled.n, dtype=np.bool_)
+            outside[row.members] = False
+            others = np.flatnonzero(open_ & outside)
+            used, _limit = compiled.usage(row, granted)
+            hit = others[used < row.limit * (total + compiled.lowest[others]) - 1e-6]
+        else:
+            continue
+        hit = hit[blocking[hit] == -1]
+        blocking[hit] = i
+    return blocking
+
+
+class _Explainer:
+    """The facts every reason is drawn from, worked out once for all candidates."""
+
+    def __init__(
+        self,
+        compiled: Compiled,
+        granted: IntArray,
+        usages: list[RuleUsage],
+        free: IntArray | None,
+        draw_position: dict[int, int] | None,
+    ) -> None:
+        self.compiled = compiled
+        self.problem = compiled.problem
+        self.granted = granted
+        self.free = free
+        self.draw_position = draw_position
+        self.chosen = granted > 0
+        counted = self.chosen & ~compiled.locked_in
+        self.cutoff = float(compiled.score[counted].min()) if counted.any() else None
+        self.blocking = _blocking_rows(compiled, granted)
+        self.by_key = {usage.key: usage for usage in usages}
+        self.floors = [
+            usage.key
+            for usage in usages
+            if usage.binding and usage.sense == "ge" and usage.fairness
+        ]
+        self.floor_members = {
+            row.key: set(row.members.tolist()) for row in compiled.rows if row.key in self.floors
+        }
+
+    def floor_for(self, i: int) -> str:
+        """The first binding fairness floor candidate ``i`` counts towards, or ""."""
+        return next((key for key in self.floors if i in self.floor_members[key]), "")
+
+    def outcome(self, i: int) -> Outcome:
+        candidate = self.compiled.candidates[i]
+        if self.chosen[i]:
+            code, text, rule = self.selected(i)
+        else:
+            code, text, rule = self.left_out(i)
+        return Outcome(
+            id=candidate.id,
+            selected=bool(self.chosen[i]),
+            amount_ore=int(self.granted[i]),
+            rank=i + 1,
+            reason=code,
+            text=text,
+            rule=rule,
+        )
+
+    def selected(self, i: int) -> tuple[ReasonCode, str, str]:
+        candidate = self.compiled.candidates[i]
+        score = score_text(candidate.score)
+        amount = int(self.granted[i])
+        method = self.problem.method
+        if self.compiled.locked_in[i]:
+            return ReasonCode.LOCKED_IN, "Låst ind af sagsbehandleren.", ""
+        if self.free is not None and self.free[i] == 0 and (rule := self.floor_for(i)):
+            text = (
+                f"Valgt for at opfylde {self.by_key[rule].label}, selv om andre ansøgninger "
+                f"har en højere score (scoren er {score})."
+            )
+            return ReasonCode.SELECTED_FOR_RULE, text, rule
+        if amount < candidate.amount_ore:
+            text = (
+                f"Valgt med et nedsat beløb: {format_dkk(amount)} af "
+                f"{format_dkk(candidate.amount_ore)}, så pengene rækker til flere gode "
+                f"projekter (scoren er {score})."
+            )
+            return ReasonCode.SELECTED_REDUCED, text, ""
+        if method == Method.LOTTERY and self.draw_position is not None:
+            text = f"Trukket ved lodtrækningen som nr. {self.draw_position[i]}."
+            return ReasonCode.DRAWN, text, ""
+        if method == Method.FIRST_COME:
+            return ReasonCode.SELECTED, "Valgt: ansøgningen kom, mens der var penge.", ""
+        assert self.cutoff is not None  # a candidate is chosen and not locked in
+        text = f"Valgt: scoren {score} er på eller over skæringspunktet {score_text(self.cutoff)}."
+        return ReasonCode.SELECTED, text, ""
+
+    def excluded(self, i: int) -> tuple[ReasonCode, str, str] | None:
+        """Why a candidate could not be chosen at all, if it could not."""
+        compiled, problem = self.compiled, self.problem
+        score = score_text(compiled.candidates[i].score)
+        if compiled.locked_out[i]:
+            return ReasonCode.LOCKED_OUT, "Låst ude af sagsbehandleren.", ""
+        if compiled.below_min[i]:
+            minimum = score_text(problem.min_score or 0.0)
+            text = f"Scoren {score} er under minimumsscoren {minimum}."
+            return ReasonCode.BELOW_MIN_SCORE, text, ""
+        drawn = self.draw_position or {}
+        if problem.lottery is not None and problem.method == Method.LOTTERY and i not in drawn:
+            threshold = score_text(problem.lottery.threshold)
+            text = f"Scoren {score} er under grænsen {threshold} for at komme med i lodtrækningen."
+            return ReasonCode.BELOW_THRESHOLD, text, ""
+        return None
+
+    def left_out(self, i: int) -> tuple[ReasonCode, str, str]:
+        if (reason := self.excluded(i)) is not None:
+            return reason
+        candidate = self.compiled.candidates[i]
+        score = score_text(candidate.score)
+        below = self.cutoff is not None and candidate.score < self.cutoff
+        cutoff = score_text(self.cutoff or 0.0)
+        if self.blocking[i] >= 0:
+            return self.blocked(i, self.compiled.rows[self.blocking[i]], below)
+        if self.free is not None and self.free[i] > 0 and self.floors:
+            rule = self.floors[0]
+            text = (
+                f"Fravalgt for at opfylde {self.by_key[rule].label}: uden den regel var "
+                f"ansøgningen valgt (scoren er {score})."
+            )
+            return ReasonCode.DISPLACED_BY_RULE, text, rule
+        if below:
+            return ReasonCode.BELOW_CUTOFF, f"Scoren {score} er under skæringspunktet {cutoff}.", ""
+        text = (
+            "Ikke valgt: en anden kombination af ansøgninger giver mere for pengene "
+            f"(scoren er {score})."
+        )
+        return ReasonCode.BELOW_CUTOFF, text, ""
+
+    def blocked(self, i: int, row: Row, below: bool) -> tuple[ReasonCode, str, str]:
+        """Left out because granting it would break ``row``; for the money of the whole
+        budget or a band, a low score is the reason, the empty purse only its consequence."""
+        usage = self.by_key[row.key]
+        score = score_text(self.compiled.candidates[i].score)
+        if row.sense == "ge":
+            return ReasonCode.BLOCKED, f"Ikke valgt: det ville bryde {usage.label}.", row.key
+        if row.measure == "count":
+            return ReasonCode.BLOCKED, f"Ikke valgt: {usage.label} er nået.", row.key
+        left = format_dkk(max(usage.limit - usage.used, 0))
+        asked = format_dkk(int(self.compiled.lowest[i]))
+        money = row.key == "budget" or row.key.startswith("band:")
+        if money and self.problem.method in (Method.FIRST_COME, Method.LOTTERY):
+            place = (
+                f" (nr. {self.draw_position[i]} i lodtrækningen)"
+                if self.draw_position is not None and i in self.draw_position
+                else ""
+            )
+            text = f"Pengene slap op, før det blev ansøgningens tur{place}."
+            return ReasonCode.NOT_REACHED, text, row.key
+        if money and below:
+            text = (
+                f"Scoren {score} er under skæringspunktet {score_text(self.cutoff or 0.0)}: "
+                f"pengene gik til ansøgninger med en højere score, og {usage.label} har kun "
+                f"{left} tilbage."
+            )
+            return ReasonCode.BELOW_CUTOFF, text, row.key
+        text = (
+            f"Ikke valgt, selv om scoren er {score}: ansøgningen beder om {asked}, og "
+            f"{usage.label} har kun {left} tilbage."
+        )
+        return ReasonCode.BLOCKED, text, row.key
+
+
+def explain(
+    compiled: Compiled,
+    granted: IntArray,
+    usages: list[RuleUsage],
+    *,
+    free: IntArray | None = None,
+    draw_position: dict[int, int] | None = None,
+) -> tuple[list[Outcome], float | None]:
+    """Every candidate's outcome and reason, in rank order, and the cut-off score (the lowest
+    score granted, apart from candidates locked in). ``free`` is the same method's selection
+    without the fairness rules: a candidate granted only with them was chosen to meet a floor,
+    one granted only without them was displaced by one."""
+    explainer = _Explainer(compiled, granted, usages, free, draw_position)
+    return [explainer.outcome(i) for i in range(compiled.n)], explainer.cutoff

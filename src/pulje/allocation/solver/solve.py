@@ -1,0 +1,308 @@
+"""``solve``: run a problem's method, check the answer against every rule, and explain it."""
+
+import dataclasses
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+
+import numpy as np
+
+from pulje.allocation.solver.explain import explain, rule_usage
+from pulje.allocation.solver.fill import fill
+from pulje.allocation.solver.mip import objective_value, solve_mip
+from pulje.allocation.solver.problem import Method, Problem
+from pulje.allocation.solver.result import (
+    Conflict,
+    Outcome,
+    PriceOfFairness,
+    ReasonCode,
+    Result,
+    RuleUsage,
+    Status,
+)
+from pulje.allocation.solver.rules import Compiled, IntArray, Row
+from pulje.core.dkk import format_dkk
+
+
+def solve(problem: Problem) -> Result:
+    """Solve ``problem`` with its method. Never raises for a problem that was read: a problem
+    no selection can meet comes back with status "infeasible" and the conflicting rules."""
+    started = time.perf_counter()
+    compiled = Compiled(problem)
+    conflicts = _lock_conflicts(compiled)
+    if problem.method == Method.OPTIMAL:
+        conflicts += _fairness_conflicts(compiled)
+    if conflicts:
+        return _unsolved(compiled, Status.INFEASIBLE, conflicts, started)
+
+    bound = gap = None
+    draw_position = envelopes = None
+    if problem.method == Method.OPTIMAL:
+        answer = _solve_exact(compiled)
+        if answer is None:
+            return _unsolved(compiled, Status.TIME_LIMIT, [], started)
+        if isinstance(answer, list):
+            return _unsolved(compiled, Status.INFEASIBLE, answer, started)
+        granted, status, bound, gap = answer
+    else:
+        filled = fill(compiled)
+        granted, status = filled.granted, Status.DONE
+        draw_position, envelopes = filled.draw_position, filled.envelopes
+
+    objective = objective_value(compiled, granted)
+    free = price = None
+    if problem.has_fairness:
+        free_compiled = Compiled(problem.without_fairness())
+        if problem.method == Method.OPTIMAL:
+            free_answer = _solve_exact(free_compiled)
+            free = free_answer[0] if isinstance(free_answer, tuple) else None
+        else:
+            free = fill(free_compiled).granted
+        if free is not None:
+            without = objective_value(free_compiled, free)
+            lost = without - objective
+            price = PriceOfFairness(
+                objective_without=without, lost=lost, share=lost / without if without else 0.0
+            )
+    usages = rule_usage(compiled, granted)
+    outcomes, cutoff = explain(compiled, granted, usages, free=free, draw_position=draw_position)
+    return Result(
+        method=problem.method,
+        objective_kind=problem.objective,
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        total_ore=int(granted.sum()),
+        cutoff_score=cutoff,
+        outcomes=tuple(outcomes),
+        rules=tuple(usages),
+        price_of_fairness=price,
+        envelopes=envelopes,
+        seed=problem.lottery.seed if problem.lottery and problem.method == Method.LOTTERY else None,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def broken_rules(problem: Problem, amounts: Mapping[str, int]) -> list[RuleUsage]:
+    """The rules a selection (candidate id → øre granted) breaks; empty when it meets all."""
+    compiled = Compiled(problem)
+    granted = np.zeros(compiled.n, dtype=np.int64)
+    for candidate_id, amount in amounts.items():
+        granted[compiled.index[candidate_id]] = amount
+    return [usage for usage in rule_usage(compiled, granted) if not usage.met]
+
+
+_ExactAnswer = tuple[IntArray, Status, float | None, float | None]
+
+
+def _solve_exact(compiled: Compiled) -> _ExactAnswer | list[Conflict] | None:
+    """The exact selection; the conflicting rules when there is none; None when the solver
+    found nothing in its time. The rounded answer is checked against every rule in whole øre;
+    should a rule be broken by the solver's tolerance, it is tightened by what was missing and
+    the problem solved again."""
+    rows = list(compiled.rows)
+    for _attempt in range(3):
+        answer = solve_mip(compiled, rows=rows)
+        if answer.status == "infeasible":
+            return _diagnose(compiled)
+        if answer.granted is None:
+            return None
+        granted = answer.granted
+        broken = [i for i, row in enumerate(compiled.rows) if not compiled.meets(row, granted)]
+        if not broken:
+            status = Status.OPTIMAL if answer.status == "optimal" else Status.FEASIBLE
+            return granted, status, answer.bound, answer.gap
+        for i in broken:
+            row = rows[i]
+            used, limit = compiled.usage(compiled.rows[i], granted)
+            step = abs(used - limit) + 1 if not row.share else 1e-9
+            tightened = row.limit - step if row.sense == "le" else row.limit + step
+            rows[i] = dataclasses.replace(row, limit=tightened)
+    return None
+
+
+def _unsolved(
+    compiled: Compiled, status: Status, conflicts: list[Conflict], started: float
+) -> Result:
+    text = (
+        "Ingen fordeling kan opfylde alle reglerne; se konflikterne."
+        if status == Status.INFEASIBLE
+        else "Løseren fandt ingen fordeling inden for tidsgrænsen."
+    )
+    granted = np.zeros(compiled.n, dtype=np.int64)
+    return Result(
+        method=compiled.problem.method,
+        objective_kind=compiled.problem.objective,
+        status=status,
+        objective=0.0,
+        bound=None,
+        gap=None,
+        total_ore=0,
+        cutoff_score=None,
+        outcomes=tuple(
+            Outcome(
+                id=candidate.id,
+                selected=False,
+                amount_ore=0,
+                rank=i + 1,
+                reason=ReasonCode.UNSOLVED,
+                text=text,
+            )
+            for i, candidate in enumerate(compiled.candidates)
+        ),
+        rules=tuple(rule_usage(compiled, granted)),
+        conflicts=tuple(conflicts),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _lock_conflicts(compiled: Compiled) -> list[Conflict]:
+    """Candidates locked in that together break a cap: no method can keep both."""
+    granted = np.where(compiled.locked_in, compiled.amount, 0)
+    if not compiled.locked_in.any():
+        return []
+    conflicts = []
+    for row in compiled.rows:
+        if row.sense == "le" and not compiled.meets(row, granted):
+            used, limit = compiled.usage(row, granted)
+            amount = f"{used} bevillinger" if row.measure == "count" else format_dkk(used)
+            most = f"{limit}" if row.measure == "count" else format_dkk(limit)
+            conflicts.append(
+                Conflict(
+                    rules=("locked_in", row.key),
+                    text=(
+                        f"De ansøgninger, der er låst ind, giver tilsammen {amount}, men "
+                        f"{row.label} tillader højst {most}."
+                    ),
+                )
+            )
+    return conflicts
+
+
+def _fairness_conflicts(compiled: Compiled) -> list[Conflict]:
+    """Conflicts that can be seen without solving, said the way a caseworker would."""
+    problem = compiled.problem
+    conflicts = []
+    floors = {region: limit.floor_ore for region, limit in problem.regions.items()}
+    floor_total = sum(value for value in floors.values() if value is not None)
+    if floor_total > problem.budget_ore:
+        conflicts.append(
+            Conflict(
+                rules=("budget", *(f"region:{r}:floor" for r, v in floors.items() if v)),
+                text=(
+                    f"Gulvene for regionerne er tilsammen {format_dkk(floor_total)}, men "
+                    f"budgettet er kun {format_dkk(problem.budget_ore)}."
+                ),
+            )
+        )
+    share_total = sum(limit.floor_share or 0.0 for limit in problem.regions.values())
+    if share_total > 1 + 1e-9:
+        conflicts.append(
+            Conflict(
+                rules=tuple(
+                    f"region:{r}:floor_share" for r, v in problem.regions.items() if v.floor_share
+                ),
+                text=(
+                    f"Gulvene for regionerne udgør tilsammen {share_total * 100:.0f} % af "
+                    "pengene, men de kan højst udgøre 100 %."
+                ),
+            )
+        )
+    eligible_amount: dict[str, int] = defaultdict(int)
+    for i in np.flatnonzero(compiled.eligible).tolist():
+        eligible_amount[compiled.candidates[i].region] += int(compiled.amount[i])
+    for region, limit in sorted(problem.regions.items()):
+        name = compiled.region_name(region)
+        if (
+            limit.floor_ore is not None
+            and limit.cap_ore is not None
+            and limit.floor_ore > limit.cap_ore
+        ):
+            conflicts.append(
+                Conflict(
+                    rules=(f"region:{region}:floor", f"region:{region}:cap"),
+                    text=f"Gulvet for {name} er højere end loftet.",
+                )
+            )
+        if (limit.floor_share or 0) > (1.0 if limit.cap_share is None else limit.cap_share):
+            conflicts.append(
+                Conflict(
+                    rules=(f"region:{region}:floor_share", f"region:{region}:cap_share"),
+                    text=f"Andelen, der mindst skal gå til {name}, er højere end loftet.",
+                )
+            )
+        if limit.floor_ore and limit.floor_ore > eligible_amount[region]:
+            conflicts.append(
+                Conflict(
+                    rules=(f"region:{region}:floor",),
+                    text=(
+                        f"Ansøgerne fra {name} søger tilsammen "
+                        f"{format_dkk(eligible_amount[region])}, men gulvet er "
+                        f"{format_dkk(limit.floor_ore)}."
+                    ),
+                )
+            )
+    for group, rule in sorted(problem.target_groups.items()):
+        members = [
+            i
+            for i in np.flatnonzero(compiled.eligible).tolist()
+            if group in compiled.candidates[i].target_groups
+        ]
+        if rule.min_count and rule.min_count > len(members):
+            name = compiled.label(f"group:{group}", group)
+            conflicts.append(
+                Conflict(
+                    rules=(f"group:{group}:count",),
+                    text=(
+                        f"Kun {len(members)} ansøgning(er) kan vælges til {name}, men reglen "
+                        f"kræver mindst {rule.min_count}."
+                    ),
+                )
+            )
+    return conflicts
+
+
+def _rule_of(row: Row) -> str:
+    """The rule a row belongs to when looking for conflicts: one per floor or cap, and the
+    organisation limits as one."""
+    return "organisation" if row.key.startswith("organisation:") else row.key
+
+
+def _diagnose(compiled: Compiled) -> list[Conflict]:
+    """A smallest set of rules that cannot be met together (deletion filter): drop each rule
+    in turn and keep it dropped if the rest still cannot be met."""
+    problem = compiled.problem
+    rules = list(dict.fromkeys(_rule_of(row) for row in compiled.rows if row.fairness))
+    locks = ["locked_in"] if problem.locked_in else []
+    locks += ["locked_out"] if problem.locked_out else []
+    needed = rules + locks
+
+    def infeasible(kept: list[str]) -> bool:
+        relaxed = dataclasses.replace(
+            problem,
+            locked_in=problem.locked_in if "locked_in" in kept else frozenset(),
+            locked_out=problem.locked_out if "locked_out" in kept else frozenset(),
+        )
+        trial = Compiled(relaxed)
+        rows = [row for row in trial.rows if not row.fairness or _rule_of(row) in kept]
+        return solve_mip(trial, rows=rows, feasibility_only=True).status == "infeasible"
+
+    for rule in list(needed):
+        without = [kept for kept in needed if kept != rule]
+        if infeasible(without):
+            needed = without
+    labels = {row.key: row.label for row in compiled.rows}
+    labels.update(
+        organisation="grænserne for organisationerne",
+        locked_in="de ansøgninger, der er låst ind",
+        locked_out="de ansøgninger, der er låst ude",
+        budget="budgettet",
+    )
+    named = [labels.get(rule, rule) for rule in needed] or ["budgettet og båndenes budgetter"]
+    return [
+        Conflict(
+            rules=tuple(needed),
+            text="Disse regler kan ikke opfyldes på samme tid: " + "; ".join(named) + ".",
+        )
+    ]
