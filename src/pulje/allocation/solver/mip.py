@@ -6,7 +6,9 @@ reductions are allowed, an integer ``r_i`` ≥ 0: whole kroner taken off the amo
 at most ``R_i = ⌊(asked − lowest) / 100⌋`` and only when granted (``r_i − R_i x_i ≤ 0``). The
 amount granted is ``asked_i x_i − r_i`` kroner, so full amounts (øre included) are exact.
 
-Every rule of ``rules.Compiled`` is one row over the money in kroner or the count. The
+Every rule of ``rules.Compiled`` is one row over the money or the count; money is measured
+in the largest amount asked for, so coefficients lie in (0, 1] and HiGHS's default tolerances
+fit (an answer is checked in whole øre afterwards). The
 objective is scaled so its largest coefficient is 1, and every candidate gets a tiny bonus by
 its rank (score, submission time, id) far below the solver's gap, so equally good selections
 are broken in the published order rather than by accident.
@@ -21,9 +23,6 @@ from pulje.allocation.solver.problem import Objective
 from pulje.allocation.solver.rules import Compiled, FloatArray, IntArray, Row
 
 _TIE_BREAK = 1e-7
-# Integrality and row feasibility far below one øre on amounts in kroner up to 10¹⁰, so a
-# solution rounded to whole variables keeps every rule (and it is checked exactly afterwards).
-_FEASIBILITY = 1e-9
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,8 @@ class _Variables:
     reducible: IntArray  # candidate indices with an r column
     r_position: IntArray  # candidate index → r column, -1 for none
     reduction_kr: FloatArray  # R_i per candidate
-    total: int  # the column of T, the total granted in kroner (continuous)
+    total: int  # the column of T, the total granted (continuous)
+    unit_ore: float  # money in the rows is in this unit: the largest amount asked
 
     @classmethod
     def of(cls, compiled: Compiled) -> "_Variables":
@@ -90,69 +90,78 @@ class _Variables:
         r_position = np.full(compiled.n, -1, dtype=np.int64)
         r_position[reducible] = len(columns) + np.arange(len(reducible))
         total = len(columns) + len(reducible)
-        return cls(columns, position, reducible, r_position, reduction_kr, total)
+        unit = float(compiled.amount[columns].max()) if len(columns) else 1.0
+        return cls(columns, position, reducible, r_position, reduction_kr, total, unit)
 
-
-def _row(
-    compiled: Compiled, variables: _Variables, row: Row
-) -> tuple[IntArray, FloatArray, float, float]:
-    """One rule as (columns, coefficients, lower, upper), money in kroner."""
-    amount_kr = compiled.amount / 100.0
-    members = row.members[compiled.eligible[row.members]]
-    if row.share:
-        # Σ members − share × T, with T the total granted (its own column): a few nonzeros per
-        # member instead of one for every candidate in every share rule.
-        with_r = members[variables.r_position[members] >= 0]
-        cols = np.concatenate(
-            [variables.position[members], variables.r_position[with_r], [variables.total]]
-        )
-        values = np.concatenate([amount_kr[members], -np.ones(len(with_r)), [-row.limit]])
-        lower, upper = (0.0, np.inf) if row.sense == "ge" else (-np.inf, 0.0)
-        return cols, values, lower, upper
-    if row.measure == "count":
-        cols, values = variables.position[members], np.ones(len(members))
-        limit = float(row.limit)
-    else:
-        with_r = members[variables.r_position[members] >= 0]
-        cols = np.concatenate([variables.position[members], variables.r_position[with_r]])
-        values = np.concatenate([amount_kr[members], -np.ones(len(with_r))])
-        limit = row.limit / 100.0
-    lower, upper = (limit, np.inf) if row.sense == "ge" else (-np.inf, limit)
-    return cols, values, lower, upper
+    @property
+    def krone(self) -> float:
+        """One krone (a unit of r) in the rows' unit of money."""
+        return 100.0 / self.unit_ore
 
 
 def _matrix(
     compiled: Compiled, variables: _Variables, rows: list[Row]
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
-    """The rows as a row-wise sparse matrix (starts, indices, values) with row bounds. After
-    the rules come the rows linking each reduction to its grant (r_i − R_i x_i ≤ 0), then the
-    one defining T: Σ amount_i x_i − Σ r_i − T = 0."""
-    parts = [_row(compiled, variables, row) for row in rows]
-    columns = variables.columns
-    definition = (
-        np.arange(variables.total + 1),
-        np.concatenate(
-            [compiled.amount[columns] / 100.0, -np.ones(len(variables.reducible)), [-1.0]]
-        ),
-        0.0,
-        0.0,
-    )
+    """The rows as a row-wise sparse matrix (starts, indices, values) with row bounds, built
+    as triplets in whole arrays (no Python loop over candidates or matrix entries).
+
+    A rule on money sums ``amount_i x_i − r_i`` over its members, on a count ``x_i``; a share
+    rule is ``Σ members − share × T ≷ 0`` with T the total granted (its own column), a few
+    nonzeros per member instead of one for every candidate. After the rules come the rows
+    linking each reduction to its grant (``r_i − R_i x_i ≤ 0``) and the one defining T
+    (``Σ amount_i x_i − Σ r_i − T = 0``)."""
+    money = compiled.amount / variables.unit_ore
+    number = len(rows)
+    sizes = np.array([len(row.members) for row in rows], dtype=np.int64)
+    member = np.concatenate([row.members for row in rows] + [np.zeros(0, dtype=np.int64)])
+    owner = np.repeat(np.arange(number), sizes)
+    keep = compiled.eligible[member]
+    member, owner = member[keep], owner[keep]
+    is_count = np.array([row.measure == "count" for row in rows], dtype=np.bool_)
+    is_share = np.array([row.share for row in rows], dtype=np.bool_)
+    shares = np.array([row.limit if row.share else 0.0 for row in rows])
+    x_values = np.where(is_count[owner], 1.0, money[member])
+    with_r = ~is_count[owner] & (variables.r_position[member] >= 0)
+    share_rows = np.flatnonzero(is_share)
+
     reducible = variables.reducible
     k = len(reducible)
-    link_cols = np.column_stack(
-        [variables.r_position[reducible], variables.position[reducible]]
-    ).ravel()
-    link_values = np.column_stack([np.ones(k), -variables.reduction_kr[reducible]]).ravel()
-    cols = [part[0] for part in parts] + [link_cols, definition[0]]
-    values = [part[1] for part in parts] + [link_values, definition[1]]
-    lengths = [len(part[0]) for part in parts] + [2] * k + [len(definition[0])]
-    indices = np.concatenate(cols).astype(np.int64)
-    coefficients = np.concatenate(values).astype(np.float64)
-    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    lower = np.array([part[2] for part in parts] + [-np.inf] * k + [0.0], dtype=np.float64)
-    upper = np.array([part[3] for part in parts] + [0.0] * k + [0.0], dtype=np.float64)
-    return starts[:-1], indices, coefficients, lower, upper
+    columns = variables.columns
+    triplets = [
+        (owner, variables.position[member], x_values),
+        (
+            owner[with_r],
+            variables.r_position[member[with_r]],
+            np.full(with_r.sum(), -variables.krone),
+        ),
+        (share_rows, np.full(len(share_rows), variables.total), -shares[share_rows]),
+        (number + np.arange(k), variables.r_position[reducible], np.ones(k)),
+        (number + np.arange(k), variables.position[reducible], -variables.reduction_kr[reducible]),
+        (
+            np.full(variables.total + 1, number + k),
+            np.arange(variables.total + 1),
+            np.concatenate([money[columns], np.full(k, -variables.krone), [-1.0]]),
+        ),
+    ]
+    row_of = np.concatenate([triplet[0] for triplet in triplets]).astype(np.int64)
+    order = np.argsort(row_of, kind="stable")
+    indices = np.concatenate([triplet[1] for triplet in triplets]).astype(np.int64)[order]
+    values = np.concatenate([triplet[2] for triplet in triplets]).astype(np.float64)[order]
+    starts = np.zeros(number + k + 2, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=number + k + 1), out=starts[1:])
+
+    limits = np.array(
+        [
+            0.0
+            if row.share
+            else row.limit / (1.0 if row.measure == "count" else variables.unit_ore)
+            for row in rows
+        ]
+    )
+    floors = np.array([row.sense == "ge" for row in rows], dtype=np.bool_)
+    lower = np.concatenate([np.where(floors, limits, -np.inf), np.full(k, -np.inf), [0.0]])
+    upper = np.concatenate([np.where(floors, np.inf, limits), np.zeros(k), [0.0]])
+    return starts[:-1], indices, values, lower, upper
 
 
 def solve_mip(
@@ -178,8 +187,9 @@ def solve_mip(
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("mip_rel_gap", problem.gap)
     highs.setOptionValue("time_limit", float(problem.time_limit))
-    highs.setOptionValue("mip_feasibility_tolerance", _FEASIBILITY)
-    highs.setOptionValue("primal_feasibility_tolerance", _FEASIBILITY)
+    # Presolve finds almost nothing to remove in these knapsack-like models, and its probing
+    # of 10⁵ binaries costs minutes (measured in bench/allocate.py); the root LP is the work.
+    highs.setOptionValue("presolve", "off")
     highs.passModel(
         m + k + 1,
         len(row_lower),
