@@ -309,18 +309,20 @@ def test_confirming_makes_the_proposal_the_call_s_decisions(scarce: Scarce) -> N
     } == {
         scarce.dining.reference: (DecisionOutcome.GRANT, kr(60_000), band_2.pk, "", ""),
         scarce.homework.reference: (DecisionOutcome.GRANT, kr(20_000), band_1.pk, "", ""),
+        # Walking: below the cut-off, its band's money went to a better score; knitting:
+        # displaced by the minimum for children. Both: others met the criteria better.
         scarce.walking.reference: (
             DecisionOutcome.REJECT,
             None,
             None,
-            RejectionReason.NO_MONEY,
+            RejectionReason.WEAKER_THAN_OTHERS,
             "",
         ),
         scarce.knitting.reference: (
             DecisionOutcome.REJECT,
             None,
             None,
-            RejectionReason.NO_MONEY,
+            RejectionReason.WEAKER_THAN_OTHERS,
             "",
         ),
     }

@@ -11,6 +11,11 @@ from pulje.core.dkk import format_dkk
 _PRIORITY = ("organisation:", "region:", "group:", "band:", "budget")
 
 
+def _is_money(row: Row) -> bool:
+    """The budget or a band's budget: rules on the money itself rather than its spread."""
+    return row.key == "budget" or row.key.startswith("band:")
+
+
 def score_text(score: float) -> str:
     return f"{score:.2f}".replace(".", ",")
 
@@ -19,10 +24,14 @@ def _share_text(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".", ",")
 
 
-def rule_usage(compiled: Compiled, granted: IntArray) -> list[RuleUsage]:
+def rule_usage(
+    compiled: Compiled, granted: IntArray, free: IntArray | None = None
+) -> list[RuleUsage]:
     """Every rule with its limit, what the selection uses of it, whether it is met, and
     whether it binds: a cap binds when it keeps out a candidate that would otherwise fit; a
-    floor binds when taking away any one grant under it would break it."""
+    floor binds when the selection without the fairness rules (``free``, when known) would
+    break it — the rule changed the outcome — or else when taking away any one grant under it
+    would break it."""
     chosen = granted > 0
     open_ = compiled.eligible & ~chosen
     total = int(granted.sum())
@@ -33,6 +42,8 @@ def rule_usage(compiled: Compiled, granted: IntArray) -> list[RuleUsage]:
         if row.sense == "le":
             blocked = _blocked(compiled, row, members[open_[members]], granted)
             binding = bool(blocked.any())
+        elif free is not None:
+            binding = not compiled.meets(row, free)
         else:
             inside = members[chosen[members]]
             if not len(inside):
@@ -125,8 +136,6 @@ class _Explainer:
         self.free = free
         self.draw_position = draw_position
         self.chosen = granted > 0
-        counted = self.chosen & ~compiled.locked_in
-        self.cutoff = float(compiled.score[counted].min()) if counted.any() else None
         self.blocking = _blocking_rows(compiled, granted)
         self.by_key = {usage.key: usage for usage in usages}
         self.floors = [
@@ -137,6 +146,16 @@ class _Explainer:
         self.floor_members = {
             row.key: set(row.members.tolist()) for row in compiled.rows if row.key in self.floors
         }
+        # The cut-off is the lowest score granted on merit: not counting candidates locked in
+        # or granted only to meet a floor.
+        forced = np.zeros(compiled.n, dtype=np.bool_)
+        if free is not None:
+            for i in np.flatnonzero(self.chosen & (free == 0)).tolist():
+                forced[i] = bool(self.floor_for(i))
+        counted = self.chosen & ~compiled.locked_in & ~forced
+        if not counted.any():
+            counted = self.chosen & ~compiled.locked_in
+        self.cutoff = float(compiled.score[counted].min()) if counted.any() else None
 
     def floor_for(self, i: int) -> str:
         """The first binding fairness floor candidate ``i`` counts towards, or ""."""
@@ -211,15 +230,20 @@ class _Explainer:
         score = score_text(candidate.score)
         below = self.cutoff is not None and candidate.score < self.cutoff
         cutoff = score_text(self.cutoff or 0.0)
-        if self.blocking[i] >= 0:
-            return self.blocked(i, self.compiled.rows[self.blocking[i]], below)
+        # A rule of its own (an organisation limit, a region cap) is named first; an empty
+        # purse only after a floor that pushed the candidate out.
+        rule = self.compiled.rows[self.blocking[i]] if self.blocking[i] >= 0 else None
+        if rule is not None and not _is_money(rule):
+            return self.blocked(i, rule, below)
         if self.free is not None and self.free[i] > 0 and self.floors:
-            rule = self.floors[0]
+            floor = self.floors[0]
             text = (
-                f"Fravalgt for at opfylde {self.by_key[rule].label}: uden den regel var "
+                f"Fravalgt for at opfylde {self.by_key[floor].label}: uden den regel var "
                 f"ansøgningen valgt (scoren er {score})."
             )
-            return ReasonCode.DISPLACED_BY_RULE, text, rule
+            return ReasonCode.DISPLACED_BY_RULE, text, floor
+        if rule is not None:
+            return self.blocked(i, rule, below)
         if below:
             return ReasonCode.BELOW_CUTOFF, f"Scoren {score} er under skæringspunktet {cutoff}.", ""
         text = (
@@ -239,7 +263,7 @@ class _Explainer:
             return ReasonCode.BLOCKED, f"Ikke valgt: {usage.label} er nået.", row.key
         left = format_dkk(max(usage.limit - usage.used, 0))
         asked = format_dkk(int(self.compiled.lowest[i]))
-        money = row.key == "budget" or row.key.startswith("band:")
+        money = _is_money(row)
         if money and self.problem.method in (Method.FIRST_COME, Method.LOTTERY):
             place = (
                 f" (nr. {self.draw_position[i]} i lodtrækningen)"

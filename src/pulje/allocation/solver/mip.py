@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+from highspy import _core
 
 from pulje.allocation.solver.problem import Objective
 from pulje.allocation.solver.rules import Compiled, FloatArray, IntArray, Row
@@ -183,7 +184,10 @@ def solve_mip(
     if feasibility_only:
         cost = np.zeros(m + k + 1)
 
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no annotations here
+    # The core class, not ``highspy.Highs``: that wrapper enables callbacks on construction,
+    # which prints HiGHS's banner to standard output before any option can switch it off
+    # (and ``manage.py allocate`` writes its JSON there).
+    highs = _core._Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("mip_rel_gap", problem.gap)
     highs.setOptionValue("time_limit", float(problem.time_limit))

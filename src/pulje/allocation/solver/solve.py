@@ -64,7 +64,7 @@ def solve(problem: Problem) -> Result:
             price = PriceOfFairness(
                 objective_without=without, lost=lost, share=lost / without if without else 0.0
             )
-    usages = rule_usage(compiled, granted)
+    usages = rule_usage(compiled, granted, free)
     outcomes, cutoff = explain(compiled, granted, usages, free=free, draw_position=draw_position)
     return Result(
         method=problem.method,
