@@ -167,13 +167,14 @@ def _lock_conflicts(compiled: Compiled) -> list[Conflict]:
         if row.sense == "le" and not compiled.meets(row, granted):
             used, limit = compiled.usage(row, granted)
             amount = f"{used} bevillinger" if row.measure == "count" else format_dkk(used)
-            most = f"{limit}" if row.measure == "count" else format_dkk(limit)
+            # "kr." ends the sentence itself; a count needs its full stop.
+            most = f"{limit}." if row.measure == "count" else format_dkk(limit)
             conflicts.append(
                 Conflict(
                     rules=("locked_in", row.key),
                     text=(
                         f"De ansøgninger, der er låst ind, giver tilsammen {amount}, men "
-                        f"{row.label} tillader højst {most}."
+                        f"{row.label} tillader højst {most}"
                     ),
                 )
             )
@@ -192,7 +193,7 @@ def _fairness_conflicts(compiled: Compiled) -> list[Conflict]:
                 rules=("budget", *(f"region:{r}:floor" for r, v in floors.items() if v)),
                 text=(
                     f"Gulvene for regionerne er tilsammen {format_dkk(floor_total)}, men "
-                    f"budgettet er kun {format_dkk(problem.budget_ore)}."
+                    f"budgettet er kun {format_dkk(problem.budget_ore)}"
                 ),
             )
         )
@@ -239,7 +240,7 @@ def _fairness_conflicts(compiled: Compiled) -> list[Conflict]:
                     text=(
                         f"Ansøgerne fra {name} søger tilsammen "
                         f"{format_dkk(eligible_amount[region])}, men gulvet er "
-                        f"{format_dkk(limit.floor_ore)}."
+                        f"{format_dkk(limit.floor_ore)}"
                     ),
                 )
             )
