@@ -121,7 +121,17 @@ def _matrix(
     is_count = np.array([row.measure == "count" for row in rows], dtype=np.bool_)
     is_share = np.array([row.share for row in rows], dtype=np.bool_)
     shares = np.array([row.limit if row.share else 0.0 for row in rows])
-    x_values = np.where(is_count[owner], 1.0, money[member])
+    # A rule on a small amount of money (a floor of a few kroner) is measured in that amount
+    # instead, so the solver's absolute tolerance stays below one øre of it.
+    small = np.array(
+        [
+            variables.unit_ore / max(min(float(row.limit), variables.unit_ore), 1.0)
+            if row.measure == "amount" and not row.share
+            else 1.0
+            for row in rows
+        ]
+    )
+    x_values = np.where(is_count[owner], 1.0, money[member] * small[owner])
     with_r = ~is_count[owner] & (variables.r_position[member] >= 0)
     share_rows = np.flatnonzero(is_share)
 
@@ -133,7 +143,7 @@ def _matrix(
         (
             owner[with_r],
             variables.r_position[member[with_r]],
-            np.full(with_r.sum(), -variables.krone),
+            -variables.krone * small[owner[with_r]],
         ),
         (share_rows, np.full(len(share_rows), variables.total), -shares[share_rows]),
         (number + np.arange(k), variables.r_position[reducible], np.ones(k)),
@@ -151,13 +161,16 @@ def _matrix(
     starts = np.zeros(number + k + 2, dtype=np.int64)
     np.cumsum(np.bincount(row_of, minlength=number + k + 1), out=starts[1:])
 
-    limits = np.array(
-        [
-            0.0
-            if row.share
-            else row.limit / (1.0 if row.measure == "count" else variables.unit_ore)
-            for row in rows
-        ]
+    limits = (
+        np.array(
+            [
+                0.0
+                if row.share
+                else row.limit / (1.0 if row.measure == "count" else variables.unit_ore)
+                for row in rows
+            ]
+        )
+        * small
     )
     floors = np.array([row.sense == "ge" for row in rows], dtype=np.bool_)
     lower = np.concatenate([np.where(floors, limits, -np.inf), np.full(k, -np.inf), [0.0]])

@@ -300,10 +300,10 @@ def _diagnose(compiled: Compiled) -> list[Conflict]:
         locked_out="de ansøgninger, der er låst ude",
         budget="budgettet",
     )
-    named = [labels.get(rule, rule) for rule in needed] or ["budgettet og båndenes budgetter"]
+    named = "; ".join(labels.get(rule, rule) for rule in needed) or "reglerne"
     return [
         Conflict(
             rules=tuple(needed),
-            text="Disse regler kan ikke opfyldes på samme tid: " + "; ".join(named) + ".",
+            text=f"Inden for budgettet (og båndenes budgetter) kan dette ikke opfyldes: {named}.",
         )
     ]
