@@ -5,8 +5,7 @@ solver needs no Django. No database: the solver takes plain data.
 
 Amounts are written ``kr(…)`` and the objective "score" is Σ score × kroner granted.
 
-Tests marked ``xfail(strict=True)`` show bugs found in the solver, each with the smallest
-problem that shows it; the solver's author removes the mark with the fix.
+The last tests are the bugs these tests found, each with the smallest problem that showed it.
 """
 
 import ast
@@ -884,17 +883,15 @@ def test_the_solver_imports_without_django_at_run_time() -> None:
 # --- bugs found ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="docstring bug: the example's answer is wrong")
-def test_bug_apportion_s_docstring_example() -> None:
+def test_apportion_s_docstring_example_holds() -> None:
     """``apportion``'s docstring says 5 : 3 : 2 and 7 units give a 3, b 2, c 2 by
     Sainte-Laguë; it is a 4, b 2, c 1 (test_apportion_by_hand works it out)."""
     module = importlib.import_module("pulje.allocation.solver.apportion")
     assert doctest.testmod(module).failed == 0
 
 
-@pytest.mark.xfail(strict=True, reason="solver bug: a lock in is held to a cap share alone")
 @pytest.mark.parametrize("method", [Method.OPTIMAL, Method.GREEDY])
-def test_bug_a_lock_in_is_held_to_a_region_s_cap_share_before_others_are_granted(
+def test_a_lock_in_is_not_held_to_a_region_s_cap_share_before_others_are_granted(
     method: Method,
 ) -> None:
     """``_lock_conflicts`` measures a share cap against the total of the candidates locked in
@@ -919,8 +916,7 @@ def test_bug_a_lock_in_is_held_to_a_region_s_cap_share_before_others_are_granted
     assert result.amounts == {"a": kr(100), "b": kr(100)}
 
 
-@pytest.mark.xfail(strict=True, reason="solver bug: a lock in is checked at its full amount")
-def test_bug_a_lock_in_that_may_be_reduced_is_checked_at_its_full_amount() -> None:
+def test_a_lock_in_that_may_be_reduced_is_checked_at_its_lowest_amount() -> None:
     """With reductions allowed, the exact method could grant ``a`` 800 kr. (its lowest is
     500 kr.), but ``_lock_conflicts`` compares its full 1.000 kr. with the budget."""
     problem = Problem(
@@ -935,9 +931,8 @@ def test_bug_a_lock_in_that_may_be_reduced_is_checked_at_its_full_amount() -> No
     assert solve(problem).amounts == {"a": kr(800)}
 
 
-@pytest.mark.xfail(strict=True, reason="solver bug: needless reductions for participants/count")
 @pytest.mark.parametrize("objective", [Objective.PARTICIPANTS, Objective.COUNT])
-def test_bug_participants_and_count_cut_amounts_when_the_money_is_there(
+def test_participants_and_count_cut_no_amount_when_the_money_is_there(
     objective: Objective,
 ) -> None:
     """A reduction is meant to cost a little (mip.py: "an amount is only cut when that gains
@@ -961,8 +956,7 @@ def test_bug_participants_and_count_cut_amounts_when_the_money_is_there(
     assert {o.reason for o in result.outcomes} == {ReasonCode.SELECTED}
 
 
-@pytest.mark.xfail(strict=True, reason="solver bug: the repair of a tolerance gives up")
-def test_bug_a_reduction_cut_to_the_ore_of_the_budget_ends_as_time_limit() -> None:
+def test_a_reduction_cut_to_the_ore_of_the_budget_is_repaired() -> None:
     """The best selection grants all three, ``c`` cut by 292.399 kr. to 425.337,59 kr.
     (158.548.148 øre in all, 88 øre under the budget). HiGHS's feasibility tolerance (10⁻⁶ of
     the largest amount, here 89 øre) lets it cut one krone less, 12 øre over the budget. The
@@ -987,8 +981,7 @@ def test_bug_a_reduction_cut_to_the_ore_of_the_budget_ends_as_time_limit() -> No
     assert result.amounts == {"a": 26_940_610, "b": 89_073_779, "c": 42_533_759}
 
 
-@pytest.mark.xfail(strict=True, reason="solver bug: the tie-break outweighs small objectives")
-def test_bug_the_tie_break_outweighs_an_objective_small_beside_the_largest_coefficient() -> None:
+def test_the_tie_break_never_outweighs_a_small_objective() -> None:
     """The bonus for rank is 10⁻⁷ of the *largest* coefficient (here ``big``'s, 1.000.000 kr.
     × 10, which cannot be granted), so beside it the objective of what can be granted is
     noise: the exact method with gap 0 picks ``d`` (5 × 10 kr. = 50) over ``e`` (1 × 55 kr.

@@ -16,7 +16,7 @@ def apportion(weights: Mapping[str, float], units: int, method: Apportionment) -
     """``units`` split among the keys of ``weights``; keys with weight 0 get nothing.
 
     >>> apportion({"a": 5, "b": 3, "c": 2}, 7, Apportionment.SAINTE_LAGUE)
-    {'a': 3, 'b': 2, 'c': 2}
+    {'a': 4, 'b': 2, 'c': 1}
     """
     if units < 0:
         raise ValueError("units must not be negative")

@@ -8,10 +8,11 @@ amount granted is ``asked_i x_i − r_i`` kroner, so full amounts (øre included
 
 Every rule of ``rules.Compiled`` is one row over the money or the count; money is measured
 in the largest amount asked for, so coefficients lie in (0, 1] and HiGHS's default tolerances
-fit (an answer is checked in whole øre afterwards). The
-objective is scaled so its largest coefficient is 1, and every candidate gets a tiny bonus by
-its rank (score, submission time, id) far below the solver's gap, so equally good selections
-are broken in the published order rather than by accident.
+fit (an answer is checked in whole øre afterwards). The objective is scaled so its largest
+coefficient is 1, and every candidate gets a tiny bonus by its rank (score, submission time,
+id), all together below a thousandth of the smallest coefficient, so equally good selections
+are broken in the published order rather than by accident. A reduction has no cost of its own
+beyond the objective: ``solve`` gives back every krone cut that no rule needed.
 """
 
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from highspy import _core
 from pulje.allocation.solver.problem import Objective
 from pulje.allocation.solver.rules import Compiled, FloatArray, IntArray, Row
 
-_TIE_BREAK = 1e-7
+_TIE_BREAK = 1e-3
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,15 @@ def _costs(compiled: Compiled, columns: IntArray) -> tuple[FloatArray, FloatArra
         r_cost = np.zeros(len(columns))
     scale = float(np.max(np.abs(x_cost))) if len(columns) else 1.0
     scale = scale or 1.0
+    x_cost = x_cost / scale
+    # A bonus by canonical position (index 0, the best ranked, gets the most), all of them
+    # together below a thousandth of the smallest coefficient, so it only ever chooses among
+    # selections equally good in the objective.
+    positive = x_cost[x_cost > 0]
+    smallest = float(positive.min()) if len(positive) else 1.0
     n = max(compiled.n, 1)
-    # Canonical position: index 0 is the best ranked and gets the largest bonus.
-    bonus = _TIE_BREAK * (n - columns) / n
-    # A reduction costs a little too, so an amount is only cut when that gains something.
-    reducible = np.maximum(compiled.amount[columns] - compiled.lowest[columns], 1) / 100.0
-    return x_cost / scale + bonus, r_cost / scale - _TIE_BREAK / reducible, scale
+    bonus = _TIE_BREAK * smallest * (n - columns) / (n * n)
+    return x_cost + bonus, r_cost / scale, scale
 
 
 def objective_value(compiled: Compiled, granted: IntArray) -> float:
@@ -83,7 +87,11 @@ class _Variables:
 
     @classmethod
     def of(cls, compiled: Compiled) -> "_Variables":
-        columns = np.flatnonzero(compiled.eligible).astype(np.int64)
+        # A candidate whose lowest amount is more than the whole budget can never be granted
+        # (unless locked in, which the lock's own check refuses): leaving it out keeps its
+        # size from setting the scale of money and of the objective.
+        fits = compiled.lowest <= compiled.problem.budget_ore
+        columns = np.flatnonzero(compiled.eligible & (fits | compiled.locked_in)).astype(np.int64)
         position = np.full(compiled.n, -1, dtype=np.int64)
         position[columns] = np.arange(len(columns))
         reduction_kr = np.floor((compiled.amount - compiled.lowest) / 100.0)
@@ -116,7 +124,7 @@ def _matrix(
     sizes = np.array([len(row.members) for row in rows], dtype=np.int64)
     member = np.concatenate([row.members for row in rows] + [np.zeros(0, dtype=np.int64)])
     owner = np.repeat(np.arange(number), sizes)
-    keep = compiled.eligible[member]
+    keep = variables.position[member] >= 0
     member, owner = member[keep], owner[keep]
     is_count = np.array([row.measure == "count" for row in rows], dtype=np.bool_)
     is_share = np.array([row.share for row in rows], dtype=np.bool_)
@@ -203,6 +211,9 @@ def solve_mip(
     highs = _core._Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("mip_rel_gap", problem.gap)
+    # The objective is scaled to at most 1, so HiGHS's default absolute gap (10⁻⁶) could stop
+    # short of the best selection among small coefficients; the relative gap is the rule.
+    highs.setOptionValue("mip_abs_gap", 0.0)
     highs.setOptionValue("time_limit", float(problem.time_limit))
     # Presolve finds almost nothing to remove in these knapsack-like models, and its probing
     # of 10⁵ binaries costs minutes (measured in bench/allocate.py); the root LP is the work.

@@ -99,10 +99,11 @@ _ExactAnswer = tuple[IntArray, Status, float | None, float | None]
 def _solve_exact(compiled: Compiled) -> _ExactAnswer | list[Conflict] | None:
     """The exact selection; the conflicting rules when there is none; None when the solver
     found nothing in its time. The rounded answer is checked against every rule in whole øre;
-    should a rule be broken by the solver's tolerance, it is tightened by what was missing and
-    the problem solved again."""
+    should the solver's tolerance have let it break one, that rule is tightened (by what was
+    missing, then by ten times more each time) and the problem solved again. Amounts cut more
+    than the rules need are then given back."""
     rows = list(compiled.rows)
-    for _attempt in range(3):
+    for attempt in range(6):
         answer = solve_mip(compiled, rows=rows)
         if answer.status == "infeasible":
             return _diagnose(compiled)
@@ -112,14 +113,45 @@ def _solve_exact(compiled: Compiled) -> _ExactAnswer | list[Conflict] | None:
         broken = [i for i, row in enumerate(compiled.rows) if not compiled.meets(row, granted)]
         if not broken:
             status = Status.OPTIMAL if answer.status == "optimal" else Status.FEASIBLE
-            return granted, status, answer.bound, answer.gap
+            return _give_back_cuts(compiled, granted), status, answer.bound, answer.gap
         for i in broken:
             row = rows[i]
             used, limit = compiled.usage(compiled.rows[i], granted)
-            step = abs(used - limit) + 1 if not row.share else 1e-9
+            step = (abs(used - limit) + 1) * 10**attempt if not row.share else 1e-9 * 10**attempt
             tightened = row.limit - step if row.sense == "le" else row.limit + step
             rows[i] = dataclasses.replace(row, limit=tightened)
     return None
+
+
+def _give_back_cuts(compiled: Compiled, granted: IntArray) -> IntArray:
+    """Raise every reduced grant, best ranked first, as far as every rule allows: a cut only
+    stands where one krone more would break a rule. The objectives participants and count do
+    not see the amounts, and the solver's answer may cut more than it needs to."""
+    reduced = np.flatnonzero((granted > 0) & (granted < compiled.amount))
+    if not len(reduced):
+        return granted
+    granted = granted.copy()
+    wanted = set(reduced.tolist())
+    caps_of: dict[int, list[Row]] = defaultdict(list)
+    for row in compiled.rows:
+        if row.sense == "le" and row.measure == "amount" and not row.share:
+            for member in wanted.intersection(row.members.tolist()):
+                caps_of[member].append(row)
+    shares = [row for row in compiled.rows if row.share]
+    for i in reduced.tolist():
+        caps = caps_of[i]
+        room = min(
+            (int(row.limit) - compiled.usage(row, granted)[0] for row in caps),
+            default=int(compiled.amount[i] - granted[i]),
+        )
+        # Whole kroner, as the solver cuts, so the grant keeps the øre of the amount asked.
+        step = min(int(compiled.amount[i] - granted[i]), room) // 100 * 100
+        if step <= 0:
+            continue
+        granted[i] += step
+        if not all(compiled.meets(row, granted) for row in shares):
+            granted[i] -= step
+    return granted
 
 
 def _unsolved(
@@ -158,13 +190,16 @@ def _unsolved(
 
 
 def _lock_conflicts(compiled: Compiled) -> list[Conflict]:
-    """Candidates locked in that together break a cap: no method can keep both."""
-    granted = np.where(compiled.locked_in, compiled.amount, 0)
+    """Candidates locked in that together break a cap on money or grants: no method can keep
+    them all. The exact method may cut a lock to its lowest amount, the others grant it in
+    full. A cap on a share is left to the methods: grants to others can bring the share down."""
+    exact = compiled.problem.method == Method.OPTIMAL
+    granted = np.where(compiled.locked_in, compiled.lowest if exact else compiled.amount, 0)
     if not compiled.locked_in.any():
         return []
     conflicts = []
     for row in compiled.rows:
-        if row.sense == "le" and not compiled.meets(row, granted):
+        if row.sense == "le" and not row.share and not compiled.meets(row, granted):
             used, limit = compiled.usage(row, granted)
             amount = f"{used} bevillinger" if row.measure == "count" else format_dkk(used)
             # "kr." ends the sentence itself; a count needs its full stop.
