@@ -62,7 +62,8 @@ from pulje.allocation.solver import (
     solve,
 )
 from pulje.allocation.solver.fill import Filled, fill
-from pulje.allocation.solver.mip import MipAnswer, objective_value, solve_mip
+from pulje.allocation.solver.mip import MipAnswer, solve_mip
+from pulje.allocation.solver.model import objective_value
 from pulje.allocation.solver.rules import Compiled
 
 SIZES = (135, 1_000, 10_000, 100_000)

@@ -1,30 +1,17 @@
-"""The exact method: the problem as a mixed-integer programme, built sparse with NumPy and
-solved by HiGHS.
+"""The exact method: the programme of ``model`` solved by HiGHS, started from the selection
+``start`` finds in its relaxation."""
 
-Variables: ``x_i`` ∈ {0, 1} for every eligible candidate (granted or not) and, where
-reductions are allowed, an integer ``r_i`` ≥ 0: whole kroner taken off the amount asked for,
-at most ``R_i = ⌊(asked − lowest) / 100⌋`` and only when granted (``r_i − R_i x_i ≤ 0``). The
-amount granted is ``asked_i x_i − r_i`` kroner, so full amounts (øre included) are exact.
-
-Every rule of ``rules.Compiled`` is one row over the money or the count; money is measured
-in the largest amount asked for, so coefficients lie in (0, 1] and HiGHS's default tolerances
-fit (an answer is checked in whole øre afterwards). The objective is scaled so its largest
-coefficient is 1, and every candidate gets a tiny bonus by its rank (score, submission time,
-id), all together below a thousandth of the smallest coefficient, so equally good selections
-are broken in the published order rather than by accident. A reduction has no cost of its own
-beyond the objective: ``solve`` gives back every krone cut that no rule needed.
-"""
-
+import time
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 from highspy import _core
 
-from pulje.allocation.solver.problem import Objective
+from pulje.allocation.solver.model import Programme, programme
+from pulje.allocation.solver.problem import Problem
 from pulje.allocation.solver.rules import Compiled, FloatArray, IntArray, Row
-
-_TIE_BREAK = 1e-3
+from pulje.allocation.solver.start import first_selection
 
 
 @dataclass(frozen=True)
@@ -35,176 +22,8 @@ class MipAnswer:
     gap: float | None
 
 
-def _costs(compiled: Compiled, columns: IntArray) -> tuple[FloatArray, FloatArray, float]:
-    """Objective coefficients of x and of r (per krone reduced), scaled to at most 1, and
-    the scale: the objective in its own units is the scaled one times the scale."""
-    objective = compiled.problem.objective
-    if objective == Objective.SCORE:
-        x_cost = compiled.score[columns] * (compiled.amount[columns] / 100.0)
-        r_cost = -compiled.score[columns]
-    elif objective == Objective.PARTICIPANTS:
-        x_cost = compiled.participants[columns].copy()
-        r_cost = np.zeros(len(columns))
-    else:
-        x_cost = np.ones(len(columns))
-        r_cost = np.zeros(len(columns))
-    scale = float(np.max(np.abs(x_cost))) if len(columns) else 1.0
-    scale = scale or 1.0
-    x_cost = x_cost / scale
-    # A bonus by canonical position (index 0, the best ranked, gets the most), all of them
-    # together below a thousandth of the smallest coefficient, so it only ever chooses among
-    # selections equally good in the objective.
-    positive = x_cost[x_cost > 0]
-    smallest = float(positive.min()) if len(positive) else 1.0
-    n = max(compiled.n, 1)
-    bonus = _TIE_BREAK * smallest * (n - columns) / (n * n)
-    return x_cost + bonus, r_cost / scale, scale
-
-
-def objective_value(compiled: Compiled, granted: IntArray) -> float:
-    """The objective of a selection in its own units: score × kroner, participants or
-    grants."""
-    chosen = granted > 0
-    objective = compiled.problem.objective
-    if objective == Objective.SCORE:
-        return float(np.dot(compiled.score[chosen], granted[chosen]) / 100.0)
-    if objective == Objective.PARTICIPANTS:
-        return float(compiled.participants[chosen].sum())
-    return float(np.count_nonzero(chosen))
-
-
-@dataclass(frozen=True)
-class _Variables:
-    """Which candidates have an x column (the eligible) and an r column (the reducible)."""
-
-    columns: IntArray  # candidate index of each x column
-    position: IntArray  # candidate index → x column, -1 for none
-    reducible: IntArray  # candidate indices with an r column
-    r_position: IntArray  # candidate index → r column, -1 for none
-    reduction_kr: FloatArray  # R_i per candidate
-    total: int  # the column of T, the total granted (continuous)
-    unit_ore: float  # money in the rows is in this unit: the largest amount asked
-
-    @classmethod
-    def of(cls, compiled: Compiled) -> "_Variables":
-        # A candidate whose lowest amount is more than the whole budget can never be granted
-        # (unless locked in, which the lock's own check refuses): leaving it out keeps its
-        # size from setting the scale of money and of the objective.
-        fits = compiled.lowest <= compiled.problem.budget_ore
-        columns = np.flatnonzero(compiled.eligible & (fits | compiled.locked_in)).astype(np.int64)
-        position = np.full(compiled.n, -1, dtype=np.int64)
-        position[columns] = np.arange(len(columns))
-        reduction_kr = np.floor((compiled.amount - compiled.lowest) / 100.0)
-        reducible = columns[reduction_kr[columns] > 0]
-        r_position = np.full(compiled.n, -1, dtype=np.int64)
-        r_position[reducible] = len(columns) + np.arange(len(reducible))
-        total = len(columns) + len(reducible)
-        unit = float(compiled.amount[columns].max()) if len(columns) else 1.0
-        return cls(columns, position, reducible, r_position, reduction_kr, total, unit)
-
-    @property
-    def krone(self) -> float:
-        """One krone (a unit of r) in the rows' unit of money."""
-        return 100.0 / self.unit_ore
-
-
-def _matrix(
-    compiled: Compiled, variables: _Variables, rows: list[Row]
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
-    """The rows as a row-wise sparse matrix (starts, indices, values) with row bounds, built
-    as triplets in whole arrays (no Python loop over candidates or matrix entries).
-
-    A rule on money sums ``amount_i x_i − r_i`` over its members, on a count ``x_i``; a share
-    rule is ``Σ members − share × T ≷ 0`` with T the total granted (its own column), a few
-    nonzeros per member instead of one for every candidate. After the rules come the rows
-    linking each reduction to its grant (``r_i − R_i x_i ≤ 0``) and the one defining T
-    (``Σ amount_i x_i − Σ r_i − T = 0``)."""
-    money = compiled.amount / variables.unit_ore
-    number = len(rows)
-    sizes = np.array([len(row.members) for row in rows], dtype=np.int64)
-    member = np.concatenate([row.members for row in rows] + [np.zeros(0, dtype=np.int64)])
-    owner = np.repeat(np.arange(number), sizes)
-    keep = variables.position[member] >= 0
-    member, owner = member[keep], owner[keep]
-    is_count = np.array([row.measure == "count" for row in rows], dtype=np.bool_)
-    is_share = np.array([row.share for row in rows], dtype=np.bool_)
-    shares = np.array([row.limit if row.share else 0.0 for row in rows])
-    # A rule on a small amount of money (a floor of a few kroner) is measured in that amount
-    # instead, so the solver's absolute tolerance stays below one øre of it.
-    small = np.array(
-        [
-            variables.unit_ore / max(min(float(row.limit), variables.unit_ore), 1.0)
-            if row.measure == "amount" and not row.share
-            else 1.0
-            for row in rows
-        ]
-    )
-    x_values = np.where(is_count[owner], 1.0, money[member] * small[owner])
-    with_r = ~is_count[owner] & (variables.r_position[member] >= 0)
-    share_rows = np.flatnonzero(is_share)
-
-    reducible = variables.reducible
-    k = len(reducible)
-    columns = variables.columns
-    triplets = [
-        (owner, variables.position[member], x_values),
-        (
-            owner[with_r],
-            variables.r_position[member[with_r]],
-            -variables.krone * small[owner[with_r]],
-        ),
-        (share_rows, np.full(len(share_rows), variables.total), -shares[share_rows]),
-        (number + np.arange(k), variables.r_position[reducible], np.ones(k)),
-        (number + np.arange(k), variables.position[reducible], -variables.reduction_kr[reducible]),
-        (
-            np.full(variables.total + 1, number + k),
-            np.arange(variables.total + 1),
-            np.concatenate([money[columns], np.full(k, -variables.krone), [-1.0]]),
-        ),
-    ]
-    row_of = np.concatenate([triplet[0] for triplet in triplets]).astype(np.int64)
-    order = np.argsort(row_of, kind="stable")
-    indices = np.concatenate([triplet[1] for triplet in triplets]).astype(np.int64)[order]
-    values = np.concatenate([triplet[2] for triplet in triplets]).astype(np.float64)[order]
-    starts = np.zeros(number + k + 2, dtype=np.int64)
-    np.cumsum(np.bincount(row_of, minlength=number + k + 1), out=starts[1:])
-
-    limits = (
-        np.array(
-            [
-                0.0
-                if row.share
-                else row.limit / (1.0 if row.measure == "count" else variables.unit_ore)
-                for row in rows
-            ]
-        )
-        * small
-    )
-    floors = np.array([row.sense == "ge" for row in rows], dtype=np.bool_)
-    lower = np.concatenate([np.where(floors, limits, -np.inf), np.full(k, -np.inf), [0.0]])
-    upper = np.concatenate([np.where(floors, np.inf, limits), np.zeros(k), [0.0]])
-    return starts[:-1], indices, values, lower, upper
-
-
-def solve_mip(
-    compiled: Compiled,
-    *,
-    rows: list[Row] | None = None,
-    feasibility_only: bool = False,
-) -> MipAnswer:
-    """Solve with ``rows`` (default: all the problem's rules). ``feasibility_only`` asks only
-    whether any selection meets them (used to find which rules conflict)."""
-    problem = compiled.problem
-    rows = compiled.rows if rows is None else rows
-    variables = _Variables.of(compiled)
-    columns, reducible = variables.columns, variables.reducible
-    m, k = len(columns), len(reducible)
-    starts, indices, coefficients, row_lower, row_upper = _matrix(compiled, variables, rows)
-    x_cost, r_cost, scale = _costs(compiled, columns)
-    cost = np.concatenate([x_cost, r_cost[variables.position[reducible]], [0.0]])
-    if feasibility_only:
-        cost = np.zeros(m + k + 1)
-
+def _highs(model: Programme, problem: Problem, *, integer: bool, seconds: float) -> _core._Highs:
+    """HiGHS with the programme, quiet; ``integer`` False solves its relaxation."""
     # The core class, not ``highspy.Highs``: that wrapper enables callbacks on construction,
     # which prints HiGHS's banner to standard output before any option can switch it off
     # (and ``manage.py allocate`` writes its JSON there).
@@ -214,28 +33,78 @@ def solve_mip(
     # The objective is scaled to at most 1, so HiGHS's default absolute gap (10⁻⁶) could stop
     # short of the best selection among small coefficients; the relative gap is the rule.
     highs.setOptionValue("mip_abs_gap", 0.0)
-    highs.setOptionValue("time_limit", float(problem.time_limit))
+    highs.setOptionValue("time_limit", max(seconds, 0.001))
     # Presolve finds almost nothing to remove in these knapsack-like models, and its probing
     # of 10⁵ binaries costs minutes (measured in bench/allocate.py); the root LP is the work.
     highs.setOptionValue("presolve", "off")
+    kind = np.zeros(model.columns, dtype=np.int32)
+    if integer:
+        kind[: model.integer] = 1  # x and r integer (1 = kInteger), T continuous (0)
     highs.passModel(
-        m + k + 1,
-        len(row_lower),
-        len(coefficients),
+        model.columns,
+        len(model.row_lower),
+        len(model.values),
         int(highspy.MatrixFormat.kRowwise),
         int(highspy.ObjSense.kMaximize),
         0.0,
-        cost,
-        np.concatenate([compiled.locked_in[columns].astype(np.float64), np.zeros(k + 1)]),
-        np.concatenate([np.ones(m), variables.reduction_kr[reducible], [np.inf]]),
-        row_lower,
-        row_upper,
-        starts.astype(np.int32),
-        indices.astype(np.int32),
-        coefficients,
-        # x and r integer (1 = kInteger), T continuous (0).
-        np.concatenate([np.ones(m + k, dtype=np.int32), np.zeros(1, dtype=np.int32)]),
+        model.cost,
+        model.col_lower,
+        model.col_upper,
+        model.row_lower,
+        model.row_upper,
+        model.starts.astype(np.int32),
+        model.indices.astype(np.int32),
+        model.values,
+        kind,
     )
+    return highs
+
+
+def solve_mip(
+    compiled: Compiled,
+    *,
+    rows: list[Row] | None = None,
+    feasibility_only: bool = False,
+) -> MipAnswer:
+    """Solve with ``rows`` (default: all the problem's rules). ``feasibility_only`` asks only
+    whether any selection meets them (used to find which rules conflict).
+
+    The relaxation is solved first: its optimum bounds every selection's, so when the start
+    found from it is within the problem's gap of that bound it is the answer, proven, and
+    otherwise it is where HiGHS's search starts."""
+    started = time.perf_counter()
+    problem = compiled.problem
+    model = programme(
+        compiled, compiled.rows if rows is None else rows, feasibility_only=feasibility_only
+    )
+    start = None
+    if not feasibility_only:
+        relaxation = _highs(model, problem, integer=False, seconds=problem.time_limit)
+        relaxation.run()
+        if relaxation.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            return MipAnswer("infeasible", None, None, None)
+        if relaxation.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            solution = relaxation.getSolution()
+            bound = float(relaxation.getInfo().objective_function_value)
+            # A selection worth this is within the gap of the bound: (bound − v) / v ≤ gap.
+            enough = bound / (1.0 + problem.gap)
+            start = first_selection(
+                model, np.asarray(solution.col_value), np.asarray(solution.col_dual), enough
+            )
+            value = float(model.cost @ start) if start is not None else 0.0
+            if start is not None and value > 0 and value >= enough:
+                return _answer(
+                    compiled,
+                    model,
+                    start,
+                    status="optimal",
+                    bound=bound * model.scale,
+                    gap=max(bound - value, 0.0) / value,
+                )
+    remaining = problem.time_limit - (time.perf_counter() - started)
+    highs = _highs(model, problem, integer=True, seconds=remaining)
+    if start is not None:
+        highs.setSolution(model.columns, np.arange(model.columns, dtype=np.int32), start)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -243,16 +112,42 @@ def solve_mip(
         return MipAnswer("infeasible", None, None, None)
     if info.primal_solution_status != 2:  # no feasible solution (kSolutionStatusFeasible)
         return MipAnswer("time_limit", None, None, None)
-    solution = np.asarray(highs.getSolution().col_value)
-    chosen = np.rint(solution[:m]).astype(np.int64) == 1
+    values = np.asarray(highs.getSolution().col_value)
+    if feasibility_only:
+        return _answer(compiled, model, values, status="feasible", bound=None, gap=None)
+    proven = status == highspy.HighsModelStatus.kOptimal
+    gap: float | None = float(info.mip_gap)
+    if not np.isfinite(info.mip_gap):
+        # HiGHS leaves the gap undefined when nothing can be granted (objective and bound 0).
+        closed = proven and info.mip_dual_bound <= info.objective_function_value
+        gap = 0.0 if closed else None
+    return _answer(
+        compiled,
+        model,
+        values,
+        status="optimal" if proven else "feasible",
+        bound=float(info.mip_dual_bound) * model.scale,
+        gap=gap,
+    )
+
+
+def _answer(
+    compiled: Compiled,
+    model: Programme,
+    values: FloatArray,
+    *,
+    status: str,
+    bound: float | None,
+    gap: float | None,
+) -> MipAnswer:
+    """The answer for the programme's column ``values``: øre granted per candidate."""
+    variables = model.variables
+    columns, reducible = variables.columns, variables.reducible
+    m, k = len(columns), len(reducible)
+    chosen = np.rint(values[:m]).astype(np.int64) == 1
     granted = np.zeros(compiled.n, dtype=np.int64)
     granted[columns[chosen]] = compiled.amount[columns[chosen]]
     if k:
-        cut = np.rint(solution[m : m + k]).astype(np.int64) * 100
+        cut = np.rint(values[m : m + k]).astype(np.int64) * 100
         granted[reducible] -= np.where(granted[reducible] > 0, cut, 0)
-    if feasibility_only:
-        return MipAnswer("feasible", granted, None, None)
-    bound = float(info.mip_dual_bound) * scale
-    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
-    proven = status == highspy.HighsModelStatus.kOptimal
-    return MipAnswer("optimal" if proven else "feasible", granted, bound, gap)
+    return MipAnswer(status, granted, bound, gap)

@@ -9,7 +9,8 @@ import numpy as np
 
 from pulje.allocation.solver.explain import explain, rule_usage
 from pulje.allocation.solver.fill import fill
-from pulje.allocation.solver.mip import objective_value, solve_mip
+from pulje.allocation.solver.mip import solve_mip
+from pulje.allocation.solver.model import objective_value
 from pulje.allocation.solver.problem import Method, Problem
 from pulje.allocation.solver.result import (
     Conflict,

@@ -1,0 +1,230 @@
+"""The problem as a mixed-integer programme, built sparse with NumPy (no Python loop over
+candidates or matrix entries); ``mip`` hands it to HiGHS and ``start`` finds a first
+selection for it.
+
+Variables: ``x_i`` ∈ {0, 1} for every eligible candidate (granted or not) and, where
+reductions are allowed, an integer ``r_i`` ≥ 0: whole kroner taken off the amount asked for,
+at most ``R_i = ⌊(asked − lowest) / 100⌋`` and only when granted (``r_i − R_i x_i ≤ 0``). The
+amount granted is ``asked_i x_i − r_i`` kroner, so full amounts (øre included) are exact. One
+continuous column ``T`` is the total granted.
+
+Every rule of ``rules.Compiled`` is one row over the money or the count; money is measured
+in the largest amount asked for, so coefficients lie in (0, 1] and HiGHS's default tolerances
+fit (an answer is checked in whole øre afterwards). The objective is scaled so its largest
+coefficient is 1, and every candidate gets a tiny bonus by its rank (score, submission time,
+id), all together below a thousandth of the smallest coefficient, so equally good selections
+are broken in the published order rather than by accident. A reduction has no cost of its own
+beyond the objective: ``solve`` gives back every krone cut that no rule needed.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pulje.allocation.solver.problem import Objective
+from pulje.allocation.solver.rules import Compiled, FloatArray, IntArray, Row
+
+_TIE_BREAK = 1e-3
+
+
+def _costs(compiled: Compiled, columns: IntArray) -> tuple[FloatArray, FloatArray, float]:
+    """Objective coefficients of x and of r (per krone reduced), scaled to at most 1, and
+    the scale: the objective in its own units is the scaled one times the scale."""
+    objective = compiled.problem.objective
+    if objective == Objective.SCORE:
+        x_cost = compiled.score[columns] * (compiled.amount[columns] / 100.0)
+        r_cost = -compiled.score[columns]
+    elif objective == Objective.PARTICIPANTS:
+        x_cost = compiled.participants[columns].copy()
+        r_cost = np.zeros(len(columns))
+    else:
+        x_cost = np.ones(len(columns))
+        r_cost = np.zeros(len(columns))
+    scale = float(np.max(np.abs(x_cost))) if len(columns) else 1.0
+    scale = scale or 1.0
+    x_cost = x_cost / scale
+    # A bonus by canonical position (index 0, the best ranked, gets the most), all of them
+    # together below a thousandth of the smallest coefficient, so it only ever chooses among
+    # selections equally good in the objective.
+    positive = x_cost[x_cost > 0]
+    smallest = float(positive.min()) if len(positive) else 1.0
+    n = max(compiled.n, 1)
+    bonus = _TIE_BREAK * smallest * (n - columns) / (n * n)
+    return x_cost + bonus, r_cost / scale, scale
+
+
+def objective_value(compiled: Compiled, granted: IntArray) -> float:
+    """The objective of a selection in its own units: score × kroner, participants or
+    grants."""
+    chosen = granted > 0
+    objective = compiled.problem.objective
+    if objective == Objective.SCORE:
+        return float(np.dot(compiled.score[chosen], granted[chosen]) / 100.0)
+    if objective == Objective.PARTICIPANTS:
+        return float(compiled.participants[chosen].sum())
+    return float(np.count_nonzero(chosen))
+
+
+@dataclass(frozen=True)
+class Variables:
+    """Which candidates have an x column (the eligible) and an r column (the reducible)."""
+
+    columns: IntArray  # candidate index of each x column
+    position: IntArray  # candidate index → x column, -1 for none
+    reducible: IntArray  # candidate indices with an r column
+    r_position: IntArray  # candidate index → r column, -1 for none
+    reduction_kr: FloatArray  # R_i per candidate
+    total: int  # the column of T, the total granted (continuous)
+    unit_ore: float  # money in the rows is in this unit: the largest amount asked
+
+    @classmethod
+    def of(cls, compiled: Compiled) -> "Variables":
+        # A candidate whose lowest amount is more than the whole budget can never be granted
+        # (unless locked in, which the lock's own check refuses): leaving it out keeps its
+        # size from setting the scale of money and of the objective.
+        fits = compiled.lowest <= compiled.problem.budget_ore
+        columns = np.flatnonzero(compiled.eligible & (fits | compiled.locked_in)).astype(np.int64)
+        position = np.full(compiled.n, -1, dtype=np.int64)
+        position[columns] = np.arange(len(columns))
+        reduction_kr = np.floor((compiled.amount - compiled.lowest) / 100.0)
+        reducible = columns[reduction_kr[columns] > 0]
+        r_position = np.full(compiled.n, -1, dtype=np.int64)
+        r_position[reducible] = len(columns) + np.arange(len(reducible))
+        total = len(columns) + len(reducible)
+        unit = float(compiled.amount[columns].max()) if len(columns) else 1.0
+        return cls(columns, position, reducible, r_position, reduction_kr, total, unit)
+
+    @property
+    def krone(self) -> float:
+        """One krone (a unit of r) in the rows' unit of money."""
+        return 100.0 / self.unit_ore
+
+
+def _matrix(
+    compiled: Compiled, variables: Variables, rows: list[Row]
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    """The rows as a row-wise sparse matrix (starts, indices, values) with row bounds, built
+    as triplets in whole arrays (no Python loop over candidates or matrix entries).
+
+    A rule on money sums ``amount_i x_i − r_i`` over its members, on a count ``x_i``; a share
+    rule is ``Σ members − share × T ≷ 0`` with T the total granted (its own column), a few
+    nonzeros per member instead of one for every candidate. After the rules come the rows
+    linking each reduction to its grant (``r_i − R_i x_i ≤ 0``) and the one defining T
+    (``Σ amount_i x_i − Σ r_i − T = 0``)."""
+    money = compiled.amount / variables.unit_ore
+    number = len(rows)
+    sizes = np.array([len(row.members) for row in rows], dtype=np.int64)
+    member = np.concatenate([row.members for row in rows] + [np.zeros(0, dtype=np.int64)])
+    owner = np.repeat(np.arange(number), sizes)
+    keep = variables.position[member] >= 0
+    member, owner = member[keep], owner[keep]
+    is_count = np.array([row.measure == "count" for row in rows], dtype=np.bool_)
+    is_share = np.array([row.share for row in rows], dtype=np.bool_)
+    shares = np.array([row.limit if row.share else 0.0 for row in rows])
+    # A rule on a small amount of money (a floor of a few kroner) is measured in that amount
+    # instead, so the solver's absolute tolerance stays below one øre of it.
+    small = np.array(
+        [
+            variables.unit_ore / max(min(float(row.limit), variables.unit_ore), 1.0)
+            if row.measure == "amount" and not row.share
+            else 1.0
+            for row in rows
+        ]
+    )
+    x_values = np.where(is_count[owner], 1.0, money[member] * small[owner])
+    with_r = ~is_count[owner] & (variables.r_position[member] >= 0)
+    share_rows = np.flatnonzero(is_share)
+
+    reducible = variables.reducible
+    k = len(reducible)
+    columns = variables.columns
+    triplets = [
+        (owner, variables.position[member], x_values),
+        (
+            owner[with_r],
+            variables.r_position[member[with_r]],
+            -variables.krone * small[owner[with_r]],
+        ),
+        (share_rows, np.full(len(share_rows), variables.total), -shares[share_rows]),
+        (number + np.arange(k), variables.r_position[reducible], np.ones(k)),
+        (number + np.arange(k), variables.position[reducible], -variables.reduction_kr[reducible]),
+        (
+            np.full(variables.total + 1, number + k),
+            np.arange(variables.total + 1),
+            np.concatenate([money[columns], np.full(k, -variables.krone), [-1.0]]),
+        ),
+    ]
+    row_of = np.concatenate([triplet[0] for triplet in triplets]).astype(np.int64)
+    order = np.argsort(row_of, kind="stable")
+    indices = np.concatenate([triplet[1] for triplet in triplets]).astype(np.int64)[order]
+    values = np.concatenate([triplet[2] for triplet in triplets]).astype(np.float64)[order]
+    starts = np.zeros(number + k + 2, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=number + k + 1), out=starts[1:])
+
+    limits = (
+        np.array(
+            [
+                0.0
+                if row.share
+                else row.limit / (1.0 if row.measure == "count" else variables.unit_ore)
+                for row in rows
+            ]
+        )
+        * small
+    )
+    floors = np.array([row.sense == "ge" for row in rows], dtype=np.bool_)
+    lower = np.concatenate([np.where(floors, limits, -np.inf), np.full(k, -np.inf), [0.0]])
+    upper = np.concatenate([np.where(floors, np.inf, limits), np.zeros(k), [0.0]])
+    return starts[:-1], indices, values, lower, upper
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The programme as HiGHS takes it: columns x (one per eligible candidate), r (one per
+    reducible candidate) and T, in that order; the rules, then the rows linking r to x, then
+    the row defining T (the last row); the matrix row-wise."""
+
+    variables: Variables
+    cost: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    row_lower: FloatArray
+    row_upper: FloatArray
+    starts: IntArray
+    indices: IntArray
+    values: FloatArray
+    scale: float  # the objective in its own units is the programme's times this
+
+    @property
+    def columns(self) -> int:
+        return len(self.cost)
+
+    @property
+    def integer(self) -> int:
+        """x and r are integer, T is not: the first ``integer`` columns."""
+        return self.columns - 1
+
+
+def programme(compiled: Compiled, rows: list[Row], *, feasibility_only: bool) -> Programme:
+    """``rows`` (the problem's rules, or some of them) as a programme; ``feasibility_only``
+    leaves out the objective."""
+    variables = Variables.of(compiled)
+    columns, reducible = variables.columns, variables.reducible
+    m, k = len(columns), len(reducible)
+    starts, indices, values, row_lower, row_upper = _matrix(compiled, variables, rows)
+    x_cost, r_cost, scale = _costs(compiled, columns)
+    cost = np.concatenate([x_cost, r_cost[variables.position[reducible]], [0.0]])
+    if feasibility_only:
+        cost = np.zeros(m + k + 1)
+    return Programme(
+        variables=variables,
+        cost=cost,
+        col_lower=np.concatenate([compiled.locked_in[columns].astype(np.float64), np.zeros(k + 1)]),
+        col_upper=np.concatenate([np.ones(m), variables.reduction_kr[reducible], [np.inf]]),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        starts=starts,
+        indices=indices,
+        values=values,
+        scale=scale,
+    )

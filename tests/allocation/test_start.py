@@ -1,0 +1,145 @@
+"""The exact method's first selection (solver/start.py): the relaxation's optimum rounded,
+mended and filled. A start this finds within the gap is the answer without HiGHS's search,
+so it must meet every rule the problem states, checked here by the oracle of the property
+tests, not by the solver's own rows."""
+
+from typing import Any
+
+import numpy as np
+import pytest
+from highspy import HighsModelStatus
+from hypothesis import event, given
+
+from pulje.allocation.solver import (
+    Candidate,
+    GroupRule,
+    Limit,
+    Method,
+    OrganisationRule,
+    Problem,
+    Status,
+    broken_rules,
+    mip,
+    solve,
+)
+from pulje.allocation.solver.model import programme
+from pulje.allocation.solver.rules import Compiled
+from pulje.allocation.solver.start import first_selection
+from pulje.core.money import kr
+from tests.allocation.test_solver_properties import THOROUGH, meets_every_rule, problems
+
+
+@THOROUGH
+@given(problems(methods=[Method.OPTIMAL], max_candidates=12))
+def test_a_first_selection_meets_every_rule_and_stays_below_the_bound(problem: Problem) -> None:
+    compiled = Compiled(problem)
+    model = programme(compiled, compiled.rows, feasibility_only=False)
+    relaxation = mip._highs(model, problem, integer=False, seconds=10.0)
+    relaxation.run()
+    if relaxation.getModelStatus() != HighsModelStatus.kOptimal:
+        event("relaxation not optimal")
+        return
+    solution = relaxation.getSolution()
+    relaxed, reduced = np.asarray(solution.col_value), np.asarray(solution.col_dual)
+
+    values = first_selection(model, relaxed, reduced, enough=np.inf)
+
+    event("no start" if values is None else "a start")
+    if values is None:
+        return
+    m = len(model.variables.columns)
+    assert set(np.unique(values[:m]).tolist()) <= {0.0, 1.0}
+    granted = mip._answer(compiled, model, values, status="feasible", bound=None, gap=None)
+    assert granted.granted is not None
+    by_id = dict(zip((c.id for c in compiled.candidates), granted.granted.tolist(), strict=True))
+    selection = np.array([[by_id[c.id] for c in problem.candidates]])
+    assert meets_every_rule(problem, selection)[0]
+    for candidate in problem.candidates:
+        amount = by_id[candidate.id]
+        if candidate.id in problem.locked_in:
+            assert amount > 0
+        if candidate.id in problem.locked_out:
+            assert amount == 0
+        lowest = candidate.lowest_ore if problem.allow_reductions else candidate.amount_ore
+        assert amount == 0 or lowest <= amount <= candidate.amount_ore
+    bound = float(relaxation.getInfo().objective_function_value)
+    assert float(model.cost @ values) <= bound + 1e-9 * max(abs(bound), 1.0)
+
+
+def bl_shaped(n: int, *, gap: float) -> Problem:
+    """n applications like BL's: three bands, five regions with floors by homes, three
+    target groups with a minimum count, at most two grants per organisation, half the money
+    asked for."""
+    rng = np.random.default_rng(n)
+    regions = ("1081", "1082", "1083", "1084", "1085")
+    homes = np.array([60, 115, 105, 245, 65]) / 590
+    kroner = rng.choice([25_000, 40_000, 75_000, 150_000, 400_000], size=n)
+    groups = ("children", "adults", "elderly")
+    candidates = tuple(
+        Candidate(
+            id=f"a{i:05d}",
+            score=float(np.round(rng.uniform(1, 5), 2)),
+            amount_ore=kr(int(kroner[i])),
+            band="1" if kroner[i] < 50_000 else "2" if kroner[i] < 100_000 else "3",
+            region=regions[rng.choice(5, p=homes)],
+            organisation=f"org{rng.integers(n // 4)}",
+            target_groups=(groups[rng.choice(3, p=(0.5, 0.42, 0.08))],),
+        )
+        for i in range(n)
+    )
+    asked = sum(c.amount_ore for c in candidates)
+    return Problem(
+        budget_ore=asked // 2,
+        candidates=candidates,
+        regions={
+            r: Limit(floor_share=round(0.6 * h, 4)) for r, h in zip(regions, homes, strict=True)
+        },
+        target_groups={g: GroupRule(min_count=n // 40) for g in groups},
+        organisation=OrganisationRule(max_grants=2),
+        gap=gap,
+    )
+
+
+@pytest.fixture
+def searches(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each HiGHS run of the exact method was the search (True) or the relaxation."""
+    runs: list[bool] = []
+    build = mip._highs
+
+    def counted(*args: Any, integer: bool, **kwargs: Any) -> Any:
+        runs.append(integer)
+        return build(*args, integer=integer, **kwargs)
+
+    monkeypatch.setattr(mip, "_highs", counted)
+    return runs
+
+
+def test_a_pool_of_two_thousand_is_proven_by_the_relaxation_alone(searches: list[bool]) -> None:
+    problem = bl_shaped(2_000, gap=1e-4)
+
+    result = solve(problem)
+
+    # The relaxations of the problem and of it without fairness rules (the price of
+    # fairness), and no search.
+    assert searches == [False, False]
+    assert result.status == Status.OPTIMAL
+    assert result.gap is not None
+    assert result.gap <= 1e-4
+    assert result.bound is not None
+    assert result.objective <= result.bound
+    assert (result.bound - result.objective) / result.objective <= 1e-4 + 1e-9
+    assert broken_rules(problem, result.amounts) == []
+    assert sum(result.amounts.values()) <= problem.budget_ore
+
+
+def test_a_gap_of_nothing_is_left_to_the_search_from_the_first_selection(
+    searches: list[bool],
+) -> None:
+    problem = bl_shaped(300, gap=0.0)
+
+    result = solve(problem)
+
+    assert searches[:2] == [False, True]
+    assert result.status == Status.OPTIMAL
+    assert result.gap == pytest.approx(0.0, abs=1e-9)
+    assert broken_rules(problem, result.amounts) == []
