@@ -40,6 +40,7 @@ from pulje.decisions.models import Outcome as DecisionOutcome
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
 from pulje.ledger.services import commit, open_grant_account
+from pulje.letters.models import Job, JobKind
 from tests.allocation.conftest import Scarce, scored
 from tests.decisions.conftest import available
 
@@ -352,6 +353,15 @@ def test_confirming_makes_the_proposal_the_call_s_decisions(scarce: Scarce) -> N
         "rejections": 2,
         "total_ore": kr(80_000),
     }
+    # Grants and rejections are separate batches, but one letters job holds all four letters.
+    job = Job.objects.get()
+    assert (job.kind, job.call_id, job.total, job.created_by) == (
+        JobKind.DECISION_LETTERS,
+        scarce.call.pk,
+        4,
+        scarce.caseworker,
+    )
+    assert job.payload == {"decision_ids": sorted(decision.pk for decision in decisions)}
 
 
 def test_confirming_reduced_grants_gives_the_amounts_and_the_reason(scarce: Scarce) -> None:

@@ -5,7 +5,8 @@ solver needs no Django. No database: the solver takes plain data.
 
 Amounts are written ``kr(…)`` and the objective "score" is Σ score × kroner granted.
 
-The last tests are the bugs these tests found, each with the smallest problem that showed it.
+The last tests are the bugs these tests found, each with the smallest problem that showed it
+and, in its docstring, what went wrong before the fix.
 """
 
 import ast
@@ -262,6 +263,57 @@ def test_a_conflict_only_the_solver_finds_is_narrowed_to_the_rules_that_cause_it
         "b": kr(500_000),
         "c": kr(300_000),
     }
+
+
+@pytest.mark.parametrize("method", [Method.OPTIMAL, Method.GREEDY])
+def test_candidates_with_no_organisation_are_under_no_organisations_limit(
+    method: Method,
+) -> None:
+    """At most one grant per organisation: a and b share one, c and d gave none, so only
+    b is held back."""
+    problem = Problem(
+        budget_ore=kr(400_000),
+        candidates=(
+            candidate("a", 4.0, 100_000, organisation="11111111"),
+            candidate("b", 3.0, 100_000, organisation="11111111"),
+            candidate("c", 2.0, 100_000),
+            candidate("d", 1.0, 100_000),
+        ),
+        method=method,
+        organisation=OrganisationRule(max_grants=1),
+    )
+
+    result = solve(problem)
+
+    assert result.amounts == {"a": kr(100_000), "c": kr(100_000), "d": kr(100_000)}
+    assert [usage.key for usage in result.rules if usage.key.startswith("organisation")] == [
+        "organisation:11111111:grants"
+    ]
+
+
+def test_locks_over_an_organisations_limit_say_how_many_and_whose() -> None:
+    problem = Problem(
+        budget_ore=kr(1_000_000),
+        candidates=(
+            candidate("a", 4.0, 100_000, organisation="11111111"),
+            candidate("b", 3.0, 100_000, organisation="11111111"),
+            candidate("c", 2.0, 100_000, organisation="11111111"),
+        ),
+        organisation=OrganisationRule(max_grants=2),
+        locked_in=frozenset({"a", "b", "c"}),
+        labels=LABELS,
+    )
+
+    result = solve(problem)
+
+    assert result.status == Status.INFEASIBLE
+    assert result.conflicts == (
+        Conflict(
+            rules=("locked_in", "organisation:11111111:grants"),
+            text="De ansøgninger, der er låst ind, giver tilsammen 3 bevillinger til "
+            "Boligselskabet Nord, men en organisation kan højst få 2.",
+        ),
+    )
 
 
 # --- reasons, binding rules and the price of fairness ---------------------------------------------
@@ -569,6 +621,23 @@ def published_draw(seed: str, ids: list[str]) -> list[str]:
     """The draw as docs/allocation.md tells anyone to repeat it:
     ``printf '%s\\n%s' "$SEED" "$ID" | sha256sum``, sorted as text."""
     return sorted(ids, key=lambda i: hashlib.sha256(f"{seed}\n{i}".encode()).hexdigest())
+
+
+def test_a_lottery_that_cannot_be_drawn_still_reports_its_seed() -> None:
+    """Two locked in at 300.000 kr. each break the budget of 500.000 kr. whatever is drawn:
+    the result says so, and still names the seed the secretariat published."""
+    problem = Problem(
+        budget_ore=kr(500_000),
+        candidates=(candidate("H", 4.0, 300_000), candidate("J", 3.0, 300_000)),
+        method=Method.LOTTERY,
+        lottery=LotteryRule(seed=SEED, threshold=2.0),
+        locked_in=frozenset({"H", "J"}),
+    )
+
+    result = solve(problem)
+
+    assert result.status == Status.INFEASIBLE
+    assert result.seed == SEED
 
 
 def test_lottery_reasons_drawn_not_reached_and_below_the_threshold() -> None:
@@ -884,7 +953,7 @@ def test_the_solver_imports_without_django_at_run_time() -> None:
 
 
 def test_apportion_s_docstring_example_holds() -> None:
-    """``apportion``'s docstring says 5 : 3 : 2 and 7 units give a 3, b 2, c 2 by
+    """``apportion``'s docstring said 5 : 3 : 2 and 7 units give a 3, b 2, c 2 by
     Sainte-Laguë; it is a 4, b 2, c 1 (test_apportion_by_hand works it out)."""
     module = importlib.import_module("pulje.allocation.solver.apportion")
     assert doctest.testmod(module).failed == 0
@@ -894,8 +963,8 @@ def test_apportion_s_docstring_example_holds() -> None:
 def test_a_lock_in_is_not_held_to_a_region_s_cap_share_before_others_are_granted(
     method: Method,
 ) -> None:
-    """``_lock_conflicts`` measures a share cap against the total of the candidates locked in
-    alone: one lock in a region with a cap share is 100 % of that, so every method calls the
+    """``_lock_conflicts`` measured a share cap against the total of the candidates locked in
+    alone: one lock in a region with a cap share was 100 % of that, so every method called the
     problem infeasible. Granting ``b`` too brings Nordjylland to 50 %, within its cap."""
     problem = Problem(
         budget_ore=kr(200),
@@ -917,8 +986,8 @@ def test_a_lock_in_is_not_held_to_a_region_s_cap_share_before_others_are_granted
 
 
 def test_a_lock_in_that_may_be_reduced_is_checked_at_its_lowest_amount() -> None:
-    """With reductions allowed, the exact method could grant ``a`` 800 kr. (its lowest is
-    500 kr.), but ``_lock_conflicts`` compares its full 1.000 kr. with the budget."""
+    """With reductions allowed, the exact method can grant ``a`` 800 kr. (its lowest is
+    500 kr.), but ``_lock_conflicts`` compared its full 1.000 kr. with the budget."""
     problem = Problem(
         budget_ore=kr(800),
         candidates=(candidate("a", 5.0, 1_000, min_amount_ore=kr(500)),),
@@ -935,10 +1004,11 @@ def test_a_lock_in_that_may_be_reduced_is_checked_at_its_lowest_amount() -> None
 def test_participants_and_count_cut_no_amount_when_the_money_is_there(
     objective: Objective,
 ) -> None:
-    """A reduction is meant to cost a little (mip.py: "an amount is only cut when that gains
-    something"), but for these objectives its cost is 10⁻⁷ spread over every krone that could
+    """A reduction was meant to cost a little ("an amount is only cut when that gains
+    something"), but for these objectives its cost was 10⁻⁷ spread over every krone that could
     be cut, below HiGHS's tolerance: with 1.000.000 kr. for two applications of 100.000 kr.,
-    both are cut to their lowest, 50.000 kr., and told "so the money reaches more projects"."""
+    both were cut to their lowest, 50.000 kr., and told "so the money reaches more projects".
+    Now every krone cut that no rule needs is given back."""
     problem = Problem(
         budget_ore=kr(1_000_000),
         candidates=(
@@ -959,10 +1029,11 @@ def test_participants_and_count_cut_no_amount_when_the_money_is_there(
 def test_a_reduction_cut_to_the_ore_of_the_budget_is_repaired() -> None:
     """The best selection grants all three, ``c`` cut by 292.399 kr. to 425.337,59 kr.
     (158.548.148 øre in all, 88 øre under the budget). HiGHS's feasibility tolerance (10⁻⁶ of
-    the largest amount, here 89 øre) lets it cut one krone less, 12 øre over the budget. The
-    check in whole øre sees that and tightens the budget by 13 øre (to 158.548.223, then
-    158.548.210); each time HiGHS returns the same selection, still within its tolerance, and
-    after three tries ``_solve_exact`` gives up: status "time_limit" after 0,03 s."""
+    the largest amount, here 89 øre) let it cut one krone less, 12 øre over the budget. The
+    check in whole øre saw that and tightened the budget by 13 øre (to 158.548.223, then
+    158.548.210); each time HiGHS returned the same selection, still within its tolerance, and
+    after three tries ``_solve_exact`` gave up with status "time_limit". Now each try tightens
+    ten times more than the last."""
     problem = Problem(
         budget_ore=158_548_236,
         candidates=(
@@ -982,10 +1053,11 @@ def test_a_reduction_cut_to_the_ore_of_the_budget_is_repaired() -> None:
 
 
 def test_the_tie_break_never_outweighs_a_small_objective() -> None:
-    """The bonus for rank is 10⁻⁷ of the *largest* coefficient (here ``big``'s, 1.000.000 kr.
-    × 10, which cannot be granted), so beside it the objective of what can be granted is
-    noise: the exact method with gap 0 picks ``d`` (5 × 10 kr. = 50) over ``e`` (1 × 55 kr.
-    = 55), and with ``big`` ten times larger, nothing at all."""
+    """The bonus for rank was 10⁻⁷ of the *largest* coefficient (here ``big``'s, 1.000.000 kr.
+    × 10, which cannot be granted), so beside it the objective of what can be granted was
+    noise: the exact method with gap 0 picked ``d`` (5 × 10 kr. = 50) over ``e`` (1 × 55 kr.
+    = 55), and with ``big`` ten times larger, nothing at all. Now a candidate that cannot fit
+    sets no scale, and the bonus stays below a thousandth of the smallest coefficient."""
     small = (candidate("d", 5.0, 10), candidate("e", 1.0, 55))
     problem = Problem(
         budget_ore=kr(60), candidates=(candidate("big", 10.0, 1_000_000), *small), gap=0.0

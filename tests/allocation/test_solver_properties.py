@@ -784,6 +784,24 @@ def test_sainte_lague_is_seat_by_seat_and_house_monotone(
 
 
 @FAST
+@given(
+    st.dictionaries(st.sampled_from(("a", "b", "c", "d", "e", "f")), st.integers(0, 1000)),
+    st.integers(0, 300),
+    st.sampled_from(Apportionment),
+    st.sampled_from((2.0**-1060, 2.0**1013)),
+)
+def test_apportion_depends_on_proportions_only_at_any_scale(
+    counts: dict[str, int], units: int, method: Apportionment, scale: float
+) -> None:
+    """Weights scaled by a power of two are the same proportions exactly: subnormal floats
+    (2⁻¹⁰⁶⁰ × 1000 keeps 24 bits) and weights whose sum overflows (6 × 1000 × 2¹⁰¹³) must
+    share the units as the counts themselves do."""
+    plain = apportion({key: float(count) for key, count in counts.items()}, units, method)
+    scaled = apportion({key: count * scale for key, count in counts.items()}, units, method)
+    assert scaled == plain
+
+
+@FAST
 @given(weights, st.integers(0, 300))
 def test_largest_remainder_gives_each_its_quota_rounded(
     weights: dict[str, float], units: int

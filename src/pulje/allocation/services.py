@@ -43,6 +43,7 @@ from pulje.calls.permissions import can_work_call
 from pulje.core.audit import record_event
 from pulje.decisions.models import Decision, RejectionReason
 from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.letters.services import queue_decision_letters
 
 
 class AllocationRefused(Exception):
@@ -306,7 +307,8 @@ def confirm_allocation(
 
     Side effects: the run's ``confirmed_at``/``confirmed_by`` (compare-and-swap: only once);
     everything ``decide_applications`` does for each batch (decisions, ledger commitments,
-    status moves and their events; after commit the e-mails, and one letters job per batch);
+    status moves and their events; after commit the e-mails); one letters job for all the
+    decisions;
     the audit event ``allocation.run.confirmed``.
 
     Raises AllocationRefused, having written nothing: for a user who does not work the call;
@@ -351,7 +353,9 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Dec
     plan = plan_of(run, result_from_json(run.result))
     decisions: list[Decision] = []
     if plan.full:
-        decisions += decide_applications(actor=actor, applications=plan.full, outcome="grant")
+        decisions += decide_applications(
+            actor=actor, applications=plan.full, outcome="grant", queue_letters=False
+        )
     if plan.reduced:
         decisions += decide_applications(
             actor=actor,
@@ -359,11 +363,19 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Dec
             outcome="grant",
             amounts={application.pk: amount for application, amount in plan.reduced},
             reason_text=reduction_reason,
+            queue_letters=False,
         )
     for reason_code, applications in sorted(plan.rejected.items()):
         decisions += decide_applications(
-            actor=actor, applications=applications, outcome="reject", reason_code=reason_code
+            actor=actor,
+            applications=applications,
+            outcome="reject",
+            reason_code=reason_code,
+            queue_letters=False,
         )
+    if decisions:
+        # One job for the whole confirmation, so the call's queue links to all its letters.
+        queue_decision_letters(actor=actor, decision_ids=[decision.pk for decision in decisions])
     run.refresh_from_db(fields=["confirmed_at", "confirmed_by"])
     record_event(
         actor=actor,

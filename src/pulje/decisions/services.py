@@ -82,6 +82,7 @@ def decide_applications(
     reason_code: str = "",
     reason_text: str = "",
     amounts: Mapping[int, int] | None = None,
+    queue_letters: bool = True,
 ) -> list[Decision]:
     """Grant (``outcome="grant"``) or reject (``"reject"``) every one of ``applications`` in
     one transaction: all of them, or none.
@@ -95,7 +96,8 @@ def decide_applications(
     commitment (``ledger.grant_account.opened``, ``ledger.commitment`` events); the move to
     granted/rejected (event ``applications.application.granted``/``rejected`` recording the
     decision). After commit: a short e-mail to each applicant, and the decision letters queued
-    (``letters.services.queue_decision_letters``).
+    (``letters.services.queue_decision_letters``), unless ``queue_letters`` is False: then the
+    caller queues them, in the same transaction, with other batches' (one job for one act).
 
     Raises DecisionRefused, having written nothing: for a user who is not the calls'
     caseworker, an application whose state does not allow the decision, an invalid amount or
@@ -150,7 +152,8 @@ def decide_applications(
         transaction.on_commit(lambda: send_decision_notices(decision_ids), robust=True)
         # In the decisions' transaction: the job and its task commit with them or not at all,
         # so no decision is ever left without a letters job to follow or retry.
-        queue_decision_letters(actor=actor, decision_ids=decision_ids)
+        if queue_letters:
+            queue_decision_letters(actor=actor, decision_ids=decision_ids)
     return decisions
 
 

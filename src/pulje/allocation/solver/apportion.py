@@ -26,11 +26,15 @@ def apportion(weights: Mapping[str, float], units: int, method: Apportionment) -
     result = dict.fromkeys(sorted(weights), 0)
     if not keys or units == 0:
         return result
-    total = sum(weights[key] for key in keys)
+    # Measured against the largest, so neither a sum of huge weights overflows nor tiny ones
+    # lose their proportions.
+    largest = max(weights[key] for key in keys)
+    scaled = {key: weights[key] / largest for key in keys}
+    total = sum(scaled.values())
     if method == Apportionment.LARGEST_REMAINDER:
-        result.update(_largest_remainder({key: weights[key] for key in keys}, units, total))
+        result.update(_largest_remainder(scaled, units, total))
     else:
-        result.update(_sainte_lague({key: weights[key] for key in keys}, units, total))
+        result.update(_sainte_lague(scaled, units, total))
     return result
 
 

@@ -163,6 +163,8 @@ class Compiled:
         organisation = problem.organisation
         if organisation.max_grants is not None or organisation.max_ore is not None:
             for org, members in sorted(self._groups("organisation").items()):
+                if not org:
+                    continue  # no organisation given: no organisation's limit applies
                 name = self.label(f"organisation:{org}", org)
                 # A row that can never bind is left out: it would only make the model bigger.
                 if organisation.max_grants is not None and len(members) > organisation.max_grants:

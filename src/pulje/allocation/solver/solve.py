@@ -80,9 +80,14 @@ def solve(problem: Problem) -> Result:
         rules=tuple(usages),
         price_of_fairness=price,
         envelopes=envelopes,
-        seed=problem.lottery.seed if problem.lottery and problem.method == Method.LOTTERY else None,
+        seed=_seed(problem),
         seconds=time.perf_counter() - started,
     )
+
+
+def _seed(problem: Problem) -> str | None:
+    """The lottery's published seed, with every result of a lottery, solved or not."""
+    return problem.lottery.seed if problem.lottery and problem.method == Method.LOTTERY else None
 
 
 def broken_rules(problem: Problem, amounts: Mapping[str, int]) -> list[RuleUsage]:
@@ -186,6 +191,7 @@ def _unsolved(
         ),
         rules=tuple(rule_usage(compiled, granted)),
         conflicts=tuple(conflicts),
+        seed=_seed(compiled.problem),
         seconds=time.perf_counter() - started,
     )
 
@@ -202,16 +208,18 @@ def _lock_conflicts(compiled: Compiled) -> list[Conflict]:
     for row in compiled.rows:
         if row.sense == "le" and not row.share and not compiled.meets(row, granted):
             used, limit = compiled.usage(row, granted)
-            amount = f"{used} bevillinger" if row.measure == "count" else format_dkk(used)
-            # "kr." ends the sentence itself; a count needs its full stop.
-            most = f"{limit}." if row.measure == "count" else format_dkk(limit)
+            if row.measure == "count":  # the only caps on a count are an organisation's
+                organisation = row.key.split(":")[1]
+                name = compiled.label(f"organisation:{organisation}", organisation)
+                what = f"{used} bevillinger til {name}"
+                but = f"en organisation kan højst få {limit}."
+            else:  # "kr." ends the sentence itself
+                what = format_dkk(used)
+                but = f"{row.label} tillader højst {format_dkk(limit)}"
             conflicts.append(
                 Conflict(
                     rules=("locked_in", row.key),
-                    text=(
-                        f"De ansøgninger, der er låst ind, giver tilsammen {amount}, men "
-                        f"{row.label} tillader højst {most}"
-                    ),
+                    text=f"De ansøgninger, der er låst ind, giver tilsammen {what}, men {but}",
                 )
             )
     return conflicts
