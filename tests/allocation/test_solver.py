@@ -319,6 +319,25 @@ def test_locks_over_an_organisations_limit_say_how_many_and_whose() -> None:
 # --- reasons, binding rules and the price of fairness ---------------------------------------------
 
 
+def test_a_share_rule_is_shown_with_its_share_once() -> None:
+    """Region and target-group shares read alike; a name with a full stop stays as it is."""
+    problem = Problem(
+        budget_ore=kr(300_000),
+        candidates=(
+            candidate("a", 4.0, 100_000, region="1081", target_groups=("children",)),
+            candidate("b", 3.0, 200_000, region="1084"),
+        ),
+        regions={"1081": Limit(floor_share=0.25)},
+        target_groups={"children": GroupRule(min_share=0.125)},
+        labels={**LABELS, "group:children": "børn og unge m.fl."},
+    )
+
+    labels = {usage.key: usage.label for usage in solve(problem).rules}
+
+    assert labels["region:1081:floor_share"] == "gulvet for Region Nordjylland (25,0 %)"
+    assert labels["group:children:share"] == "gulvet for andelen til børn og unge m.fl. (12,5 %)"
+
+
 def fairness_problem(method: Method = Method.OPTIMAL) -> Problem:
     """Budget 500.000 kr.; every application asks 100.000 kr. but F (200.000 kr.).
 

@@ -42,39 +42,26 @@ class _Caps:
     (and the very first grant would be 100 % of it); the result says if the share was kept."""
 
     def __init__(self, compiled: Compiled) -> None:
-        self.compiled = compiled
-        self.caps = [i for i, row in enumerate(compiled.rows) if row.sense == "le"]
-        self.used = np.zeros(len(compiled.rows), dtype=np.float64)
+        budget = compiled.problem.budget_ore
+        rows = compiled.rows
+        self.limit = [row.limit * budget if row.share else float(row.limit) for row in rows]
+        self.counts = [row.measure == "count" for row in rows]
+        self.used = [0.0] * len(rows)
         self.rows_of: list[list[int]] = [[] for _ in range(compiled.n)]
-        for i in self.caps:
-            row = compiled.rows[i]
-            if not row.share:
+        for i, row in enumerate(rows):
+            if row.sense == "le":
                 for member in row.members.tolist():
                     self.rows_of[member].append(i)
-        self.share_caps = [i for i in self.caps if compiled.rows[i].share]
-        self.member_of = {i: set(compiled.rows[i].members.tolist()) for i in self.share_caps}
-
-    def _add(self, row_index: int, amount: int) -> float:
-        row = self.compiled.rows[row_index]
-        return 1.0 if row.measure == "count" else float(amount)
 
     def fits(self, candidate: int, amount: int) -> bool:
-        rows = self.compiled.rows
-        for i in self.rows_of[candidate]:
-            if self.used[i] + self._add(i, amount) > rows[i].limit:
-                return False
-        budget = self.compiled.problem.budget_ore
-        return not any(
-            candidate in self.member_of[i] and self.used[i] + amount > rows[i].limit * budget
-            for i in self.share_caps
+        return all(
+            self.used[i] + (1 if self.counts[i] else amount) <= self.limit[i]
+            for i in self.rows_of[candidate]
         )
 
     def take(self, candidate: int, amount: int) -> None:
         for i in self.rows_of[candidate]:
-            self.used[i] += self._add(i, amount)
-        for i in self.share_caps:
-            if candidate in self.member_of[i]:
-                self.used[i] += amount
+            self.used[i] += 1 if self.counts[i] else amount
 
 
 def _pass(compiled: Compiled, caps: _Caps, granted: IntArray, order: list[int]) -> None:

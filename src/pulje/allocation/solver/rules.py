@@ -147,7 +147,8 @@ class Compiled:
                     )
                 )
             if rule.min_share is not None:
-                label = f"mindst {rule.min_share:.0%} af pengene til {name}".replace(".", ",")
+                # The share itself is added where the rule is shown (explain.rule_usage).
+                label = f"gulvet for andelen til {name}"
                 rows.append(
                     Row(
                         f"group:{group}:share",
