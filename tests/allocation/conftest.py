@@ -73,7 +73,8 @@ def _fast_and_private(settings: Settings, tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_letters(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The letters are the letters app's to make (tested there); here the queue is a no-op."""
+    """The letters are the letters app's to make (tested there): a decision's own queue is a
+    no-op here; a confirmation queues its one job through ``allocation.services``."""
     monkeypatch.setattr(decision_services, "queue_decision_letters", lambda **kwargs: None)
 
 

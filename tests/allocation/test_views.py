@@ -15,7 +15,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
-from pulje.allocation.services import run_allocation
+from pulje.allocation.services import Refusal, run_allocation
 from pulje.applications.models import ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
@@ -307,9 +307,15 @@ def test_a_stale_run_says_which_applications_changed(client: Client, scarce: Sca
 
     response = client.get(_url("run", run))
 
-    assert response.context["changed"] == [newcomer.reference]
-    assert 'data-run-state="changed"' in response.content.decode()
-    assert 'data-action="confirm"' not in response.content.decode()
+    assert response.context["refusal"] == Refusal(
+        "changed",
+        f"Ansøgningerne er ændret, siden kørslen blev lavet ({newcomer.reference}). Lav en ny "
+        "kørsel, og bekræft den.",
+    )
+    content = response.content.decode()
+    assert 'data-run-state="changed"' in content
+    assert response.context["refusal"].message in content
+    assert 'data-action="confirm"' not in content
 
 
 def test_an_older_run_says_it_is_superseded(client: Client, scarce: Scarce) -> None:
@@ -319,8 +325,31 @@ def test_an_older_run_says_it_is_superseded(client: Client, scarce: Scarce) -> N
 
     response = client.get(_url("run", older))
 
-    assert response.context["newest"] is False
+    assert response.context["refusal"].state == "superseded"
     assert 'data-run-state="superseded"' in response.content.decode()
+    assert 'data-action="confirm"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("why", ["infeasible", "superseded", "changed"])
+def test_the_confirmation_step_of_a_run_that_cannot_be_confirmed_offers_nothing(
+    client: Client, scarce: Scarce, english: object, why: str
+) -> None:
+    impossible = {"group_min_counts": {"children": 2}}
+    run = _run(scarce, **(impossible if why == "infeasible" else {}))
+    if why == "superseded":
+        _run(scarce)
+    if why == "changed":
+        scored(scarce.round, value=2, title="Ny", amount_kr=20_000)
+    client.force_login(scarce.caseworker)
+
+    response = client.get(_url("confirm", run))
+
+    refusal = response.context["refusal"]
+    assert refusal.state == {"infeasible": "no_proposal"}.get(why, why)
+    assert response.context["plan"] is None
+    content = response.content.decode()
+    assert f'<p data-refusal="{refusal.state}">{refusal.message}</p>' in content
+    assert f'action="{_url("confirm", run)}"' not in content
 
 
 # Running again

@@ -40,9 +40,11 @@ from pulje.allocation.solver import Outcome as SolverOutcome
 from pulje.applications.models import Application
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_work_call
+from pulje.calls.selectors import call_bands
 from pulje.core.audit import record_event
 from pulje.decisions.models import Decision, RejectionReason
 from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.ledger.services import lock_pools
 from pulje.letters.services import queue_decision_letters
 
 
@@ -277,9 +279,11 @@ class Plan:
         return full + sum(amount for _application, amount in self.reduced)
 
 
-def plan_of(run: AllocationRun, result: Result) -> Plan:
-    """The decisions ``result`` proposes for ``run``'s call (one query)."""
-    outcomes = {outcome.id: outcome for outcome in result.outcomes}
+def plan_of(run: AllocationRun) -> Plan:
+    """The decisions ``run``'s result proposes for its call (one query); empty for a run
+    with no result."""
+    result = result_from_json(run.result) if run.result else None
+    outcomes = {outcome.id: outcome for outcome in result.outcomes} if result else {}
     applications = Application.objects.filter(
         call_id=run.call_id, reference__in=list(outcomes)
     ).order_by("reference")
@@ -305,7 +309,8 @@ def confirm_allocation(
     default ``default_reduction_reason()``), and rejections of the rest with the reason
     ``rejection_reason`` gives, each batch through ``decisions.services.decide_applications``.
 
-    Side effects: the run's ``confirmed_at``/``confirmed_by`` (compare-and-swap: only once);
+    Side effects: the run's ``confirmed_at``/``confirmed_by`` (once: the call's pools and
+    applications are locked before the checks);
     everything ``decide_applications`` does for each batch (decisions, ledger commitments,
     status moves and their events; after commit the e-mails); one letters job for all the
     decisions;
@@ -326,31 +331,55 @@ def confirm_allocation(
         raise AllocationRefused(refusal.message) from refusal
 
 
-def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Decision]:
-    run = AllocationRun.objects.select_related("call__pool").get(pk=run.pk)
+@dataclass(frozen=True)
+class Refusal:
+    """Why a run cannot be confirmed now: ``state`` for the page ("confirmed",
+    "no_proposal", "superseded", "changed") and ``message`` for the person."""
+
+    state: str
+    message: str
+
+
+def confirmation_refusal(run: AllocationRun) -> Refusal | None:
+    """Why ``run`` cannot be confirmed now, or None when it can: the one rule the run page,
+    the confirm page and ``confirm_allocation`` share. Reads only (``allocation_facts`` when
+    the run is the newest with a proposal)."""
     if run.confirmed_at is not None:
-        raise AllocationRefused(_("This proposal has been confirmed already."))
+        return Refusal("confirmed", _("This proposal has been confirmed already."))
     if not run.confirmable or run.result is None:
-        raise AllocationRefused(_("This run has no proposal to confirm."))
+        return Refusal("no_proposal", _("This run has no proposal to confirm."))
     if newest_run_id(run.call) != run.pk:
-        raise AllocationRefused(
-            _("A newer run has been made for this call: only the newest can be confirmed.")
+        return Refusal(
+            "superseded",
+            _("A newer run has been made for this call: only the newest can be confirmed."),
         )
     changed = changed_since(run, allocation_facts(run.call))
     if changed:
-        raise AllocationRefused(
+        return Refusal(
+            "changed",
             _(
                 "The applications have changed since this run was made (%(refs)s). Make a "
                 "new run and confirm that."
             )
-            % {"refs": ", ".join(changed)}
+            % {"refs": ", ".join(changed)},
         )
-    claimed = AllocationRun.objects.filter(pk=run.pk, confirmed_at__isnull=True).update(
-        confirmed_at=timezone.now(), confirmed_by=actor
-    )
-    if claimed != 1:
-        raise AllocationRefused(_("This proposal has been confirmed already."))
-    plan = plan_of(run, result_from_json(run.result))
+    return None
+
+
+def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Decision]:
+    call = Call.objects.select_related("pool").get(pk=run.call_id)
+    # The call's pools, then its applications, in the order decide_applications locks them:
+    # from here no decision, withdrawal or score (assessment locks the application too) can
+    # change what the checks below read, and a second confirmation waits for this one.
+    lock_pools(pools=call_bands(call) or [call.pool])
+    list(Application.objects.select_for_update(of=("self",)).filter(call=call).order_by("pk"))
+    run = AllocationRun.objects.get(pk=run.pk)
+    run.call = call
+    refusal = confirmation_refusal(run)
+    if refusal is not None:
+        raise AllocationRefused(refusal.message)
+    AllocationRun.objects.filter(pk=run.pk).update(confirmed_at=timezone.now(), confirmed_by=actor)
+    plan = plan_of(run)
     decisions: list[Decision] = []
     if plan.full:
         decisions += decide_applications(

@@ -23,14 +23,13 @@ from pulje.allocation.report import run_report
 from pulje.allocation.selectors import allocation_facts, runs_of
 from pulje.allocation.services import (
     AllocationRefused,
-    changed_since,
     confirm_allocation,
+    confirmation_refusal,
     default_reduction_reason,
     plan_of,
     rerun_with_locks,
     run_allocation,
 )
-from pulje.allocation.solver import result_from_json
 from pulje.calls.models import Call
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
@@ -104,11 +103,6 @@ def _run_context(
 ) -> dict[str, Any]:
     report = run_report(run)
     call = run.call
-    all_runs = runs_of(call)
-    newest = bool(all_runs) and all_runs[0].pk == run.pk
-    changed: list[str] = []
-    if works and newest and run.confirmable and run.confirmed_at is None:
-        changed = changed_since(run, allocation_facts(call))
     if locks_form is None:
         locks_form = LocksForm(
             initial={
@@ -122,9 +116,8 @@ def _run_context(
         "run": run,
         "works": works,
         "report": report,
-        "runs": all_runs,
-        "newest": newest,
-        "changed": changed,
+        "runs": runs_of(call),
+        "refusal": confirmation_refusal(run),
         "locks_form": locks_form,
         "ticked_in": set(locks_form["locked_in"].value() or []),
         "ticked_out": set(locks_form["locked_out"].value() or []),
@@ -176,7 +169,8 @@ def confirm(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     if found.confirmed_at is not None:
         messages.info(request, _("This proposal has been confirmed already."))
         return redirect("allocation:run", code=found.call.code, pk=found.pk)
-    plan = plan_of(found, result_from_json(found.result)) if found.result else None
+    refusal = confirmation_refusal(found)
+    plan = plan_of(found) if refusal is None else None
     initial = {"reduction_reason": default_reduction_reason()}
     form = ConfirmForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -186,8 +180,8 @@ def confirm(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 run=found,
                 reduction_reason=form.cleaned_data["reduction_reason"],
             )
-        except AllocationRefused as refusal:
-            add_service_error(form, refusal)
+        except AllocationRefused as error:
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -204,6 +198,6 @@ def confirm(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(
         request,
         "allocation/confirm.html",
-        {"call": found.call, "run": found, "plan": plan, "form": form},
+        {"call": found.call, "run": found, "plan": plan, "refusal": refusal, "form": form},
         status=400 if form.errors else 200,
     )

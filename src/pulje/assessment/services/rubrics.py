@@ -171,9 +171,10 @@ def _write_scores(
 def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
     """Checks on the assignment as it is now, locked, so a draft save in another window can
     never change scores once they are submitted; and none after the application is decided
-    or withdrawn."""
+    or withdrawn. The application is locked too: a decision (or an allocation's confirmation)
+    locks it before it reads the scores, so scoring waits for it or it for scoring."""
     fresh = (
-        Assignment.objects.select_for_update(of=("self",))
+        Assignment.objects.select_for_update(of=("self", "application"))
         .select_related("application__call")
         .get(pk=assignment.pk)
     )
