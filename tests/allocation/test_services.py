@@ -370,31 +370,28 @@ def test_confirming_reduced_grants_gives_the_amounts_and_the_reason(scarce: Scar
         call=scarce.call,
         options=AllocationOptions(reduce_to_percent=50),
     )
-    assert run.result is not None
-    proposed = {c["id"]: c["amount_ore"] for c in run.result["candidates"] if c["selected"]}
 
     decisions = confirm_allocation(
         actor=scarce.caseworker, run=run, reduction_reason="  Flere projekter får del.  "
     )
 
-    granted = {
-        d.application.reference: (d.outcome, d.amount_ore, d.reason_text)
-        for d in decisions
-        if d.is_grant
+    # Halved, band 1 (40.000 kr.) takes Strikkeklub in full and Lektiecafé cut to 10.000 kr.;
+    # band 2 (100.000 kr.) Spiseklub and Gåklub cut to 50.000 kr. each.
+    reason = "Flere projekter får del."
+    assert {
+        d.application.reference: (d.outcome, d.amount_ore, d.reason_text) for d in decisions
+    } == {
+        scarce.knitting.reference: (DecisionOutcome.GRANT, kr(30_000), ""),
+        scarce.homework.reference: (DecisionOutcome.REDUCED, kr(10_000), reason),
+        scarce.dining.reference: (DecisionOutcome.REDUCED, kr(50_000), reason),
+        scarce.walking.reference: (DecisionOutcome.REDUCED, kr(50_000), reason),
     }
-    assert granted == {
-        reference: (
-            DecisionOutcome.GRANT if amount == requested else DecisionOutcome.REDUCED,
-            amount,
-            "" if amount == requested else "Flere projekter får del.",
-        )
-        for reference, amount in proposed.items()
-        for requested in [Application.objects.get(reference=reference).amount_ore]
-    }
-    assert any(outcome == DecisionOutcome.REDUCED for outcome, _a, _t in granted.values())
-    assert sum(proposed.values()) == sum(
-        Entry.objects.filter(kind="commitment").values_list("amount_ore", flat=True)
-    )
+    assert sorted(Entry.objects.filter(kind="commitment").values_list("text", "amount_ore")) == [
+        (scarce.dining.reference, kr(50_000)),
+        (scarce.walking.reference, kr(50_000)),
+        (scarce.homework.reference, kr(10_000)),
+        (scarce.knitting.reference, kr(30_000)),
+    ]
 
 
 def test_the_default_reason_for_a_reduction_is_danish(english: object) -> None:
@@ -498,6 +495,32 @@ def test_the_ledger_s_refusal_to_overspend_is_passed_on(scarce: Scarce, english:
         "“Bånd 2” cannot pay for these grants: they come to 60.000 kr. and it has 50.000 kr. "
         "available, 10.000 kr. too little.",
     )
+
+
+def test_a_refused_later_batch_undoes_the_earlier_ones(scarce: Scarce, english: object) -> None:
+    """Halved amounts propose Strikkeklub in full (the first batch) and then the reduced
+    grants: Lektiecafé in band 1, Spiseklub and Gåklub at 50.000 kr. each in band 2. With
+    60.000 kr. of band 2 committed since the run, that second batch is refused: the first
+    batch's decision, commitment and status move are undone with it."""
+    run = run_allocation(
+        actor=scarce.caseworker, call=scarce.call, options=AllocationOptions(reduce_to_percent=50)
+    )
+    other = open_grant_account(
+        actor=None,
+        pool=scarce.bands[1],
+        recipient=scarce.walking.organisation,
+        reference="ANDET-1",
+        title="Andet tilsagn",
+    )
+    commit(actor=None, grant=other, amount_ore=kr(60_000), key="andet-1")
+
+    _refused(
+        scarce,
+        run,
+        "“Bånd 2” cannot pay for these grants: they come to 100.000 kr. and it has 40.000 kr. "
+        "available, 60.000 kr. too little.",
+    )
+    assert Decision.objects.count() == 0
 
 
 @pytest.mark.parametrize(
