@@ -1,5 +1,5 @@
-"""build_problem: the defaults from the pool's rules and every option the caseworker
-chooses, exactly."""
+"""compose_problem on a call's facts: the defaults from the pool's rules and every option the
+caseworker chooses, exactly."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -7,12 +7,12 @@ from django.utils import translation
 
 from pulje.allocation.problems import (
     AllocationOptions,
+    compose_problem,
     lowest_amount,
     region_limits,
     region_shares,
 )
-from pulje.allocation.selectors import CandidateFacts
-from pulje.allocation.services import build_problem
+from pulje.allocation.selectors import CandidateFacts, allocation_facts
 from pulje.allocation.solver import (
     Apportionment,
     Candidate,
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_defaults_come_from_the_pool_s_rules(scarce: Scarce) -> None:
     with translation.override("en"):
-        problem = build_problem(call=scarce.call, options=AllocationOptions())
+        problem = compose_problem(allocation_facts(scarce.call), AllocationOptions())
 
     band_1, band_2, band_3 = (band.code for band in scarce.bands)
     dining, walking, homework, knitting = (
@@ -151,7 +151,7 @@ def test_the_caseworker_s_options(scarce: Scarce) -> None:
         locked_out=frozenset({scarce.walking.reference}),
     )
 
-    problem = build_problem(call=scarce.call, options=options)
+    problem = compose_problem(allocation_facts(scarce.call), options)
 
     assert (problem.method, problem.objective, problem.budget_ore, problem.min_score) == (
         Method.LOTTERY,
@@ -188,8 +188,8 @@ def test_the_caseworker_s_options(scarce: Scarce) -> None:
 
 
 def test_a_lottery_seed_is_kept_only_for_the_lottery(scarce: Scarce) -> None:
-    problem = build_problem(
-        call=scarce.call, options=AllocationOptions(method=Method.GREEDY, lottery_seed="frø")
+    problem = compose_problem(
+        allocation_facts(scarce.call), AllocationOptions(method=Method.GREEDY, lottery_seed="frø")
     )
 
     assert problem.lottery is None
@@ -216,7 +216,7 @@ def test_options_the_facts_rule_out_are_refused_on_their_field(
     scarce: Scarce, english: object, options: AllocationOptions, errors: dict[str, list[str]]
 ) -> None:
     with pytest.raises(ValidationError) as refused:
-        build_problem(call=scarce.call, options=options)
+        compose_problem(allocation_facts(scarce.call), options)
 
     assert refused.value.message_dict == errors
 
@@ -226,7 +226,7 @@ def test_locked_in_and_out_at_once_is_refused(scarce: Scarce, english: object) -
     options = AllocationOptions(locked_in=frozenset({reference}), locked_out=frozenset({reference}))
 
     with pytest.raises(ValidationError) as refused:
-        build_problem(call=scarce.call, options=options)
+        compose_problem(allocation_facts(scarce.call), options)
 
     assert refused.value.message_dict == {
         "locked_out": [f"These are both locked in and locked out: {reference}."]
@@ -235,9 +235,7 @@ def test_locked_in_and_out_at_once_is_refused(scarce: Scarce, english: object) -
 
 def _facts(amount_ore: int, band_min_ore: int | None) -> CandidateFacts:
     return CandidateFacts(
-        pk=1,
         reference="A",
-        title="",
         status="in_assessment",
         organisation_cvr="",
         organisation_name="",

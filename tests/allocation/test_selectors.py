@@ -33,9 +33,7 @@ def test_the_candidates_are_the_assessed_undecided_applications_with_their_facts
 
     dining = scarce.dining
     assert facts.candidates[0] == CandidateFacts(
-        pk=dining.pk,
         reference=dining.reference,
-        title="Spiseklub",
         status="in_assessment",
         organisation_cvr=dining.organisation.cvr,
         organisation_name="Boligselskabet Spiseklub",
@@ -128,9 +126,15 @@ def test_the_money_is_the_pool_s_and_each_band_s_available(scarce: Scarce) -> No
     assert money.available_ore == kr(1_000_000)
     assert money.pool_name == "BL-puljen"
     assert money.bands == [
-        BandMoney(scarce.bands[0].code, "Bånd 1", kr(10_000), kr(49_999), kr(40_000)),
-        BandMoney(scarce.bands[1].code, "Bånd 2", kr(50_000), kr(149_999), kr(100_000)),
-        BandMoney(scarce.bands[2].code, "Bånd 3", kr(150_000), kr(400_000), kr(400_000)),
+        BandMoney(
+            scarce.bands[0], scarce.bands[0].code, "Bånd 1", kr(10_000), kr(49_999), kr(40_000)
+        ),
+        BandMoney(
+            scarce.bands[1], scarce.bands[1].code, "Bånd 2", kr(50_000), kr(149_999), kr(100_000)
+        ),
+        BandMoney(
+            scarce.bands[2], scarce.bands[2].code, "Bånd 3", kr(150_000), kr(400_000), kr(400_000)
+        ),
     ]
 
 

@@ -12,10 +12,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from pulje.allocation import services
 from pulje.allocation.models import AllocationRun
-from pulje.allocation.problems import AllocationOptions
+from pulje.allocation.problems import AllocationOptions, compose_problem
+from pulje.allocation.selectors import allocation_facts
 from pulje.allocation.services import (
     AllocationRefused,
-    build_problem,
     confirm_allocation,
     default_reduction_reason,
     rejection_reason,
@@ -68,7 +68,7 @@ def state() -> tuple[Any, ...]:
 
 def test_a_run_stores_its_problem_result_and_greedy_baseline(scarce: Scarce) -> None:
     options = AllocationOptions()
-    problem = build_problem(call=scarce.call, options=options)
+    problem = compose_problem(allocation_facts(scarce.call), options)
 
     run = run_allocation(actor=scarce.caseworker, call=scarce.call, options=options)
 

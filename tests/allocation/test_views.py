@@ -389,7 +389,7 @@ def test_run_again_refuses_unknown_and_doubled_locks(
         "locked_out": ["X-1 is not one of this run's applications."]
     }
     assert doubled.context["locks_form"].errors == {
-        "__all__": [f"An application cannot be both locked in and locked out: {reference}."]
+        "locked_out": [f"These are both locked in and locked out: {reference}."]
     }
     content = doubled.content.decode()
     assert 'data-module="error-summary"' in content

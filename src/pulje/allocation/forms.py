@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pulje.allocation.models import RunMethod, RunObjective
-from pulje.allocation.problems import DEFAULT_GROUP_MIN, AllocationOptions
+from pulje.allocation.problems import DEFAULT_GROUP_MIN, AllocationOptions, seed_errors
 from pulje.allocation.solver import Apportionment, Method, Objective
 from pulje.applications.models import TargetGroup
 from pulje.core.forms import MoneyField
@@ -161,10 +161,12 @@ class RunForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("method") == Method.LOTTERY and not (data.get("lottery_seed") or "").strip():
-            self.add_error(
-                "lottery_seed", _("A lottery needs a seed that is published with the draw.")
-            )
+        method = data.get("method")
+        if method:
+            for field, message in seed_errors(
+                Method(method), data.get("lottery_seed") or ""
+            ).items():
+                self.add_error(field, message)
         return data
 
     def options(self) -> AllocationOptions:
@@ -201,16 +203,6 @@ class LocksForm(forms.Form):
             field.error_messages["invalid_choice"] = _(
                 "%(value)s is not one of this run's applications."
             )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        both = sorted(set(data.get("locked_in", [])) & set(data.get("locked_out", [])))
-        if both:
-            raise forms.ValidationError(
-                _("An application cannot be both locked in and locked out: %(refs)s.")
-                % {"refs": ", ".join(both)}
-            )
-        return data
 
 
 class ConfirmForm(forms.Form):

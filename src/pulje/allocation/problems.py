@@ -183,6 +183,13 @@ def lock_errors(
     return errors
 
 
+def seed_errors(method: Method, seed: str) -> dict[str, str]:
+    """A lottery without a seed, by field (the run form shows it with its other errors)."""
+    if method == Method.LOTTERY and not seed.strip():
+        return {"lottery_seed": _("A lottery needs a seed that is published with the draw.")}
+    return {}
+
+
 def compose_problem(facts: AllocationFacts, options: AllocationOptions) -> Problem:
     """The solver's problem for these facts and options.
 
@@ -197,8 +204,7 @@ def compose_problem(facts: AllocationFacts, options: AllocationOptions) -> Probl
         errors["budget"] = _(
             "The budget can be at most the %(available)s the pool has available"
         ) % {"available": format_dkk(available)}
-    if options.method == Method.LOTTERY and not options.lottery_seed.strip():
-        errors["lottery_seed"] = _("A lottery needs a seed that is published with the draw.")
+    errors |= seed_errors(options.method, options.lottery_seed)
     errors |= lock_errors(
         {candidate.reference for candidate in facts.candidates},
         options.locked_in,

@@ -101,10 +101,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class RunReport:
-    run: AllocationRun
     problem: Problem
     result: Result | None
-    baseline: Result | None
     rows: list[Row]
     charts: list[Chart]
     comparison: Comparison | None
@@ -294,10 +292,8 @@ def run_report(run: AllocationRun) -> RunReport:
     baseline = result_from_json(run.baseline) if run.baseline else None
     solved = result is not None and run.confirmable
     return RunReport(
-        run=run,
         problem=problem,
         result=result,
-        baseline=baseline,
         rows=_rows(run, problem, result, baseline),
         charts=charts(problem, result) if solved and result else [],
         comparison=compare(result, baseline) if solved and result and baseline else None,

@@ -34,9 +34,7 @@ ASSESSED = (
 class CandidateFacts:
     """One application as the allocation sees it: plain values, no model instances."""
 
-    pk: int
     reference: str
-    title: str
     status: str
     organisation_cvr: str
     organisation_name: str
@@ -62,6 +60,7 @@ class Excluded:
 
 @dataclass(frozen=True)
 class BandMoney:
+    pool: Pool
     code: str
     name: str
     min_ore: int
@@ -78,10 +77,8 @@ class CallMoney:
     bands: list[BandMoney]
 
     def band_for(self, amount_ore: int) -> BandMoney | None:
-        for band in self.bands:
-            if band.min_ore <= amount_ore <= band.max_ore:
-                return band
-        return None
+        """The band holding the amount, as ``decisions.selectors.grant_pool`` finds it."""
+        return next((band for band in self.bands if band.pool.holds(amount_ore)), None)
 
 
 @dataclass(frozen=True)
@@ -118,6 +115,7 @@ def _band_money(pool: Pool, available: int) -> BandMoney:
     assert pool.grant_min_ore is not None
     assert pool.grant_max_ore is not None
     return BandMoney(
+        pool=pool,
         code=pool.code,
         name=pool.name,
         min_ore=pool.grant_min_ore,
@@ -208,9 +206,7 @@ def _facts(application: Application, score: float, band: BandMoney | None) -> Ca
     )
     organisation = application.organisation
     return CandidateFacts(
-        pk=application.pk,
         reference=application.reference,
-        title=application.title,
         status=application.status,
         organisation_cvr=organisation.cvr,
         organisation_name=organisation.name,
@@ -248,6 +244,6 @@ def applications_by_reference(call: Call, references: list[str]) -> dict[str, Ap
     return {
         application.reference: application
         for application in Application.objects.filter(call=call, reference__in=references).only(
-            "pk", "uuid", "reference", "title", "status", "amount_ore", "call_id"
+            "pk", "uuid", "reference", "title", "call_id"
         )
     }

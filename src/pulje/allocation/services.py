@@ -64,15 +64,6 @@ def _refuse_unless_caseworker(actor: User, call: Call) -> None:
         )
 
 
-def build_problem(*, call: Call, options: AllocationOptions) -> Problem:
-    """The solver's problem for the call as it is now and the caseworker's ``options``
-    (``problems.compose_problem`` says how). Reads only.
-
-    Raises ValidationError on the option's field for options the call's facts rule out.
-    """
-    return compose_problem(allocation_facts(call), options)
-
-
 @dataclass(frozen=True)
 class _Solved:
     result: Result | None

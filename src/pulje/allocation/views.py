@@ -2,14 +2,14 @@
 proposal, charts and comparison, run again with locks, and confirm.
 
 The call's secretariat acts; the funder above reads the runs (and gets 403 for the
-actions, as in the queue); anyone else gets a 404.
+actions, as in the queue); anyone else gets a 404 (``calls.access``).
 """
 
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,10 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.allocation.forms import ConfirmForm, LocksForm, RunForm
 from pulje.allocation.models import AllocationRun
-from pulje.allocation.permissions import can_allocate, can_read_allocation
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.report import run_report
-from pulje.allocation.selectors import allocation_facts, runs_of
+from pulje.allocation.selectors import allocation_facts, call_money, runs_of
 from pulje.allocation.services import (
     AllocationRefused,
     confirm_allocation,
@@ -30,24 +29,15 @@ from pulje.allocation.services import (
     rerun_with_locks,
     run_allocation,
 )
-from pulje.calls.models import Call
+from pulje.calls.access import get_call_for_secretariat_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
-
-
-def get_call_for_allocation_or_404(request: HttpRequest, code: str) -> tuple[Call, bool]:
-    """The call, if the user works or oversees it, and whether they may act on it."""
-    call = get_object_or_404(Call.objects.select_related("pool"), code=code)
-    user = request_user(request)
-    if not can_read_allocation(user, call):
-        raise Http404
-    return call, can_allocate(user, call)
 
 
 def get_run_for_allocation_or_404(
     request: HttpRequest, code: str, pk: int
 ) -> tuple[AllocationRun, bool]:
-    call, works = get_call_for_allocation_or_404(request, code)
+    call, works = get_call_for_secretariat_or_404(request, code)
     run = get_object_or_404(
         AllocationRun.objects.select_related("created_by", "confirmed_by"), pk=pk, call=call
     )
@@ -58,7 +48,7 @@ def get_run_for_allocation_or_404(
 @logged_in
 def runs(request: HttpRequest, code: str) -> HttpResponse:
     """The call's runs, newest first."""
-    call, works = get_call_for_allocation_or_404(request, code)
+    call, works = get_call_for_secretariat_or_404(request, code)
     return render(
         request, "allocation/runs.html", {"call": call, "works": works, "runs": runs_of(call)}
     )
@@ -69,11 +59,10 @@ def runs(request: HttpRequest, code: str) -> HttpResponse:
 def new_run(request: HttpRequest, code: str) -> HttpResponse:
     """The options for a new run, filled in as the newest run had them (or the defaults),
     with what the run will be made from."""
-    call, works = get_call_for_allocation_or_404(request, code)
+    call, works = get_call_for_secretariat_or_404(request, code)
     if not works:
         raise PermissionDenied
-    facts = allocation_facts(call)
-    available = facts.money.available_ore
+    available = call_money(call).available_ore
     if request.method == "POST":
         form = RunForm(request.POST, available_ore=available)
         if form.is_valid():
@@ -93,7 +82,7 @@ def new_run(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "allocation/new.html",
-        {"call": call, "form": form, "facts": facts},
+        {"call": call, "form": form, "facts": allocation_facts(call)},
         status=400 if form.is_bound else 200,
     )
 

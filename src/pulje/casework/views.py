@@ -16,6 +16,7 @@ from pulje.applications.views import content_context
 from pulje.applications.workflow import ApplicationRefused
 from pulje.assessment.selectors import assessors_of
 from pulje.assessment.services import AssessmentRefused, assign_assessor
+from pulje.calls.access import get_call_for_secretariat_or_404
 from pulje.calls.models import Call
 from pulje.casework.forms import BulkForm, OverrideForm, QueueFilterForm
 from pulje.casework.models import Screening
@@ -33,15 +34,6 @@ from pulje.core.forms import add_service_error
 from pulje.decisions.services import DecisionRefused, decide_applications
 
 PAGE_SIZE = 50
-
-
-def get_call_for_casework_or_404(request: HttpRequest, code: str) -> tuple[Call, bool]:
-    """The call, if the user works or oversees it, and whether they may act on it."""
-    call = get_object_or_404(Call.objects.select_related("pool"), code=code)
-    user = request_user(request)
-    if not can_read_casework(user, call):
-        raise Http404
-    return call, can_do_casework(user, call)
 
 
 def get_application_for_casework_or_404(
@@ -91,7 +83,7 @@ def _queue_context(
 def queue_view(request: HttpRequest, code: str) -> HttpResponse:
     """The caseworker's queue: the call's submitted applications, filtered, sorted, paged;
     bulk actions for the secretariat, reading only for the funder."""
-    call, works = get_call_for_casework_or_404(request, code)
+    call, works = get_call_for_secretariat_or_404(request, code)
     return render(request, "casework/queue.html", _queue_context(request.GET, call, works))
 
 
@@ -106,7 +98,7 @@ def _back_to_queue(call: Call, query: str) -> str:
 @logged_in
 def bulk(request: HttpRequest, code: str) -> HttpResponse:
     """One action on the chosen applications: all of them, or (refused) none."""
-    call, works = get_call_for_casework_or_404(request, code)
+    call, works = get_call_for_secretariat_or_404(request, code)
     if not works:
         raise PermissionDenied
     user = request_user(request)

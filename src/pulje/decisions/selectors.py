@@ -81,12 +81,7 @@ def grant_pool(application: Application, bands: list[Pool]) -> Pool | None:
     if not bands:
         return application.call.pool
     amount = application.amount_ore or 0
-    for band in bands:
-        assert band.grant_min_ore is not None
-        assert band.grant_max_ore is not None
-        if band.grant_min_ore <= amount <= band.grant_max_ore:
-            return band
-    return None
+    return next((band for band in bands if band.holds(amount)), None)
 
 
 def overdue_decision_ids(*, now: dt.datetime) -> list[int]:

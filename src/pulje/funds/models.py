@@ -84,6 +84,15 @@ class Pool(models.Model):
     def is_band(self) -> bool:
         return self.grant_min_ore is not None
 
+    def holds(self, amount_ore: int) -> bool:
+        """Whether a grant band's limits hold ``amount_ore`` (both limits included); the one
+        test of which band an amount belongs to."""
+        return (
+            self.grant_min_ore is not None
+            and self.grant_max_ore is not None
+            and self.grant_min_ore <= amount_ore <= self.grant_max_ore
+        )
+
 
 class ReportingRequirement(models.TextChoices):
     DECLARATION = "declaration", _("Electronic declaration of the amount used")
