@@ -19,7 +19,7 @@ from pulje.allocation.services import Refusal, run_allocation
 from pulje.applications.models import ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
-from tests.allocation.conftest import Scarce, scored
+from tests.allocation.conftest import Scarce, scored, submitted
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -477,6 +477,25 @@ def test_the_run_page_runs_a_constant_number_of_queries(
         response = client.get(_url("run", many))
 
     assert len(response.context["report"].rows) == 8
+
+
+def test_the_new_run_page_runs_a_constant_number_of_queries(
+    client: Client, scarce: Scarce, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """It lists the candidates and the applications left out and why: more of each cost no
+    more queries."""
+    client.force_login(scarce.caseworker)
+    _run(scarce)
+    few = _queries(client, _new(scarce))
+    for n in range(3):
+        scored(scarce.round, value=3, title=f"Mere {n}", amount_kr=20_000, municipality="259")
+        submitted(scarce.round, title=f"Uscoret {n}", amount_kr=20_000)
+
+    with django_assert_num_queries(few):
+        response = client.get(_new(scarce))
+
+    facts = response.context["facts"]
+    assert (len(facts.candidates), len(facts.excluded)) == (7, 3)
 
 
 def test_the_runs_list_runs_a_constant_number_of_queries(

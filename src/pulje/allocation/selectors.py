@@ -7,6 +7,7 @@ candidates and everything they need come in eight.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Sum
 from django.utils.translation import gettext_lazy as _
@@ -231,6 +232,13 @@ def runs_of(call: Call) -> list[AllocationRun]:
         .defer("problem", "result", "baseline", "options", "statuses")
         .order_by("-pk")
     )
+
+
+def newest_options(call: Call) -> dict[str, Any] | None:
+    """The options (as stored) of the call's newest run, for a new run's form; None before
+    the first run (one query)."""
+    newest = AllocationRun.objects.filter(call=call).only("options").order_by("-pk").first()
+    return newest.options if newest else None
 
 
 def newest_run_id(call: Call) -> int | None:

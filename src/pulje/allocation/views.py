@@ -19,7 +19,7 @@ from pulje.allocation.forms import ConfirmForm, LocksForm, RunForm
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.report import run_report
-from pulje.allocation.selectors import allocation_facts, call_money, runs_of
+from pulje.allocation.selectors import allocation_facts, call_money, newest_options, runs_of
 from pulje.allocation.services import (
     AllocationRefused,
     confirm_allocation,
@@ -75,8 +75,8 @@ def new_run(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 return redirect("allocation:run", code=call.code, pk=run.pk)
     else:
-        newest = AllocationRun.objects.filter(call=call).only("options").order_by("-pk").first()
-        options = AllocationOptions.from_json(newest.options) if newest else AllocationOptions()
+        stored = newest_options(call)
+        options = AllocationOptions.from_json(stored) if stored else AllocationOptions()
         # Locks belong to one run's candidates; a new run starts without them.
         form = RunForm(initial=RunForm.initial_from(options), available_ore=available)
     return render(

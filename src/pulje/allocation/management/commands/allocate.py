@@ -14,7 +14,7 @@ from pulje.allocation.solver import (
     result_to_json,
     solve,
 )
-from pulje.core.dkk import format_dkk
+from pulje.core.money import format_dkk
 
 
 class Command(BaseCommand):
