@@ -476,35 +476,32 @@ def test_a_changed_amount_or_status_makes_a_run_stale(scarce: Scarce, english: o
     )
 
 
-def test_the_ledger_s_refusal_to_overspend_is_passed_on(scarce: Scarce, english: object) -> None:
-    run = run_allocation(actor=scarce.caseworker, call=scarce.call, options=AllocationOptions())
-    band_2 = scarce.bands[1]
-    # Another grant in band 2 since the run: 50.000 kr. of its 100.000 kr. are committed.
-    other = open_grant_account(
-        actor=None,
-        pool=band_2,
-        recipient=scarce.walking.organisation,
-        reference="ANDET-1",
-        title="Andet tilsagn",
-    )
-    commit(actor=None, grant=other, amount_ore=kr(50_000), key="andet-1")
-
-    _refused(
-        scarce,
-        run,
-        "“Bånd 2” cannot pay for these grants: they come to 60.000 kr. and it has 50.000 kr. "
-        "available, 10.000 kr. too little.",
-    )
-
-
-def test_a_refused_later_batch_undoes_the_earlier_ones(scarce: Scarce, english: object) -> None:
-    """Halved amounts propose Strikkeklub in full (the first batch) and then the reduced
-    grants: Lektiecafé in band 1, Spiseklub and Gåklub at 50.000 kr. each in band 2. With
-    60.000 kr. of band 2 committed since the run, that second batch is refused: the first
-    batch's decision, commitment and status move are undone with it."""
-    run = run_allocation(
-        actor=scarce.caseworker, call=scarce.call, options=AllocationOptions(reduce_to_percent=50)
-    )
+@pytest.mark.parametrize(
+    ("options", "committed_kr", "message"),
+    [
+        # The proposal's grants in band 2 (Spiseklub, 60.000 kr.) are the first batch.
+        (
+            AllocationOptions(),
+            50_000,
+            "“Bånd 2” cannot pay for these grants: they come to 60.000 kr. and it has "
+            "50.000 kr. available, 10.000 kr. too little.",
+        ),
+        # Halved: Strikkeklub in full is the first batch, then the reduced grants (Lektiecafé
+        # in band 1, Spiseklub and Gåklub at 50.000 kr. each in band 2) are refused, and the
+        # first batch's decision, commitment and status move are undone with them.
+        (
+            AllocationOptions(reduce_to_percent=50),
+            60_000,
+            "“Bånd 2” cannot pay for these grants: they come to 100.000 kr. and it has "
+            "40.000 kr. available, 60.000 kr. too little.",
+        ),
+    ],
+)
+def test_the_ledger_s_refusal_to_overspend_undoes_the_whole_confirmation(
+    scarce: Scarce, english: object, options: AllocationOptions, committed_kr: int, message: str
+) -> None:
+    run = run_allocation(actor=scarce.caseworker, call=scarce.call, options=options)
+    # Another grant in band 2 (100.000 kr.) since the run.
     other = open_grant_account(
         actor=None,
         pool=scarce.bands[1],
@@ -512,14 +509,9 @@ def test_a_refused_later_batch_undoes_the_earlier_ones(scarce: Scarce, english: 
         reference="ANDET-1",
         title="Andet tilsagn",
     )
-    commit(actor=None, grant=other, amount_ore=kr(60_000), key="andet-1")
+    commit(actor=None, grant=other, amount_ore=kr(committed_kr), key="andet-1")
 
-    _refused(
-        scarce,
-        run,
-        "“Bånd 2” cannot pay for these grants: they come to 100.000 kr. and it has 40.000 kr. "
-        "available, 60.000 kr. too little.",
-    )
+    _refused(scarce, run, message)
     assert Decision.objects.count() == 0
 
 
