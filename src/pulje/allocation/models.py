@@ -108,8 +108,7 @@ class AllocationRun(models.Model):
                 name="allocationrun_confirmed_fields_agree",
             ),
             models.CheckConstraint(
-                condition=Q(confirmed_at__isnull=True)
-                | Q(status__in=RunStatus.confirmable()),
+                condition=Q(confirmed_at__isnull=True) | Q(status__in=RunStatus.confirmable()),
                 name="allocationrun_confirmed_only_if_solved",
             ),
             models.CheckConstraint(condition=Q(total_ore__gte=0), name="allocationrun_total_gte_0"),
