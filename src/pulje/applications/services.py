@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -42,6 +41,7 @@ from pulje.applications.workflow import ApplicationRefused, next_status, transit
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.casework.services import screen_application
 from pulje.core.audit import record_event, snapshot
+from pulje.core.mail import queue_mail
 from pulje.registry.models import Organisation
 from pulje.registry.selectors import missing_profile_facts
 from pulje.registry.services import ORGANISATION_FIELDS
@@ -446,12 +446,11 @@ def send_receipt(version_id: int) -> None:
             "application": application,
             "receipt_url": f"{settings.SITE_URL}{path}?version={version.number}",
         }
-        send_mail(
+        queue_mail(
             subject=_("Receipt: %(reference)s %(title)s")
             % {"reference": application.reference, "title": application.title},
-            message=render_to_string("applications/email/receipt.txt", context),
-            from_email=None,
-            recipient_list=recipients,
+            body=render_to_string("applications/email/receipt.txt", context),
+            to=recipients,
         )
 
 

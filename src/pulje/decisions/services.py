@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,6 +27,7 @@ from pulje.calls.models import Call
 from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
 from pulje.casework.selectors import failed_screening
+from pulje.core.mail import queue_mail
 from pulje.core.money import format_dkk
 from pulje.decisions.models import (
     DEFAULT_ACCEPT_DAYS,
@@ -333,7 +333,6 @@ def send_decision_notices(decision_ids: Sequence[int]) -> None:
     decisions = Decision.objects.filter(pk__in=decision_ids).select_related(
         "application__call", "application__organisation", "application__created_by"
     )
-    messages = []
     with override("da"):
         for decision in decisions:
             application = decision.application
@@ -348,8 +347,8 @@ def send_decision_notices(decision_ids: Sequence[int]) -> None:
             subject = _("Your application %(reference)s has been decided") % {
                 "reference": application.reference
             }
-            messages.append(EmailMessage(subject=subject, body=body, to=recipients))
-    get_connection().send_messages(messages)
+            # Each on its own: one refused address does not stop the others' notices.
+            queue_mail(subject=subject, body=body, to=recipients)
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,6 +27,7 @@ from pulje.assessment.services.common import (
 from pulje.calls.models import Call
 from pulje.casework.selectors import failed_screening
 from pulje.core.audit import record_event, snapshot
+from pulje.core.mail import queue_mail
 
 ASSIGNABLE = (ApplicationStatus.SCREENED, ApplicationStatus.IN_ASSESSMENT)
 
@@ -214,11 +214,10 @@ def send_assignment_notice(*, assessor_id: int, count: int) -> None:
     assessor = User.objects.get(pk=assessor_id)
     with override("da"):
         context = {"count": count, "url": f"{settings.SITE_URL}{reverse('assessment:mine')}"}
-        send_mail(
+        queue_mail(
             subject=_("New applications to assess"),
-            message=render_to_string("assessment/email/assigned.txt", context),
-            from_email=None,
-            recipient_list=[assessor.email],
+            body=render_to_string("assessment/email/assigned.txt", context),
+            to=[assessor.email],
         )
 
 
