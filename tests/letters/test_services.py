@@ -132,7 +132,7 @@ def test_a_failing_mail_server_is_retried_without_a_second_letter(
     assert job.error == (
         f"The letter for {reference} could not be e-mailed: the mail server is down"
     )
-    assert letter.sent_at is None
+    assert (letter.sent_at, letter.send_error) == (None, "the mail server is down")
     assert events("letters.letter.sent") == 0
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -143,6 +143,7 @@ def test_a_failing_mail_server_is_retried_without_a_second_letter(
     assert job.status == JobStatus.DONE
     assert Letter.objects.get().pk == letter.pk
     assert Letter.objects.get().sent_at is not None
+    assert Letter.objects.get().send_error == ""
     assert len(mail.outbox) == 1
 
 
@@ -183,7 +184,9 @@ def test_retry_is_refused_unless_the_job_failed(decided: Decided, english: objec
     with pytest.raises(JobRefused) as refused:
         retry_job(actor=decided.funded.caseworker, job=job)
 
-    assert refused.value.message == "Only a job that has failed or stalled can be tried again."
+    assert refused.value.message == (
+        "Only a job that has failed, stalled or left letters not e-mailed can be tried again."
+    )
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.QUEUED, 0)
     assert events("letters.job.retried") == 0

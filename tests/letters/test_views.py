@@ -110,7 +110,9 @@ def test_retrying_a_job_that_did_not_fail_is_refused(decided: Decided, english: 
 
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
-    assert "Only a job that has failed or stalled can be tried again." in response.content.decode()
+    assert (
+        "Only a job that has failed, stalled or left letters not e-mailed can be tried again."
+    ) in response.content.decode()
     assert AuditEvent.objects.filter(action="letters.job.retried").count() == 0
 
 

@@ -22,7 +22,14 @@ class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
+    # Done, but some letters' mail was refused: each such letter says why (Letter.send_error).
+    DONE_WITH_FAILURES = "partial", _("Done, some letters not e-mailed")
     FAILED = "failed", _("Failed")
+
+    @classmethod
+    def retryable(cls) -> set[str]:
+        """A job run again for what it did not do: its failure or its letters not e-mailed."""
+        return {cls.FAILED, cls.DONE_WITH_FAILURES}
 
 
 class Job(models.Model):
@@ -76,7 +83,7 @@ class Job(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {JobStatus.DONE, JobStatus.FAILED}
+        return self.status in {JobStatus.DONE, JobStatus.DONE_WITH_FAILURES, JobStatus.FAILED}
 
     @property
     def is_stalled(self) -> bool:
@@ -138,6 +145,8 @@ class Letter(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    # Why the last try to e-mail it failed (the mail server's answer); empty once it is sent.
+    send_error = models.TextField(_("not e-mailed because"), blank=True)
 
     class Meta:
         ordering = ["-created_at"]

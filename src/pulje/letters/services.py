@@ -4,26 +4,29 @@ A job is queued in the transaction of the ``Job`` row and run by a worker
 (``python manage.py db_worker``) through the django-tasks task ``make_decision_letters``.
 Running a job again makes and sends only what is missing: a letter is unique per decision
 and kind (a database constraint), and its e-mail is claimed with a compare-and-swap on
-``sent_at`` before it is sent, so no letter is made or e-mailed twice.
+``sent_at`` before it is sent, so no letter is made or e-mailed twice. A letter whose mail is
+refused is marked with the reason and the job goes on with the others.
 """
 
 import logging
+import smtplib
+import socket
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 from django_tasks import task
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
+from pulje.core.mail import mail_error_reason, send_mail_now
 from pulje.letters.models import (
     STALLED_AFTER,
     Job,
@@ -37,6 +40,19 @@ from pulje.letters.rendering import DEFAULT_BODIES, render_letter
 from pulje.letters.sources import LetterSubject, call_ids_of_decisions, letter_subjects
 
 logger = logging.getLogger(__name__)
+
+# The mail server cannot be reached or will not let pulje in: every later letter would fail
+# the same way (each after EMAIL_TIMEOUT), so the job stops, failed, and a retry sends what is
+# missing. Any other failure (a refused recipient, a refused message) is that letter's own: it
+# is marked with the reason and the job goes on.
+MAIL_SERVER_UNAVAILABLE = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPAuthenticationError,
+)
 
 
 class JobRefused(Exception):
@@ -78,7 +94,8 @@ def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -
 
 @transaction.atomic
 def retry_job(*, actor: User, job: Job) -> Job:
-    """Queue a failed or stalled job again; it makes and sends only what its last run did not.
+    """Queue a failed or stalled job, or one done with letters not e-mailed, again; it makes
+    and sends only what its last run did not.
 
     A job still running after ``STALLED_AFTER`` lost its worker (killed, the machine
     restarted); running it again is safe even if that worker lives on, since a letter is made
@@ -86,17 +103,23 @@ def retry_job(*, actor: User, job: Job) -> Job:
 
     Side effects: the job back to queued (compare-and-swap on its status), its error
     cleared, the audit event ``letters.job.retried``, the task queued again.
-    Raises JobRefused for a job that is queued, done, or running for less than that.
+    Raises JobRefused for a job that is queued, done with every letter sent, or running for
+    less than that.
     """
     before = job.status
     stalled = Q(status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
     moved = (
         Job.objects.filter(pk=job.pk, status=before)
-        .filter(Q(status=JobStatus.FAILED) | stalled)
+        .filter(Q(status__in=JobStatus.retryable()) | stalled)
         .update(status=JobStatus.QUEUED, error="", finished_at=None)
     )
     if moved != 1:
-        raise JobRefused(_("Only a job that has failed or stalled can be tried again."))
+        raise JobRefused(
+            _(
+                "Only a job that has failed, stalled or left letters not e-mailed can be "
+                "tried again."
+            )
+        )
     job.refresh_from_db()
     record_event(
         actor=actor,
@@ -127,9 +150,13 @@ def run_decision_letters(*, job_id: int) -> None:
     Claims the job (queued → running, compare-and-swap: a job runs in one worker at a time),
     then for each decision in id order: a ``Letter`` with its PDF in the default storage and
     the audit event ``letters.letter.created`` unless there is one already, then its e-mail
-    (``send_letter``) unless it was sent already. Ends done, or failed with the reason in
-    ``Job.error`` (audit event ``letters.job.failed``) and the exception raised again, so the
-    worker logs it. A job that is not queued is left alone.
+    (``send_letter``) unless it was sent already. A letter whose mail fails is marked with the
+    reason (``Letter.send_error``) and the others go on. Ends done (audit event
+    ``letters.job.done``), done with failures naming the letters not e-mailed in
+    ``Job.error`` (the same event), or failed, when a letter cannot be made or the mail server
+    cannot be reached, with the reason in ``Job.error`` (audit event ``letters.job.failed``)
+    and the exception raised again, so the worker logs it. A job that is not queued is left
+    alone.
     """
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING,
@@ -143,6 +170,7 @@ def run_decision_letters(*, job_id: int) -> None:
     ids: list[int] = list(job.payload["decision_ids"])
     subject: LetterSubject | None = None
     sending = False
+    not_sent: list[str] = []
     try:
         bodies = ensure_letter_templates(call_ids=call_ids_of_decisions(ids))
         subjects = letter_subjects(ids, bodies=bodies)
@@ -157,10 +185,16 @@ def run_decision_letters(*, job_id: int) -> None:
             letter = make_letter(actor=job.created_by, job=job, subject=subject)
             if letter.sent_at is None and letter.recipient_email:
                 sending = True
-                send_letter(letter_id=letter.pk)
+                try:
+                    send_letter(letter_id=letter.pk)
+                except MAIL_SERVER_UNAVAILABLE:
+                    raise
+                except Exception:
+                    # send_letter marked the letter with the reason; the others go on.
+                    not_sent.append(subject.application.reference)
             Job.objects.filter(pk=job.pk).update(done_count=position)
     except Exception as error:
-        reason = error.message if isinstance(error, JobRefused) else str(error)
+        reason = error.message if isinstance(error, JobRefused) else mail_error_reason(error)
         if subject is not None:
             failed = (
                 _("The letter for %(reference)s could not be e-mailed: %(reason)s")
@@ -170,14 +204,24 @@ def run_decision_letters(*, job_id: int) -> None:
             reason = failed % {"reference": subject.application.reference, "reason": reason}
         _fail(job, reason or type(error).__name__)
         raise
+    status, summary = JobStatus.DONE, ""
+    if not_sent:
+        status = JobStatus.DONE_WITH_FAILURES
+        summary = ngettext(
+            "%(count)d letter could not be e-mailed: %(references)s.",
+            "%(count)d letters could not be e-mailed: %(references)s.",
+            len(not_sent),
+        ) % {"count": len(not_sent), "references": ", ".join(not_sent)}
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+        Job.objects.filter(pk=job.pk).update(
+            status=status, error=summary, finished_at=timezone.now()
+        )
         record_event(
             actor=job.created_by,
             action="letters.job.done",
             obj=job,
             before={"status": JobStatus.RUNNING},
-            after={"status": JobStatus.DONE, "letters": len(ids)},
+            after={"status": status, "letters": len(ids), "not_sent": not_sent},
         )
 
 
@@ -241,21 +285,30 @@ def send_letter(*, letter_id: int) -> bool:
 
     Claims the sending with a compare-and-swap on ``sent_at`` (so two runs cannot both send
     it), then sends and records the audit event ``letters.letter.sent``; if sending fails,
-    the claim is undone so a retry sends it, and the error is raised. Returns False when it
-    was sent already.
+    the claim is undone so a retry sends it, the reason is kept in ``send_error`` with the
+    audit event ``letters.letter.failed``, and the error is raised. Returns False when it was
+    sent already.
     """
     letter = Letter.objects.select_related("application__call", "application__organisation").get(
         pk=letter_id
     )
     claimed = Letter.objects.filter(pk=letter.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now()
+        sent_at=timezone.now(), send_error=""
     )
     if claimed != 1:
         return False
     try:
         _mail(letter)
-    except Exception:
-        Letter.objects.filter(pk=letter.pk).update(sent_at=None)
+    except Exception as error:
+        reason = mail_error_reason(error)
+        with transaction.atomic():
+            Letter.objects.filter(pk=letter.pk).update(sent_at=None, send_error=reason)
+            record_event(
+                actor=None,
+                action="letters.letter.failed",
+                obj=letter,
+                after={"to": letter.recipient_email, "error": reason},
+            )
         raise
     with transaction.atomic():
         record_event(
@@ -282,14 +335,10 @@ def _mail(letter: Letter) -> None:
             if letter.kind == LetterKind.GRANT
             else _("Decision: %(reference)s %(title)s")
         ) % {"reference": application.reference, "title": application.title}
-        message = EmailMessage(
-            subject=subject,
-            body=render_to_string("letters/email/letter.txt", context),
-            to=[letter.recipient_email],
-        )
+        body = render_to_string("letters/email/letter.txt", context)
     with letter.file.open("rb") as pdf:
-        message.attach(letter.filename, pdf.read(), "application/pdf")
-    message.send()
+        attachment = (letter.filename, pdf.read(), "application/pdf")
+    send_mail_now(subject=subject, body=body, to=[letter.recipient_email], attachments=[attachment])
 
 
 def ensure_letter_templates(*, call_ids: Sequence[int]) -> Mapping[tuple[int, str], str]:
