@@ -303,6 +303,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 2 * 60 * 60)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# A refused form (an expired session, blocked cookies) gets a Danish page that says what to do.
+CSRF_FAILURE_VIEW = "pulje.core.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

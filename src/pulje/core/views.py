@@ -37,3 +37,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "limit": OUTBOX_LENGTH,
         },
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form refused by the CSRF check, in the site's layout. Django has
+    logged ``reason`` already (logger ``django.security.csrf``); the page says what to do."""
+    return render(request, "403_csrf.html", status=403)
