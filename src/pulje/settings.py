@@ -263,18 +263,48 @@ def cache_from_url(url: str) -> dict[str, Any]:
 
 # Login rate limits live in the cache: production needs one that all workers share (Redis).
 CACHES = {"default": cache_from_url(env_str("CACHE_URL", "locmem://"))}
+# A cache of one process (locmem; cache_from_url offers no other) counts the rate limits per
+# gunicorn worker, which multiplies them: refused without DEBUG unless ALLOW_LOCAL_CACHE says
+# one process serves pulje.
+if (
+    not DEBUG
+    and CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    and not env_bool("ALLOW_LOCAL_CACHE")
+):
+    raise ImproperlyConfigured(
+        "CACHE_URL is a cache of one process (locmem://), so each worker would count the login "
+        "rate limits on its own: set CACHE_URL=redis://… (a Redis all workers share), or "
+        "ALLOW_LOCAL_CACHE=1 if only one process serves pulje."
+    )
 
 # With DEBUG on, sent mail is kept in the outbox page (/udbakke/) instead of being sent.
 OUTBOX_EMAIL_BACKEND = "pulje.core.mail.OutboxBackend"
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    OUTBOX_EMAIL_BACKEND if DEBUG else "django.core.mail.backends.console.EmailBackend",
+    OUTBOX_EMAIL_BACKEND if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Backends that keep mail on this server: login codes would be in its logs, files or database
+# (the outbox shows them to staff), so anyone who reads those could log in as an applicant.
+LOCAL_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    OUTBOX_EMAIL_BACKEND,
+}
+if not DEBUG and EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS and not env_bool("ALLOW_LOCAL_EMAIL"):
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND={EMAIL_BACKEND} keeps mail on this server, so login codes would end in "
+        "its logs, files or database: send mail by SMTP (the default without DEBUG: set "
+        "EMAIL_HOST and its login), or set ALLOW_LOCAL_EMAIL=1 on a server nobody logs in to "
+        "for real."
+    )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Seconds to wait for the mail server: one that hangs must not hold a worker for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pulje <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background work (letters, bulk mail) through Django's Tasks API: queued in the database and
@@ -303,6 +333,20 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 2 * 60 * 60)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# HTTPS only without DEBUG (docs/production.md, "HTTPS"). The redirect stays on behind a
+# TLS-terminating proxy too: with BEHIND_PROXY, Django sees the proxy's X-Forwarded-Proto and
+# redirects only what really came over plain HTTP. The health check is exempt: a load
+# balancer may probe a worker over plain HTTP inside the network.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^sundhed/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# No page of pulje is ever shown in a frame (CONTENT_SECURITY_POLICY's frame-ancestors too),
+# and addresses, which hold applications' ids, are not sent to other sites.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # A refused form (an expired session, blocked cookies) gets a Danish page that says what to do.
 CSRF_FAILURE_VIEW = "pulje.core.views.csrf_failure"
 
