@@ -117,7 +117,7 @@ def test_send_mail_now_sends_at_once_and_raises_what_fails(settings: Settings) -
     [
         (
             smtplib.SMTPRecipientsRefused(
-                {"a@example.dk": (550, b"5.1.1 No such mailbox"), "b@example.dk": (452, "Full")}
+                {"a@example.dk": (550, b"5.1.1 No such mailbox"), "b@example.dk": (452, b"Full")}
             ),
             "a@example.dk: 550 5.1.1 No such mailbox; b@example.dk: 452 Full",
         ),
