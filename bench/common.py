@@ -310,7 +310,8 @@ def department(organisation: Any, number: int) -> Any:
 
 def member(organisation: Any, email: str, name: str) -> Any:
     """A new user, a member of ``organisation``."""
-    from pulje.accounts.services import add_membership, register_user
+    from pulje.accounts.services.memberships import add_membership
+    from pulje.accounts.services.users import register_user
 
     user = register_user(actor=None, email=email, name=name)
     add_membership(actor=None, user=user, organisation=organisation)

@@ -276,7 +276,7 @@ def bench_database(result: Result, args: argparse.Namespace) -> int:
 
 
 def _actor() -> "User":
-    from pulje.accounts.services import register_user
+    from pulje.accounts.services.users import register_user
 
     return register_user(actor=None, email="bench@pulje.invalid", name="Bench")
 

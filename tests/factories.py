@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import factory
 
 from pulje.accounts.models import User
-from pulje.accounts.services import add_membership, register_user
+from pulje.accounts.services.memberships import add_membership
+from pulje.accounts.services.users import register_user
 from pulje.calls.models import Call
 from pulje.calls.services import create_call
 from pulje.core.money import kr

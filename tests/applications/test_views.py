@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from pulje.accounts.services import add_membership
+from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
 from pulje.applications.services import (
     add_attachment,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import translation
 
 from pulje.accounts.models import User
-from pulje.accounts.services import add_membership
+from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import (
     fingerprint,

@@ -4,7 +4,7 @@ import pytest
 from pytest_django import DjangoAssertNumQueries
 
 from pulje.accounts.models import User
-from pulje.accounts.services import add_membership
+from pulje.accounts.services.memberships import add_membership
 from pulje.core.money import kr
 from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.selectors import (

@@ -528,6 +528,7 @@ def test_import_updates_an_organisation_and_leaves_fields_of_absent_columns(
         "postal_code": "2300",
         "city": "København S",
         "municipality": None,
+        "registry_email": "",
         # The organisation's profile, which an import leaves alone.
         "payment_iban": "",
         "contact_name": "",
@@ -811,3 +812,24 @@ def test_import_of_an_unchanged_file_reads_a_fixed_number_of_queries(
         result = import_housing_registry(actor=None, table=table)
 
     assert result.departments == ChangeCounts(unchanged=40)
+
+
+@pytest.mark.django_db
+def test_import_keeps_the_organisations_own_address_from_the_email_column(
+    tmp_path: Path,
+) -> None:
+    """The register's address is where a claim's proof code goes (never one a claimant types),
+    so it comes only from the register; an address that is not one rejects the line."""
+    header = [*HEADER, "Email"]
+    rows = [
+        [*GOOD_ROWS[0], "Post@Faelleshave.DK"],
+        [*GOOD_ROWS[1], "Post@Faelleshave.DK"],
+        [*GOOD_ROWS[2], "ikke en adresse"],
+    ]
+    table = read_table(write_csv(tmp_path / "boliger.csv", rows, header=header))
+
+    assert rejected_lines(table) == [(4, ["“ikke en adresse” is not an e-mail address."])]
+    result = import_housing_registry(actor=None, table=table, partial=True)
+
+    assert result.organisations == ChangeCounts(created=1)
+    assert Organisation.objects.get(cvr=CVR_A).registry_email == "post@faelleshave.dk"

@@ -3,13 +3,12 @@
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from pulje.accounts.models import Membership, User
-from pulje.accounts.services import claim_organisation
+from pulje.accounts.services.memberships import MembershipRefused, request_membership
 from pulje.core.models import AuditEvent
 from pulje.demo.scenario import fake_cvr
 from pulje.registry.models import Organisation, OrganisationKind
@@ -83,10 +82,10 @@ def test_an_unclaimed_organisation_shows_its_registry_data_and_can_be_claimed(
 
     assert response.status_code == 302
     assert response["Location"] == reverse("registry:profile", args=[organisation.pk])
-    assert list(Membership.objects.values_list("user", "organisation")) == [
-        (applicant.pk, organisation.pk)
+    assert list(Membership.objects.values_list("user", "organisation", "proven_at")) == [
+        (applicant.pk, organisation.pk, None)
     ]
-    assert new_events(seq) == [("accounts.membership.added", "accounts.membership")]
+    assert new_events(seq) == [("accounts.membership.requested", "accounts.membership")]
 
 
 def test_an_organisation_with_members_cannot_be_joined_by_oneself(
@@ -116,18 +115,19 @@ def test_an_organisation_with_members_cannot_be_joined_by_oneself(
     assert new_events(seq) == []
 
 
-def test_claim_organisation_refuses_an_organisation_with_members() -> None:
+def test_request_membership_refuses_an_organisation_with_members() -> None:
     organisation = OrganisationFactory(name="Boligselskabet Syd")
     UserFactory(organisation=organisation)
     applicant = UserFactory()
 
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        claim_organisation(actor=applicant, organisation=organisation)
+    with translation.override("en"), pytest.raises(MembershipRefused) as error:
+        request_membership(actor=applicant, organisation=organisation)
 
-    assert error.value.messages == [
-        "Someone already acts for Boligselskabet Syd in pulje. Ask a colleague to invite you "
-        "from the organisation's page."
-    ]
+    assert (error.value.code, error.value.message) == (
+        "has_members",
+        "Someone already acts for Boligselskabet Syd in pulje. Ask one of its administrators "
+        "to invite you from the organisation's page.",
+    )
     assert not Membership.objects.filter(user=applicant).exists()
 
 
@@ -163,12 +163,12 @@ def test_an_organisation_not_in_the_registry_is_registered_with_the_applicant(
         organisation.postal_code,
         organisation.city,
     ) == ("Boligforeningen Ny", "housing", "Ny Vej 3", "8000", "Aarhus C")
-    assert list(Membership.objects.values_list("user", "organisation")) == [
-        (applicant.pk, organisation.pk)
+    assert list(Membership.objects.values_list("user", "organisation", "proven_at")) == [
+        (applicant.pk, organisation.pk, None)
     ]
     assert new_events(seq) == [
         ("registry.organisation.registered", "registry.organisation"),
-        ("accounts.membership.added", "accounts.membership"),
+        ("accounts.membership.requested", "accounts.membership"),
     ]
 
 
@@ -207,14 +207,14 @@ def test_nobody_makes_themselves_a_member_of_a_pool_administrator(
 
     response = lookup(english, funder.cvr)
     claimed = english.post(reverse("registry:claim"), {"cvr": funder.cvr})
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        claim_organisation(actor=applicant, organisation=funder)
+    with translation.override("en"), pytest.raises(MembershipRefused) as error:
+        request_membership(actor=applicant, organisation=funder)
 
     message = (
-        "Kulturministeriet cannot be registered here. If you work for it, ask pulje's "
-        "administrators to give you access."
+        "Kulturministeriet cannot be registered here. If you work for it, ask its "
+        "administrators or pulje's administrators to give you access."
     )
     assert (response.status_code, claimed.status_code) == (403, 403)
     assert response.context["reason"] == message
-    assert error.value.messages == [message]
+    assert error.value.message == message
     assert not Membership.objects.filter(user=applicant).exists()

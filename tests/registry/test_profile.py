@@ -5,13 +5,12 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from pulje.accounts.models import Membership, User
-from pulje.accounts.services import add_membership, invite_member
+from pulje.accounts.services.memberships import add_membership
 from pulje.core.models import AuditEvent
 from pulje.registry.forms import OrganisationProfileForm, format_iban
 from pulje.registry.models import Organisation
@@ -172,7 +171,7 @@ def test_a_member_sees_the_profile_with_what_applications_still_need(
         "The finance contact's name is missing.",
         "The finance contact's e-mail address is missing.",
     ]
-    assert response.context["members"] == [member]
+    assert response.context["members"] == [(Membership.objects.get(user=member), False)]
     assert organisation.cvr.encode() in response.content
     assert "Nørregade 1, 9000 Aalborg".encode() in response.content
 
@@ -279,145 +278,6 @@ def test_organisations_of_lists_the_memberships_by_name(
 
     with django_assert_num_queries(1):
         assert organisations_of(user) == [a, b]
-
-
-def invite(client: Client, organisation: Organisation, email: str) -> Any:
-    return client.post(
-        reverse("registry:invite", args=[organisation.pk]), {"email": email}, follow=True
-    )
-
-
-def test_inviting_a_new_colleague_registers_them_and_mails_after_commit(
-    english: Client,
-    organisation: Organisation,
-    member: User,
-    django_capture_on_commit_callbacks: Callable[..., Any],
-) -> None:
-    seq = last_seq()
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = invite(english, organisation, "Ny.Kollega@Boligselskab.dk")
-    assert mail.outbox == []
-    for callback in callbacks:
-        callback()
-
-    colleague = User.objects.get(email="ny.kollega@boligselskab.dk")
-    assert not colleague.has_usable_password()
-    assert list(
-        Membership.objects.filter(organisation=organisation)
-        .values_list("user", flat=True)
-        .order_by("user")
-    ) == sorted([member.pk, colleague.pk])
-    assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["ny.kollega@boligselskab.dk"], "You can now work for Boligselskabet Nord in pulje")
-    ]
-    assert "http://127.0.0.1:8000/konto/log-ind/" in mail.outbox[0].body
-    assert "Mette Medlem" in mail.outbox[0].body
-    assert [str(m) for m in response.context["messages"]] == [
-        "ny.kollega@boligselskab.dk can now work for Boligselskabet Nord and has been sent an "
-        "e-mail about it."
-    ]
-    events = list(AuditEvent.objects.filter(seq__gt=seq).values_list("action", "actor_id"))
-    assert events == [
-        ("accounts.user.registered", member.pk),
-        ("accounts.membership.added", member.pk),
-    ]
-
-
-def test_inviting_a_user_pulje_knows_adds_only_the_membership(
-    english: Client,
-    organisation: Organisation,
-    member: User,
-    django_capture_on_commit_callbacks: Callable[..., Any],
-) -> None:
-    known = UserFactory(email="kendt@example.dk", organisation=OrganisationFactory())
-    seq = last_seq()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        invite(english, organisation, "KENDT@example.dk")
-
-    assert Membership.objects.filter(user=known, organisation=organisation).exists()
-    assert User.objects.filter(email__iexact="kendt@example.dk").count() == 1
-    assert [m.to for m in mail.outbox] == [["kendt@example.dk"]]
-    assert list(AuditEvent.objects.filter(seq__gt=seq).values_list("action", flat=True)) == [
-        "accounts.membership.added"
-    ]
-
-
-def test_inviting_a_member_again_changes_nothing_and_says_so(
-    english: Client,
-    organisation: Organisation,
-    member: User,
-    django_capture_on_commit_callbacks: Callable[..., Any],
-) -> None:
-    seq = last_seq()
-
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = invite(english, organisation, "medlem@boligselskab.dk")
-
-    assert callbacks == []
-    assert mail.outbox == []
-    assert AuditEvent.objects.filter(seq__gt=seq).count() == 0
-    assert [str(m) for m in response.context["messages"]] == [
-        "medlem@boligselskab.dk already works for Boligselskabet Nord; nothing was changed."
-    ]
-
-
-def test_an_invalid_address_is_refused_on_the_profile_page(
-    english: Client, organisation: Organisation, member: User
-) -> None:
-    response = english.post(
-        reverse("registry:invite", args=[organisation.pk]), {"email": "ikke en adresse"}
-    )
-
-    assert response.status_code == 200
-    assert english_errors(response.context["invite_form"]) == {
-        "email": ["Enter a valid email address."]
-    }
-    assert User.objects.count() == 1
-
-
-def test_an_invited_colleague_logs_in_by_code_and_reaches_the_profile(
-    english: Client,
-    organisation: Organisation,
-    member: User,
-    django_capture_on_commit_callbacks: Callable[..., Any],
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        invite(english, organisation, "kollega@boligselskab.dk")
-    colleague = Client()
-    colleague.post(reverse("accounts:login"), {"email": "kollega@boligselskab.dk"})
-    code = mail.outbox[-1].body.split("\n\n")[1].strip()
-
-    response = colleague.post(reverse("accounts:confirm_code"), {"code": code})
-    assert response["Location"] == "/"
-
-    response = colleague.get(reverse("registry:mine"))
-    assert response["Location"] == reverse("registry:profile", args=[organisation.pk])
-    assert colleague.get(response["Location"]).status_code == 200
-
-
-def test_only_a_member_may_invite(organisation: Organisation) -> None:
-    outsider = UserFactory(organisation=OrganisationFactory())
-    seq = last_seq()
-
-    with pytest.raises(PermissionDenied):
-        invite_member(actor=outsider, organisation=organisation, email="ny@example.dk")
-
-    assert not User.objects.filter(email="ny@example.dk").exists()
-    assert AuditEvent.objects.filter(seq__gt=seq).count() == 0
-
-
-def test_invite_member_says_who_was_registered(
-    organisation: Organisation, member: User, django_capture_on_commit_callbacks: Callable[..., Any]
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        first = invite_member(actor=member, organisation=organisation, email="ny@example.dk")
-        again = invite_member(actor=member, organisation=organisation, email="ny@example.dk")
-
-    assert (first.user_registered, first.already_member) == (True, False)
-    assert (again.user, again.user_registered, again.already_member) == (first.user, False, True)
-    assert len(mail.outbox) == 1
 
 
 def test_a_changed_payment_account_is_told_to_every_member_and_the_finance_contact(

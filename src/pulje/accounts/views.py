@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from pulje.accounts.services import get_or_register_user
+from pulje.accounts.services.users import get_or_register_user
 from pulje.core.access import public
 from pulje.core.mail import outbox_is_the_mail_backend
 

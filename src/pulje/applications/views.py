@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pulje.accounts.permissions import is_proven_member
 from pulje.applications.forms import ApplicationForm, AttachmentForm, draft_initial
 from pulje.applications.models import (
     Application,
@@ -204,6 +205,7 @@ def check(request: HttpRequest, uuid: str) -> HttpResponse:
             "application": application,
             "call": application.call,
             "problems": problems,
+            "unproven": not is_proven_member(request_user(request), application.organisation),
             "fingerprint": fingerprint(application),
             **content_context(submission_content(application, form)),
         },

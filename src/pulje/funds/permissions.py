@@ -1,9 +1,10 @@
 """Who may see and manage which pools.
 
-A user acts for the organisations they are a member of. Members of the organisation that
-administers a pool see that pool and everything below it (the ministry sees the whole tree,
-BL's secretariat BL's pool and its bands), but manage only the pools their organisation
-administers itself: the ministry delegates to BL; what BL does with it is BL's to manage.
+A user acts for the organisations they are a proven member of (a request to act for one gives
+no power over pools). Members of the organisation that administers a pool see that pool and
+everything below it (the ministry sees the whole tree, BL's secretariat BL's pool and its
+bands), but manage only the pools their organisation administers itself: the ministry
+delegates to BL; what BL does with it is BL's to manage.
 """
 
 from pulje.accounts.models import User
@@ -14,7 +15,7 @@ from pulje.funds.selectors import ancestors
 def _organisation_ids(user: User) -> set[int]:
     if not user.is_authenticated:
         return set()
-    return set(user.memberships.values_list("organisation_id", flat=True))
+    return set(user.memberships.proven().values_list("organisation_id", flat=True))
 
 
 def can_view_pool(user: User, pool: Pool) -> bool:

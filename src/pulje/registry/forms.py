@@ -9,6 +9,8 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumError
 
+from pulje.accounts.models import MembershipRole
+from pulje.core.forms import WholeNumberField
 from pulje.registry.models import Municipality, Organisation
 from pulje.registry.validators import clean_cvr, validate_postal_code
 
@@ -124,6 +126,20 @@ class OrganisationProfileForm(forms.Form):
         "finance_phone",
     )
 
+    ACCOUNT_FIELDS = ("iban", "reg_no", "account_no")
+
+    def __init__(self, *args: Any, with_account: bool = True, **kwargs: Any) -> None:
+        """``with_account`` false leaves the payment account out: only a proven administrator
+        changes it."""
+        super().__init__(*args, **kwargs)
+        if not with_account:
+            for name in self.ACCOUNT_FIELDS:
+                del self.fields[name]
+
+    @property
+    def with_account(self) -> bool:
+        return "iban" in self.fields
+
     @classmethod
     def for_organisation(
         cls, organisation: Organisation, **kwargs: Any
@@ -186,6 +202,8 @@ class OrganisationProfileForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if not self.with_account:
+            return cleaned
         iban, reg_no, account_no = (
             cleaned.get("iban"),
             cleaned.get("reg_no"),
@@ -209,7 +227,8 @@ class OrganisationProfileForm(forms.Form):
     def changes(self) -> dict[str, str]:
         """The organisation's fields as the form sets them."""
         values = {name: self.cleaned_data[name] for name in self.CONTACT_FIELDS}
-        values["payment_iban"] = self.cleaned_data["iban"]
+        if self.with_account:
+            values["payment_iban"] = self.cleaned_data["iban"]
         return values
 
 
@@ -218,6 +237,29 @@ class InviteForm(forms.Form):
         label=gettext_lazy("Your colleague's e-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"),
+        choices=MembershipRole.choices,
+        initial=MembershipRole.MEMBER,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "An administrator can also invite and remove people and change the payment account."
+        ),
+    )
+
+
+class ProofCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("The code from the e-mail"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": "10"}
+        ),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=MembershipRole.choices)
 
 
 class DepartmentForm(forms.Form):
@@ -235,9 +277,9 @@ class DepartmentForm(forms.Form):
         queryset=Municipality.objects.order_by("name"),
         empty_label=gettext_lazy("Choose"),
     )
-    homes = forms.IntegerField(
+    homes = WholeNumberField(
         label=gettext_lazy("Number of homes"),
         min_value=1,
         max_value=100_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-width-xs"}),
+        widget=forms.TextInput(attrs={"class": "input-width-xs"}),
     )

@@ -72,6 +72,13 @@ class Organisation(models.Model):
         blank=True,
         related_name="organisations",
     )
+    # The organisation's own address as the register has it (the import, or pulje's
+    # administrators): a claim is proven by a code sent there, so members cannot change it.
+    registry_email = models.EmailField(
+        _("e-mail address in the register"),
+        blank=True,
+        help_text=_("A person who claims the organisation can prove it by a code sent here."),
+    )
     # What the organisation tells once, for every application ("tell us once"). The IBAN is
     # stored compact (no spaces) and validated by the profile form: a Danish reg.nr. and
     # account number are converted to it there.

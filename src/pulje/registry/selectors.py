@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pulje.accounts.models import User
+from pulje.accounts.models import Invitation, Membership, MembershipRole, User
 from pulje.registry.models import Organisation
 
 
@@ -18,10 +19,56 @@ def organisations_of(user: User) -> list[Organisation]:
     )
 
 
-def members_of(organisation: Organisation) -> list[User]:
-    """The users who act for ``organisation``, by name and address."""
+def members_of(organisation: Organisation) -> list[Membership]:
+    """Who acts for ``organisation`` (requests not yet proven too), by name and address."""
     return list(
-        User.objects.filter(memberships__organisation=organisation).order_by("name", "email")
+        organisation.memberships.select_related("user").order_by("user__name", "user__email")
+    )
+
+
+def open_invitations(organisation: Organisation) -> list[Invitation]:
+    """The invitations not yet accepted, withdrawn or expired, newest first."""
+    return list(
+        organisation.invitations.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).order_by("-created_at")
+    )
+
+
+def requests_for(user: User) -> list[Membership]:
+    """The requests to act for an organisation that ``user`` may decide on
+    (``accounts.permissions.may_approve_membership``), oldest first: claims of organisations
+    that have applied to the user's secretariat's calls, and requests of people who work for a
+    secretariat that the user administers."""
+    if not user.is_authenticated:
+        return []
+    pending = Membership.objects.unproven().exclude(user=user)
+    if not user.is_superuser:
+        secretariats = Membership.objects.proven().filter(
+            user=user, organisation__administered_pools__isnull=False
+        )
+        administered = secretariats.filter(role=MembershipRole.ADMINISTRATOR)
+        pending = pending.filter(
+            Q(
+                needs_secretariat=False,
+                organisation__applications__call__pool__administrator__in=secretariats.values(
+                    "organisation"
+                ),
+            )
+            | Q(
+                needs_secretariat=True,
+                user__memberships__proven_at__isnull=False,
+                user__memberships__organisation__in=administered.values("organisation"),
+            )
+            | Q(
+                needs_secretariat=True,
+                user__panels__call__pool__administrator__in=administered.values("organisation"),
+            )
+        )
+    return list(
+        Membership.objects.filter(pk__in=pending.values("pk"))
+        .select_related("user", "organisation")
+        .order_by("created_at", "pk")
     )
 
 
@@ -31,7 +78,7 @@ class RegistryEntry:
 
     organisation: Organisation
     departments: int
-    has_members: bool
+    has_members: bool  # someone has proven to act for it
 
 
 def registry_entry(cvr: str) -> RegistryEntry | None:
@@ -48,7 +95,7 @@ def registry_entry(cvr: str) -> RegistryEntry | None:
     return RegistryEntry(
         organisation=organisation,
         departments=organisation.department_count,
-        has_members=organisation.memberships.exists(),
+        has_members=organisation.memberships.proven().exists(),
     )
 
 

@@ -3,14 +3,15 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pulje.accounts.models import User
+from pulje.accounts.permissions import is_member, is_organisation_administrator
 from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.core.mail import queue_mail
 from pulje.registry.imports import (
     HousingRow,
     ImportRefused,
@@ -38,6 +39,8 @@ ORGANISATION_FIELDS = (
     "finance_email",
     "finance_phone",
 )
+# With the register's own e-mail address, which applications do not copy (it is not theirs).
+REGISTER_FIELDS = (*ORGANISATION_FIELDS, "registry_email")
 DEPARTMENT_FIELDS = ("organisation", "number", "name", "municipality", "homes")
 
 
@@ -53,6 +56,7 @@ def register_organisation(
     postal_code: str = "",
     city: str = "",
     municipality: Municipality | None = None,
+    registry_email: str = "",
 ) -> Organisation:
     """Create an organisation after validating it (CVR modulus 11, postal code).
 
@@ -68,6 +72,7 @@ def register_organisation(
         postal_code=postal_code,
         city=city,
         municipality=municipality,
+        registry_email=registry_email,
     )
     organisation.full_clean()
     organisation.save()
@@ -75,7 +80,7 @@ def register_organisation(
         actor=actor,
         action="registry.organisation.registered",
         obj=organisation,
-        after=snapshot(organisation, ORGANISATION_FIELDS),
+        after=snapshot(organisation, REGISTER_FIELDS),
     )
     return organisation
 
@@ -92,23 +97,63 @@ def update_organisation(
         actor=actor,
         instance=organisation,
         changes=changes,
-        changeable=ORGANISATION_FIELDS,
-        recorded=ORGANISATION_FIELDS,
+        changeable=REGISTER_FIELDS,
+        recorded=REGISTER_FIELDS,
         action="registry.organisation.updated",
         validate=Organisation.full_clean,
     )
 
 
+# What the organisation's own people may change of it: the rest (CVR number, name, kind,
+# address, the register's e-mail address) comes from the register and pulje's administrators.
+PROFILE_FIELDS = (
+    "payment_iban",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "finance_name",
+    "finance_email",
+    "finance_phone",
+)
+
+
 @transaction.atomic
 def update_profile(*, actor: User, organisation: Organisation, **changes: Any) -> Organisation:
-    """A member changes the organisation's profile (payment account, contacts).
+    """A member changes the organisation's profile (contacts); a proven administrator also
+    its payment account.
 
     A changed payment account is where grants will be paid, so everyone who acts for the
     organisation and its finance contact are told by e-mail, after commit: a change they did
     not make is seen at once.
     Side effects: through ``update_organisation``, its audit event; the e-mail.
+    Raises PermissionDenied when ``actor`` does not act for the organisation, ValidationError
+    for a field outside the profile or a payment account changed by someone who is not a
+    proven administrator; in both cases having written nothing.
     """
+    if not is_member(actor, organisation):
+        raise PermissionDenied("Only the organisation's members change its profile.")
+    outside = sorted(set(changes) - set(PROFILE_FIELDS))
+    if outside:
+        raise ValidationError(
+            _("These facts come from the register and cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(outside)},
+            code="not_in_profile",
+        )
     before = organisation.payment_iban
+    if changes.get("payment_iban", before) != before and not is_organisation_administrator(
+        actor, organisation
+    ):
+        raise ValidationError(
+            {
+                "iban": ValidationError(
+                    _(
+                        "Only a proven administrator of the organisation may change its payment "
+                        "account."
+                    ),
+                    code="not_administrator",
+                )
+            }
+        )
     organisation = update_organisation(actor=actor, organisation=organisation, **changes)
     if organisation.payment_iban != before:
         recipients = sorted(
@@ -131,7 +176,7 @@ def update_profile(*, actor: User, organisation: Organisation, **changes: Any) -
                 "name": organisation.name,
                 "last": organisation.payment_iban[-4:] or "–",
             }
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients), robust=True)
+        queue_mail(subject=subject, body=body, to=recipients)
     return organisation
 
 
@@ -292,10 +337,16 @@ def _import_organisation(
             address=row.address or "",
             postal_code=row.postal_code or "",
             city=row.city or "",
+            registry_email=row.email or "",
         )
     wanted = {"name": row.organisation_name, "housing_number": row.housing_number}
     # An optional column the file lacks (None) leaves the field as it is.
-    optional = {"address": row.address, "postal_code": row.postal_code, "city": row.city}
+    optional = {
+        "address": row.address,
+        "postal_code": row.postal_code,
+        "city": row.city,
+        "registry_email": row.email,
+    }
     wanted.update({name: value for name, value in optional.items() if value is not None})
     changes = {name: value for name, value in wanted.items() if getattr(existing, name) != value}
     if not changes:

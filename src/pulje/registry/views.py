@@ -4,18 +4,39 @@ says once what every application needs (payment account, contacts) and who works
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pulje.accounts.models import User
-from pulje.accounts.services import (
-    CLAIMABLE_KINDS,
-    claim_organisation,
-    invite_member,
-    register_own_organisation,
+from pulje.accounts.models import Invitation, Membership, MembershipRole, User
+from pulje.accounts.permissions import (
+    is_claimable,
+    is_member,
+    is_organisation_administrator,
+    may_approve_membership,
 )
+from pulje.accounts.services.memberships import (
+    PROVEN_CVR_KEY,
+    MembershipRefused,
+    accept_invitation,
+    approve_membership,
+    change_role,
+    invitation_for_token,
+    invite_member,
+    mask_address,
+    not_claimable_message,
+    prove_by_code,
+    prove_by_identity_provider,
+    refuse_membership,
+    register_own_organisation,
+    remove_member,
+    request_membership,
+    revoke_invitation,
+    send_proof_code,
+)
+from pulje.accounts.views import identity_providers
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.navigation import pop_return
@@ -25,29 +46,34 @@ from pulje.registry.forms import (
     InviteForm,
     NewOrganisationForm,
     OrganisationProfileForm,
+    ProofCodeForm,
+    RoleForm,
     format_iban,
 )
-from pulje.registry.models import Organisation, OrganisationKind
+from pulje.registry.models import OrganisationKind
 from pulje.registry.selectors import (
+    RegistryEntry,
     members_of,
     missing_profile_facts,
+    open_invitations,
     organisations_of,
     registry_entry,
+    requests_for,
 )
 from pulje.registry.services import register_department, update_profile
 
 
-def get_organisation_for_member_or_404(user: User, pk: int) -> Organisation:
-    """The organisation, if ``user`` is one of its members; 404 otherwise, so nobody learns
-    which organisations exist."""
-    organisation = (
-        Organisation.objects.filter(pk=pk, memberships__user=user)
-        .select_related("municipality")
+def get_membership_or_404(user: User, pk: int) -> Membership:
+    """The user's membership of the organisation (proven or a request); 404 otherwise, so
+    nobody learns which organisations exist."""
+    membership = (
+        Membership.objects.filter(organisation_id=pk, user=user)
+        .select_related("organisation__municipality")
         .first()
     )
-    if organisation is None:
+    if membership is None:
         raise Http404
-    return organisation
+    return membership
 
 
 @logged_in
@@ -71,39 +97,66 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     if entry is None:
         new_form = NewOrganisationForm(initial={"cvr": cvr})
         return render(request, "registry/onboarding_new.html", {"form": new_form, "cvr": cvr})
-    if entry.organisation.kind not in CLAIMABLE_KINDS:
-        return _refused(request, entry.organisation)
+    if not is_claimable(entry.organisation):
+        return _refused(request, not_claimable_message(entry.organisation))
     template = (
         "registry/onboarding_taken.html" if entry.has_members else "registry/onboarding_claim.html"
     )
     return render(request, template, {"entry": entry})
 
 
-def _refused(request: HttpRequest, organisation: Organisation) -> HttpResponse:
-    reason = _(
-        "%(name)s cannot be registered here. If you work for it, ask pulje's administrators "
-        "to give you access."
-    ) % {"name": organisation.name}
+def _refused(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "registry/onboarding_refused.html", {"reason": reason}, status=403)
+
+
+def _refused_claim(
+    request: HttpRequest, refusal: MembershipRefused, entry: RegistryEntry
+) -> HttpResponse:
+    if refusal.code == "not_claimable":
+        return _refused(request, refusal.message)
+    # Someone proved to act for it since the lookup.
+    return render(request, "registry/onboarding_taken.html", {"entry": entry})
+
+
+def _prove_by_login(request: HttpRequest, membership: Membership) -> None:
+    """The identity provider told at this login which organisation the person acts for."""
+    if request.session.get(PROVEN_CVR_KEY) == membership.organisation.cvr:
+        prove_by_identity_provider(user=request_user(request), cvr=membership.organisation.cvr)
+        membership.refresh_from_db()
+
+
+def _after_request(request: HttpRequest, membership: Membership) -> HttpResponse:
+    _prove_by_login(request, membership)
+    name = membership.organisation.name
+    if membership.is_proven:
+        messages.success(request, _("You now act for %(name)s.") % {"name": name})
+    else:
+        messages.info(
+            request,
+            _(
+                "You can start on applications for %(name)s now. Prove below that you act "
+                "for it before you submit."
+            )
+            % {"name": name},
+        )
+    return redirect("registry:profile", pk=membership.organisation_id)
 
 
 @require_POST
 @logged_in
 def claim(request: HttpRequest) -> HttpResponse:
-    """Step 2 for an organisation in the registry that nobody acts for yet."""
+    """Step 2 for an organisation in the registry that nobody has proven to act for yet."""
     form = CvrLookupForm(request.POST)
     entry = registry_entry(form.cleaned_data["cvr"]) if form.is_valid() else None
     if entry is None:
         return redirect("registry:onboarding")
     try:
-        claim_organisation(actor=request_user(request), organisation=entry.organisation)
-    except ValidationError as refusal:
-        if refusal.code == "not_claimable":
-            return _refused(request, entry.organisation)
-        # Someone claimed it since the lookup (or the form was sent again).
-        return render(request, "registry/onboarding_taken.html", {"entry": entry})
-    messages.success(request, _("You now act for %(name)s.") % {"name": entry.organisation.name})
-    return redirect("registry:profile", pk=entry.organisation.pk)
+        membership = request_membership(
+            actor=request_user(request), organisation=entry.organisation
+        )
+    except MembershipRefused as refusal:
+        return _refused_claim(request, refusal, entry)
+    return _after_request(request, membership)
 
 
 @require_POST
@@ -113,17 +166,11 @@ def register(request: HttpRequest) -> HttpResponse:
     form = NewOrganisationForm(request.POST)
     if form.is_valid():
         try:
-            organisation = register_own_organisation(
-                actor=request_user(request), **form.cleaned_data
-            )
+            membership = register_own_organisation(actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(
-                request,
-                _("%(name)s is registered, and you act for it.") % {"name": organisation.name},
-            )
-            return redirect("registry:profile", pk=organisation.pk)
+            return _after_request(request, membership)
     return render(
         request, "registry/onboarding_new.html", {"form": form, "cvr": form.data.get("cvr", "")}
     )
@@ -131,22 +178,39 @@ def register(request: HttpRequest) -> HttpResponse:
 
 def _profile_page(
     request: HttpRequest,
-    organisation: Organisation,
+    membership: Membership,
     *,
     form: OrganisationProfileForm | None = None,
     invite_form: InviteForm | None = None,
     department_form: DepartmentForm | None = None,
+    code_form: ProofCodeForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    organisation = membership.organisation
+    user = request_user(request)
+    administrator = is_organisation_administrator(user, organisation)
     return render(
         request,
         "registry/profile.html",
         {
             "organisation": organisation,
+            "membership": membership,
+            "administrator": administrator,
             "iban": format_iban(organisation.payment_iban),
             "missing": missing_profile_facts(organisation),
-            "members": members_of(organisation),
-            "form": form or OrganisationProfileForm.for_organisation(organisation),
+            "members": [
+                (member, may_approve_membership(user, member))
+                for member in members_of(organisation)
+            ],
+            "invitations": open_invitations(organisation) if administrator else [],
+            "form": form
+            or OrganisationProfileForm.for_organisation(organisation, with_account=administrator),
             "invite_form": invite_form or InviteForm(),
+            "code_form": code_form or ProofCodeForm(),
+            "registry_address": mask_address(organisation.registry_email)
+            if organisation.registry_email
+            else "",
+            "providers": identity_providers(request),
             "departments": organisation.departments.select_related("municipality").order_by(
                 "number"
             ),
@@ -156,15 +220,18 @@ def _profile_page(
                 else None
             ),
         },
+        status=status,
     )
 
 
 @logged_in
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_organisation_for_member_or_404(request_user(request), pk)
+    membership = get_membership_or_404(request_user(request), pk)
+    organisation = membership.organisation
     if request.method != "POST":
-        return _profile_page(request, organisation)
-    form = OrganisationProfileForm(request.POST)
+        return _profile_page(request, membership)
+    administrator = is_organisation_administrator(request_user(request), organisation)
+    form = OrganisationProfileForm(request.POST, with_account=administrator)
     if form.is_valid():
         try:
             update_profile(actor=request_user(request), organisation=organisation, **form.changes())
@@ -175,39 +242,230 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
             back = pop_return(request) if not missing_profile_facts(organisation) else None
             return redirect(back or reverse("registry:profile", kwargs={"pk": organisation.pk}))
     organisation.refresh_from_db()
-    return _profile_page(request, organisation, form=form)
+    return _profile_page(request, membership, form=form)
+
+
+def _refusal_message(request: HttpRequest, refusal: MembershipRefused) -> None:
+    messages.error(request, refusal.message)
 
 
 @require_POST
 @logged_in
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_organisation_for_member_or_404(request_user(request), pk)
+    membership = get_membership_or_404(request_user(request), pk)
+    organisation = membership.organisation
     form = InviteForm(request.POST)
     if not form.is_valid():
-        return _profile_page(request, organisation, invite_form=form)
-    invitation = invite_member(
-        actor=request_user(request), organisation=organisation, email=form.cleaned_data["email"]
-    )
-    if invitation.already_member:
-        messages.info(
-            request,
-            _("%(email)s already works for %(name)s; nothing was changed.")
-            % {"email": invitation.user.email, "name": organisation.name},
+        return _profile_page(request, membership, invite_form=form)
+    try:
+        sent = invite_member(
+            actor=request_user(request),
+            organisation=organisation,
+            email=form.cleaned_data["email"],
+            role=MembershipRole(form.cleaned_data["role"]),
         )
+    except MembershipRefused as refusal:
+        form.add_error("email", refusal.message)
+        return _profile_page(request, membership, invite_form=form)
+    messages.success(
+        request,
+        _("%(email)s has been sent an invitation. It gives access once they accept it.")
+        % {"email": sent.invitation.email},
+    )
+    return redirect(reverse("registry:profile", kwargs={"pk": organisation.pk}) + "#medlemmer")
+
+
+@require_POST
+@logged_in
+def revoke(request: HttpRequest, pk: int, invitation: int) -> HttpResponse:
+    membership = get_membership_or_404(request_user(request), pk)
+    found = get_object_or_404(Invitation, pk=invitation, organisation=membership.organisation)
+    try:
+        revoke_invitation(actor=request_user(request), invitation=found)
+    except MembershipRefused as refusal:
+        _refusal_message(request, refusal)
+    else:
+        messages.success(
+            request, _("The invitation to %(email)s is withdrawn.") % {"email": found.email}
+        )
+    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#medlemmer")
+
+
+@require_POST
+@logged_in
+def send_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """The claimant asks for a code to the organisation's address in the register."""
+    membership = get_membership_or_404(request_user(request), pk)
+    try:
+        proof_code = send_proof_code(actor=request_user(request), membership=membership)
+    except MembershipRefused as refusal:
+        _refusal_message(request, refusal)
     else:
         messages.success(
             request,
-            _("%(email)s can now work for %(name)s and has been sent an e-mail about it.")
-            % {"email": invitation.user.email, "name": organisation.name},
+            _("A code has been sent to %(address)s. Ask whoever reads that address for it.")
+            % {"address": mask_address(proof_code.sent_to)},
         )
-    return redirect("registry:profile", pk=organisation.pk)
+    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#bevis")
+
+
+@require_POST
+@logged_in
+def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_membership_or_404(request_user(request), pk)
+    form = ProofCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            prove_by_code(
+                actor=request_user(request), membership=membership, code=form.cleaned_data["code"]
+            )
+        except MembershipRefused as refusal:
+            form.add_error("code", refusal.message)
+        else:
+            messages.success(
+                request,
+                _("You now act for %(name)s.") % {"name": membership.organisation.name},
+            )
+            return redirect("registry:profile", pk=pk)
+    return _profile_page(request, membership, code_form=form)
+
+
+def _member_of(request: HttpRequest, pk: int, member: int) -> Membership:
+    """Another membership of an organisation that the user is a member of; 404 otherwise."""
+    get_membership_or_404(request_user(request), pk)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=member, organisation_id=pk
+    )
+
+
+@require_POST
+@logged_in
+def remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+    target = _member_of(request, pk, member)
+    try:
+        remove_member(actor=request_user(request), membership=target)
+    except MembershipRefused as refusal:
+        _refusal_message(request, refusal)
+    else:
+        messages.success(
+            request,
+            _("%(person)s no longer acts for %(name)s.")
+            % {"person": target.user, "name": target.organisation.name},
+        )
+        if target.user_id == request_user(request).pk:
+            return redirect("registry:mine")
+    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#medlemmer")
+
+
+@require_POST
+@logged_in
+def role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
+    target = _member_of(request, pk, member)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            change_role(
+                actor=request_user(request),
+                membership=target,
+                role=MembershipRole(form.cleaned_data["role"]),
+            )
+        except MembershipRefused as refusal:
+            _refusal_message(request, refusal)
+        else:
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s.")
+                % {
+                    "person": target.user,
+                    "role": MembershipRole(form.cleaned_data["role"]).label.lower(),
+                },
+            )
+    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#medlemmer")
+
+
+@require_POST
+@logged_in
+def decide_request(request: HttpRequest, member: int) -> HttpResponse:
+    """Approve or refuse a request to act for an organisation (from the requests list or the
+    organisation's page); the service decides whether the user may."""
+    target = get_object_or_404(Membership.objects.select_related("user", "organisation"), pk=member)
+    user = request_user(request)
+    if not may_approve_membership(user, target):
+        raise Http404
+    approve = request.POST.get("decision") == "approve"
+    try:
+        if approve:
+            approve_membership(actor=user, membership=target)
+        else:
+            refuse_membership(actor=user, membership=target)
+    except MembershipRefused as refusal:
+        _refusal_message(request, refusal)
+    else:
+        text = (
+            _("%(person)s now acts for %(name)s.")
+            if approve
+            else _("The request of %(person)s to act for %(name)s is refused.")
+        )
+        messages.success(request, text % {"person": target.user, "name": target.organisation.name})
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("registry:requests")
+
+
+@logged_in
+def requests(request: HttpRequest) -> HttpResponse:
+    """The requests to act for an organisation that this user may decide on."""
+    return render(
+        request, "registry/requests.html", {"requests": requests_for(request_user(request))}
+    )
+
+
+@logged_in
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee opens the link (after logging in) and accepts it."""
+    found = invitation_for_token(token)
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            membership = accept_invitation(actor=request_user(request), token=token)
+        except MembershipRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            if membership.is_proven:
+                messages.success(
+                    request,
+                    _("You now act for %(name)s.") % {"name": membership.organisation.name},
+                )
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "Because you work for a pool secretariat, an administrator of it must "
+                        "approve that you act for %(name)s. You can write drafts meanwhile."
+                    )
+                    % {"name": membership.organisation.name},
+                )
+            return redirect("registry:profile", pk=membership.organisation_id)
+    user = request_user(request)
+    return render(
+        request,
+        "registry/invitation.html",
+        {
+            "invitation": found,
+            "for_another": user.email.lower() != found.email.lower(),
+            "already": is_member(user, found.organisation),
+        },
+    )
 
 
 @require_POST
 @logged_in
 def add_department(request: HttpRequest, pk: int) -> HttpResponse:
     """A member adds a housing department the registry lacks, so applications can name it."""
-    organisation = get_organisation_for_member_or_404(request_user(request), pk)
+    membership = get_membership_or_404(request_user(request), pk)
+    organisation = membership.organisation
     if organisation.kind != OrganisationKind.HOUSING:
         raise Http404
     form = DepartmentForm(request.POST, auto_id="department-%s")
@@ -224,4 +482,4 @@ def add_department(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Department %(number)s %(name)s is added.") % form.cleaned_data,
             )
             return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#afdelinger")
-    return _profile_page(request, organisation, department_form=form)
+    return _profile_page(request, membership, department_form=form)

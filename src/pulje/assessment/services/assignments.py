@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pulje.accounts.models import Membership, User
-from pulje.accounts.services import get_or_register_user
+from pulje.accounts.services.users import get_or_register_user
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import ApplicationRefused, transition
 from pulje.assessment.models import (

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -45,6 +46,7 @@ MAX_LENGTHS = {
     "afdeling": _max_length(HousingDepartment, "name"),
     "adresse": _max_length(Organisation, "address"),
     "by": _max_length(Organisation, "city"),
+    "email": _max_length(Organisation, "registry_email"),
 }
 
 # Plain digits, or Danish thousands separators ("1.200" is one thousand two hundred).
@@ -67,6 +69,7 @@ class HousingRow:
     address: str | None = None
     postal_code: str | None = None
     city: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,16 @@ def _clean_homes(value: str, facts: RegistryFacts) -> str:
     return str(homes)
 
 
+def _clean_email(value: str, facts: RegistryFacts) -> str:
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(
+            _("“%(value)s” is not an e-mail address.") % {"value": value}
+        ) from None
+    return value.lower()
+
+
 def _clean_postal_code(value: str, facts: RegistryFacts) -> str:
     if not (len(value) == 4 and value.isascii() and value.isdigit()):
         raise ValidationError(
@@ -204,6 +217,7 @@ _CLEANERS: dict[str, Callable[[str, RegistryFacts], str]] = {
     "kommunekode": _clean_municipality_code,
     "boliger": _clean_homes,
     "postnummer": _clean_postal_code,
+    "email": _clean_email,
 }
 
 
@@ -343,4 +357,5 @@ def _housing_row(line: int, values: Mapping[str, str], columns: tuple[str, ...])
         address=optional("adresse"),
         postal_code=optional("postnummer"),
         city=optional("by"),
+        email=optional("email"),
     )

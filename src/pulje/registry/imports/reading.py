@@ -29,7 +29,8 @@ REQUIRED_COLUMNS = (
     "kommunekode",
     "boliger",
 )
-OPTIONAL_COLUMNS = ("adresse", "postnummer", "by")
+# "email" is the organisation's own address, to which a claim's proof code is sent.
+OPTIONAL_COLUMNS = ("adresse", "postnummer", "by", "email")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
