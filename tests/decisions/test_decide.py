@@ -101,8 +101,10 @@ def test_the_letters_are_queued_in_the_decisions_transaction_for_the_whole_batch
         {"actor": funded.caseworker, "decision_ids": [d.pk for d in decisions]}
     ]
     assert mail.outbox == []
-    for callback in callbacks:
-        callback()
+    # After the commit each notice is queued (core.mail.queue_mail), and sent at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
     assert len(mail.outbox) == 3
 
 
