@@ -333,7 +333,12 @@ def server_environment(database_url: str, static_root: str) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": os.environ["SECRET_KEY"],
         "ALLOWED_HOSTS": HOST,
+        # Plain HTTP on 127.0.0.1: no secure cookies, no redirect to HTTPS.
         "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        # Nobody logs in through the login page (sessions are written directly), so the login
+        # rate limits, which need a cache all workers share, do not matter here.
+        "ALLOW_LOCAL_CACHE": "1",
         "DATABASE_URL": database_url,
         "DATABASE_CONN_MAX_AGE": "60",
         "STATIC_ROOT": static_root,
@@ -659,6 +664,7 @@ def collect_static(directory: str) -> None:
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "collectstatic-only",
+        "ALLOW_LOCAL_CACHE": "1",
         "STATIC_ROOT": directory,
         "DATABASE_URL": "sqlite://:memory:",
     }
