@@ -57,7 +57,7 @@ def last_seq() -> int:
 
 def mailed_code() -> str:
     """The eight-digit code on a line of its own in the last mail sent."""
-    match = re.search(r"^(\d{8})$", mail.outbox[-1].body, re.MULTILINE)
+    match = re.search(r"^(\d{8})$", str(mail.outbox[-1].body), re.MULTILINE)
     assert match is not None
     return match.group(1)
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from pulje.accounts.models import User
+from pulje.accounts.models import Membership, User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
@@ -155,14 +155,25 @@ def test_acceptance_on_the_last_day_is_in_time(funded: Funded) -> None:
     assert status(decision) == ApplicationStatus.ACCEPTED
 
 
-def test_only_the_organisations_members_accept(funded: Funded, english: object) -> None:
+def test_only_the_organisations_proven_members_accept(funded: Funded, english: object) -> None:
     decision = grant(funded)
-    outsiders: list[User] = [make_applicant(funded.call).user, funded.caseworker, UserFactory()]
+    # A request to act for the organisation that nobody has proven yet.
+    unproven = UserFactory()
+    Membership.objects.create(user=unproven, organisation=funded.applicant.organisation)
+    outsiders: list[User] = [
+        make_applicant(funded.call).user,
+        funded.caseworker,
+        UserFactory(),
+        unproven,
+    ]
     before = state()
     for user in outsiders:
         with pytest.raises(DecisionRefused) as refused:
             accept_grant(actor=user, decision=decision, public_summary="Tekst.")
-        assert refused.value.message == "Only the organisation's members can accept the grant."
+        assert refused.value.message == (
+            "Only the organisation's members can accept the grant, once it is proven that they "
+            "act for it (on the organisation's page)."
+        )
     assert state() == before
 
 
