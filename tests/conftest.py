@@ -9,6 +9,7 @@ from django.utils import translation
 
 from pulje.registry.models import Municipality, Region
 from pulje.registry.reference import load_regions_and_municipalities
+from tests.logins import force_login_with_second_factor
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -54,6 +55,13 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_in_force_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``force_login`` logs in as the login pages would, second factor included
+    (tests/logins.py), for every test client, pytest-django's and those made in a test."""
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
 
 
 @pytest.fixture

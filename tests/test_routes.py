@@ -19,6 +19,7 @@ FLOW_STEPS = {
     "accounts:confirm_code",
     "account_confirm_login_code",
     "socialaccount_signup",
+    "mfa_authenticate",
 }
 # Django admin makes its own decision: every admin view requires an active staff user.
 STAFF_ONLY_NAMESPACES = {"admin"}

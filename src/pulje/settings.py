@@ -5,6 +5,7 @@ variable through the typed helpers below, which fail loudly on a value they cann
 rather than fall back silently to something surprising.
 """
 
+import base64
 import json
 import os
 from pathlib import Path
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "pulje.core",
     "pulje.accounts",
     "pulje.registry",
@@ -103,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "pulje.accounts.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "pulje.urls"
@@ -218,6 +221,37 @@ SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = False
+
+# A second factor for staff, caseworkers and funders (pulje.accounts.mfa decides who, and
+# accounts.middleware.SecondFactorMiddleware holds them to it): an authenticator app (TOTP)
+# with recovery codes; allauth asks for it after the password, the e-mail code or OIDC.
+MFA_ADAPTER = "pulje.accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "pulje"
+# One code either side of now: a phone's clock a little off still works.
+MFA_TOTP_TOLERANCE = 1
+
+
+def fernet_keys(raw: list[str]) -> list[str]:
+    """MFA_ENCRYPTION_KEY: Fernet keys (32 bytes, URL-safe base64), comma-separated, the newest
+    first; the others only decrypt, for rotation (docs/production.md)."""
+    for key in raw:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (ValueError, UnicodeEncodeError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                "MFA_ENCRYPTION_KEY must be Fernet keys (32 bytes in URL-safe base64, as "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'` makes), comma-separated."
+            )
+    return raw
+
+
+# TOTP secrets and recovery-code seeds are stored encrypted with these keys; without any,
+# keys are derived from SECRET_KEY and SECRET_KEY_FALLBACKS (MFAAdapter.encrypt).
+MFA_ENCRYPTION_KEYS = fernet_keys(env_list("MFA_ENCRYPTION_KEY"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

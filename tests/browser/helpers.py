@@ -2,8 +2,10 @@
 
 import json
 import re
+import time
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
@@ -12,6 +14,7 @@ from playwright.sync_api import BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.accounts.models import User
+from tests.logins import force_login_with_second_factor
 
 # Served by the browser context itself (page.route), from the page's own origin, so the
 # page's Content-Security-Policy (default-src 'self') lets it run unchanged.
@@ -19,9 +22,10 @@ AXE_PATH = "/__browser-tests__/axe.min.js"
 
 
 def log_in(context: BrowserContext, live_server: LiveServer, user: User) -> None:
-    """Give the browser a session for ``user`` without going through the login form."""
+    """Give the browser a session for ``user`` without going through the login form, as after
+    the whole login: second factor included for those who need one (tests/logins.py)."""
     client = Client()
-    client.force_login(user)
+    force_login_with_second_factor(client, user)
     session_cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     assert client.session[SESSION_KEY] == str(user.pk)
     context.add_cookies(
@@ -37,6 +41,12 @@ def log_in(context: BrowserContext, live_server: LiveServer, user: User) -> None
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = [1280, 360]
+
+
+def totp_code(secret: str, step: int = 0) -> str:
+    """The code an authenticator app set up with ``secret`` shows now (``step`` periods of 30
+    seconds on: pulje takes the next one too, for a clock a little ahead)."""
+    return str(format_hotp_value(hotp_value(secret, int(time.time()) // 30 + step)))
 
 
 def emailed_code() -> str:

@@ -8,17 +8,20 @@ CSP report, and axe-core checks each page against WCAG 2.1 A and AA at desktop a
 from urllib.parse import urlsplit
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.core.money import format_dkk, kr
 from tests.browser.conftest import Tree
-from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code, log_in
+from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code, log_in, totp_code
 from tests.factories import OrganisationFactory, UserFactory
+from tests.logins import give_authenticator_app
 
 pytestmark = [
     pytest.mark.browser,
 ]
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def cell_texts(page: Page, row: int) -> list[str]:
@@ -34,6 +37,7 @@ def cell_texts(page: Page, row: int) -> list[str]:
 def test_login_by_code_leads_to_the_pool_tree_with_danish_amounts(
     context: BrowserContext, live_server: LiveServer, tree: Tree
 ) -> None:
+    give_authenticator_app(tree.minister, SECRET)
     page = context.new_page()
     page.goto("/puljer/")
     assert urlsplit(page.url).path == "/konto/log-ind/"
@@ -43,6 +47,10 @@ def test_login_by_code_leads_to_the_pool_tree_with_danish_amounts(
     page.wait_for_url(lambda url: urlsplit(url).path == "/konto/log-ind/kode/")
     page.fill("input[name=code]", emailed_code())
     page.locator("main form button[value=verify]").click()
+    # A funder's login asks for the second factor too.
+    page.wait_for_url(lambda url: urlsplit(url).path == reverse("mfa_authenticate"))
+    page.fill("input[name=code]", totp_code(SECRET))
+    page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(f"{live_server.url}/puljer/")
 
     names = [name.strip() for name in page.locator("table.pool-tree tbody th a").all_inner_texts()]

@@ -58,10 +58,12 @@ def test_admin_index_is_in_danish(staff: Client) -> None:
     assert "Log ud" in content
 
 
-def test_admin_login_page_is_in_danish(client: Client) -> None:
-    content = client.get(reverse("admin:login")).content.decode()
+def test_the_admin_login_is_puljes_login_in_danish(client: Client) -> None:
+    """The admin has no login form of its own (pulje.urls.admin_login): pulje's, in Danish."""
+    response = client.get(reverse("admin:login"), follow=True)
 
-    assert "Log ind" in content
+    assert response.redirect_chain == [(f"{reverse('accounts:login')}?next=/admin/", 302)]
+    assert "Log ind" in response.content.decode()
 
 
 def _organisation_data(**overrides: Any) -> dict[str, Any]:

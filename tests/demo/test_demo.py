@@ -1,11 +1,14 @@
 """`load_demo` builds the 2020 scenario through the product's services, and only once."""
 
 import re
+import time
 from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.apps import apps
+from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
@@ -178,6 +181,12 @@ def _printed_password(output: str) -> str:
     return match.group(1)
 
 
+def _code_from_printed_key(output: str) -> str:
+    match = re.search(r"set up with the key ([A-Z2-7]+)", output)
+    assert match is not None, output
+    return str(format_hotp_value(hotp_value(match.group(1), int(time.time()) // 30)))
+
+
 @pytest.mark.parametrize(
     ("email", "visible"),
     [
@@ -218,8 +227,13 @@ def test_demo_users_log_in_with_the_printed_password_and_see_their_pools(
     response = client.post(
         reverse("accounts:password_login"), {"login": email, "password": password}
     )
+    if email != "ansoeger1@pulje.demo":
+        # Staff, caseworkers and funders: the second factor, from the printed key.
+        assert response["Location"] == reverse("mfa_authenticate")
+        response = client.post(response["Location"], {"code": _code_from_printed_key(demo)})
 
     assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(User.objects.get(email=email).pk)
     pool_list = client.get(reverse("funds:pool_list"))
     assert [node.pool.code for node in pool_list.context["nodes"]] == visible
 
@@ -233,8 +247,11 @@ def test_demo_applicants_have_a_complete_organisation_profile(demo: str, db: Non
 
 
 def test_demo_staff_user_reaches_the_admin(client: Client, demo: str, db: None) -> None:
-    password = _printed_password(demo)
-    assert client.login(username="admin@pulje.demo", password=password)
+    client.post(
+        reverse("accounts:password_login"),
+        {"login": "admin@pulje.demo", "password": _printed_password(demo)},
+    )
+    client.post(reverse("mfa_authenticate"), {"code": _code_from_printed_key(demo)})
 
     assert client.get("/admin/").status_code == 200
     assert not client.login(username="sekretariat@pulje.demo", password="forkert")

@@ -1,18 +1,27 @@
 """pulje's hooks into django-allauth: who may sign up, where a login leads, and that every
-user is created through ``accounts.services`` so the audit trail records it."""
+user is created through ``accounts.services.users`` so the audit trail records it; and
+that the second factor's secrets are stored encrypted (``MFAAdapter``)."""
 
+import base64
 from typing import Any
 
 from allauth.account import app_settings as allauth_account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.encoding import force_bytes
 
 from pulje.accounts.models import User
-from pulje.accounts.services import register_user
+from pulje.accounts.services.users import register_user
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -60,3 +69,41 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
         sociallogin.user = user
         sociallogin.save(request)
         return user
+
+
+def _key_from_secret_key(secret_key: str | bytes) -> bytes:
+    """A Fernet key derived from a Django SECRET_KEY, for this purpose only (HKDF's info)."""
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"pulje.accounts.mfa-secrets"
+    ).derive(force_bytes(secret_key))
+    return base64.urlsafe_b64encode(derived)
+
+
+def mfa_fernet() -> MultiFernet:
+    """Encrypts with the first key and decrypts with any: MFA_ENCRYPTION_KEY's keys, then keys
+    derived from SECRET_KEY and its fallbacks, which encrypt only when MFA_ENCRYPTION_KEY is
+    empty and otherwise still read what they encrypted (docs/production.md, rotation)."""
+    own = [key.encode() for key in settings.MFA_ENCRYPTION_KEYS]
+    derived = [
+        _key_from_secret_key(secret)
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    ]
+    return MultiFernet([Fernet(key) for key in [*own, *derived]])
+
+
+class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]
+    """allauth stores each TOTP secret and recovery-code seed through ``encrypt``: a copy of
+    the database alone gives nobody a second factor."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_fernet().encrypt(text.encode()).decode("ascii")
+
+    def decrypt(self, encrypted_text: str) -> str:
+        try:
+            return mfa_fernet().decrypt(encrypted_text.encode("ascii")).decode()
+        except InvalidToken:
+            # Not a key problem to hide behind "wrong code": say which setting is wrong.
+            raise ImproperlyConfigured(
+                "A stored second-factor secret cannot be decrypted with MFA_ENCRYPTION_KEY (or "
+                "SECRET_KEY and SECRET_KEY_FALLBACKS): a key it was encrypted with is missing."
+            ) from None

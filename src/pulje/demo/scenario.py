@@ -13,12 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 from django.utils import timezone, translation
 from stdnum import iban as stdnum_iban
 
+from pulje.accounts.mfa import has_authenticator_app, needs_second_factor
 from pulje.accounts.models import User
-from pulje.accounts.services import add_membership, register_user
+from pulje.accounts.services.memberships import add_membership
+from pulje.accounts.services.users import register_user
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import (
     fingerprint,
@@ -54,6 +57,10 @@ from pulje.registry.services import (
 )
 
 DEMO_PASSWORD = "pulje-demo-2020"  # noqa: S105 - printed for the demo on purpose
+# The demo's staff, caseworkers and funders log in with a second factor like everyone in their
+# roles; they share this authenticator key (base32), printed by load_demo, so a visitor adds it
+# to an authenticator app once. A real server's users each set up their own app.
+DEMO_TOTP_SECRET = "PULJEDEMOTOTRINSPULJEDEMOTOTRINS"  # noqa: S105 - printed on purpose
 HOUSING_ORGANISATIONS = 64
 DEPARTMENTS = 400
 
@@ -200,6 +207,8 @@ def _user(
         )
     if organisation is not None:
         add_membership(actor=None, user=user, organisation=organisation)
+    if needs_second_factor(user) and not has_authenticator_app(user):
+        TOTP.activate(user, DEMO_TOTP_SECRET)
     summary.logins.append(
         Login(email, role or (organisation.name if organisation else "administrator"))
     )

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from pulje.demo.scenario import DEMO_PASSWORD, load_demo
+from pulje.demo.scenario import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 
 
 class Command(BaseCommand):
@@ -18,3 +18,7 @@ class Command(BaseCommand):
         )
         for login in summary.logins:
             self.stdout.write(f"  {login.email:<28} {login.role}")
+        self.stdout.write(
+            "Staff, caseworkers and funders then type a code from an authenticator app set up "
+            f"with the key {DEMO_TOTP_SECRET} (or from `oathtool --totp -b {DEMO_TOTP_SECRET}`)."
+        )
