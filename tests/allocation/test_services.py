@@ -349,6 +349,7 @@ def test_confirming_makes_the_proposal_the_call_s_decisions(scarce: Scarce) -> N
     assert event.after == {
         "confirmed_at": DjangoJSONEncoder().default(run.confirmed_at.astimezone(dt.UTC)),
         "decisions": sorted(decision.pk for decision in decisions),
+        "grant_proposals": [],
         "grants": 2,
         "rejections": 2,
         "total_ore": kr(80_000),

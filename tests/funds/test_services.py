@@ -94,6 +94,7 @@ def test_create_pool_opens_account_and_audits_with_actor() -> None:
         "spend_by": "2021-12-31",
         "grant_min_ore": None,
         "grant_max_ore": None,
+        "second_approval_above_ore": None,
     }
 
 
@@ -172,6 +173,7 @@ def test_update_pool_audits_exact_before_and_after() -> None:
         "period_end": "2021-12-31",
         "grant_min_ore": None,
         "grant_max_ore": None,
+        "second_approval_above_ore": None,
     }
     assert events[0].before == unchanged | {"name": "BL", "spend_by": None}
     assert events[0].after == unchanged | {"name": "BL Vær Med", "spend_by": "2021-12-31"}

@@ -41,9 +41,10 @@ from pulje.applications.models import Application
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
+from pulje.casework.permissions import conflict_refusal
 from pulje.core.audit import record_event
-from pulje.decisions.models import Decision, RejectionReason
-from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.decisions.models import Decision, GrantProposal, RejectionReason
+from pulje.decisions.services import Decided, DecisionRefused, decide_applications
 from pulje.ledger.services import lock_pools
 from pulje.letters.services import queue_decision_letters
 
@@ -265,6 +266,12 @@ class Plan:
         return sum(len(applications) for applications in self.rejected.values())
 
     @property
+    def applications(self) -> list[Application]:
+        """Every application the plan decides."""
+        rejected = [application for group in self.rejected.values() for application in group]
+        return [*self.full, *(application for application, _amount in self.reduced), *rejected]
+
+    @property
     def total_ore(self) -> int:
         full = sum(application.amount_ore or 0 for application in self.full)
         return full + sum(amount for _application, amount in self.reduced)
@@ -292,9 +299,7 @@ def plan_of(run: AllocationRun) -> Plan:
     return Plan(full=full, reduced=reduced, rejected=rejected)
 
 
-def confirm_allocation(
-    *, actor: User, run: AllocationRun, reduction_reason: str = ""
-) -> list[Decision]:
+def confirm_allocation(*, actor: User, run: AllocationRun, reduction_reason: str = "") -> Decided:
     """The run's proposal becomes the call's decisions, all in one transaction with the
     run's confirmation: grants in full, reduced grants (with ``reduction_reason``, by
     default ``default_reduction_reason()``), and rejections of the rest with the reason
@@ -307,11 +312,15 @@ def confirm_allocation(
     decisions;
     the audit event ``allocation.run.confirmed``.
 
-    Raises AllocationRefused, having written nothing: for a user who does not work the call;
-    a run that is confirmed already, has no proposal (infeasible, an error, out of time), is
-    not the call's newest, or whose applications have changed since it was made (naming
-    them); and with ``DecisionRefused``'s message, e.g. the ledger's when a band has too
-    little money left.
+    Grants above their band's second-approval amount are proposed, not decided
+    (``decide_applications``): they wait for a second caseworker, as any other.
+
+    Raises AllocationRefused, having written nothing: for a user who does not work the call
+    or has a conflict of interest with any application the run decides (naming them and
+    who else can confirm); a run that is confirmed already, has no proposal (infeasible, an
+    error, out of time), is not the call's newest, or whose applications have changed since
+    it was made (naming them); and with ``DecisionRefused``'s message, e.g. the ledger's
+    when a band has too little money left.
     """
     call = run.call
     _refuse_unless_caseworker(actor, call)
@@ -357,7 +366,7 @@ def confirmation_refusal(run: AllocationRun) -> Refusal | None:
     return None
 
 
-def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Decision]:
+def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> Decided:
     call = Call.objects.select_related("pool").get(pk=run.call_id)
     # The call's pools, then its applications, in the order decide_applications locks them:
     # from here no decision, withdrawal or score (assessment locks the application too) can
@@ -369,30 +378,51 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Dec
     refusal = confirmation_refusal(run)
     if refusal is not None:
         raise AllocationRefused(refusal.message)
-    AllocationRun.objects.filter(pk=run.pk).update(confirmed_at=timezone.now(), confirmed_by=actor)
     plan = plan_of(run)
+    refusal_text = conflict_refusal(
+        actor,
+        plan.applications,
+        lead=_(
+            "You have a conflict of interest with applications this proposal decides, so you "
+            "cannot confirm it:"
+        ),
+    )
+    if refusal_text:
+        raise AllocationRefused(refusal_text)
+    AllocationRun.objects.filter(pk=run.pk).update(confirmed_at=timezone.now(), confirmed_by=actor)
     decisions: list[Decision] = []
+    proposals: list[GrantProposal] = []
+    batches: list[Decided] = []
     if plan.full:
-        decisions += decide_applications(
-            actor=actor, applications=plan.full, outcome="grant", queue_letters=False
+        batches.append(
+            decide_applications(
+                actor=actor, applications=plan.full, outcome="grant", queue_letters=False
+            )
         )
     if plan.reduced:
-        decisions += decide_applications(
-            actor=actor,
-            applications=[application for application, _amount in plan.reduced],
-            outcome="grant",
-            amounts={application.pk: amount for application, amount in plan.reduced},
-            reason_text=reduction_reason,
-            queue_letters=False,
+        batches.append(
+            decide_applications(
+                actor=actor,
+                applications=[application for application, _amount in plan.reduced],
+                outcome="grant",
+                amounts={application.pk: amount for application, amount in plan.reduced},
+                reason_text=reduction_reason,
+                queue_letters=False,
+            )
         )
     for reason_code, applications in sorted(plan.rejected.items()):
-        decisions += decide_applications(
-            actor=actor,
-            applications=applications,
-            outcome="reject",
-            reason_code=reason_code,
-            queue_letters=False,
+        batches.append(
+            decide_applications(
+                actor=actor,
+                applications=applications,
+                outcome="reject",
+                reason_code=reason_code,
+                queue_letters=False,
+            )
         )
+    for batch in batches:
+        decisions += batch
+        proposals += batch.proposals
     if decisions:
         # One job for the whole confirmation, so the call's queue links to all its letters.
         queue_decision_letters(actor=actor, decision_ids=[decision.pk for decision in decisions])
@@ -404,9 +434,10 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> list[Dec
         after={
             "confirmed_at": run.confirmed_at,
             "decisions": sorted(decision.pk for decision in decisions),
+            "grant_proposals": sorted(proposal.pk for proposal in proposals),
             "grants": plan.grants,
             "rejections": plan.rejections,
             "total_ore": plan.total_ore,
         },
     )
-    return decisions
+    return Decided(decisions, proposals)

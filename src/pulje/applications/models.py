@@ -17,6 +17,7 @@ class ApplicationStatus(models.TextChoices):
     IN_ASSESSMENT = "in_assessment", _("In assessment")
     RECOMMENDED = "recommended", _("Recommended")
     NOT_RECOMMENDED = "not_recommended", _("Not recommended")
+    AWAITING_APPROVAL = "awaiting_approval", _("Grant awaiting second approval")
     GRANTED = "granted", _("Granted")
     REJECTED = "rejected", _("Rejected")
     ACCEPTED = "accepted", _("Accepted")

@@ -19,6 +19,14 @@ from pulje.core.audit import record_event, snapshot
 S = ApplicationStatus
 # Before a decision, an application can still be withdrawn by the applicant.
 _UNDECIDED = (S.SUBMITTED, S.SCREENED, S.IN_ASSESSMENT, S.RECOMMENDED, S.NOT_RECOMMENDED)
+# A grant needs a screening first; a rejection does not.
+_GRANTABLE = tuple(status for status in _UNDECIDED if status != S.SUBMITTED)
+
+
+def return_action(status: str) -> str:
+    """The action that returns a proposed grant to the status it was proposed from."""
+    return f"return_grant_to_{status}"
+
 
 # (status, action) → new status.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -34,12 +42,18 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     # Moderation may change a recommendation before the decision.
     (S.RECOMMENDED, "not_recommend"): S.NOT_RECOMMENDED,
     (S.NOT_RECOMMENDED, "recommend"): S.RECOMMENDED,
-    **{(status, "grant"): S.GRANTED for status in _UNDECIDED if status != S.SUBMITTED},
+    **{(status, "grant"): S.GRANTED for status in _GRANTABLE},
+    # Four eyes: a grant above its pool's second-approval amount is proposed by one
+    # caseworker and granted only when another approves it; returned, it goes back to the
+    # status it was proposed from.
+    **{(status, "propose_grant"): S.AWAITING_APPROVAL for status in _GRANTABLE},
+    (S.AWAITING_APPROVAL, "approve_grant"): S.GRANTED,
+    **{(S.AWAITING_APPROVAL, return_action(status)): status for status in _GRANTABLE},
     **{(status, "reject"): S.REJECTED for status in _UNDECIDED},
     (S.GRANTED, "accept"): S.ACCEPTED,
     (S.GRANTED, "lapse"): S.LAPSED,
     (S.DRAFT, "withdraw"): S.WITHDRAWN,
-    **{(status, "withdraw"): S.WITHDRAWN for status in _UNDECIDED},
+    **{(status, "withdraw"): S.WITHDRAWN for status in (*_UNDECIDED, S.AWAITING_APPROVAL)},
 }
 
 # The audit event of each action.
@@ -50,6 +64,10 @@ EVENTS = {
     "recommend": "applications.application.recommended",
     "not_recommend": "applications.application.not_recommended",
     "grant": "applications.application.granted",
+    "propose_grant": "applications.application.grant_proposed",
+    # The applicant's timeline shows the grant when it is final, not the proposal.
+    "approve_grant": "applications.application.granted",
+    **{return_action(status): "applications.application.grant_returned" for status in _GRANTABLE},
     "reject": "applications.application.rejected",
     "accept": "applications.application.accepted",
     "lapse": "applications.application.lapsed",

@@ -46,6 +46,7 @@ from pulje.assessment.services import (
     update_rubric,
 )
 from pulje.calls.models import Call
+from pulje.casework.permissions import duty_context
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 
@@ -284,6 +285,7 @@ def _application_page(
         request,
         "assessment/application.html",
         {
+            **duty_context(request_user(request), application, works=True),
             "application": application,
             "call": application.call,
             "criteria": list(the_rubric.criteria.all()),

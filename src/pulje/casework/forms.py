@@ -8,7 +8,7 @@ from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus, TargetGroup
 from pulje.calls.models import Call
 from pulje.calls.selectors import call_bands
-from pulje.casework.models import ScreeningOutcome
+from pulje.casework.models import ConflictScope, ScreeningOutcome
 from pulje.casework.selectors import QueueFilters
 from pulje.decisions.models import RejectionReason
 from pulje.registry.models import Municipality, Region
@@ -52,6 +52,11 @@ class QueueFilterForm(forms.Form):
     score_min = forms.FloatField(label=gettext_lazy("Score from"), required=False, min_value=0)
     score_max = forms.FloatField(label=gettext_lazy("Score to"), required=False, min_value=0)
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=SORT_CHOICES)
+    awaiting_me = forms.BooleanField(
+        label=gettext_lazy("Only grants awaiting my approval"),
+        required=False,
+        template_name="forms/checkbox.html",
+    )
 
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -95,6 +100,7 @@ class QueueFilterForm(forms.Form):
             score_max=data.get("score_max"),
             sort=sort.lstrip("-"),
             descending=sort.startswith("-"),
+            awaiting_me=bool(data.get("awaiting_me")),
         )
 
 
@@ -180,4 +186,23 @@ class OverrideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Recorded with the application's history."),
         error_messages={"required": gettext_lazy("Write why the outcome is overridden.")},
+    )
+
+
+class ConflictForm(forms.Form):
+    """A caseworker's declaration of a conflict of interest on an application's page."""
+
+    scope = forms.ChoiceField(
+        label=gettext_lazy("The conflict of interest is with"),
+        choices=ConflictScope.choices,
+        initial=ConflictScope.ORGANISATION,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose what the conflict of interest is with.")},
+    )
+    note = forms.CharField(
+        label=gettext_lazy("About the conflict (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("E.g. “I sit on the board of the organisation.”"),
     )

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from pulje.applications.models import Application, BudgetKind
 from pulje.calls.models import Call
 from pulje.casework.screening import Reason
-from pulje.registry.models import OrganisationKind
+from pulje.core.models import AppendOnlyModel
+from pulje.registry.models import Organisation, OrganisationKind
 
 
 class ScreeningRules(models.Model):
@@ -163,3 +164,62 @@ def kind_labels() -> dict[str, str]:
         **{value: str(label) for value, label in OrganisationKind.choices},
         **{value: str(label) for value, label in BudgetKind.choices},
     }
+
+
+class ConflictScope(models.TextChoices):
+    ORGANISATION = "organisation", _("The organisation: all its applications")
+    APPLICATION = "application", _("This application only")
+
+
+class CaseworkerConflict(AppendOnlyModel):
+    """A caseworker's declared conflict of interest: with an organisation (all its
+    applications, e.g. "I sit on the board of Boligselskabet X"), or with one application
+    only (``application`` set). Written once and never withdrawn, as an assessor's declared
+    conflict is final: whoever decides the organisation's applications is someone else.
+
+    A member of the applicant organisation has a conflict without declaring one
+    (``casework.permissions.caseworker_conflicts``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caseworker"),
+        on_delete=models.PROTECT,
+        related_name="casework_conflicts",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every application of the organisation."),
+    )
+    note = models.TextField(_("about the conflict of interest"), blank=True)
+    declared_at = models.DateTimeField(_("declared"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "declared_at", "pk"]
+        verbose_name = _("caseworker's conflict of interest")
+        verbose_name_plural = _("caseworkers' conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=models.Q(application__isnull=True),
+                name="caseworkerconflict_organisation_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "application"],
+                condition=models.Q(application__isnull=False),
+                name="caseworkerconflict_application_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ≠ {self.application or self.organisation}"

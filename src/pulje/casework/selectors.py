@@ -4,7 +4,7 @@ user works or oversees."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
@@ -14,9 +14,11 @@ from pulje.assessment.selectors import ScoreSummary, score_summaries
 from pulje.calls.models import Call
 from pulje.calls.selectors import call_bands
 from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
+from pulje.casework.permissions import caseworker_conflicts
 from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
 from pulje.core.audit import action_label
 from pulje.core.models import AuditEvent
+from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
 from pulje.funds.selectors import effective_spend_by
 from pulje.ledger.selectors import subtrees
@@ -133,6 +135,9 @@ class QueueFilters:
     score_max: float | None = None
     sort: str = "reference"
     descending: bool = False
+    # Grants awaiting a second approval that the user may give: not proposed by them, and
+    # no conflict of interest.
+    awaiting_me: bool = False
 
 
 @dataclass
@@ -173,12 +178,14 @@ def latest_screening_outcome() -> Subquery:
     )
 
 
-def queue(call: Call, filters: QueueFilters) -> list[QueueRow]:
-    """The call's submitted applications (drafts never) that pass ``filters``, sorted.
+def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> list[QueueRow]:
+    """The call's submitted applications (drafts never) that pass ``filters``, sorted;
+    ``user`` for the filter of grants awaiting their approval.
 
     Four queries however many: the applications with their latest screening outcome, their
-    departments, and the score summaries (two). Target group and score are filtered here
-    rather than in SQL: a JSON list and an aggregate of another app's scores.
+    departments, and the score summaries (two); one more for the user's conflicts. Target
+    group and score are filtered here rather than in SQL: a JSON list and an aggregate of
+    another app's scores.
     """
     applications = (
         Application.objects.filter(call=call)
@@ -228,7 +235,12 @@ def queue(call: Call, filters: QueueFilters) -> list[QueueRow]:
             | Q(organisation__name__icontains=q)
             | Q(organisation__cvr__contains=q.replace(" ", ""))
         )
+    if filters.awaiting_me:
+        applications = awaiting_approval_by(applications, user)
     found = list(applications)
+    if filters.awaiting_me and user is not None:
+        conflicts = caseworker_conflicts(user, found)
+        found = [a for a in found if a.pk not in conflicts]
     if filters.target_group:
         found = [a for a in found if filters.target_group in a.target_groups]
     scores = score_summaries(found)
@@ -257,6 +269,34 @@ def queue(call: Call, filters: QueueFilters) -> list[QueueRow]:
         # Unscored applications come last, whichever way the scores are sorted.
         rows.sort(key=lambda row: row.score is None or row.score.mean is None)
     return rows
+
+
+def awaiting_approval_by(
+    applications: QuerySet[Application], user: User | None
+) -> QuerySet[Application]:
+    """Those of ``applications`` whose grant awaits a second approval that ``user`` did
+    not propose (conflicts of interest are the caller's to leave out)."""
+    if user is None:
+        return applications.none()
+    return applications.filter(status=ApplicationStatus.AWAITING_APPROVAL).exclude(
+        Exists(
+            GrantProposal.objects.filter(
+                application=OuterRef("pk"), outcome=ProposalOutcome.OPEN, proposed_by=user
+            )
+        )
+    )
+
+
+def awaiting_approval_count(call: Call, user: User) -> int:
+    """How many of the call's grants await a second approval ``user`` may give (two
+    queries)."""
+    waiting = list(
+        awaiting_approval_by(Application.objects.filter(call=call), user).select_related(
+            "organisation"
+        )
+    )
+    conflicts = caseworker_conflicts(user, waiting)
+    return sum(1 for application in waiting if application.pk not in conflicts)
 
 
 @dataclass(frozen=True)

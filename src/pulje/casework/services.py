@@ -1,4 +1,5 @@
-"""Writes of casework: screening applications and the caseworker's override.
+"""Writes of casework: screening applications, the caseworker's override, and a
+caseworker's declared conflict of interest.
 
 An application's status changes only through ``applications.workflow.transition``; every
 write records its audit event in the same transaction.
@@ -16,7 +17,19 @@ from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import ApplicationRefused, next_status, transition
 from pulje.calls.models import Call
-from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
+from pulje.casework.models import (
+    CaseworkerConflict,
+    ConflictScope,
+    Screening,
+    ScreeningOutcome,
+    ScreeningRules,
+)
+from pulje.casework.permissions import (
+    ConflictReason,
+    can_do_casework,
+    caseworker_conflict,
+    conflict_refusal,
+)
 from pulje.casework.screening import screen
 from pulje.casework.selectors import screening_facts
 from pulje.core.audit import apply_changes, record_event, snapshot
@@ -78,37 +91,68 @@ def screen_application(
     stored as made by pulje, not by a person).
     Side effects: a ``Screening`` row; the application moves by ``screen`` to screened with
     its audit event ``applications.application.screened`` (recording the outcome).
-    Raises ApplicationRefused when the application's status does not allow screening.
+    Raises ApplicationRefused when the application's status does not allow screening, and
+    (code ``duty``) when a person screens who is not the call's caseworker or has a conflict
+    of interest with it; screening on submission is pulje's, not a person's act.
     """
     with transaction.atomic():
-        locked = (
-            Application.objects.select_for_update()
-            .select_related("call__pool", "organisation")
-            .get(pk=application.pk)
-        )
-        next_status(locked, "screen")
-        candidate, rules, earlier, version = screening_facts(locked)
-        result = screen(candidate, rules, earlier)
-        screening = Screening.objects.create(
-            application=locked,
-            version_number=version,
-            outcome=result.outcome,
-            reasons=[reason.as_json() for reason in result.reasons],
-            screened_at=timezone.now(),
-            screened_by=None if on_submission else actor,
-        )
-        transition(
-            actor=actor,
-            application=locked,
-            action="screen",
-            recorded={
-                "screening": screening.pk,
-                "outcome": result.outcome,
-                "reasons": [reason.code for reason in result.reasons],
-            },
-        )
+        locked = _locked(application)
+        if not on_submission:
+            _refuse_screening_by(actor, [locked])
+        screening = _screen(actor, locked, by_person=not on_submission)
     application.status = locked.status
     return screening
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update()
+        .select_related("call__pool", "organisation")
+        .get(pk=application.pk)
+    )
+
+
+def _screen(actor: User | None, locked: Application, *, by_person: bool) -> Screening:
+    next_status(locked, "screen")
+    candidate, rules, earlier, version = screening_facts(locked)
+    result = screen(candidate, rules, earlier)
+    screening = Screening.objects.create(
+        application=locked,
+        version_number=version,
+        outcome=result.outcome,
+        reasons=[reason.as_json() for reason in result.reasons],
+        screened_at=timezone.now(),
+        screened_by=actor if by_person else None,
+    )
+    transition(
+        actor=actor,
+        application=locked,
+        action="screen",
+        recorded={
+            "screening": screening.pk,
+            "outcome": result.outcome,
+            "reasons": [reason.code for reason in result.reasons],
+        },
+    )
+    return screening
+
+
+def _refuse_screening_by(actor: User | None, applications: Sequence[Application]) -> None:
+    for call in {application.call_id: application.call for application in applications}.values():
+        if actor is None or not can_do_casework(actor, call):
+            raise ApplicationRefused(
+                _("Only the secretariat of “%(call)s” may screen its applications.")
+                % {"call": call.title},
+                code="duty",
+            )
+    assert actor is not None
+    refusal = conflict_refusal(
+        actor,
+        applications,
+        lead=_("You have a conflict of interest and cannot screen these applications:"),
+    )
+    if refusal:
+        raise ApplicationRefused(refusal, code="duty")
 
 
 @transaction.atomic
@@ -116,9 +160,11 @@ def screen_applications(*, actor: User, applications: Sequence[Application]) -> 
     """Screen several applications again (the queue's bulk action), all or none.
 
     Side effects: those of ``screen_application`` for each.
-    Raises ApplicationRefused naming the applications whose status does not allow it, having
-    screened none.
+    Raises ApplicationRefused naming the applications whose status does not allow it, or
+    those the actor has a conflict of interest with (code ``duty``, with who else can),
+    having screened none.
     """
+    _refuse_screening_by(actor, applications)
     refused = [a.reference for a in applications if a.status not in SCREENABLE]
     if refused:
         raise ApplicationRefused(
@@ -129,7 +175,12 @@ def screen_applications(*, actor: User, applications: Sequence[Application]) -> 
             % {"references": ", ".join(sorted(refused))},
             code="transition",
         )
-    return [screen_application(actor=actor, application=a) for a in applications]
+    screenings = []
+    for application in applications:
+        locked = _locked(application)
+        screenings.append(_screen(actor, locked, by_person=True))
+        application.status = locked.status
+    return screenings
 
 
 @transaction.atomic
@@ -141,9 +192,24 @@ def override_screening(
     Side effects: the screening's override fields; audit event
     ``casework.screening.overridden`` with the outcome before and after and the reason.
     Raises ValidationError (``reason`` without text, an unknown outcome, a screening that is
-    no longer the latest).
+    no longer the latest; an actor who is not the call's caseworker or has a conflict of
+    interest with the application, naming who else can).
     """
-    locked = Screening.objects.select_for_update().get(pk=screening.pk)
+    locked = (
+        Screening.objects.select_for_update(of=("self",))
+        .select_related("application__call__pool", "application__organisation")
+        .get(pk=screening.pk)
+    )
+    application = locked.application
+    if not can_do_casework(actor, application.call):
+        raise ValidationError(_("Only the call's secretariat may override its screenings."))
+    refusal = conflict_refusal(
+        actor,
+        [application],
+        lead=_("You have a conflict of interest and cannot override this screening:"),
+    )
+    if refusal:
+        raise ValidationError(refusal)
     reason = reason.strip()
     if outcome not in ScreeningOutcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
@@ -172,3 +238,49 @@ def override_screening(
         after={"outcome": outcome, "override_reason": reason, "application": locked.application_id},
     )
     return locked
+
+
+@transaction.atomic
+def declare_caseworker_conflict(
+    *, actor: User, application: Application, scope: str, note: str = ""
+) -> CaseworkerConflict:
+    """The caseworker declares a conflict of interest: with the applicant organisation
+    (``scope="organisation"``: every application of it, to any call) or with this
+    application only (``"application"``). From then on they cannot screen, override,
+    recommend, decide, approve or confirm an allocation covering it; the declaration is
+    never withdrawn.
+
+    Side effects: one ``CaseworkerConflict``; audit event ``casework.conflict.declared``.
+    Raises ValidationError for an actor who is not the call's caseworker, an unknown scope,
+    or a conflict that is declared already (or that membership of the organisation makes
+    one already).
+    """
+    if not can_do_casework(actor, application.call):
+        raise ValidationError(_("Only the call's secretariat declares conflicts of interest."))
+    if scope not in ConflictScope.values:
+        raise ValidationError({"scope": _("Choose what the conflict of interest is with.")})
+    # The caseworker's own row: two declarations at once from two windows count once.
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    existing = caseworker_conflict(actor, application)
+    if existing is not None and (
+        scope == ConflictScope.APPLICATION or existing.reason != ConflictReason.DECLARED_APPLICATION
+    ):
+        raise ValidationError(existing.message)
+    conflict = CaseworkerConflict.objects.create(
+        user=actor,
+        organisation_id=application.organisation_id,
+        application=application if scope == ConflictScope.APPLICATION else None,
+        note=note.strip(),
+    )
+    record_event(
+        actor=actor,
+        action="casework.conflict.declared",
+        obj=conflict,
+        after={
+            "organisation": application.organisation_id,
+            "application": conflict.application_id,
+            "declared_on": application.pk,
+            "note": conflict.note,
+        },
+    )
+    return conflict

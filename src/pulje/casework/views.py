@@ -18,17 +18,26 @@ from pulje.assessment.selectors import assessors_of
 from pulje.assessment.services import AssessmentRefused, assign_assessor
 from pulje.calls.access import get_call_for_secretariat_or_404
 from pulje.calls.models import Call
-from pulje.casework.forms import BulkForm, OverrideForm, QueueFilterForm
+from pulje.casework.forms import BulkForm, ConflictForm, OverrideForm, QueueFilterForm
 from pulje.casework.models import Screening
-from pulje.casework.permissions import can_do_casework, can_read_casework
+from pulje.casework.permissions import (
+    can_do_casework,
+    can_read_casework,
+    duty_context,
+)
 from pulje.casework.selectors import (
     application_timeline,
+    awaiting_approval_count,
     casework_calls,
     latest_letters_job,
     queue,
     queue_totals,
 )
-from pulje.casework.services import override_screening, screen_applications
+from pulje.casework.services import (
+    declare_caseworker_conflict,
+    override_screening,
+    screen_applications,
+)
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.decisions.services import DecisionRefused, decide_applications
@@ -58,10 +67,10 @@ def calls(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_context(
-    params: QueryDict, call: Call, works: bool, bulk_form: BulkForm | None = None
+    params: QueryDict, call: Call, works: bool, user: User, bulk_form: BulkForm | None = None
 ) -> dict[str, Any]:
     filter_form = QueueFilterForm(params or None, call=call)
-    rows = queue(call, filter_form.filters())
+    rows = queue(call, filter_form.filters(), user=user)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
@@ -76,6 +85,7 @@ def _queue_context(
         "query": query.urlencode(),
         "totals": queue_totals(call, rows),
         "letters_job": latest_letters_job(call) if works else None,
+        "awaiting_me": awaiting_approval_count(call, user) if works else 0,
     }
 
 
@@ -84,7 +94,11 @@ def queue_view(request: HttpRequest, code: str) -> HttpResponse:
     """The caseworker's queue: the call's submitted applications, filtered, sorted, paged;
     bulk actions for the secretariat, reading only for the funder."""
     call, works = get_call_for_secretariat_or_404(request, code)
-    return render(request, "casework/queue.html", _queue_context(request.GET, call, works))
+    return render(
+        request,
+        "casework/queue.html",
+        _queue_context(request.GET, call, works, request_user(request)),
+    )
 
 
 def _back_to_queue(call: Call, query: str) -> str:
@@ -157,7 +171,7 @@ def _act(user: User, action: str, chosen: list[Application], form: BulkForm) -> 
 def _bulk_refused(request: HttpRequest, call: Call, works: bool, form: BulkForm) -> HttpResponse:
     """The queue again, as the caseworker left it, with the refusal in the error summary."""
     params = QueryDict(request.POST.get("query", ""))
-    context = _queue_context(params, call, works, bulk_form=form)
+    context = _queue_context(params, call, works, request_user(request), bulk_form=form)
     context["chosen"] = {str(a.pk) for a in form.cleaned_data.get("applications", [])} or set(
         request.POST.getlist("applications")
     )
@@ -168,11 +182,20 @@ def _bulk_refused(request: HttpRequest, call: Call, works: bool, form: BulkForm)
 def application(request: HttpRequest, uuid: str) -> HttpResponse:
     """Everything about one application for the secretariat (and, reading, the funder)."""
     found, works = get_application_for_casework_or_404(request, uuid)
-    return render(request, "casework/application.html", _application_context(found, works))
+    return render(
+        request,
+        "casework/application.html",
+        _application_context(found, works, request_user(request)),
+    )
 
 
 def _application_context(
-    application: Application, works: bool, override_form: OverrideForm | None = None
+    application: Application,
+    works: bool,
+    user: User,
+    *,
+    override_form: OverrideForm | None = None,
+    conflict_form: ConflictForm | None = None,
 ) -> dict[str, Any]:
     version = application.versions.select_related("submitted_by").order_by("-number").first()
     screenings = list(
@@ -181,16 +204,20 @@ def _application_context(
         .order_by("-screened_at", "-pk")
     )
     latest = screenings[0] if screenings else None
-    if works and latest is not None and override_form is None:
+    duty = duty_context(user, application, works)
+    acts = works and duty["conflict"] is None
+    if acts and latest is not None and override_form is None:
         override_form = OverrideForm(initial={"outcome": latest.effective_outcome})
     return {
+        **duty,
         "application": application,
         "call": application.call,
         "works": works,
+        "conflict_form": (conflict_form or ConflictForm()) if works else None,
         "version": version,
         "screening": latest,
         "earlier_screenings": screenings[1:],
-        "override_form": override_form if works else None,
+        "override_form": override_form if acts else None,
         "timeline": application_timeline(application),
         **(content_context(version.content) if version else {}),
     }
@@ -223,6 +250,39 @@ def override(request: HttpRequest, uuid: str) -> HttpResponse:
     return render(
         request,
         "casework/application.html",
-        _application_context(found, works, override_form=form),
+        _application_context(found, works, request_user(request), override_form=form),
+        status=400,
+    )
+
+
+@require_POST
+@logged_in
+def declare_conflict(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The caseworker declares a conflict of interest with the application or its applicant."""
+    found, works = get_application_for_casework_or_404(request, uuid)
+    if not works:
+        raise PermissionDenied
+    user = request_user(request)
+    form = ConflictForm(request.POST)
+    if form.is_valid():
+        try:
+            declare_caseworker_conflict(
+                actor=user,
+                application=found,
+                scope=form.cleaned_data["scope"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Your conflict of interest is recorded. Another caseworker will act on it."),
+            )
+            return redirect("casework:application", uuid=found.uuid)
+    return render(
+        request,
+        "casework/application.html",
+        _application_context(found, works, user, conflict_form=form),
         status=400,
     )

@@ -221,6 +221,8 @@ _VERBS = {
     "recommended": gettext_lazy("Recommended"),
     "not_recommended": gettext_lazy("Not recommended"),
     "granted": gettext_lazy("Granted"),
+    "grant_proposed": gettext_lazy("Grant proposed, awaiting second approval"),
+    "grant_returned": gettext_lazy("Proposed grant returned"),
     "rejected": gettext_lazy("Rejected"),
     "accepted": gettext_lazy("Accepted"),
     "lapsed": gettext_lazy("Lapsed"),

@@ -110,3 +110,15 @@ class AcceptForm(forms.Form):
                     code="budget_sum",
                 )
         return data
+
+
+class ReturnForm(forms.Form):
+    """A grant proposal sent back by the second caseworker (or taken back by its proposer)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why the grant is returned"),
+        help_text=gettext_lazy("For the caseworkers; the applicant does not see it."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": gettext_lazy("Write why the grant is returned.")},
+    )

@@ -61,6 +61,82 @@ class DecisionTerms(models.Model):
         return str(self.call)
 
 
+class ProposalOutcome(models.TextChoices):
+    OPEN = "", _("Awaiting second approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class GrantProposal(models.Model):
+    """A grant above its pool's second-approval amount (four eyes), as one caseworker
+    decided it: final only when a second caseworker, not the first and without a conflict
+    of interest, approves it (then a ``Decision`` is written, linked here); or returned with
+    a reason, and the application goes back to ``from_status``. No money moves until the
+    approval; until then the amount is held back from other grants from the same band.
+    """
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="grant_proposals",
+    )
+    requested_ore = models.BigIntegerField(_("amount requested (øre)"))
+    amount_ore = models.BigIntegerField(_("amount proposed (øre)"))
+    reason_text = models.TextField(_("reason"), blank=True)
+    band = models.ForeignKey(
+        Pool, verbose_name=_("granted from"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(_("status before the proposal"), max_length=20)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed"))
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=ProposalOutcome.choices, blank=True
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved or returned by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("approved or returned"), null=True, blank=True)
+    return_reason = models.TextField(_("why it was returned"), blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "pk"]
+        verbose_name = _("grant proposal")
+        verbose_name_plural = _("grant proposals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(outcome=""),
+                name="grantproposal_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_ore__gt=0, amount_ore__lte=models.F("requested_ore")),
+                name="grantproposal_amount_within_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", resolved_by__isnull=True, resolved_at__isnull=True)
+                | Q(outcome="approved", resolved_by__isnull=False, resolved_at__isnull=False)
+                & ~Q(resolved_by=models.F("proposed_by"))
+                | Q(outcome="returned", resolved_by__isnull=False, resolved_at__isnull=False)
+                & ~Q(return_reason=""),
+                name="grantproposal_resolution_fields_agree",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.amount_ore} øre"
+
+
 class Decision(models.Model):
     application = models.OneToOneField(
         Application,
@@ -82,6 +158,15 @@ class Decision(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided"))
+    # Four eyes: the proposal a second caseworker approved (its resolved_by), if it needed one.
+    proposal = models.OneToOneField(
+        GrantProposal,
+        verbose_name=_("grant proposal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decision",
+    )
     # The grant's conditions as the letter states them (empty for a rejection).
     band = models.ForeignKey(
         Pool,

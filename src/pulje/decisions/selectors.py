@@ -9,7 +9,7 @@ from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.selectors import applications_for
 from pulje.calls.permissions import can_oversee_call
-from pulje.decisions.models import Decision
+from pulje.decisions.models import Decision, GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
 from pulje.ledger.models import PoolAccount
 
@@ -32,6 +32,17 @@ def decision_of(application: Application) -> Decision | None:
     return (
         Decision.objects.select_related("band", "decided_by", "accepted_by")
         .filter(application=application)
+        .first()
+    )
+
+
+def open_proposal(application: Application) -> GrantProposal | None:
+    """The grant proposal awaiting a second approval on ``application``, if any."""
+    if application.status != ApplicationStatus.AWAITING_APPROVAL:
+        return None
+    return (
+        GrantProposal.objects.select_related("band", "proposed_by")
+        .filter(application=application, outcome=ProposalOutcome.OPEN)
         .first()
     )
 

@@ -1,4 +1,5 @@
-"""Writes of decisions: grant (in full or reduced) or reject, acceptance by the grantee, lapse.
+"""Writes of decisions: grant (in full or reduced) or reject, the second approval of a grant
+above its pool's amount for that (four eyes), acceptance by the grantee, lapse.
 
 Each application's status moves only through ``applications.workflow.transition``; money moves
 only through ``pulje.ledger.services``. Locks are taken in the ledger's order: the pool
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +24,16 @@ from django.utils.translation import override
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus, BudgetKind
-from pulje.applications.workflow import ApplicationRefused, next_status, transition
+from pulje.applications.workflow import (
+    ApplicationRefused,
+    next_status,
+    return_action,
+    transition,
+)
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
+from pulje.casework.permissions import conflict_refusal, who_else_can
 from pulje.casework.selectors import failed_screening
 from pulje.core.mail import queue_mail
 from pulje.core.money import format_dkk
@@ -33,14 +41,20 @@ from pulje.decisions.models import (
     DEFAULT_ACCEPT_DAYS,
     Decision,
     DecisionTerms,
+    GrantProposal,
     Outcome,
+    ProposalOutcome,
     RejectionReason,
     RevisedBudgetLine,
 )
 from pulje.decisions.permissions import is_member
 from pulje.decisions.selectors import grant_pool, overdue_decision_ids
 from pulje.funds.models import Pool
-from pulje.funds.selectors import effective_spend_by, reporting_requirement
+from pulje.funds.selectors import (
+    effective_spend_by,
+    reporting_requirement,
+    second_approval_threshold,
+)
 from pulje.ledger.models import PoolAccount, ReleaseReason
 from pulje.ledger.services import (
     LedgerError,
@@ -69,6 +83,24 @@ def _refuse_unless_caseworker(actor: User, calls: list[Call]) -> None:
             )
 
 
+def _refuse_conflicts(
+    actor: User, applications: Sequence[Application], lead: str, besides: Sequence[User] = ()
+) -> None:
+    refusal = conflict_refusal(actor, applications, lead=lead, besides=besides)
+    if refusal:
+        raise DecisionRefused(refusal)
+
+
+class Decided(list[Decision]):
+    """What ``decide_applications`` did: the decisions made (the list itself), and the
+    grants above their pool's second-approval amount that were proposed instead
+    (``proposals``), to be final when a second caseworker approves them."""
+
+    def __init__(self, decisions: list[Decision], proposals: list[GrantProposal]) -> None:
+        super().__init__(decisions)
+        self.proposals = proposals
+
+
 def accept_by_for(call: Call, decided_on: dt.date) -> dt.date:
     terms = DecisionTerms.objects.filter(call=call).first()
     return decided_on + dt.timedelta(days=terms.accept_days if terms else DEFAULT_ACCEPT_DAYS)
@@ -83,7 +115,7 @@ def decide_applications(
     reason_text: str = "",
     amounts: Mapping[int, int] | None = None,
     queue_letters: bool = True,
-) -> list[Decision]:
+) -> Decided:
     """Grant (``outcome="grant"``) or reject (``"reject"``) every one of ``applications`` in
     one transaction: all of them, or none.
 
@@ -91,6 +123,12 @@ def decide_applications(
     pk; then ``reason_text`` is required): it opens the grant's ledger account in the band
     the requested amount falls in and commits the amount there. A rejection needs a
     ``reason_code`` from ``RejectionReason`` (and ``reason_text`` for "other").
+
+    Four eyes: a grant above the amount its band (or a pool above it) sets for a second
+    approval is not decided but proposed (``GrantProposal``, the move to awaiting approval,
+    event ``applications.application.grant_proposed``): no money moves, no mail and no
+    letter until another caseworker approves it (``approve_grant_proposals``). What open
+    proposals ask of a band is held back from every other grant and proposal from it.
 
     Side effects per application: a ``Decision``; for a grant a ``GrantAccount`` and a
     commitment (``ledger.grant_account.opened``, ``ledger.commitment`` events); the move to
@@ -100,9 +138,11 @@ def decide_applications(
     caller queues them, in the same transaction, with other batches' (one job for one act).
 
     Raises DecisionRefused, having written nothing: for a user who is not the calls'
-    caseworker, an application whose state does not allow the decision, an invalid amount or
-    reason, and for a batch of grants that would overspend a pool, naming the pool, the total
-    asked, what it has available and the shortfall.
+    caseworker or has a conflict of interest with any of the applications (naming them and
+    the caseworkers who can decide them instead: the whole batch is refused, none skipped),
+    an application whose state does not allow the decision, an invalid amount or reason,
+    and for a batch of grants that would overspend a pool, naming the pool, the total asked,
+    what it has available and the shortfall.
     """
     if outcome not in ("grant", "reject"):
         raise DecisionRefused(_("Choose to grant or to reject."))
@@ -119,7 +159,7 @@ def decide_applications(
         raise DecisionRefused(_("A grant has no reason for rejection."))
     ids = sorted({application.pk for application in applications})
     if not ids:
-        return []
+        return Decided([], [])
 
     with transaction.atomic():
         calls = list(
@@ -138,23 +178,96 @@ def decide_applications(
             .select_related("call__pool", "organisation")
             .order_by("pk")
         )
+        _refuse_conflicts(
+            actor,
+            locked,
+            _("You have a conflict of interest and cannot decide these applications:"),
+        )
         plans = _plan(locked, outcome, amounts, reason_text, bands_by_call)
+        proposed: list[_Plan] = []
         if outcome == "grant":
-            _refuse_overspending(plans)
-        try:
-            decisions = _write(actor, plans, outcome, reason_code, reason_text)
-        except LedgerError as error:
-            # Not expected with the pools locked and checked above; the ledger's own check is
-            # the last line of defence, and its refusal rolls the whole batch back too.
-            raise DecisionRefused(error.message) from error
+            _refuse_overspending(plans, holding_back=True)
+            thresholds = {
+                band.pk: second_approval_threshold(band)
+                for band in {plan.band for plan in plans if plan.band is not None}
+            }
+            direct: list[_Plan] = []
+            for plan in plans:
+                (proposed if _needs_second_approval(plan, thresholds) else direct).append(plan)
+            plans = direct
+        proposals = [_propose(actor, plan, reason_text) for plan in proposed]
+        decisions = _decide(
+            actor,
+            plans,
+            outcome,
+            reason_code=reason_code,
+            reason_text=reason_text,
+            queue_letters=queue_letters,
+        )
+    return Decided(decisions, proposals)
 
-        decision_ids = [decision.pk for decision in decisions]
-        transaction.on_commit(lambda: send_decision_notices(decision_ids), robust=True)
-        # In the decisions' transaction: the job and its task commit with them or not at all,
-        # so no decision is ever left without a letters job to follow or retry.
-        if queue_letters:
-            queue_decision_letters(actor=actor, decision_ids=decision_ids)
+
+def _needs_second_approval(plan: "_Plan", thresholds: dict[int, int | None]) -> bool:
+    assert plan.band is not None
+    assert plan.amount_ore is not None
+    threshold = thresholds[plan.band.pk]
+    return threshold is not None and plan.amount_ore > threshold
+
+
+def _decide(
+    actor: User,
+    plans: list["_Plan"],
+    outcome: str,
+    *,
+    reason_code: str,
+    reason_text: str,
+    queue_letters: bool,
+) -> list[Decision]:
+    """Write the decisions of ``plans``, with their mail after commit and, if
+    ``queue_letters``, their letters job in this transaction."""
+    if not plans:
+        return []
+    try:
+        decisions = _write(actor, plans, outcome, reason_code, reason_text)
+    except LedgerError as error:
+        # Not expected with the pools locked and checked above; the ledger's own check is
+        # the last line of defence, and its refusal rolls the whole batch back too.
+        raise DecisionRefused(error.message) from error
+    decision_ids = [decision.pk for decision in decisions]
+    transaction.on_commit(lambda: send_decision_notices(decision_ids), robust=True)
+    # In the decisions' transaction: the job and its task commit with them or not at all,
+    # so no decision is ever left without a letters job to follow or retry.
+    if queue_letters:
+        queue_decision_letters(actor=actor, decision_ids=decision_ids)
     return decisions
+
+
+def _propose(actor: User, plan: "_Plan", reason_text: str) -> GrantProposal:
+    application = plan.application
+    assert plan.band is not None
+    assert plan.amount_ore is not None
+    proposal = GrantProposal.objects.create(
+        application=application,
+        requested_ore=application.amount_ore or 0,
+        amount_ore=plan.amount_ore,
+        reason_text=reason_text,
+        band=plan.band,
+        from_status=application.status,
+        proposed_by=actor,
+        proposed_at=timezone.now(),
+    )
+    transition(
+        actor=actor,
+        application=application,
+        action="propose_grant",
+        recorded={
+            "proposal": proposal.pk,
+            "amount_ore": proposal.amount_ore,
+            "reason_text": reason_text,
+            "band": plan.band.pk,
+        },
+    )
+    return proposal
 
 
 @dataclass(frozen=True)
@@ -162,6 +275,8 @@ class _Plan:
     application: Application
     amount_ore: int | None
     band: Pool | None
+    # The approved proposal this grant comes from (four eyes), if any.
+    proposal: GrantProposal | None = None
 
 
 def _plan(
@@ -228,30 +343,64 @@ def _plan(
     return plans
 
 
-def _refuse_overspending(plans: list[_Plan]) -> None:
+def _held_back(pool_ids: Sequence[int]) -> dict[int, int]:
+    """What open grant proposals ask of each pool (those still awaiting approval)."""
+    rows = (
+        GrantProposal.objects.filter(
+            band_id__in=pool_ids,
+            outcome=ProposalOutcome.OPEN,
+            application__status=ApplicationStatus.AWAITING_APPROVAL,
+        )
+        .values("band_id")
+        .annotate(total=Sum("amount_ore"))
+        .order_by()
+    )
+    return {row["band_id"]: row["total"] for row in rows}
+
+
+def _refuse_overspending(plans: list[_Plan], *, holding_back: bool) -> None:
     """Refuse the whole batch if its grants ask more of any pool than it has available; the
-    pools are locked, so what is read here is what the commitments will find."""
+    pools are locked, so what is read here is what the commitments will find.
+
+    ``holding_back``: less what open grant proposals ask of the pool, so that two proposals
+    cannot between them promise more than it has. An approval does not hold back (the
+    proposal approved is among them): the ledger's balance is the last word."""
     asked: dict[int, int] = defaultdict(int)
     for plan in plans:
         assert plan.band is not None
         assert plan.amount_ore is not None
         asked[plan.band.pk] += plan.amount_ore
+    held = _held_back(list(asked)) if holding_back else {}
     accounts = PoolAccount.objects.filter(pool_id__in=asked).select_related("pool")
     shortfalls = []
     for account in sorted(accounts, key=lambda account: account.pool_id):
-        available = account.balance.available
-        if asked[account.pool_id] > available:
+        held_back = held.get(account.pool_id, 0)
+        available = account.balance.available - held_back
+        if asked[account.pool_id] <= available:
+            continue
+        names = {
+            "pool": account.pool.name,
+            "asked": format_dkk(asked[account.pool_id]),
+            "available": format_dkk(available),
+            "held": format_dkk(held_back),
+            "shortfall": format_dkk(asked[account.pool_id] - available),
+        }
+        if held_back:
+            shortfalls.append(
+                _(
+                    "“%(pool)s” cannot pay for these grants: they come to %(asked)s and it has "
+                    "%(available)s available once %(held)s for grants awaiting a second "
+                    "approval is held back, %(shortfall)s too little."
+                )
+                % names
+            )
+        else:
             shortfalls.append(
                 _(
                     "“%(pool)s” cannot pay for these grants: they come to %(asked)s and it has "
                     "%(available)s available, %(shortfall)s too little."
                 )
-                % {
-                    "pool": account.pool.name,
-                    "asked": format_dkk(asked[account.pool_id]),
-                    "available": format_dkk(available),
-                    "shortfall": format_dkk(asked[account.pool_id] - available),
-                }
+                % names
             )
     if shortfalls:
         raise DecisionRefused(" ".join(shortfalls))
@@ -267,12 +416,15 @@ def _write(
     decisions = []
     for plan in plans:
         application = plan.application
+        proposal = plan.proposal
+        # Approved: the first caseworker's decision (they sign it), final from now.
         decision = Decision(
             application=application,
             requested_ore=application.amount_ore or 0,
-            reason_text=reason_text,
-            decided_by=actor,
+            reason_text=proposal.reason_text if proposal else reason_text,
+            decided_by=proposal.proposed_by if proposal else actor,
             decided_at=now,
+            proposal=proposal,
         )
         if outcome == "reject":
             decision.outcome = Outcome.REJECT
@@ -310,18 +462,21 @@ def _write(
                 key=f"grant-{application.pk}",
             )
         decision.save()
+        recorded: dict[str, object] = {
+            "decision": decision.pk,
+            "outcome": decision.outcome,
+            "amount_ore": decision.amount_ore,
+            "reason_code": decision.reason_code,
+            "reason_text": decision.reason_text,
+            "accept_by": decision.accept_by,
+        }
+        if proposal is not None:
+            recorded.update(proposal=proposal.pk, proposed_by=proposal.proposed_by_id)
         transition(
             actor=actor,
             application=application,
-            action=outcome,
-            recorded={
-                "decision": decision.pk,
-                "outcome": decision.outcome,
-                "amount_ore": decision.amount_ore,
-                "reason_code": decision.reason_code,
-                "reason_text": decision.reason_text,
-                "accept_by": decision.accept_by,
-            },
+            action="approve_grant" if proposal else outcome,
+            recorded=recorded,
         )
         decisions.append(decision)
     return decisions
@@ -489,3 +644,157 @@ def _lapse_one(decision_id: int, now: dt.datetime) -> int | None:
         recorded={"decision": decision.pk, "released_ore": unpaid},
     )
     return unpaid
+
+
+def _open_proposals(proposals: Sequence[GrantProposal]) -> list[GrantProposal]:
+    """``proposals`` again, locked, each with its application (locked too, in pk order)
+    and call; the caller has locked the pools first."""
+    locked = list(
+        GrantProposal.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted({proposal.pk for proposal in proposals}))
+        .select_related("band", "proposed_by")
+        .order_by("pk")
+    )
+    applications = {
+        application.pk: application
+        for application in Application.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted({proposal.application_id for proposal in locked}))
+        .select_related("call__pool", "organisation")
+        .order_by("pk")
+    }
+    for proposal in locked:
+        proposal.application = applications[proposal.application_id]
+    return locked
+
+
+def _refuse_unless_open(proposals: list[GrantProposal], action: str) -> None:
+    for proposal in proposals:
+        application = proposal.application
+        try:
+            next_status(application, action)
+        except ApplicationRefused:
+            status = ApplicationStatus(application.status).label
+            raise DecisionRefused(
+                _("%(application)s is not awaiting a second approval: it is “%(status)s”.")
+                % {"application": application.reference, "status": str(status).lower()}
+            ) from None
+        if proposal.outcome != ProposalOutcome.OPEN:
+            raise DecisionRefused(
+                _("The proposal for %(application)s has been approved or returned already.")
+                % {"application": application.reference}
+            )
+
+
+def _resolve(
+    actor: User, proposal: GrantProposal, outcome: ProposalOutcome, return_reason: str = ""
+) -> None:
+    """Compare-and-swap the proposal from open to ``outcome``: it is resolved once."""
+    now = timezone.now()
+    written = GrantProposal.objects.filter(pk=proposal.pk, outcome=ProposalOutcome.OPEN).update(
+        outcome=outcome, resolved_by=actor, resolved_at=now, return_reason=return_reason
+    )
+    if written != 1:
+        raise DecisionRefused(
+            _("The proposal was changed at the same time elsewhere. Reload the page.")
+        )
+    proposal.outcome = outcome
+    proposal.resolved_by = actor
+    proposal.resolved_at = now
+    proposal.return_reason = return_reason
+
+
+def approve_grant_proposals(
+    *, actor: User, proposals: Sequence[GrantProposal], queue_letters: bool = True
+) -> list[Decision]:
+    """The second caseworker approves grant proposals (four eyes): each becomes the grant
+    its proposer decided, final from now, all in one transaction or none.
+
+    Side effects per proposal: those of a grant by ``decide_applications`` (the
+    ``Decision``, signed by the proposer and linked to the proposal; the grant account and
+    the commitment, which the ledger refuses if the band no longer has the money; the move
+    from awaiting approval to granted, event ``applications.application.granted`` with the
+    proposal and its proposer); the proposal marked approved by ``actor``. After commit the
+    e-mails; the letters job in this transaction unless ``queue_letters`` is False.
+
+    Raises DecisionRefused, having written nothing: for a user who is not the calls'
+    caseworker, who proposed any of them (a second person must approve), or who has a
+    conflict of interest with any of the applications (both naming who else can); for a
+    proposal no longer awaiting approval; and when a band cannot pay for them.
+    """
+    if not proposals:
+        return []
+    with transaction.atomic():
+        calls = list(
+            Call.objects.filter(
+                applications__grant_proposals__pk__in=[proposal.pk for proposal in proposals]
+            )
+            .distinct()
+            .select_related("pool")
+        )
+        _refuse_unless_caseworker(actor, calls)
+        lock_pools(
+            pools=list(Pool.objects.filter(pk__in={proposal.band_id for proposal in proposals}))
+        )
+        locked = _open_proposals(proposals)
+        own = [proposal for proposal in locked if proposal.proposed_by_id == actor.pk]
+        if own:
+            applications = [proposal.application for proposal in own]
+            raise DecisionRefused(
+                _("You proposed %(applications)s yourself: a second caseworker must approve it.")
+                % {"applications": ", ".join(a.reference for a in applications)}
+                + " "
+                + who_else_can(applications[0].call, applications, besides=[actor])
+            )
+        _refuse_conflicts(
+            actor,
+            [proposal.application for proposal in locked],
+            _("You have a conflict of interest and cannot approve these grants:"),
+            # Nor can the proposers.
+            besides=[proposal.proposed_by for proposal in locked],
+        )
+        _refuse_unless_open(locked, "approve_grant")
+        plans = [
+            _Plan(proposal.application, proposal.amount_ore, proposal.band, proposal)
+            for proposal in locked
+        ]
+        _refuse_overspending(plans, holding_back=False)
+        for proposal in locked:
+            _resolve(actor, proposal, ProposalOutcome.APPROVED)
+        return _decide(
+            actor, plans, "grant", reason_code="", reason_text="", queue_letters=queue_letters
+        )
+
+
+@transaction.atomic
+def return_grant_proposal(*, actor: User, proposal: GrantProposal, reason: str) -> GrantProposal:
+    """A caseworker (the second, or the proposer taking it back) returns a grant proposal
+    with a reason: it is not granted, and the application goes back to the status it was
+    proposed from, to be decided again.
+
+    Side effects: the proposal marked returned; the application's move back (event
+    ``applications.application.grant_returned`` with the reason).
+
+    Raises DecisionRefused, having written nothing: without a reason, for a user who is not
+    the call's caseworker or has a conflict of interest with the application, and for a
+    proposal no longer awaiting approval.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DecisionRefused(_("Write why the grant is returned."))
+    application = Application.objects.select_related("call__pool").get(pk=proposal.application_id)
+    _refuse_unless_caseworker(actor, [application.call])
+    [locked] = _open_proposals([proposal])
+    _refuse_conflicts(
+        actor,
+        [locked.application],
+        _("You have a conflict of interest and cannot return this grant:"),
+    )
+    _refuse_unless_open([locked], return_action(locked.from_status))
+    _resolve(actor, locked, ProposalOutcome.RETURNED, reason)
+    transition(
+        actor=actor,
+        application=locked.application,
+        action=return_action(locked.from_status),
+        recorded={"proposal": locked.pk, "reason": reason},
+    )
+    return locked

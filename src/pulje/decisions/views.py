@@ -4,15 +4,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import TRANSITIONS
 from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
+from pulje.casework.permissions import duty_context, free_caseworkers
 from pulje.core.access import logged_in, request_user
-from pulje.decisions.forms import AcceptForm, GrantForm, ReduceForm, RejectForm
+from pulje.decisions.forms import AcceptForm, GrantForm, ReduceForm, RejectForm, ReturnForm
 from pulje.decisions.models import Decision, Outcome
 from pulje.decisions.selectors import (
     application_for_caseworker,
@@ -20,8 +21,16 @@ from pulje.decisions.selectors import (
     decision_for_applicant,
     decision_of,
     grant_pool,
+    open_proposal,
 )
-from pulje.decisions.services import DecisionRefused, accept_grant, decide_applications
+from pulje.decisions.services import (
+    DecisionRefused,
+    accept_grant,
+    approve_grant_proposals,
+    decide_applications,
+    return_grant_proposal,
+)
+from pulje.funds.selectors import second_approval_threshold
 from pulje.letters.selectors import letters_for_applications
 
 
@@ -54,8 +63,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     caseworkers decide; the funder above reads the page; anyone else gets a 404."""
     user = request_user(request)
     application = get_application_for_caseworker_or_404(user, pk)
-    may_decide = can_work_call(user, application.call)
+    works = can_work_call(user, application.call)
     decision = decision_of(application)
+    duty = duty_context(user, application, works)
+    # A caseworker with a conflict of interest reads the page; the service refuses them.
+    may_decide = works and duty["conflict"] is None
     requested = application.amount_ore or 0
     choices: dict[str, forms.Form] = {
         "grant": GrantForm(prefix="grant"),
@@ -64,7 +76,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     }
     failed: forms.Form | None = None
     if request.method == "POST":
-        if not may_decide:
+        if not works:
             raise Http404
         chosen = request.POST.get("outcome", "")
         if decision is not None or chosen not in choices:
@@ -75,7 +87,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                decide_applications(
+                decided = decide_applications(
                     actor=user,
                     applications=[application],
                     outcome="reject" if chosen == "reject" else "grant",
@@ -86,17 +98,58 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             except DecisionRefused as refusal:
                 form.add_error(None, refusal.message)
             else:
-                messages.success(request, _("The decision is made. The letter is being made."))
+                if decided.proposals:
+                    messages.success(
+                        request,
+                        _(
+                            "The grant is proposed. It is final when a second caseworker "
+                            "approves it."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("The decision is made. The letter is being made."))
                 return redirect("decisions:decide", pk=pk)
         failed = form
+    return _render_decide(
+        request, application, user, may_decide, choices=choices, failed=failed, duty=duty
+    )
+
+
+def _render_decide(
+    request: HttpRequest,
+    application: Application,
+    user: User,
+    may_decide: bool,
+    *,
+    choices: dict[str, forms.Form],
+    failed: forms.Form | None,
+    duty: dict[str, object],
+    return_form: ReturnForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    decision = decision_of(application)
     bands = call_bands(application.call)
     band = grant_pool(application, bands)
+    proposal = open_proposal(application)
     return render(
         request,
         "decisions/decide.html",
         {
+            **duty,
             "application": application,
             "decision": decision,
+            "proposal": proposal,
+            # Four eyes: not the one who proposed it.
+            "may_approve": may_decide
+            and proposal is not None
+            and proposal.proposed_by_id != user.pk,
+            "may_return": may_decide and proposal is not None,
+            "return_form": return_form or ReturnForm(),
+            "approvers": (
+                free_caseworkers(application.call, [application], besides=[user])
+                if proposal is not None and proposal.proposed_by_id == user.pk
+                else []
+            ),
             "is_caseworker": may_decide,
             # What the workflow table allows from the application's state (e.g. a submitted
             # application that is not screened yet may be rejected, not granted).
@@ -110,8 +163,57 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             "failed": failed,
             "band": band,
             "band_available": available_ore(band.pk) if band is not None else None,
+            "second_approval_above": second_approval_threshold(band) if band else None,
             "budget_lines": application.budget_lines.all(),
         },
+        status=status,
+    )
+
+
+@require_POST
+@logged_in
+def second_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """A second caseworker approves a proposed grant, or it is returned with a reason."""
+    user = request_user(request)
+    application = get_application_for_caseworker_or_404(user, pk)
+    if not can_work_call(user, application.call):
+        raise Http404
+    proposal = open_proposal(application)
+    if proposal is None:
+        messages.error(request, _("The grant is not awaiting a second approval."))
+        return redirect("decisions:decide", pk=pk)
+    returning = request.POST.get("action") == "return"
+    # Approving has nothing to fill in: its refusal is shown on an empty form of its own.
+    form: forms.Form = ReturnForm(request.POST) if returning else forms.Form({})
+    if form.is_valid():
+        try:
+            if returning:
+                return_grant_proposal(
+                    actor=user, proposal=proposal, reason=form.cleaned_data["reason"]
+                )
+            else:
+                approve_grant_proposals(actor=user, proposals=[proposal])
+        except DecisionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("The grant is returned and can be decided again.")
+                if returning
+                else _("The grant is approved. The letter is being made."),
+            )
+            return redirect("decisions:decide", pk=pk)
+    duty = duty_context(user, application, works=True)
+    return _render_decide(
+        request,
+        application,
+        user,
+        duty["conflict"] is None,
+        choices={},
+        failed=form,
+        duty=duty,
+        return_form=form if isinstance(form, ReturnForm) else None,
+        status=400,
     )
 
 

@@ -328,7 +328,12 @@ def _pools(summary: DemoSummary, actor: User, organisations: dict[str, Organisat
             "BL – Vær Med-puljen",
             "bl",
             15_000_000,
-            {"purpose": bl_purpose, "spend_by": dt.date(2021, 12, 31)},
+            {
+                "purpose": bl_purpose,
+                "spend_by": dt.date(2021, 12, 31),
+                # Four eyes: a grant above 500.000 kr. needs a second caseworker's approval.
+                "second_approval_above_ore": kr(500_000),
+            },
         ),
         ("covid-partnerskaber", "COVID-19-partnerskaber", "sim", 20_000_000, {}),
         ("kfum-social-drive-out", "KFUM's Social Drive Out", "kfum", 5_000_000, {}),

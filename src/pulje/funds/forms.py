@@ -76,3 +76,14 @@ class DelegationForm(forms.Form):
         to = self.fields["to"]
         assert isinstance(to, forms.ModelChoiceField)
         to.queryset = pool.children.order_by("code")
+
+
+class SecondApprovalForm(forms.Form):
+    second_approval_above_ore = MoneyField(
+        label=_("Second approval of grants above"),
+        required=False,
+        help_text=_(
+            "A grant above this amount is final only when a second caseworker approves it, "
+            "e.g. 500.000 kr. Empty: no second approval."
+        ),
+    )

@@ -50,6 +50,15 @@ class Pool(models.Model):
     )
     grant_min_ore = models.BigIntegerField(_("smallest grant (øre)"), null=True, blank=True)
     grant_max_ore = models.BigIntegerField(_("largest grant (øre)"), null=True, blank=True)
+    second_approval_above_ore = models.BigIntegerField(
+        _("second approval above (øre)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A grant above this amount is final only when a second caseworker approves it. "
+            "Empty: no second approval (unless a pool above sets one)."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -67,6 +76,11 @@ class Pool(models.Model):
                     | models.Q(grant_min_ore__gt=0, grant_max_ore__gte=models.F("grant_min_ore"))
                 ),
                 name="pool_band_limits_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(second_approval_above_ore__isnull=True)
+                | models.Q(second_approval_above_ore__gte=0),
+                name="pool_second_approval_gte_0",
             ),
             models.CheckConstraint(
                 condition=(

@@ -29,6 +29,19 @@ def effective_spend_by(pool: Pool) -> dt.date | None:
     return None
 
 
+def second_approval_threshold(pool: Pool) -> int | None:
+    """The amount above which a grant from ``pool`` needs a second caseworker's approval:
+    the lowest that the pool or any pool above it sets (a pool cannot loosen the rule of
+    the pools it is delegated from); None when none sets one. One query for a pool below
+    the top."""
+    amounts = [
+        candidate.second_approval_above_ore
+        for candidate in [pool, *ancestors(pool)]
+        if candidate.second_approval_above_ore is not None
+    ]
+    return min(amounts) if amounts else None
+
+
 def reporting_requirement(pool: Pool, amount_ore: int) -> ReportingRequirement | None:
     """How a grant of ``amount_ore`` from ``pool`` must be reported, from the nearest pool up
     the tree that has reporting rules; None if no pool in the chain has any."""

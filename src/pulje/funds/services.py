@@ -25,6 +25,7 @@ POOL_FIELDS = (
     "spend_by",
     "grant_min_ore",
     "grant_max_ore",
+    "second_approval_above_ore",
 )
 # The tree's shape is fixed at creation: moving a pool would move its money with it.
 CHANGEABLE_POOL_FIELDS = tuple(f for f in POOL_FIELDS if f not in {"parent", "code"})
@@ -44,6 +45,7 @@ def create_pool(
     spend_by: dt.date | None = None,
     grant_min_ore: int | None = None,
     grant_max_ore: int | None = None,
+    second_approval_above_ore: int | None = None,
 ) -> Pool:
     """Create a pool, as a top pool or under ``parent``, with an empty account.
 
@@ -64,6 +66,7 @@ def create_pool(
         spend_by=spend_by,
         grant_min_ore=grant_min_ore,
         grant_max_ore=grant_max_ore,
+        second_approval_above_ore=second_approval_above_ore,
     )
     validate_pool(pool)
     pool.save()
@@ -166,6 +169,8 @@ def validate_pool(pool: Pool) -> None:
             errors["grant_max_ore"] = [
                 _("The largest grant cannot be smaller than the smallest grant.")
             ]
+    if pool.second_approval_above_ore is not None and pool.second_approval_above_ore < 0:
+        errors["second_approval_above_ore"] = [_("The amount cannot be negative.")]
     try:
         # The model's check constraints catch the same faults as the rules above, but report
         # them without naming a field; they are only the last line of defence here.

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/underpulje/", views.sub_pool_create, name="sub_pool_create"),
     path("<int:pk>/bevilling/", views.pool_appropriate, name="pool_appropriate"),
     path("<int:pk>/delegering/", views.pool_delegate, name="pool_delegate"),
+    path("<int:pk>/anden-godkendelse/", views.pool_second_approval, name="pool_second_approval"),
 ]

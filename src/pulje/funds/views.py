@@ -14,15 +14,21 @@ from pulje.accounts.models import User
 from pulje.core.access import logged_in, request_user
 from pulje.core.audit import events_for
 from pulje.core.forms import add_service_error
-from pulje.funds.forms import AppropriationForm, DelegationForm, SubPoolForm
+from pulje.funds.forms import (
+    AppropriationForm,
+    DelegationForm,
+    SecondApprovalForm,
+    SubPoolForm,
+)
 from pulje.funds.models import Pool
 from pulje.funds.permissions import can_manage_pool, can_view_pool
 from pulje.funds.selectors import (
     ancestors,
     effective_spend_by,
     highest_visible_pools,
+    second_approval_threshold,
 )
-from pulje.funds.services import create_sub_pool
+from pulje.funds.services import create_sub_pool, update_pool
 from pulje.ledger.selectors import entries_for_pool, subtrees
 from pulje.ledger.services import LedgerError, appropriate, delegate
 
@@ -57,6 +63,13 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": node.children,
             "ancestors": list(reversed(ancestors(pool))),
             "spend_by": effective_spend_by(pool),
+            "second_approval_above": second_approval_threshold(pool),
+            "second_approval_form": SecondApprovalForm(
+                initial={"second_approval_above_ore": pool.second_approval_above_ore},
+                auto_id="second-approval-%s",
+            )
+            if manage
+            else None,
             "rules": pool.reporting_rules.order_by("from_amount_ore"),
             "entries": page,
             "events": events_for(pool),
@@ -116,6 +129,32 @@ def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: delegate(actor=user, pool=pool, **data),
         success=_("The delegation was posted."),
         title=_("Delegate to a sub-pool"),
+    )
+
+
+@require_POST
+@logged_in
+def pool_second_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set (or clear) the amount above which the pool's grants need a second approval."""
+    user = request_user(request)
+    pool = get_pool_for_user_or_404(user, pk, manage=True)
+    form = SecondApprovalForm(request.POST)
+    if form.is_valid():
+        try:
+            update_pool(
+                actor=user,
+                pool=pool,
+                second_approval_above_ore=form.cleaned_data["second_approval_above_ore"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The rule for a second approval is saved."))
+            return redirect("funds:pool_detail", pk=pool.pk)
+    return render(
+        request,
+        "funds/money_form.html",
+        {"pool": pool, "form": form, "title": _("Second approval of grants")},
     )
 
 

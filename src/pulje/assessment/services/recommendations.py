@@ -10,6 +10,7 @@ from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import ApplicationRefused, transition
 from pulje.assessment.models import Recommendation
 from pulje.assessment.services.common import AssessmentRefused, refuse_unless_caseworker
+from pulje.casework.permissions import conflict_refusal
 
 
 @transaction.atomic
@@ -25,7 +26,8 @@ def recommend_applications(
 
     Side effects: each application moves by the workflow's ``recommend`` / ``not_recommend``
     (its audit event carries the reason); one ``Recommendation`` row each. Raises
-    AssessmentRefused without a reason, when the actor does not work a call, or when an
+    AssessmentRefused without a reason, when the actor does not work a call or has a
+    conflict of interest with an application (naming them and who else can), or when an
     application's status does not allow the move.
     """
     reason = reason.strip()
@@ -33,13 +35,20 @@ def recommend_applications(
         raise AssessmentRefused(_("Give the reason for the recommendation."))
     pks = sorted({a.pk for a in applications})
     locked = list(
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .filter(pk__in=pks)
-        .select_related("call")
+        .select_related("call__pool", "organisation")
         .order_by("pk")
     )
     for call in {a.call_id: a.call for a in locked}.values():
         refuse_unless_caseworker(actor, call)
+    refusal = conflict_refusal(
+        actor,
+        locked,
+        lead=_("You have a conflict of interest and cannot recommend these applications:"),
+    )
+    if refusal:
+        raise AssessmentRefused(refusal)
     action = "recommend" if recommended else "not_recommend"
     made = []
     for application in locked:
