@@ -763,3 +763,38 @@ def test_an_assessor_claiming_an_applicant_waits_for_the_secretariat(
     )
     assert may_approve_membership(head, membership)
     assert requests_for(head) == [membership]
+
+
+def test_an_unproven_claimant_does_not_see_who_else_acts_for_the_organisation(
+    client: Client, housing: Organisation, claimant: User
+) -> None:
+    request_membership(actor=claimant, organisation=housing)
+    UserFactory(email="admin@nord.dk", organisation=housing)
+    client.force_login(claimant)
+
+    page = client.get(reverse("registry:profile", args=[housing.pk]))
+
+    assert b"admin@nord.dk" not in page.content
+    assert [member.user for member, _may in page.context["members"]] == [claimant]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_requests_list_runs_a_constant_number_of_queries(
+    client: Client, count: int, django_assert_num_queries: Any
+) -> None:
+    call = make_call()
+    caseworker = UserFactory(organisation=call.pool.administrator)
+    wanted = []
+    for n in range(count):
+        claimant = UserFactory(email=f"claimant{n}@example.dk")
+        organisation = OrganisationFactory(name=f"Boligforening {n}")
+        wanted.append(request_membership(actor=claimant, organisation=organisation))
+        Application.objects.create(call=call, organisation=organisation, created_by=claimant)
+    client.force_login(caseworker)
+
+    with django_assert_num_queries(6):
+        page = client.get(reverse("registry:requests"))
+
+    assert page.context["requests"] == wanted
+    for n in range(count):
+        assert f"claimant{n}@example.dk".encode() in page.content

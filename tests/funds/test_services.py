@@ -43,7 +43,7 @@ def funder() -> Organisation:
 
 
 def test_create_pool_sets_root_and_depth_at_every_level(funder: Organisation) -> None:
-    actor = UserFactory()
+    actor = UserFactory(is_superuser=True)
     top = create_pool(actor=actor, **_pool_fields(code="top", administrator=funder))
     middle = create_pool(
         actor=actor, parent=top, **_pool_fields(code="middle", administrator=funder)
@@ -64,7 +64,7 @@ def test_create_pool_sets_root_and_depth_at_every_level(funder: Organisation) ->
 
 
 def test_create_pool_opens_account_and_audits_with_actor() -> None:
-    actor = UserFactory()
+    actor = UserFactory(is_superuser=True)
     administrator = OrganisationFactory(kind=OrganisationKind.FUNDER)
     before = AuditEvent.objects.count()
 
@@ -152,7 +152,7 @@ def test_create_pool_accepts_period_equal_to_parents(funder: Organisation) -> No
 
 
 def test_update_pool_audits_exact_before_and_after() -> None:
-    actor = UserFactory()
+    actor = UserFactory(is_superuser=True)
     pool = PoolFactory(code="bl", name="BL", purpose="", period_start=START, period_end=END)
     events_before = AuditEvent.objects.count()
 
@@ -217,7 +217,7 @@ def test_update_pool_refuses_invalid_naming_the_field_and_writes_nothing() -> No
 
 
 def test_create_sub_pool_delegates_the_initial_amount(tree: Tree) -> None:
-    actor = UserFactory()
+    actor = UserFactory(is_superuser=True)
 
     pool = create_sub_pool(
         actor=actor,
@@ -270,7 +270,7 @@ def test_create_sub_pool_larger_than_available_creates_nothing(tree: Tree) -> No
 
 
 def test_set_reporting_rules_replaces_rules_and_audits() -> None:
-    actor = UserFactory()
+    actor = UserFactory(is_superuser=True)
     pool = PoolFactory()
     set_reporting_rules(actor=None, pool=pool, rules=[(0, ReportingRequirement.DECLARATION)])
     events_before = AuditEvent.objects.count()

@@ -286,7 +286,7 @@ def test_pool_detail_queries_do_not_grow_with_entries_and_events(client: Client)
         small_response = client.get(_detail(top))
     grant = GrantAccountFactory(pool=top)
     for number in range(29):
-        actor = UserFactory()
+        actor = UserFactory(organisation=ministry)
         update_pool(actor=actor, pool=top, name=f"Pulje {number}")
         if number % 3 == 0:
             appropriate(actor=actor, pool=top, amount_ore=kr(1_000))

@@ -14,6 +14,7 @@ from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.selectors import call_bands
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.funds.models import Pool
+from pulje.funds.permissions import require_pool_manager
 from pulje.funds.selectors import effective_spend_by
 from pulje.registry.models import OrganisationKind
 
@@ -71,8 +72,10 @@ def create_call(
     """Create a call on ``pool``.
 
     Side effects: one audit event ``calls.call.created``.
-    Raises ValidationError naming the field that is wrong (see ``validate_call``).
+    Raises PermissionDenied unless ``actor`` manages ``pool``; ValidationError naming the
+    field that is wrong (see ``validate_call``).
     """
+    require_pool_manager(actor, pool)
     call = Call(
         pool=pool,
         code=code,
@@ -103,7 +106,9 @@ def update_call(*, actor: User | None, call: Call, **changes: Any) -> Call:
     """Change a call; writes nothing when nothing differs.
 
     Side effects: one audit event ``calls.call.updated`` with before and after.
+    Raises PermissionDenied unless ``actor`` manages the call's pool.
     """
+    require_pool_manager(actor, call.pool)
     return apply_changes(
         actor=actor,
         instance=call,
@@ -183,9 +188,10 @@ def add_question(
     """Add a question at the end of the call's questions.
 
     Side effects: one audit event ``calls.question.added``.
-    Raises ValidationError when a choice question has fewer than two options, or options are
-    given for another kind.
+    Raises PermissionDenied unless ``actor`` manages the call's pool; ValidationError when a
+    choice question has fewer than two options, or options are given for another kind.
     """
+    require_pool_manager(actor, call.pool)
     last = call.questions.order_by("-position").values_list("position", flat=True).first()
     question = CallQuestion(
         call=call,
@@ -213,8 +219,10 @@ def remove_question(*, actor: User | None, question: CallQuestion) -> None:
     """Remove a question that no application has answered yet.
 
     Side effects: one audit event ``calls.question.deleted``.
-    Raises ValidationError when it has answers (change the call's text instead).
+    Raises PermissionDenied unless ``actor`` manages the call's pool; ValidationError when it
+    has answers (change the call's text instead).
     """
+    require_pool_manager(actor, question.call.pool)
     check_question_removable(question)
     before = snapshot(question, QUESTION_FIELDS)
     record_event(actor=actor, action="calls.question.deleted", obj=question, before=before)

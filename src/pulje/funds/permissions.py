@@ -7,6 +7,9 @@ bands), but manage only the pools their organisation administers itself: the min
 delegates to BL; what BL does with it is BL's to manage.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from pulje.accounts.models import User
 from pulje.funds.models import Pool
 from pulje.funds.selectors import ancestors
@@ -28,3 +31,21 @@ def can_view_pool(user: User, pool: Pool) -> bool:
 def can_manage_pool(user: User, pool: Pool) -> bool:
     """Create sub-pools under it, delegate its money, and appropriate to it if it is a top pool."""
     return user.is_superuser or pool.administrator_id in _organisation_ids(user)
+
+
+def require_pool_manager(actor: User | None, pool: Pool | None) -> None:
+    """The check each service that changes a pool, its calls or its money makes itself (the
+    pages check too, but a service never trusts them): ``actor`` manages ``pool`` (for a new
+    top pool, ``None``: only a superuser). ``actor`` None is pulje itself (a command, the demo).
+
+    Raises PermissionDenied with a message for the person.
+    """
+    if actor is None or actor.is_superuser:
+        return
+    if pool is None:
+        raise PermissionDenied(_("Only pulje's administrators create top pools."))
+    if not can_manage_pool(actor, pool):
+        raise PermissionDenied(
+            _("Only the secretariat of %(pool)s may change it, its calls or its money.")
+            % {"pool": pool.name}
+        )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from pulje.accounts.models import User
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.funds.models import Pool, ReportingRequirement, ReportingRule
+from pulje.funds.permissions import require_pool_manager
 from pulje.ledger.services import delegate, lock_pools, open_pool_account
 from pulje.registry.models import Organisation
 
@@ -50,9 +51,11 @@ def create_pool(
     """Create a pool, as a top pool or under ``parent``, with an empty account.
 
     Side effects: the pool's ledger account; one audit event ``funds.pool.created``.
-    Raises ValidationError naming the field that is wrong (period out of order or outside the
+    Raises PermissionDenied unless ``actor`` manages ``parent`` (a top pool: a superuser);
+    ValidationError naming the field that is wrong (period out of order or outside the
     parent's, band limits out of order, code taken).
     """
+    require_pool_manager(actor, parent)
     pool = Pool(
         parent=parent,
         root=(parent.root or parent) if parent else None,
@@ -82,8 +85,10 @@ def update_pool(*, actor: User | None, pool: Pool, **changes: Any) -> Pool:
     """Change what a pool is or its rules; not its place in the tree, nor its money.
 
     Side effects: one audit event ``funds.pool.updated`` with before and after (none when
-    nothing changes). Raises ValidationError, TypeError for a field that cannot change.
+    nothing changes). Raises PermissionDenied unless ``actor`` manages the pool;
+    ValidationError, TypeError for a field that cannot change.
     """
+    require_pool_manager(actor, pool)
     return apply_changes(
         actor=actor,
         instance=pool,
@@ -102,7 +107,9 @@ def set_reporting_rules(
     """Replace the pool's reporting rules: (from amount in øre, requirement) pairs.
 
     Side effects: one audit event ``funds.pool.reporting_rules_set`` with before and after.
+    Raises PermissionDenied unless ``actor`` manages the pool.
     """
+    require_pool_manager(actor, pool)
     before = reporting_rules_snapshot(pool)
     pool.reporting_rules.all().delete()
     created = ReportingRule.objects.bulk_create(

@@ -18,6 +18,7 @@ from pulje.accounts.models import User
 from pulje.core.audit import record_event, snapshot
 from pulje.core.money import format_dkk
 from pulje.funds.models import Pool
+from pulje.funds.permissions import require_pool_manager
 from pulje.ledger.balances import EFFECTS, GrantBalance, Kind, PoolBalance, Violation
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount, ReleaseReason
 from pulje.registry.models import Organisation
@@ -73,7 +74,9 @@ def open_grant_account(
 def appropriate(
     *, actor: User | None, pool: Pool, amount_ore: int, text: str = "", key: str | None = None
 ) -> Entry:
-    """Put money into a top pool (a bevilling, e.g. an Aktstykke). Raises LedgerError."""
+    """Put money into a top pool (a bevilling, e.g. an Aktstykke). Raises LedgerError;
+    PermissionDenied unless ``actor`` manages the pool."""
+    require_pool_manager(actor, pool)
     if pool.parent_id is not None:
         raise LedgerError(
             _("Money can only be appropriated to a top pool; “%(pool)s” is part of another pool.")
@@ -92,7 +95,9 @@ def delegate(
     text: str = "",
     key: str | None = None,
 ) -> Entry:
-    """Move money from a pool to one of its own sub-pools. Raises LedgerError."""
+    """Move money from a pool to one of its own sub-pools. Raises LedgerError;
+    PermissionDenied unless ``actor`` manages ``pool``."""
+    require_pool_manager(actor, pool)
     if to.parent_id != pool.pk:
         raise LedgerError(
             _("“%(to)s” is not a sub-pool of “%(pool)s”.") % {"to": to.name, "pool": pool.name},

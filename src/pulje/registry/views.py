@@ -198,9 +198,10 @@ def _profile_page(
             "administrator": administrator,
             "iban": format_iban(organisation.payment_iban),
             "missing": missing_profile_facts(organisation),
+            # Who else acts for it is not for someone whose own claim is unproven.
             "members": [
                 (member, may_approve_membership(user, member))
-                for member in members_of(organisation)
+                for member in (members_of(organisation) if membership.is_proven else [membership])
             ],
             "invitations": open_invitations(organisation) if administrator else [],
             "form": form
