@@ -201,6 +201,21 @@ def test_a_caseworker_logging_in_by_the_identity_provider_then_types_a_code(
     assert english.get(reverse(QUEUE)).status_code == 200
 
 
+def test_guessing_codes_is_stopped_by_the_login_rate_limit(english: Client) -> None:
+    user = staff_with_app()
+    log_in_by_password(english, user)
+    for _attempt in range(5):
+        english.post(reverse("mfa_authenticate"), {"code": "000000"})
+
+    response = english.post(reverse("mfa_authenticate"), {"code": totp_code(SECRET)})
+
+    assert logged_in_user_id(english) is None
+    with translation.override("en"):
+        assert response.context["form"].errors == {
+            "code": ["Too many failed login attempts. Try again later."]
+        }
+
+
 def test_an_applicant_is_not_asked_for_a_second_factor(english: Client) -> None:
     applicant = UserFactory(organisation=OrganisationFactory(kind=OrganisationKind.HOUSING))
 
