@@ -192,9 +192,40 @@ def score(request: HttpRequest, uuid: str) -> HttpResponse:
             "form": form,
             "others": others,
             "submitted": assignment.state == AssignmentState.SUBMITTED,
-            **content_context(version.content),
+            **content_context(for_assessors(version.content)),
         },
     )
+
+
+# What an assessor is shown of the applicant: who it is and where, and who its contacts are
+# (to see a conflict of interest). The payment account and the contacts' e-mail addresses and
+# phone numbers are the secretariat's to use, not needed to judge a project: they are left out
+# of the content altogether, so no template can show them.
+ASSESSOR_ORGANISATION_FIELDS = (
+    "cvr",
+    "name",
+    "kind",
+    "housing_number",
+    "address",
+    "postal_code",
+    "city",
+    "municipality",
+    "contact_name",
+    "finance_name",
+)
+
+
+def for_assessors(content: dict[str, Any]) -> dict[str, Any]:
+    """A submitted version's content without what assessors are not to see."""
+    organisation = content["organisation"]
+    return {
+        **content,
+        "organisation": {
+            name: organisation[name]
+            for name in ASSESSOR_ORGANISATION_FIELDS
+            if name in organisation
+        },
+    }
 
 
 @require_http_methods(["GET", "POST"])
