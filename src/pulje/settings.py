@@ -286,6 +286,15 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(PROJECT_DIR / "var" / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Quotas (docs/production.md, "Quotas"): what one organisation can make pulje hold.
+# Open drafts an organisation may have on one call (a submitted one no longer counts).
+QUOTA_DRAFTS_PER_CALL = env_int("QUOTA_DRAFTS_PER_CALL", 10)
+# All the files of one application together (each file is at most 10 MB, uploads.py).
+QUOTA_ATTACHMENT_BYTES = env_int("QUOTA_ATTACHMENT_MB", 50) * 1024 * 1024
+# `manage.py purge_attachments` deletes the files of applications never submitted: this many
+# days after the call's deadline for a draft, after its withdrawal for a withdrawn one.
+PURGE_UNSUBMITTED_FILES_AFTER_DAYS = env_int("PURGE_UNSUBMITTED_FILES_AFTER_DAYS", 90)
+
 
 def cache_from_url(url: str) -> dict[str, Any]:
     if url.startswith(("redis://", "rediss://", "unix://")):

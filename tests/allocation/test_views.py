@@ -202,7 +202,7 @@ def test_bad_input_is_listed_in_the_error_summary(
             "“12.5” is not an amount. Write it in Danish notation, with a full stop between "
             "thousands and a comma before øre, for example 12.500,50 kr."
         ],
-        "reduce_to_percent": ["Ensure this value is greater than or equal to 1."],
+        "reduce_to_percent": ["The number must be at least 1."],
         "group_children": ["Write a number; 0 for no minimum."],
         "lottery_seed": ["A lottery needs a seed that is published with the draw."],
     }

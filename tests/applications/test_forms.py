@@ -86,14 +86,14 @@ def test_only_the_organisations_own_departments_can_be_chosen(applicant: Applica
         (
             {"summary": ["x" * 501]},
             "summary",
-            "Ensure this value has at most 500 characters (it has 501).",
+            "Write at most 500 characters. The text has 501, 1 too many.",
         ),
         ({"title": [""]}, "title", "Give the project a title."),
         ({"target_groups": []}, "target_groups", "Choose at least one target group."),
         (
             {"expected_participants": ["0"]},
             "expected_participants",
-            "Ensure this value is greater than or equal to 1.",
+            "The number must be at least 1.",
         ),
         (
             {"partner_1_cvr": ["1234"]},
@@ -168,7 +168,7 @@ def test_a_text_question_keeps_to_the_length_the_call_sets(applicant: Applicant)
     )
     form = form_for(applicant, {question.field_name: ["x" * 21]})
     assert form.errors == {
-        question.field_name: ["Ensure this value has at most 20 characters (it has 21)."]
+        question.field_name: ["Write at most 20 characters. The text has 21, 1 too many."]
     }
     with pytest.raises(ValidationError) as refused:
         add_question(

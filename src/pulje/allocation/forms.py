@@ -9,7 +9,7 @@ from pulje.allocation.models import RunMethod, RunObjective
 from pulje.allocation.problems import DEFAULT_GROUP_MIN, AllocationOptions, seed_errors
 from pulje.allocation.solver import Apportionment, Method, Objective
 from pulje.applications.models import TargetGroup
-from pulje.core.forms import MoneyField
+from pulje.core.forms import LimitedTextField, MoneyField, ScoreField, WholeNumberField
 from pulje.core.money import format_dkk
 
 APPORTIONMENTS = [
@@ -45,14 +45,14 @@ class RunForm(forms.Form):
         error_messages={"required": gettext_lazy("Choose what counts as best.")},
     )
     budget = MoneyField(label=gettext_lazy("Budget"), required=False)
-    min_score = forms.FloatField(
+    min_score = ScoreField(
         label=gettext_lazy("Lowest score"),
         required=False,
         localize=True,
         min_value=0,
         help_text=gettext_lazy("Applications with a lower mean score get no grant. Empty: none."),
     )
-    reduce_to_percent = forms.IntegerField(
+    reduce_to_percent = WholeNumberField(
         label=gettext_lazy("Grants may be reduced to (%)"),
         required=False,
         min_value=1,
@@ -63,7 +63,7 @@ class RunForm(forms.Form):
             "none."
         ),
     )
-    region_floor_percent = forms.IntegerField(
+    region_floor_percent = WholeNumberField(
         label=gettext_lazy("Each region gets at least (%)"),
         required=False,
         min_value=1,
@@ -74,7 +74,7 @@ class RunForm(forms.Form):
             "Empty: no floor."
         ),
     )
-    region_cap_percent = forms.IntegerField(
+    region_cap_percent = WholeNumberField(
         label=gettext_lazy("Each region gets at most (%)"),
         required=False,
         min_value=100,
@@ -85,7 +85,7 @@ class RunForm(forms.Form):
             "Empty: no cap."
         ),
     )
-    max_grants_per_organisation = forms.IntegerField(
+    max_grants_per_organisation = WholeNumberField(
         label=gettext_lazy("Most grants to one organisation"),
         required=False,
         min_value=1,
@@ -107,7 +107,7 @@ class RunForm(forms.Form):
             "For the lottery: any text, published with the result, so anyone can repeat the draw."
         ),
     )
-    lottery_threshold = forms.FloatField(
+    lottery_threshold = ScoreField(
         label=gettext_lazy("The lottery's lowest score"),
         required=False,
         localize=True,
@@ -121,7 +121,7 @@ class RunForm(forms.Form):
             "available": format_dkk(available_ore)
         }
         for value, label in TargetGroup.choices:
-            self.fields[_group_field(value)] = forms.IntegerField(
+            self.fields[_group_field(value)] = WholeNumberField(
                 label=_("Fewest grants to projects for %(group)s") % {"group": str(label).lower()},
                 min_value=0,
                 max_value=1000,
@@ -130,9 +130,7 @@ class RunForm(forms.Form):
                 error_messages={"required": _("Write a number; 0 for no minimum.")},
             )
         for field in self.fields.values():
-            if isinstance(field, forms.FloatField):
-                field.widget.attrs.update({"inputmode": "decimal", "step": "any"})
-            elif isinstance(field, forms.IntegerField):
+            if isinstance(field, ScoreField | WholeNumberField):
                 field.widget.attrs["class"] = "input-width-xs"
 
     @property
@@ -206,7 +204,7 @@ class LocksForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    reduction_reason = forms.CharField(
+    reduction_reason = LimitedTextField(
         label=gettext_lazy("Why the reduced grants are reduced"),
         required=False,
         max_length=2000,

@@ -7,14 +7,23 @@ the applicant's own input at any time and validated only when they ask for it.
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pulje.applications.models import BudgetKind, TargetGroup
+from pulje.applications.uploads import MAX_UPLOAD_BYTES
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.selectors import call_bands
-from pulje.core.forms import MoneyField
+from pulje.core.forms import (
+    MAX_WHOLE_NUMBER,
+    LimitedTextField,
+    MoneyField,
+    RowsField,
+    WholeNumberField,
+)
 from pulje.core.money import format_dkk
 from pulje.funds.forms import DateInput
 from pulje.registry.models import HousingDepartment, Organisation, OrganisationKind
@@ -63,19 +72,19 @@ def field_names(call: Call) -> frozenset[str]:
 
 
 class ApplicationForm(forms.Form):
-    departments = forms.ModelMultipleChoiceField(
+    departments = RowsField(
         label=gettext_lazy("Housing departments"),
         queryset=HousingDepartment.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("The estates where the project takes place."),
         error_messages={"required": gettext_lazy("Choose at least one housing department.")},
     )
-    title = forms.CharField(
+    title = LimitedTextField(
         label=gettext_lazy("Title of the project"),
         max_length=150,
         error_messages={"required": gettext_lazy("Give the project a title.")},
     )
-    summary = forms.CharField(
+    summary = LimitedTextField(
         label=gettext_lazy("Short summary"),
         max_length=SUMMARY_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -90,14 +99,14 @@ class ApplicationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("Choose at least one target group.")},
     )
-    activities = forms.CharField(
+    activities = LimitedTextField(
         label=gettext_lazy("What will happen?"),
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=gettext_lazy("The activities, where and how often."),
         error_messages={"required": gettext_lazy("Describe the activities.")},
     )
-    loneliness = forms.CharField(
+    loneliness = LimitedTextField(
         label=gettext_lazy("How will the project bring lonely residents into communities?"),
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -116,11 +125,11 @@ class ApplicationForm(forms.Form):
         widget=DateInput(),
         error_messages={"required": gettext_lazy("Give the date the project ends.")},
     )
-    expected_participants = forms.IntegerField(
+    expected_participants = WholeNumberField(
         label=gettext_lazy("Expected number of participants"),
         min_value=1,
         max_value=100_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"class": "input-width-xs"}),
         error_messages={
             "required": gettext_lazy("Give the number of residents you expect to take part.")
         },
@@ -145,7 +154,7 @@ class ApplicationForm(forms.Form):
             if band.grant_min_ore is not None and band.grant_max_ore is not None
         ]
         departments = self.fields["departments"]
-        assert isinstance(departments, forms.ModelMultipleChoiceField)
+        assert isinstance(departments, RowsField)
         departments.queryset = organisation.departments.select_related("municipality").order_by(
             "number"
         )
@@ -162,7 +171,7 @@ class ApplicationForm(forms.Form):
         for slot in range(1, PARTNER_SLOTS + 1):
             # The call's required partner is the first one: its fields are required.
             required = slot == 1 and call.partner_required
-            self.fields[partner_field(slot, "name")] = forms.CharField(
+            self.fields[partner_field(slot, "name")] = LimitedTextField(
                 label=_("Name of partner %(n)d") % {"n": slot},
                 max_length=200,
                 required=required,
@@ -321,8 +330,10 @@ def question_field(question: CallQuestion) -> forms.Field:
         "required": question.required,
     }
     if question.kind == QuestionKind.NUMBER:
-        return forms.IntegerField(
-            widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **common
+        return WholeNumberField(
+            min_value=-MAX_WHOLE_NUMBER,
+            widget=forms.TextInput(attrs={"class": "input-width-s"}),
+            **common,
         )
     if question.kind == QuestionKind.CHOICE:
         return forms.ChoiceField(
@@ -337,7 +348,7 @@ def question_field(question: CallQuestion) -> forms.Field:
             widget=forms.RadioSelect,
             **common,
         )
-    return forms.CharField(
+    return LimitedTextField(
         max_length=question.max_length or TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
         **common,
@@ -347,10 +358,6 @@ def question_field(question: CallQuestion) -> forms.Field:
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
-        help_text=gettext_lazy(
-            "PDF, pictures (JPEG, PNG) or office documents (Word, Excel, PowerPoint, "
-            "OpenDocument), at most 10 MB."
-        ),
         error_messages={"required": gettext_lazy("Choose a file to upload.")},
     )
     question = forms.ModelChoiceField(
@@ -362,6 +369,13 @@ class AttachmentForm(forms.Form):
 
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "PDF, pictures (JPEG, PNG) or office documents (Word, Excel, PowerPoint, "
+            "OpenDocument), at most %(file)s each and %(total)s for the application in all."
+        ) % {
+            "file": filesizeformat(MAX_UPLOAD_BYTES),
+            "total": filesizeformat(settings.QUOTA_ATTACHMENT_BYTES),
+        }
         question = self.fields["question"]
         assert isinstance(question, forms.ModelChoiceField)
         question.queryset = call.questions.filter(kind=QuestionKind.FILE)

@@ -16,13 +16,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Sum
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from pulje.accounts.models import User
 from pulje.applications.forms import ApplicationForm, field_names
@@ -97,7 +99,8 @@ def start_application(*, actor: User, call: Call, organisation: Organisation) ->
     """Open a new, empty draft for ``organisation`` on ``call``.
 
     Side effects: one audit event ``applications.application.created``.
-    Raises ApplicationRefused when the call is not open or the organisation may not apply.
+    Raises ApplicationRefused when the call is not open, the organisation may not apply, or
+    it has ``settings.QUOTA_DRAFTS_PER_CALL`` drafts on the call already.
     """
     now = timezone.now()
     if now < call.opens_at:
@@ -113,6 +116,7 @@ def start_application(*, actor: User, call: Call, organisation: Organisation) ->
             % {"organisation": organisation.name},
             code="not_eligible",
         )
+    _refuse_beyond_draft_quota(call, organisation)
     application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
     record_event(
         actor=actor,
@@ -121,6 +125,27 @@ def start_application(*, actor: User, call: Call, organisation: Organisation) ->
         after=snapshot(application, ("call", "organisation", "status")),
     )
     return application
+
+
+def _refuse_beyond_draft_quota(call: Call, organisation: Organisation) -> None:
+    # The organisation's row lock makes two drafts started at once count one after the other.
+    Organisation.objects.select_for_update().only("pk").get(pk=organisation.pk)
+    limit = settings.QUOTA_DRAFTS_PER_CALL
+    drafts = Application.objects.filter(
+        call=call, organisation=organisation, status=ApplicationStatus.DRAFT
+    ).count()
+    if drafts >= limit:
+        raise ApplicationRefused(
+            ngettext(
+                "%(organisation)s already has %(count)d draft for this call, the most it may "
+                "have. Finish it or withdraw it first.",
+                "%(organisation)s already has %(count)d drafts for this call, the most it may "
+                "have. Finish one or withdraw one first.",
+                drafts,
+            )
+            % {"organisation": organisation.name, "count": drafts},
+            code="draft_quota",
+        )
 
 
 def draft_data(application: Application) -> MultiValueDict[str, str]:
@@ -134,7 +159,9 @@ def save_draft(
     """Keep what the applicant typed in the fields named in ``values``, exactly as typed.
 
     The other fields of the draft are left alone, so two windows that each change their own
-    field do not undo each other. Unknown field names are ignored.
+    field do not undo each other. Unknown field names are ignored. Nothing is cut: a value
+    longer than its field allows is kept whole, for the check to refuse with a message (the
+    request itself is bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE``).
     Raises ApplicationRefused after the deadline, or when the application cannot be changed.
     """
     # Worked out before the row lock, which is held only for the read and the write.
@@ -147,7 +174,7 @@ def save_draft(
         draft = dict(locked.draft)
         for name, typed in values.items():
             if name in known:
-                draft[name] = [str(value)[:10_000] for value in typed][:50]
+                draft[name] = [str(value) for value in typed]
         locked.draft = draft
         locked.draft_saved_at = timezone.now()
         locked.save(update_fields=["draft", "draft_saved_at"])
@@ -167,10 +194,11 @@ def add_attachment(
     large upload never holds up anyone's saving; the checks are made again under the lock.
     Side effects: the file in Django's default storage (removed again if the transaction
     fails); one audit event ``applications.attachment.added``.
-    Raises ValidationError with the reason a file is refused (type by content, size, count),
-    ApplicationRefused when the application cannot be changed.
+    Raises ValidationError with the reason a file is refused (type by content, size, count,
+    the application's ``settings.QUOTA_ATTACHMENT_BYTES`` in all), ApplicationRefused when
+    the application cannot be changed.
     """
-    _check_attachment(application, question)
+    _check_attachment(application, question, upload)
     attachment = Attachment(
         application=application,
         question=question,
@@ -187,7 +215,7 @@ def add_attachment(
                 .select_related("call")
                 .get(pk=application.pk)
             )
-            _check_attachment(locked, question)
+            _check_attachment(locked, question, upload)
             attachment.application = locked
             attachment.save()
             record_event(
@@ -202,7 +230,9 @@ def add_attachment(
     return attachment
 
 
-def _check_attachment(application: Application, question: CallQuestion | None) -> None:
+def _check_attachment(
+    application: Application, question: CallQuestion | None, upload: UploadedFile
+) -> None:
     _refuse_unless_editable(application)
     if question is not None and (
         question.call_id != application.call_id or question.kind != QuestionKind.FILE
@@ -212,6 +242,23 @@ def _check_attachment(application: Application, question: CallQuestion | None) -
         raise ValidationError(
             _("An application can have at most %(limit)d attachments. Remove one first.")
             % {"limit": MAX_ATTACHMENTS}
+        )
+    limit = settings.QUOTA_ATTACHMENT_BYTES
+    kept = application.attachments.filter(removed_at__isnull=True)
+    used = kept.aggregate(used=Sum("size"))["used"] or 0
+    size = upload.size or 0
+    if used + size > limit:
+        raise ValidationError(
+            _(
+                "The application's files may take up %(limit)s in all, and %(left)s is left: "
+                "“%(name)s” is %(size)s. Remove a file or make this one smaller."
+            )
+            % {
+                "limit": filesizeformat(limit),
+                "left": filesizeformat(max(limit - used, 0)),
+                "name": upload.name,
+                "size": filesizeformat(size),
+            }
         )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pulje.calls.models import Call, QuestionKind
+from pulje.core.forms import LimitedTextField, WholeNumberField
 from pulje.funds.forms import DateInput
 from pulje.funds.models import Pool
 from pulje.registry.models import OrganisationKind
@@ -134,7 +135,7 @@ class CallForm(forms.Form):
 
 class QuestionForm(forms.Form):
     label = forms.CharField(label=_("Question"), max_length=300)
-    help_text = forms.CharField(
+    help_text = LimitedTextField(
         label=_("Help text"),
         max_length=500,
         required=False,
@@ -149,13 +150,13 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Only for a choice from a list: one option per line."),
     )
-    max_length = forms.IntegerField(
+    max_length = WholeNumberField(
         label=_("Longest answer (characters)"),
         required=False,
         min_value=1,
         max_value=20_000,
         help_text=_("Only for a text answer. Empty: 3,000 characters."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-width-xs"}),
+        widget=forms.TextInput(attrs={"class": "input-width-xs"}),
     )
     required = forms.BooleanField(
         label=_("Applicants must answer"),

@@ -10,6 +10,7 @@ from pulje.calls.models import Call
 from pulje.calls.selectors import call_bands
 from pulje.casework.models import ConflictScope, ScreeningOutcome
 from pulje.casework.selectors import QueueFilters
+from pulje.core.forms import LimitedTextField, RowsField, ScoreField
 from pulje.decisions.models import RejectionReason
 from pulje.registry.models import Municipality, Region
 
@@ -49,8 +50,8 @@ class QueueFilterForm(forms.Form):
     )
     target_group = forms.ChoiceField(label=gettext_lazy("Target group"), required=False)
     screening = forms.ChoiceField(label=gettext_lazy("Screening"), required=False)
-    score_min = forms.FloatField(label=gettext_lazy("Score from"), required=False, min_value=0)
-    score_max = forms.FloatField(label=gettext_lazy("Score to"), required=False, min_value=0)
+    score_min = ScoreField(label=gettext_lazy("Score from"), required=False, localize=True)
+    score_max = ScoreField(label=gettext_lazy("Score to"), required=False, localize=True)
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=SORT_CHOICES)
     awaiting_me = forms.BooleanField(
         label=gettext_lazy("Only grants awaiting my approval"),
@@ -75,7 +76,6 @@ class QueueFilterForm(forms.Form):
         self._choices("target_group", everyone + list(TargetGroup.choices))
         self._choices("screening", everyone + list(ScreeningOutcome.choices))
         for name in ("score_min", "score_max"):
-            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
             self.fields[name].widget.attrs["class"] = "input-width-xs"
 
     def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
@@ -113,10 +113,16 @@ BULK_ACTIONS = [
 
 
 class BulkForm(forms.Form):
-    applications = forms.ModelMultipleChoiceField(
+    applications = RowsField(
         label=gettext_lazy("Applications"),
         queryset=Application.objects.none(),
-        error_messages={"required": gettext_lazy("Choose at least one application.")},
+        error_messages={
+            "required": gettext_lazy("Choose at least one application."),
+            "invalid_choice": gettext_lazy(
+                "%(value)s is not one of this call's submitted applications, so nothing was "
+                "done. Load the list again and choose among the applications in it."
+            ),
+        },
     )
     action = forms.ChoiceField(
         label=gettext_lazy("What to do with the chosen applications"),
@@ -134,7 +140,7 @@ class BulkForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Choose")), *RejectionReason.choices],
     )
-    reason_text = forms.CharField(
+    reason_text = LimitedTextField(
         label=gettext_lazy("Explanation for the applicants"),
         required=False,
         max_length=2000,
@@ -144,7 +150,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args: Any, call: Call, assessors: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         applications = self.fields["applications"]
-        assert isinstance(applications, forms.ModelMultipleChoiceField)
+        assert isinstance(applications, RowsField)
         applications.queryset = (
             Application.objects.filter(call=call)
             .exclude(status=ApplicationStatus.DRAFT)
@@ -180,7 +186,7 @@ class OverrideForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Choose an outcome.")},
     )
-    reason = forms.CharField(
+    reason = LimitedTextField(
         label=gettext_lazy("Why"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

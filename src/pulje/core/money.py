@@ -2,7 +2,13 @@
 
 Amounts are never floats. ``12.500,50 kr.`` is 1,250,050 øre. Danish notation uses "." to group
 thousands and "," for decimals; input that could mean something else (``12.5``, ``1,2,3``) is
-refused with a message that says what to write instead, rather than guessed.
+refused with a message that says what to write instead, rather than guessed. Only the digits
+0-9 count as digits: another script's digits (``٣``) are refused rather than read.
+
+No single amount may exceed ``MAX_AMOUNT_ORE``, 10 mia. kr.: far above any pool or grant, and
+small enough that the sums of millions of such amounts fit in a ``BigIntegerField`` (at most
+9.2 × 10^18 øre) and the sums of thousands stay exact as the floating-point numbers the
+allocation solver (HiGHS) computes with (exact up to 2^53, about 9 × 10^15).
 """
 
 import re
@@ -11,12 +17,14 @@ from django.utils.translation import gettext as _
 
 from pulje.core.dkk import ORE_PER_KRONE, format_dkk
 
-__all__ = ["ORE_PER_KRONE", "MoneyParseError", "format_dkk", "kr", "parse_dkk"]
+__all__ = ["MAX_AMOUNT_ORE", "ORE_PER_KRONE", "MoneyParseError", "format_dkk", "kr", "parse_dkk"]
+
+MAX_AMOUNT_ORE = 10**12
 
 
 _CURRENCY = re.compile(r"^(?:kr\.?|dkk)\s*|\s*(?:kr\.?|dkk|,-)$", re.IGNORECASE)
-_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
-_PLAIN = re.compile(r"^\d+(?:,\d{1,2})?$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?$")
+_PLAIN = re.compile(r"^[0-9]+(?:,[0-9]{1,2})?$")
 
 
 class MoneyParseError(ValueError):

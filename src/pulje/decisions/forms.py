@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pulje.applications.models import BudgetKind
-from pulje.core.forms import MoneyField
+from pulje.core.forms import LimitedTextField, MoneyField
 from pulje.core.money import format_dkk
 from pulje.decisions.models import RejectionReason
 
@@ -19,7 +19,7 @@ class ReduceForm(forms.Form):
         label=gettext_lazy("Amount granted"),
         help_text=gettext_lazy("Less than the amount requested, in kroner, e.g. 40.000"),
     )
-    reason_text = forms.CharField(
+    reason_text = LimitedTextField(
         label=gettext_lazy("Why the grant is reduced"),
         help_text=gettext_lazy("The reason is stated in the letter to the applicant."),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -47,7 +47,7 @@ class RejectForm(forms.Form):
         choices=RejectionReason.choices,
         widget=forms.RadioSelect,
     )
-    reason_text = forms.CharField(
+    reason_text = LimitedTextField(
         label=gettext_lazy("Explanation"),
         help_text=gettext_lazy("Required for “Other reason”. Stated in the letter."),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -70,7 +70,7 @@ class AcceptForm(forms.Form):
         label=gettext_lazy("The payment account above is correct"),
         template_name="forms/checkbox.html",
     )
-    public_summary = forms.CharField(
+    public_summary = LimitedTextField(
         label=gettext_lazy("Summary for publication"),
         help_text=gettext_lazy(
             "The pool publishes this summary of the project with the grant. Correct it if needed."
