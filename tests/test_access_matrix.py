@@ -147,9 +147,10 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "registry:requests": both(LOGGED_IN),
     # The claimant's request: the caseworkers of a call the organisation has applied to.
     "registry:decide_request": post_only(WORKS_CALL),
-    # The link is the key: whoever holds it sees the invitation; the service lets only the
-    # invited address accept it, and refuses others on the page with a message.
-    "registry:invitation": both(LOGGED_IN),
+    # The link is the key: whoever holds it sees the invitation (someone not logged in is
+    # offered the login; their POST goes to it); the service lets only the invited address
+    # accept it, and refuses others on the page with a message.
+    "registry:invitation": {"GET": EVERYONE, "POST": LOGGED_IN},
     "registry:profile": both(A),
     "registry:invite": post_only(A),
     "registry:revoke": post_only(A),

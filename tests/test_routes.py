@@ -23,7 +23,13 @@ FLOW_STEPS = {
 }
 # Django admin makes its own decision: every admin view requires an active staff user.
 STAFF_ONLY_NAMESPACES = {"admin"}
-SAMPLE_KWARGS = {"int": 1, "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
+SAMPLE_KWARGS = {
+    "int": 1,
+    "str": "x",
+    "string": "x",
+    "slug": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,14 @@ def test_access_decisions_of_the_known_routes() -> None:
         "registry:profile": "logged_in",
         "registry:invite": "logged_in",
         "registry:add_department": "logged_in",
+        "registry:requests": "logged_in",
+        "registry:decide_request": "logged_in",
+        "registry:invitation": "public",
+        "registry:revoke": "logged_in",
+        "registry:send_code": "logged_in",
+        "registry:prove_code": "logged_in",
+        "registry:remove": "logged_in",
+        "registry:role": "logged_in",
     }
     assert {
         name: level for name, level in access.items() if name and name.startswith("applications:")

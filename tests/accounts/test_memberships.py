@@ -597,7 +597,11 @@ def test_the_invitee_walks_from_the_link_through_login_to_the_organisation(
     path = url.removeprefix("http://127.0.0.1:8000")
     invitee = Client()
 
-    assert invitee.get(path)["Location"].startswith(reverse("accounts:login"))
+    # Not logged in: the invitation, and the way to log in that comes back to it.
+    anonymous = invitee.get(path)
+    assert anonymous.status_code == 200
+    assert f'href="{reverse("accounts:login")}?next={path}"'.encode() in anonymous.content
+    assert invitee.post(path)["Location"] == f"{reverse('accounts:login')}?next={path}"
     invitee.force_login(UserFactory(email="kollega@nord.dk"))
     page = invitee.get(path)
     assert b"Boligselskabet Nord" in page.content

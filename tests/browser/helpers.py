@@ -56,6 +56,17 @@ def emailed_code() -> str:
     return match.group(1)
 
 
+def prove_by_the_registers_code(page: Page) -> None:
+    """On the organisation's page of a claim not yet proven: have the code sent to the
+    organisation's address in the register, and type it back."""
+    page.get_by_role("button", name="Send koden").click()
+    page.wait_for_load_state()
+    page.fill("#bevis input[name=code]", emailed_code())
+    page.get_by_role("button", name="Bekræft koden").click()
+    page.wait_for_load_state()
+    assert page.locator("#bevis").count() == 0
+
+
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     page.add_script_tag(url=AXE_PATH)
     results: dict[str, Any] = page.evaluate(

@@ -21,7 +21,13 @@ from pulje.applications.services import start_application
 from pulje.calls.models import Call
 from pulje.core.money import kr
 from pulje.registry.models import Organisation, OrganisationKind
-from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code, log_in
+from tests.browser.helpers import (
+    WIDTHS,
+    assert_accessible,
+    emailed_code,
+    log_in,
+    prove_by_the_registers_code,
+)
 from tests.factories import (
     CallFactory,
     HousingDepartmentFactory,
@@ -73,7 +79,11 @@ def call() -> Call:
 @pytest.fixture
 def housing() -> Organisation:
     organisation = OrganisationFactory(
-        name="Boligstjernen", address="Stjernevej 1", postal_code="8000", city="Aarhus C"
+        name="Boligstjernen",
+        address="Stjernevej 1",
+        postal_code="8000",
+        city="Aarhus C",
+        registry_email="post@boligstjernen.dk",
     )
     HousingDepartmentFactory(organisation=organisation, number="12", name="Stjerneparken")
     return organisation
@@ -140,6 +150,9 @@ def test_a_new_user_applies_from_the_call_page_to_the_receipt(
     assert_accessible(page)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"**/organisation/{housing.pk}/")
+    assert_accessible(page)
+    # The claim is a request until proven: here by a code sent to the register's address.
+    prove_by_the_registers_code(page)
     assert_accessible(page)
 
     # Tell us once: the payment account and the contacts.

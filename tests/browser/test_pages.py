@@ -14,7 +14,14 @@ from pytest_django.live_server_helper import LiveServer
 
 from pulje.core.money import format_dkk, kr
 from tests.browser.conftest import Tree
-from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code, log_in, totp_code
+from tests.browser.helpers import (
+    WIDTHS,
+    assert_accessible,
+    emailed_code,
+    log_in,
+    prove_by_the_registers_code,
+    totp_code,
+)
 from tests.factories import OrganisationFactory, UserFactory
 from tests.logins import give_authenticator_app
 
@@ -188,7 +195,9 @@ def test_password_login_is_accessible_also_with_errors(
 def test_onboarding_and_profile_are_accessible(
     context: BrowserContext, live_server: LiveServer, width: int
 ) -> None:
-    organisation = OrganisationFactory(name="Boligselskabet Nord", address="Nørregade 1")
+    organisation = OrganisationFactory(
+        name="Boligselskabet Nord", address="Nørregade 1", registry_email="post@nord.dk"
+    )
     applicant = UserFactory(email="ansoeger@example.dk")
     log_in(context, live_server, applicant)
     page = context.new_page()
@@ -210,6 +219,8 @@ def test_onboarding_and_profile_are_accessible(
     assert_accessible(page)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"**/organisation/{organisation.pk}/")
+    assert_accessible(page)
+    prove_by_the_registers_code(page)
     assert_accessible(page)
 
     page.fill("input[name=reg_no]", "04")

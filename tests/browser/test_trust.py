@@ -222,7 +222,8 @@ def test_an_invited_colleague_logs_in_from_the_link_and_accepts(
     expect(page.locator("main")).to_contain_text(f"{colleague} som medlem")
     looks_right(page)
 
-    # The colleague clicks the link in the mail: first the login, then back to the invitation.
+    # The colleague clicks the link in the mail: the invitation says to log in with the invited
+    # address, and the login comes back to it.
     invitation_mail = mail.outbox[-1]
     assert invitation_mail.to == [colleague]
     found = re.search(r"https?://\S+(/organisation/invitation/[^/\s]+/)", str(invitation_mail.body))
@@ -231,6 +232,9 @@ def test_an_invited_colleague_logs_in_from_the_link_and_accepts(
     administrators_page = page
     page = window(new_context(), PHONE)
     page.goto(invitation_path)
+    expect(page.locator("main h1")).to_contain_text("Boligstjernen")
+    looks_right(page)
+    page.get_by_role("link", name=f"Log ind som {colleague}").click()
     page.wait_for_url(at("/konto/log-ind/"))
     assert parse_qs(urlsplit(page.url).query)["next"] == [invitation_path]
     log_in_by_code(page, colleague)

@@ -2,6 +2,7 @@
 says once what every application needs (payment account, contacts) and who works for it."""
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +38,7 @@ from pulje.accounts.services.memberships import (
     send_proof_code,
 )
 from pulje.accounts.views import identity_providers
-from pulje.core.access import logged_in, request_user
+from pulje.core.access import logged_in, public, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.navigation import pop_return
 from pulje.registry.forms import (
@@ -422,12 +423,18 @@ def requests(request: HttpRequest) -> HttpResponse:
     )
 
 
-@logged_in
+@public
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The invitee opens the link (after logging in) and accepts it."""
+    """The invitee opens the link from the mail: the link is the key to seeing the invitation;
+    accepting it needs the invited address logged in, so someone not logged in is offered the
+    login, which comes back here."""
     found = invitation_for_token(token)
     if found is None:
         raise Http404
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "registry/invitation.html", {"invitation": found})
     if request.method == "POST":
         try:
             membership = accept_invitation(actor=request_user(request), token=token)
