@@ -232,6 +232,7 @@ def test_the_second_caseworker_approves_and_the_grant_is_final(
     assert queued_letters == [{"actor": second, "decision_ids": [decision.pk]}]
     assert notices == [[decision.pk]]
     event = AuditEvent.objects.get(action="applications.application.granted")
+    assert event.after is not None
     assert (event.actor, event.after["proposal"], event.after["proposed_by"]) == (
         second,
         proposal.pk,
@@ -345,6 +346,7 @@ def test_an_allocation_s_grants_above_the_amount_wait_for_a_second_person() -> N
     scarce.dining.refresh_from_db()
     assert scarce.dining.status == ApplicationStatus.AWAITING_APPROVAL
     event = AuditEvent.objects.get(action="allocation.run.confirmed")
+    assert event.after is not None
     assert event.after["grant_proposals"] == [decided.proposals[0].pk]
 
 

@@ -3,6 +3,7 @@ user works or oversees."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -120,6 +121,9 @@ SORTS = {
     "submitted": lambda row: row.application.submitted_at,
     "score": lambda row: row.score.mean if row.score and row.score.mean is not None else 0.0,
 }
+
+
+Applications = TypeVar("Applications", bound=QuerySet[Application])
 
 
 @dataclass(frozen=True)
@@ -271,9 +275,7 @@ def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> lis
     return rows
 
 
-def awaiting_approval_by(
-    applications: QuerySet[Application], user: User | None
-) -> QuerySet[Application]:
+def awaiting_approval_by(applications: Applications, user: User | None) -> Applications:
     """Those of ``applications`` whose grant awaits a second approval that ``user`` did
     not propose (conflicts of interest are the caller's to leave out)."""
     if user is None:
@@ -350,7 +352,7 @@ def casework_calls(user: User) -> list[CaseworkCall]:
         administered: set[int] = set(Pool.objects.values_list("pk", flat=True))
         overseen = administered
     else:
-        organisations = list(user.memberships.values_list("organisation_id", flat=True))
+        organisations = list(user.memberships.proven().values_list("organisation_id", flat=True))
         tops = Pool.objects.filter(administrator_id__in=organisations)
         pools = list(
             Pool.objects.filter(

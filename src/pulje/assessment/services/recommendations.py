@@ -42,13 +42,13 @@ def recommend_applications(
     )
     for call in {a.call_id: a.call for a in locked}.values():
         refuse_unless_caseworker(actor, call)
-    refusal = conflict_refusal(
+    conflicted = conflict_refusal(
         actor,
         locked,
         lead=_("You have a conflict of interest and cannot recommend these applications:"),
     )
-    if refusal:
-        raise AssessmentRefused(refusal)
+    if conflicted:
+        raise AssessmentRefused(conflicted)
     action = "recommend" if recommended else "not_recommend"
     made = []
     for application in locked:
