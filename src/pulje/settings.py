@@ -221,6 +221,14 @@ SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = False
+# The claim in the identity provider's ID token or user info that holds the CVR number of the
+# organisation the person logged in for (MitID Erhverv through a broker; the broker's
+# documentation names it). A matching CVR number proves a claim to act for that organisation.
+OIDC_CVR_CLAIM = env_str("OIDC_CVR_CLAIM", "cvr")
+# An administrator's invitation to work for an organisation: how long its link works, and how
+# many an organisation may send an hour (a stolen administrator's login cannot mail thousands).
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 10)
 
 # A second factor for staff, caseworkers and funders (pulje.accounts.mfa decides who, and
 # accounts.middleware.SecondFactorMiddleware holds them to it): an authenticator app (TOTP)

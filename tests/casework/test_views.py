@@ -142,7 +142,8 @@ def test_the_calls_list_runs_a_constant_number_of_queries(
         make_call(pool=desk.pool)
     client.force_login(desk.caseworker)
 
-    with django_assert_num_queries(8):
+    # The calls, their pools and figures, and the requests to act for an organisation.
+    with django_assert_num_queries(9):
         response = client.get(reverse("casework:calls"))
 
     assert len(response.context["rows"]) == calls

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from pulje.accounts.models import User
+from pulje.accounts.permissions import is_proven_member
 from pulje.applications.forms import ApplicationForm, field_names
 from pulje.applications.models import (
     Answer,
@@ -341,7 +342,8 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     Side effects: typed fields, departments, budget lines, partners and answers written from
     the draft; an ``ApplicationVersion``; the reference number on first submission; one audit
     event ``applications.application.submitted``; after commit, the receipt by e-mail.
-    Raises ApplicationRefused (deadline, state, content changed since it was checked) or
+    Raises ApplicationRefused (not a proven member of the organisation, deadline, state,
+    content changed since it was checked) or
     ValidationError (the form's errors and what the profile lacks), having written nothing.
     """
     locked = (
@@ -349,6 +351,15 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
         .select_related("call", "organisation")
         .get(pk=application.pk)
     )
+    if not is_proven_member(actor, locked.organisation):
+        raise ApplicationRefused(
+            _(
+                "Before you submit, prove that you act for %(name)s: the organisation's page "
+                "shows how."
+            )
+            % {"name": locked.organisation.name},
+            code="unproven",
+        )
     current = fingerprint(locked)
     latest = locked.versions.order_by("-number").first()
     # Screened on submission, so a retry finds it past "submitted".

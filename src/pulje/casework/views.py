@@ -41,6 +41,7 @@ from pulje.casework.services import (
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.registry.selectors import requests_for
 
 PAGE_SIZE = 50
 
@@ -63,7 +64,12 @@ def get_application_for_casework_or_404(
 @logged_in
 def calls(request: HttpRequest) -> HttpResponse:
     """The calls the user works (secretariat) or oversees (funder)."""
-    return render(request, "casework/calls.html", {"rows": casework_calls(request_user(request))})
+    user = request_user(request)
+    return render(
+        request,
+        "casework/calls.html",
+        {"rows": casework_calls(user), "requests": len(requests_for(user))},
+    )
 
 
 def _queue_context(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pulje.accounts.models import User
+from pulje.accounts.permissions import is_proven_member
 from pulje.applications.models import Application, ApplicationStatus, BudgetKind
 from pulje.applications.workflow import (
     ApplicationRefused,
@@ -47,7 +48,6 @@ from pulje.decisions.models import (
     RejectionReason,
     RevisedBudgetLine,
 )
-from pulje.decisions.permissions import is_member
 from pulje.decisions.selectors import grant_pool, overdue_decision_ids
 from pulje.funds.models import Pool
 from pulje.funds.selectors import (
@@ -533,8 +533,13 @@ def accept_grant(
     )
     application = locked.application
     organisation = application.organisation
-    if not is_member(actor, organisation):
-        raise DecisionRefused(_("Only the organisation's members can accept the grant."))
+    if not is_proven_member(actor, organisation):
+        raise DecisionRefused(
+            _(
+                "Only the organisation's members can accept the grant, once it is proven that "
+                "they act for it (on the organisation's page)."
+            )
+        )
     if application.status != ApplicationStatus.GRANTED:
         raise DecisionRefused(_("The grant is not awaiting acceptance."))
     assert locked.accept_by is not None

@@ -267,6 +267,8 @@ def _registry(summary: DemoSummary, actor: User) -> None:
             OrganisationKind.HOUSING,
             housing_number=str(101 + index),
             municipality=home,
+            # The register's own address: a claim's proof code goes here (the outbox).
+            registry_email=f"post@boligorganisation-{101 + index}.demo",
         )
         count = departments_left // (HOUSING_ORGANISATIONS - index)
         departments_left -= count

@@ -73,7 +73,7 @@ def highest_visible_pools(user: User) -> list[Pool]:
     have no visible pool above them (all top pools for a superuser). Two queries."""
     if user.is_superuser:
         return list(Pool.objects.filter(parent__isnull=True).order_by("code"))
-    organisations = user.memberships.values("organisation_id")
+    organisations = user.memberships.proven().values("organisation_id")
     administered = Pool.objects.filter(administrator__in=organisations)
     tree_ids = {pool.root_id or pool.pk for pool in administered}
     trees = {p.pk: p for p in Pool.objects.filter(Q(pk__in=tree_ids) | Q(root_id__in=tree_ids))}
