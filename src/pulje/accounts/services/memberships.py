@@ -311,11 +311,15 @@ def prove_by_code(*, actor: User, membership: Membership, code: str) -> Membersh
         raise MembershipRefused(
             _("The code has expired, or none was sent. Send a new code."), code="expired"
         )
-    if latest.attempts >= PROOF_CODE_ATTEMPTS:
+    # Counted by compare-and-swap, not from ``latest``: guesses sent at once would all have
+    # read the same count and all been tried.
+    counted = ProofCode.objects.filter(pk=latest.pk, attempts__lt=PROOF_CODE_ATTEMPTS).update(
+        attempts=F("attempts") + 1
+    )
+    if not counted:
         raise MembershipRefused(
             _("The code was typed wrong too many times. Send a new code."), code="attempts"
         )
-    ProofCode.objects.filter(pk=latest.pk).update(attempts=F("attempts") + 1)
     if not hmac.compare_digest(latest.code_hash, _code_digest(membership, code.strip())):
         raise MembershipRefused(_("The code is not right. Check it and try again."), code="wrong")
     with transaction.atomic():
