@@ -165,6 +165,7 @@ def test_access_decisions_of_the_known_routes() -> None:
         "funds:sub_pool_create": "logged_in",
         "funds:pool_appropriate": "logged_in",
         "funds:pool_delegate": "logged_in",
+        "funds:pool_second_approval": "logged_in",
     }
 
 

@@ -81,8 +81,10 @@ def _organisation_data(**overrides: Any) -> dict[str, Any]:
     return data | overrides
 
 
-# The organisation's "tell us once" profile, empty unless the test sets it.
+# The organisation's "tell us once" profile and the register's address, empty unless the
+# test sets them.
 NO_PROFILE = {
+    "registry_email": "",
     "payment_iban": "",
     "contact_name": "",
     "contact_email": "",
@@ -220,6 +222,7 @@ def _user_change_data(user: User, memberships: list[Membership]) -> dict[str, An
             f"memberships-{number}-id": membership.pk,
             f"memberships-{number}-user": user.pk,
             f"memberships-{number}-organisation": membership.organisation_id,
+            f"memberships-{number}-role": membership.role,
         }
     return data
 
@@ -231,6 +234,7 @@ def test_admin_membership_added_inline_is_audited(staff: Client, superuser: User
     data = _user_change_data(user, []) | {
         "memberships-0-user": user.pk,
         "memberships-0-organisation": ministry.pk,
+        "memberships-0-role": "administrator",
     }
 
     response = staff.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
@@ -243,9 +247,16 @@ def test_admin_membership_added_inline_is_audited(staff: Client, superuser: User
         ("admin.accounts.membership.added", superuser.pk, str(membership.pk)),
     ]
     assert events[1].before is None
-    assert {k: v for k, v in (events[1].after or {}).items() if k != "created_at"} == {
+    # pulje's administrators add a membership proven by themselves.
+    assert membership.proven_at is not None
+    assert {
+        k: v for k, v in (events[1].after or {}).items() if k not in {"created_at", "proven_at"}
+    } == {
         "user": user.pk,
         "organisation": ministry.pk,
+        "role": "administrator",
+        "proof": "staff",
+        "needs_secretariat": False,
     }
 
 
@@ -268,9 +279,14 @@ def test_admin_membership_removed_inline_is_audited(staff: Client, superuser: Us
         ("admin.accounts.user.changed", superuser.pk, str(user.pk)),
         ("admin.accounts.membership.deleted", superuser.pk, str(membership.pk)),
     ]
-    assert {k: v for k, v in (events[1].before or {}).items() if k != "created_at"} == {
+    assert {
+        k: v for k, v in (events[1].before or {}).items() if k not in {"created_at", "proven_at"}
+    } == {
         "user": user.pk,
         "organisation": ministry.pk,
+        "role": "administrator",
+        "proof": "staff",
+        "needs_secretariat": False,
     }
     assert events[1].after is None
 
@@ -373,6 +389,7 @@ def test_admin_add_pool_goes_through_the_service(staff: Client, superuser: User)
         "spend_by": None,
         "grant_min_ore": None,
         "grant_max_ore": None,
+        "second_approval_above_ore": None,
     }
 
 

@@ -1,13 +1,15 @@
 from typing import cast
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pulje.accounts.models import Membership, User
+from pulje.accounts.models import Membership, Proof, User
 from pulje.core.admin import AuditedAdmin
 from pulje.core.audit import record_event
 
@@ -16,10 +18,30 @@ from pulje.core.audit import record_event
 admin.site.unregister(Group)
 
 
+class MembershipAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A membership that pulje's administrators add is proven by them (``Proof.STAFF``)."""
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "role"]
+
+    def save(self, commit: bool = True) -> Membership:
+        membership: Membership = super().save(commit=False)
+        if membership.proven_at is None:
+            membership.proven_at = timezone.now()
+            membership.proof = Proof.STAFF
+            membership.needs_secretariat = False
+        if commit:
+            membership.save()
+        return membership
+
+
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Membership
+    form = MembershipAdminForm
     extra = 0
     autocomplete_fields = ["organisation"]
+    readonly_fields = ["proven_at", "proof", "needs_secretariat"]
 
 
 @admin.register(User)
