@@ -266,6 +266,27 @@ def test_a_member_of_another_organisation_gets_404(
     assert not User.objects.filter(email="indtrænger@example.dk").exists()
 
 
+@pytest.mark.parametrize(
+    ("view", "method"),
+    [
+        ("registry:profile", "get"),
+        ("registry:invite", "post"),
+        ("registry:prove_code", "post"),
+        ("registry:remove", "post"),
+        ("registry:role", "post"),
+    ],
+)
+def test_a_number_too_large_for_the_database_is_not_found(
+    english: Client, member: User, view: str, method: str
+) -> None:
+    huge = 10**20
+    args = [huge, huge] if view in ("registry:remove", "registry:role") else [huge]
+
+    response = getattr(english, method)(reverse(view, args=args))
+
+    assert response.status_code == 404
+
+
 def test_organisations_of_lists_the_memberships_by_name(
     django_assert_num_queries: Callable[..., Any],
 ) -> None:

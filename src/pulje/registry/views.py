@@ -67,8 +67,11 @@ from pulje.registry.services import register_department, update_profile
 def get_membership_or_404(user: User, pk: int) -> Membership:
     """The user's membership of the organisation (proven or a request); 404 otherwise, so
     nobody learns which organisations exist."""
+    # organisation__pk, not organisation_id: a number in the URL too large for the database
+    # is no match through the organisation's own key, but an OverflowError (a 500) on SQLite
+    # through the foreign key's column.
     membership = (
-        Membership.objects.filter(organisation_id=pk, user=user)
+        Membership.objects.filter(organisation__pk=pk, user=user)
         .select_related("organisation__municipality")
         .first()
     )
