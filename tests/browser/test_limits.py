@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser]
 def test_the_count_follows_the_typing_and_a_long_paste_is_kept_whole(
     context: BrowserContext,
     live_server: LiveServer,
-    call: Call,
+    call: Call,  # noqa: F811
     housing: Organisation,  # noqa: F811
 ) -> None:
     user = UserFactory(organisation=housing)

@@ -43,8 +43,8 @@ def _race(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[bool], Any]:
     check = services._refuse_overspending
     first_of_batch = [batch[0].pk for batch in batches]
 
-    def check_then_wait(plans: Any) -> None:
-        check(plans)
+    def check_then_wait(plans: Any, *, holding_back: bool) -> None:
+        check(plans, holding_back=holding_back)
         passed_check[first_of_batch.index(plans[0].application.pk)] = True
         with contextlib.suppress(threading.BrokenBarrierError):
             checked.wait(timeout=1)
