@@ -611,6 +611,23 @@ def test_the_invitee_walks_from_the_link_through_login_to_the_organisation(
     assert invitee.get(accepted["Location"]).status_code == 200
 
 
+def test_joining_a_pool_s_secretariat_by_invitation_asks_for_the_second_factor_at_once(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    secretariat = PoolFactory().administrator
+    boss = UserFactory()
+    add_membership(actor=None, user=boss, organisation=secretariat)
+    invitee = Client()
+    invitee.force_login(UserFactory(email="ny@bl.dk"))  # by e-mail code: no second factor yet
+    with django_capture_on_commit_callbacks(execute=True):
+        url = sent_link(secretariat, "ny@bl.dk", boss)
+
+    accepted = invitee.post(url.removeprefix("http://127.0.0.1:8000"))
+
+    assert accepted.status_code == 302
+    assert invitee.get(reverse("casework:calls"))["Location"] == reverse("mfa_activate_totp")
+
+
 # Roles
 
 

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pulje.accounts import mfa
 from pulje.accounts.models import Invitation, Membership, MembershipRole, User
 from pulje.accounts.permissions import (
     is_claimable,
@@ -444,6 +445,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         except MembershipRefused as refusal:
             messages.error(request, refusal.message)
         else:
+            # Joining a pool's secretariat calls for the second factor in this session, not
+            # from the next login: the session was let in by an e-mail code alone.
+            mfa.assess_login(request, request_user(request))
             if membership.is_proven:
                 messages.success(
                     request,
