@@ -32,7 +32,12 @@ from pulje.accounts.services.memberships import (
     send_proof_code,
 )
 from pulje.applications.models import Application
-from pulje.applications.services import fingerprint, start_application, submit_application
+from pulje.applications.services import (
+    fingerprint,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
 from pulje.applications.workflow import ApplicationRefused
 from pulje.assessment.models import PanelMember
 from pulje.calls.models import Call
@@ -171,6 +176,36 @@ def test_a_claimant_without_proof_writes_a_draft_but_cannot_submit_it() -> None:
     assert "prove that you act for Boligselskabet Test" in refused.value.message
     application.refresh_from_db()
     assert (application.status, application.reference) == ("draft", "")
+
+
+def test_a_claimant_without_proof_cannot_withdraw_a_submitted_application() -> None:
+    call = make_call()
+    applicant = make_applicant(call)
+    application = start_application(
+        actor=applicant.user, call=call, organisation=applicant.organisation
+    )
+    application.draft = complete_draft(applicant)
+    application.save(update_fields=["draft"])
+    submit_application(
+        actor=applicant.user, application=application, confirmed=fingerprint(application)
+    )
+    # A request from before someone proved to act for the organisation stays a request.
+    squatter = UserFactory()
+    Membership.objects.create(user=squatter, organisation=applicant.organisation)
+    application.refresh_from_db()
+    status = application.status
+    outsider = UserFactory()
+    seq = last_seq()
+
+    for actor in (squatter, outsider):
+        with translation.override("en"), pytest.raises(ApplicationRefused) as refused:
+            withdraw_application(actor=actor, application=application)
+        assert refused.value.code == "unproven"
+        assert "proven that they act for Boligselskabet Test" in refused.value.message
+
+    application.refresh_from_db()
+    assert (application.status, application.withdrawn_at) == (status, None)
+    assert events_since(seq) == []
 
 
 def test_a_proven_member_submits(housing: Organisation) -> None:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from pulje.accounts.models import User
-from pulje.accounts.permissions import is_proven_member
+from pulje.accounts.permissions import is_member, is_proven_member
 from pulje.applications.forms import ApplicationForm, field_names
 from pulje.applications.models import (
     Answer,
@@ -514,12 +514,29 @@ def send_receipt(version_id: int) -> None:
 
 @transaction.atomic
 def withdraw_application(*, actor: User, application: Application) -> Application:
-    """Withdraw an application (a draft or a submitted one) before a decision.
+    """Withdraw an application (a draft or a submitted one) before a decision: a member of
+    the organisation withdraws a draft, only a proven member a submitted one.
 
     Side effects: one audit event ``applications.application.withdrawn``.
-    Raises ApplicationRefused when its state does not allow it.
+    Raises ApplicationRefused when ``actor`` may not, or its state does not allow it.
     """
-    locked = Application.objects.select_for_update().get(pk=application.pk)
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=application.pk)
+    )
+    if not (
+        is_proven_member(actor, locked.organisation)
+        or (locked.status == ApplicationStatus.DRAFT and is_member(actor, locked.organisation))
+    ):
+        raise ApplicationRefused(
+            _(
+                "Only someone who has proven that they act for %(name)s may withdraw its "
+                "submitted applications."
+            )
+            % {"name": locked.organisation.name},
+            code="unproven",
+        )
     transition(
         actor=actor,
         application=locked,
