@@ -49,6 +49,7 @@ def test_allocate_writes_the_result_as_json_to_standard_output(tmp_path: Path) -
         "objective_without": 430_000.0,
         "lost": 50_000.0,
         "share": 50_000 / 430_000,
+        "below_gap": False,
     }
     assert err == "optimal: 3 af 4 valgt, 100.000 kr., gap 0.0000%.\n"
 
@@ -72,8 +73,7 @@ def test_allocate_lists_every_error_of_a_bad_problem(tmp_path: Path) -> None:
         "Problemet kan ikke læses:\n"
         "- «budget_ore» (budgettet i øre) skal angives.\n"
         "- Ansøger «A»: «amount_ore» (det ansøgte beløb i øre) skal angives.\n"
-        "- Ansøger «A»: «amount_ore» skal være et helt tal på mindst 1.\n"
-        "- Ansøger «A»: «amount_ore» (det ansøgte beløb i øre) skal angives."
+        "- Ansøger «A»: «amount_ore» skal være et helt tal på mindst 1, ikke -5."
     )
 
 
