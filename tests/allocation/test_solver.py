@@ -211,7 +211,7 @@ def test_locked_in_above_the_budget_is_a_conflict_for_every_method(method: Metho
     assert result.conflicts == (
         Conflict(
             rules=("locked_in", "budget"),
-            text="De ansøgninger, der er låst ind, giver tilsammen 1.100.000 kr., men "
+            text="De ansøgninger, der er låst ind (a, b), giver tilsammen 1.100.000 kr., men "
             "budgettet tillader højst 1.000.000 kr.",
         ),
     )
@@ -310,7 +310,7 @@ def test_locks_over_an_organisations_limit_say_how_many_and_whose() -> None:
     assert result.conflicts == (
         Conflict(
             rules=("locked_in", "organisation:11111111:grants"),
-            text="De ansøgninger, der er låst ind, giver tilsammen 3 bevillinger til "
+            text="De ansøgninger, der er låst ind (a, b, c), giver tilsammen 3 bevillinger til "
             "Boligselskabet Nord, men en organisation kan højst få 2.",
         ),
     )
@@ -620,7 +620,6 @@ def test_a_reduced_amount_and_its_reason() -> None:
 
     assert result.amounts == {"A": kr(50_000), "B": kr(100_000)}
     assert result.objective == 500_000.0
-    assert [o.reduced for o in result.outcomes] == [True, False]
     assert reasons(problem) == {
         "A": (
             ReasonCode.SELECTED_REDUCED,
@@ -873,15 +872,15 @@ def test_problem_from_json_lists_every_error_in_danish() -> None:
 
     assert raised.value.errors == [
         "«budget_ore» (budgettet i øre) skal angives.",
-        "Ansøger «a»: «amount_ore» skal være et helt tal på mindst 1.",
-        "Ansøger «a»: «amount_ore» (det ansøgte beløb i øre) skal angives.",
+        "Ansøger «a»: «amount_ore» skal være et helt tal på mindst 1, ikke -5.",
         "Ansøger «b»: det laveste beløb er større end det ansøgte beløb.",
         "Disse id'er optræder flere gange: c.",
-        "Regionen «1081»: «floor_share» skal være et tal mellem 0 og 1.",
-        "Målgruppen «children»: «min_share» skal være et tal mellem 0 og 1.",
+        "Regionen «1081»: «floor_share» skal være et tal mellem 0 og 1, ikke 1.5.",
+        "Målgruppen «children»: «min_share» skal være et tal mellem 0 og 1, ikke -0.1.",
         "«locked_in» nævner ansøgere, der ikke findes: zz.",
         "Disse ansøgere er både låst ind og låst ude: d.",
-        "«method» skal være en af: optimal, greedy, first_come, lottery, envelopes (ikke «best»).",
+        "Problemet: «method» skal være en af: optimal, greedy, first_come, lottery, envelopes, "
+        'ikke "best".',
     ]
     assert str(raised.value) == "; ".join(raised.value.errors)
 

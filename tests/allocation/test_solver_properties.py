@@ -55,7 +55,8 @@ START = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 RULE_BASED = (Method.GREEDY, Method.FIRST_COME, Method.ENVELOPES, Method.LOTTERY)
 # Every sentence a conflict can open with (solve.py): a conflict is always said in Danish.
 CONFLICT_OPENINGS = (
-    "De ansøgninger, der er låst ind, giver tilsammen ",
+    "De ansøgninger, der er låst ind (",
+    "Ingen ansøgning ",
     "Gulvene for regionerne er tilsammen ",
     "Gulvene for regionerne udgør tilsammen ",
     "Gulvet for ",
@@ -64,7 +65,8 @@ CONFLICT_OPENINGS = (
     "Kun ",
     "Inden for budgettet (og båndenes budgetter) kan dette ikke opfyldes: ",
 )
-# Share rules are met up to this slack, as ``rules.Compiled.meets`` measures them.
+# This oracle compares shares in floating point, so it allows them this slack; the solver
+# meets them exactly, which test_solver_exact.py checks in integer øre and fractions.
 SHARE_SLACK = 1e-6
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -362,12 +364,34 @@ def objectives(problem: Problem, chosen: BoolMatrix) -> FloatVector:
 def refused_by_design(problem: Problem) -> bool:
     """Problems the exact method calls infeasible although granting nothing at all meets their
     rules (a share of nothing is every share): floors on shares that add up to more than 100 %,
-    or a region's floor share above its cap share. Saying "these rules conflict" is the useful
-    answer there, so the oracle agrees."""
+    a region's floor share above its cap share, or a floor share for a region or a target
+    group with no eligible candidate. Saying "these rules conflict" is the useful answer
+    there, so the oracle agrees."""
     floors = sum(limit.floor_share or 0.0 for limit in problem.regions.values())
-    return floors > 1 + 1e-9 or any(
-        (limit.floor_share or 0.0) > (1.0 if limit.cap_share is None else limit.cap_share)
-        for limit in problem.regions.values()
+    running = [
+        candidate
+        for candidate in problem.candidates
+        if candidate.id not in problem.locked_out
+        and (
+            problem.min_score is None
+            or candidate.score >= problem.min_score
+            or candidate.id in problem.locked_in
+        )
+    ]
+    return (
+        floors > 1 + 1e-9
+        or any(
+            (limit.floor_share or 0.0) > (1.0 if limit.cap_share is None else limit.cap_share)
+            for limit in problem.regions.values()
+        )
+        or any(
+            limit.floor_share and not any(c.region == region for c in running)
+            for region, limit in problem.regions.items()
+        )
+        or any(
+            rule.min_share and not any(group in c.target_groups for c in running)
+            for group, rule in problem.target_groups.items()
+        )
     )
 
 

@@ -1,5 +1,8 @@
 """Why: how a selection uses every rule, and a reason in plain Danish for every candidate."""
 
+import math
+from fractions import Fraction
+
 import numpy as np
 
 from pulje.allocation.solver.problem import Method
@@ -57,7 +60,7 @@ def rule_usage(
                 binding = used - int(granted[inside].min()) < limit
         label = row.label
         if row.share:
-            label = f"{label} ({_share_text(row.limit)})"
+            label = f"{label} ({_share_text(float(row.limit))})"
         usages.append(
             RuleUsage(
                 key=row.key,
@@ -76,14 +79,32 @@ def rule_usage(
 
 def _blocked(compiled: Compiled, row: Row, candidates: IntArray, granted: IntArray) -> BoolArray:
     """Which of ``candidates`` (not granted, all members of a cap ``row``) would break it if
-    granted their lowest acceptable amount."""
+    granted their lowest acceptable amount, exactly."""
     used, limit = compiled.usage(row, granted)
     if row.measure == "count":
         return np.full(len(candidates), used + 1 > limit)
     lowest = compiled.lowest[candidates]
     if row.share:
-        return used + lowest > row.limit * (int(granted.sum()) + lowest) + 1e-6
-    return used + lowest > limit
+        # used + l > s (T + l)  ⇔  l (1 − s) > s T − used, in whole øre l.
+        share = Fraction(row.limit)
+        if share >= 1:
+            return np.zeros(len(candidates), dtype=np.bool_)
+        room = (share * int(granted.sum()) - used) / (1 - share)
+        return lowest > math.floor(room)
+    return lowest + used > limit
+
+
+def _hurts_share_floor(
+    compiled: Compiled, row: Row, others: IntArray, granted: IntArray
+) -> BoolArray:
+    """Which of ``others`` (outside a share floor's group) would break it if granted their
+    lowest amount: used < s (T + l)  ⇔  s l > used − s T, exactly."""
+    share = Fraction(row.limit)
+    if share <= 0:
+        return np.zeros(len(others), dtype=np.bool_)
+    used, _limit = compiled.usage(row, granted)
+    room = (used - share * int(granted.sum())) / share
+    return compiled.lowest[others] > math.floor(room)
 
 
 def _blocking_rows(compiled: Compiled, granted: IntArray) -> IntArray:
@@ -99,7 +120,6 @@ def _blocking_rows(compiled: Compiled, granted: IntArray) -> IntArray:
             if compiled.rows[i].key.startswith(prefix)
         ),
     )
-    total = int(granted.sum())
     for i in ordered:
         row = compiled.rows[i]
         if row.sense == "le":
@@ -110,8 +130,7 @@ def _blocking_rows(compiled: Compiled, granted: IntArray) -> IntArray:
             outside = np.ones(compiled.n, dtype=np.bool_)
             outside[row.members] = False
             others = np.flatnonzero(open_ & outside)
-            used, _limit = compiled.usage(row, granted)
-            hit = others[used < row.limit * (total + compiled.lowest[others]) - 1e-6]
+            hit = others[_hurts_share_floor(compiled, row, others, granted)]
         else:
             continue
         hit = hit[blocking[hit] == -1]
@@ -183,7 +202,13 @@ class _Explainer:
         amount = int(self.granted[i])
         method = self.problem.method
         if self.compiled.locked_in[i]:
-            return ReasonCode.LOCKED_IN, "Låst ind af sagsbehandleren.", ""
+            text = "Låst ind af sagsbehandleren."
+            if amount < candidate.amount_ore:
+                text = (
+                    f"Låst ind af sagsbehandleren, med et nedsat beløb: {format_dkk(amount)} af "
+                    f"{format_dkk(candidate.amount_ore)}"  # ends with "kr."
+                )
+            return ReasonCode.LOCKED_IN, text, ""
         if self.free is not None and self.free[i] == 0 and (rule := self.floor_for(i)):
             text = (
                 f"Valgt for at opfylde {self.by_key[rule].label}, selv om andre ansøgninger "

@@ -13,6 +13,7 @@ Locked-in candidates are granted first, whatever the order.
 """
 
 import hashlib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,9 +45,12 @@ class _Caps:
     def __init__(self, compiled: Compiled) -> None:
         budget = compiled.problem.budget_ore
         rows = compiled.rows
-        self.limit = [row.limit * budget if row.share else float(row.limit) for row in rows]
+        # Whole øre (or grants): a share cap allows ⌊s × budget⌋, exactly.
+        self.limit = [
+            math.floor(row.limit * budget) if row.share else int(row.limit) for row in rows
+        ]
         self.counts = [row.measure == "count" for row in rows]
-        self.used = [0.0] * len(rows)
+        self.used = [0] * len(rows)
         self.rows_of: list[list[int]] = [[] for _ in range(compiled.n)]
         for i, row in enumerate(rows):
             if row.sense == "le":

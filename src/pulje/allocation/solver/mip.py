@@ -60,51 +60,72 @@ def _highs(model: Programme, problem: Problem, *, integer: bool, seconds: float)
     return highs
 
 
+def _proven_bound(model: Programme, bound: float) -> float:
+    """A bound on the programme's objective from HiGHS's: whole, when every selection's
+    objective is whole (grants, participants), so 48.7 proves 48."""
+    if model.integral:
+        return float(np.floor(bound + 1e-6 * max(1.0, abs(bound))))
+    return bound
+
+
+def _gap(value: float, bound: float) -> float | None:
+    if value > 0:
+        return max(bound - value, 0.0) / value
+    return 0.0 if bound <= 0 else None
+
+
 def solve_mip(
     compiled: Compiled,
     *,
     rows: list[Row] | None = None,
     feasibility_only: bool = False,
+    seconds: float | None = None,
 ) -> MipAnswer:
     """Solve with ``rows`` (default: all the problem's rules). ``feasibility_only`` asks only
-    whether any selection meets them (used to find which rules conflict).
+        whether any selection meets them (used to find which rules conflict). ``holding`` is the
+        tie-break: the objective held at least at that value (the programme's units) while the
+        grants' ranks are maximised, from the selection ``start`` (øre per candidate), which
+        meets that. ``seconds`` bounds the whole call (default: the problem's time limit);
+    ``search`` False stops after the relaxation and its first selection, with the best of that
+    and ``start`` (status "feasible" unless proven).
 
-    The relaxation is solved first: its optimum bounds every selection's, so when the start
-    found from it is within the problem's gap of that bound it is the answer, proven, and
-    otherwise it is where HiGHS's search starts."""
+        The relaxation is solved first: its optimum bounds every selection's, so when the start
+        found from it is within the problem's gap of that bound it is the answer, proven, and
+        otherwise it is where HiGHS's search starts."""
     started = time.perf_counter()
     problem = compiled.problem
+    limit = problem.time_limit if seconds is None else seconds
     model = programme(
         compiled, compiled.rows if rows is None else rows, feasibility_only=feasibility_only
     )
-    start = None
+    values = None
     if not feasibility_only:
-        relaxation = _highs(model, problem, integer=False, seconds=problem.time_limit)
+        relaxation = _highs(model, problem, integer=False, seconds=limit)
         relaxation.run()
         if relaxation.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
             return MipAnswer("infeasible", None, None, None)
         if relaxation.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             solution = relaxation.getSolution()
-            bound = float(relaxation.getInfo().objective_function_value)
+            bound = _proven_bound(model, float(relaxation.getInfo().objective_function_value))
             # A selection worth this is within the gap of the bound: (bound − v) / v ≤ gap.
             enough = bound / (1.0 + problem.gap)
-            start = first_selection(
+            values = first_selection(
                 model, np.asarray(solution.col_value), np.asarray(solution.col_dual), enough
             )
-            value = float(model.cost @ start) if start is not None else 0.0
-            if start is not None and value > 0 and value >= enough:
+            value = float(model.cost @ values) if values is not None else 0.0
+            if values is not None and value > 0 and value >= enough:
                 return _answer(
                     compiled,
                     model,
-                    start,
+                    values,
                     status="optimal",
                     bound=bound * model.scale,
-                    gap=max(bound - value, 0.0) / value,
+                    gap=_gap(value, bound),
                 )
-    remaining = problem.time_limit - (time.perf_counter() - started)
+    remaining = limit - (time.perf_counter() - started)
     highs = _highs(model, problem, integer=True, seconds=remaining)
-    if start is not None:
-        highs.setSolution(model.columns, np.arange(model.columns, dtype=np.int32), start)
+    if values is not None:
+        highs.setSolution(model.columns, np.arange(model.columns, dtype=np.int32), values)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -112,22 +133,19 @@ def solve_mip(
         return MipAnswer("infeasible", None, None, None)
     if info.primal_solution_status != 2:  # no feasible solution (kSolutionStatusFeasible)
         return MipAnswer("time_limit", None, None, None)
-    values = np.asarray(highs.getSolution().col_value)
+    solved = np.asarray(highs.getSolution().col_value)
     if feasibility_only:
-        return _answer(compiled, model, values, status="feasible", bound=None, gap=None)
+        return _answer(compiled, model, solved, status="feasible", bound=None, gap=None)
     proven = status == highspy.HighsModelStatus.kOptimal
-    gap: float | None = float(info.mip_gap)
-    if not np.isfinite(info.mip_gap):
-        # HiGHS leaves the gap undefined when nothing can be granted (objective and bound 0).
-        closed = proven and info.mip_dual_bound <= info.objective_function_value
-        gap = 0.0 if closed else None
+    bound = _proven_bound(model, float(info.mip_dual_bound))
+    value = float(model.cost @ solved)
     return _answer(
         compiled,
         model,
-        values,
+        solved,
         status="optimal" if proven else "feasible",
-        bound=float(info.mip_dual_bound) * model.scale,
-        gap=gap,
+        bound=bound * model.scale,
+        gap=_gap(value, bound),
     )
 
 

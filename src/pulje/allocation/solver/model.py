@@ -10,11 +10,12 @@ continuous column ``T`` is the total granted.
 
 Every rule of ``rules.Compiled`` is one row over the money or the count; money is measured
 in the largest amount asked for, so coefficients lie in (0, 1] and HiGHS's default tolerances
-fit (an answer is checked in whole øre afterwards). The objective is scaled so its largest
-coefficient is 1, and every candidate gets a tiny bonus by its rank (score, submission time,
-id), all together below a thousandth of the smallest coefficient, so equally good selections
-are broken in the published order rather than by accident. A reduction has no cost of its own
-beyond the objective: ``solve`` gives back every krone cut that no rule needed.
+fit (an answer is checked in whole øre afterwards, and a rule it broke is tightened by its
+row's ``margin``). The objective is the problem's own, with no bonus for rank: a bonus that
+decides ties can also outweigh a difference of one øre, and with gap 0 the answer must be the
+optimum. Ties among alike candidates are decided exactly afterwards (``ties``). A reduction
+has no cost of its own beyond the objective: ``solve`` gives back every krone cut that no
+rule needed.
 """
 
 from dataclasses import dataclass
@@ -24,33 +25,32 @@ import numpy as np
 from pulje.allocation.solver.problem import Objective
 from pulje.allocation.solver.rules import Compiled, FloatArray, IntArray, Row
 
-_TIE_BREAK = 1e-3
+# The score objective's largest coefficient in the programme. HiGHS prunes with an absolute
+# tolerance of about 10⁻⁶ on the objective, so with 1 here it could not see a difference of
+# a few øre in a pool of millions (test_solver.py); with 10⁶ it sees 10⁻¹² of it.
+_SCORE_RANGE = 1e6
 
 
 def _costs(compiled: Compiled, columns: IntArray) -> tuple[FloatArray, FloatArray, float]:
-    """Objective coefficients of x and of r (per krone reduced), scaled to at most 1, and
-    the scale: the objective in its own units is the scaled one times the scale."""
+    """Objective coefficients of x and of r (per krone reduced) and their scale: the
+    objective in its own units is the programme's times the scale. The score objective is
+    scaled so its largest coefficient is 10⁶; participants and grants keep their whole
+    numbers, so HiGHS (and ``mip``) can use that the objective is integral."""
     objective = compiled.problem.objective
     if objective == Objective.SCORE:
         x_cost = compiled.score[columns] * (compiled.amount[columns] / 100.0)
         r_cost = -compiled.score[columns]
-    elif objective == Objective.PARTICIPANTS:
-        x_cost = compiled.participants[columns].copy()
-        r_cost = np.zeros(len(columns))
-    else:
-        x_cost = np.ones(len(columns))
-        r_cost = np.zeros(len(columns))
-    scale = float(np.max(np.abs(x_cost))) if len(columns) else 1.0
-    scale = scale or 1.0
-    x_cost = x_cost / scale
-    # A bonus by canonical position (index 0, the best ranked, gets the most), all of them
-    # together below a thousandth of the smallest coefficient, so it only ever chooses among
-    # selections equally good in the objective.
-    positive = x_cost[x_cost > 0]
-    smallest = float(positive.min()) if len(positive) else 1.0
-    n = max(compiled.n, 1)
-    bonus = _TIE_BREAK * smallest * (n - columns) / (n * n)
-    return x_cost + bonus, r_cost / scale, scale
+        scale = float(np.max(np.abs(x_cost))) if len(columns) else 1.0
+        scale = (scale or 1.0) / _SCORE_RANGE
+        return x_cost / scale, r_cost / scale, scale
+    if objective == Objective.PARTICIPANTS:
+        # In units of the participants' greatest common divisor, so a bound is rounded down
+        # to a whole number of those (with 10 participants each, 2,469 proves 2,460).
+        people = compiled.participants[columns].astype(np.int64)
+        unit = float(np.gcd.reduce(people)) if len(people) else 1.0
+        unit = unit or 1.0
+        return people / unit, np.zeros(len(columns)), unit
+    return np.ones(len(columns)), np.zeros(len(columns)), 1.0
 
 
 def objective_value(compiled: Compiled, granted: IntArray) -> float:
@@ -108,9 +108,9 @@ def _matrix(
 
     A rule on money sums ``amount_i x_i − r_i`` over its members, on a count ``x_i``; a share
     rule is ``Σ members − share × T ≷ 0`` with T the total granted (its own column), a few
-    nonzeros per member instead of one for every candidate. After the rules come the rows
-    linking each reduction to its grant (``r_i − R_i x_i ≤ 0``) and the one defining T
-    (``Σ amount_i x_i − Σ r_i − T = 0``)."""
+    nonzeros per member instead of one for every candidate; a row's ``margin`` tightens it.
+    After the rules come the rows linking each reduction to its grant (``r_i − R_i x_i ≤ 0``)
+    and the one defining T (``Σ amount_i x_i − Σ r_i − T = 0``)."""
     money = compiled.amount / variables.unit_ore
     number = len(rows)
     sizes = np.array([len(row.members) for row in rows], dtype=np.int64)
@@ -120,7 +120,7 @@ def _matrix(
     member, owner = member[keep], owner[keep]
     is_count = np.array([row.measure == "count" for row in rows], dtype=np.bool_)
     is_share = np.array([row.share for row in rows], dtype=np.bool_)
-    shares = np.array([row.limit if row.share else 0.0 for row in rows])
+    shares = np.array([float(row.limit) if row.share else 0.0 for row in rows])
     # A rule on a small amount of money (a floor of a few kroner) is measured in that amount
     # instead, so the solver's absolute tolerance stays below one øre of it.
     small = np.array(
@@ -161,21 +161,19 @@ def _matrix(
     starts = np.zeros(number + k + 2, dtype=np.int64)
     np.cumsum(np.bincount(row_of, minlength=number + k + 1), out=starts[1:])
 
-    limits = (
-        np.array(
-            [
-                0.0
-                if row.share
-                else row.limit / (1.0 if row.measure == "count" else variables.unit_ore)
-                for row in rows
-            ]
-        )
-        * small
-    )
+    unit = np.array([1.0 if row.measure == "count" else variables.unit_ore for row in rows])
+    limits = np.array([0.0 if row.share else float(row.limit) for row in rows]) / unit * small
+    margins = np.array([float(row.margin) for row in rows]) / unit * small
     floors = np.array([row.sense == "ge" for row in rows], dtype=np.bool_)
-    lower = np.concatenate([np.where(floors, limits, -np.inf), np.full(k, -np.inf), [0.0]])
-    upper = np.concatenate([np.where(floors, np.inf, limits), np.zeros(k), [0.0]])
-    return starts[:-1], indices, values, lower, upper
+    lower = np.where(floors, limits + margins, -np.inf)
+    upper = np.where(floors, np.inf, limits - margins)
+    return (
+        starts[:-1],
+        indices,
+        values,
+        np.concatenate([lower, np.full(k, -np.inf), [0.0]]),
+        np.concatenate([upper, np.zeros(k), [0.0]]),
+    )
 
 
 @dataclass(frozen=True)
@@ -194,6 +192,7 @@ class Programme:
     indices: IntArray
     values: FloatArray
     scale: float  # the objective in its own units is the programme's times this
+    integral: bool  # every selection's objective (in the programme's units) is whole
 
     @property
     def columns(self) -> int:
@@ -227,4 +226,5 @@ def programme(compiled: Compiled, rows: list[Row], *, feasibility_only: bool) ->
         indices=indices,
         values=values,
         scale=scale,
+        integral=compiled.problem.objective != Objective.SCORE,
     )

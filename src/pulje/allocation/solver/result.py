@@ -55,10 +55,6 @@ class Outcome:
     text: str
     rule: str = ""  # the key of the rule that decided, when one did
 
-    @property
-    def reduced(self) -> bool:
-        return self.reason == ReasonCode.SELECTED_REDUCED
-
 
 @dataclass(frozen=True)
 class RuleUsage:
@@ -93,6 +89,9 @@ class PriceOfFairness:
     objective_without: float  # the best objective with no rules for regions/groups/orgs
     lost: float
     share: float  # lost / objective_without, 0–1
+    # The exact method's price is within its gap of nothing (lost and share are then 0): no
+    # figure can be told from the solver's tolerance.
+    below_gap: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +149,7 @@ def result_to_json(result: Result) -> dict[str, Any]:
                 "objective_without": result.price_of_fairness.objective_without,
                 "lost": result.price_of_fairness.lost,
                 "share": result.price_of_fairness.share,
+                "below_gap": result.price_of_fairness.below_gap,
             }
             if result.price_of_fairness
             else None

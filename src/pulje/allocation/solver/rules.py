@@ -4,16 +4,22 @@ Every method reads the same rows: the exact solver turns them into a sparse matr
 ranking methods check caps against them, and the explanations and checks measure a selection
 against them. A row is "amount" (øre) or "count", a cap ("le") or a floor ("ge"), absolute
 or a share of the total granted (for money: Σ members − share × Σ all, compared with 0).
+
+A selection is measured against the rules exactly: amounts are whole øre and a share is the
+exact decimal it is written as (``problem.exact_share``), so a floor share s of the total T is
+met only if Σ members ≥ s·T holds in rational arithmetic, with no tolerance.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
-from pulje.allocation.solver.problem import Candidate, Problem
+from pulje.allocation.solver.problem import Candidate, Problem, exact_share
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -27,9 +33,12 @@ class Row:
     members: IntArray  # indices of candidates in canonical order
     measure: str  # "amount" or "count"
     sense: str  # "le" or "ge"
-    limit: float  # øre or a count; a share (0–1) when ``share``
+    limit: int | Fraction  # øre or a count; an exact share (0–1) when ``share``
     share: bool
     fairness: bool
+    # How much the programme's row is tightened beyond the rule (øre or grants), after a
+    # selection within HiGHS's tolerance broke the rule in whole øre (solve._solve_exact).
+    margin: int = 0
 
 
 def arrival(candidate: Candidate) -> tuple[bool, float, str]:
@@ -115,6 +124,7 @@ class Compiled:
                 ("cap_share", "le", limit.cap_share, True),
             ):
                 if value is not None:
+                    exact = exact_share(value) if share else value
                     word = "gulvet" if sense == "ge" else "loftet"
                     rows.append(
                         Row(
@@ -123,7 +133,7 @@ class Compiled:
                             members,
                             "amount",
                             sense,
-                            value,
+                            exact,
                             share,
                             True,
                         )
@@ -156,7 +166,7 @@ class Compiled:
                         members,
                         "amount",
                         "ge",
-                        rule.min_share,
+                        exact_share(rule.min_share),
                         True,
                         True,
                     )
@@ -200,21 +210,19 @@ class Compiled:
         return rows
 
     def usage(self, row: Row, granted: IntArray) -> tuple[int, int]:
-        """(used, limit) of a row for amounts ``granted`` (0 = not selected); for a share
-        row the limit is the share of the total granted, in øre."""
+        """(used, limit) of a row for amounts ``granted`` (0 = not selected), exactly. For a
+        share row the limit is in øre: the least whole amount that meets s·T for a floor
+        (⌈s·T⌉), the most for a cap (⌊s·T⌋), so ``used`` meets the rule exactly when it
+        meets this limit."""
         if row.measure == "count":
             used = int(np.count_nonzero(granted[row.members]))
         else:
             used = int(granted[row.members].sum())
         if row.share:
-            return used, round(row.limit * int(granted.sum()))
+            exact = row.limit * int(granted.sum())
+            return used, math.ceil(exact) if row.sense == "ge" else math.floor(exact)
         return used, int(row.limit)
 
     def meets(self, row: Row, granted: IntArray) -> bool:
-        used, _limit = self.usage(row, granted)
-        if row.share:
-            # Compared exactly, without rounding the share of the total: Σ members − s × Σ all.
-            total = int(granted.sum())
-            slack = used - row.limit * total if row.sense == "ge" else row.limit * total - used
-            return bool(slack >= -1e-6 * max(total, 1))
-        return used >= row.limit if row.sense == "ge" else used <= row.limit
+        used, limit = self.usage(row, granted)
+        return used >= limit if row.sense == "ge" else used <= limit

@@ -4,6 +4,7 @@ import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from pulje.allocation.solver.explain import explain, rule_usage
 from pulje.allocation.solver.fill import fill
 from pulje.allocation.solver.mip import solve_mip
 from pulje.allocation.solver.model import objective_value
-from pulje.allocation.solver.problem import Method, Problem
+from pulje.allocation.solver.problem import Method, Problem, exact_share
 from pulje.allocation.solver.result import (
     Conflict,
     Outcome,
@@ -22,6 +23,7 @@ from pulje.allocation.solver.result import (
     Status,
 )
 from pulje.allocation.solver.rules import Compiled, IntArray, Row
+from pulje.allocation.solver.ties import in_rank_order
 from pulje.core.dkk import format_dkk
 
 
@@ -62,8 +64,17 @@ def solve(problem: Problem) -> Result:
         if free is not None:
             without = objective_value(free_compiled, free)
             lost = without - objective
+            # Both objectives are proven only within the gap: a smaller price (or a negative
+            # one) is no figure, only "below the gap".
+            tolerance = problem.gap * without if problem.method == Method.OPTIMAL else 0.0
+            below_gap = lost <= tolerance and problem.method == Method.OPTIMAL
+            if below_gap:
+                lost = 0.0
             price = PriceOfFairness(
-                objective_without=without, lost=lost, share=lost / without if without else 0.0
+                objective_without=without,
+                lost=lost,
+                share=lost / without if without else 0.0,
+                below_gap=below_gap,
             )
     usages = rule_usage(compiled, granted, free)
     outcomes, cutoff = explain(compiled, granted, usages, free=free, draw_position=draw_position)
@@ -100,32 +111,52 @@ def broken_rules(problem: Problem, amounts: Mapping[str, int]) -> list[RuleUsage
 
 
 _ExactAnswer = tuple[IntArray, Status, float | None, float | None]
+# Tries at a selection that meets every rule exactly: each tightens what broke ten times
+# more than the last.
+_ATTEMPTS = 6
+
+
+def _shortfall(compiled: Compiled, row: Row, granted: IntArray) -> int:
+    """How far ``granted`` is from meeting ``row``, exactly, in øre or grants (0 if met)."""
+    used, limit = compiled.usage(row, granted)
+    return max(limit - used, 0) if row.sense == "ge" else max(used - limit, 0)
 
 
 def _solve_exact(compiled: Compiled) -> _ExactAnswer | list[Conflict] | None:
     """The exact selection; the conflicting rules when there is none; None when the solver
-    found nothing in its time. The rounded answer is checked against every rule in whole øre;
-    should the solver's tolerance have let it break one, that rule is tightened (by what was
-    missing, then by ten times more each time) and the problem solved again. Amounts cut more
-    than the rules need are then given back."""
+    found nothing in its time.
+
+    The programme's objective is the problem's own, with no bonus for rank in it, so with
+    gap 0 the answer is the optimum itself and bound and gap are the objective's. HiGHS's
+    tolerances may let a selection break a rule by a few øre of a share or of the budget, so
+    the answer is checked against every rule exactly in whole øre (shares as exact fractions
+    of the total), and each rule that broke is tightened by what was missing, ten times more
+    on each try, and the problem solved again. Then candidates alike in everything the rules
+    and the objective see are granted in rank order (``ties``), and every krone cut that no
+    rule needs is given back."""
+    deadline = time.perf_counter() + compiled.problem.time_limit
     rows = list(compiled.rows)
-    for attempt in range(6):
-        answer = solve_mip(compiled, rows=rows)
+    for attempt in range(_ATTEMPTS):
+        seconds = deadline - time.perf_counter()
+        if seconds <= 0:
+            return None
+        answer = solve_mip(compiled, rows=rows, seconds=seconds)
         if answer.status == "infeasible":
             return _diagnose(compiled)
         if answer.granted is None:
             return None
         granted = answer.granted
-        broken = [i for i, row in enumerate(compiled.rows) if not compiled.meets(row, granted)]
-        if not broken:
+        short = [_shortfall(compiled, row, granted) for row in compiled.rows]
+        if not any(short):
             status = Status.OPTIMAL if answer.status == "optimal" else Status.FEASIBLE
-            return _give_back_cuts(compiled, granted), status, answer.bound, answer.gap
-        for i in broken:
-            row = rows[i]
-            used, limit = compiled.usage(compiled.rows[i], granted)
-            step = (abs(used - limit) + 1) * 10**attempt if not row.share else 1e-9 * 10**attempt
-            tightened = row.limit - step if row.sense == "le" else row.limit + step
-            rows[i] = dataclasses.replace(row, limit=tightened)
+            granted = in_rank_order(compiled, _give_back_cuts(compiled, granted))
+            return granted, status, answer.bound, answer.gap
+        rows = [
+            dataclasses.replace(row, margin=row.margin + (missing + 1) * 10**attempt)
+            if missing
+            else row
+            for row, missing in zip(rows, short, strict=True)
+        ]
     return None
 
 
@@ -216,10 +247,16 @@ def _lock_conflicts(compiled: Compiled) -> list[Conflict]:
             else:  # "kr." ends the sentence itself
                 what = format_dkk(used)
                 but = f"{row.label} tillader højst {format_dkk(limit)}"
+            locks = ", ".join(
+                compiled.candidates[i].id for i in row.members[compiled.locked_in[row.members]]
+            )
             conflicts.append(
                 Conflict(
                     rules=("locked_in", row.key),
-                    text=f"De ansøgninger, der er låst ind, giver tilsammen {what}, men {but}",
+                    text=(
+                        f"De ansøgninger, der er låst ind ({locks}), giver tilsammen {what}, "
+                        f"men {but}"
+                    ),
                 )
             )
     return conflicts
@@ -241,15 +278,17 @@ def _fairness_conflicts(compiled: Compiled) -> list[Conflict]:
                 ),
             )
         )
-    share_total = sum(limit.floor_share or 0.0 for limit in problem.regions.values())
-    if share_total > 1 + 1e-9:
+    share_total = sum(
+        (exact_share(limit.floor_share or 0.0) for limit in problem.regions.values()), Fraction(0)
+    )
+    if share_total > 1:
         conflicts.append(
             Conflict(
                 rules=tuple(
                     f"region:{r}:floor_share" for r, v in problem.regions.items() if v.floor_share
                 ),
                 text=(
-                    f"Gulvene for regionerne udgør tilsammen {share_total * 100:.0f} % af "
+                    f"Gulvene for regionerne udgør tilsammen {float(share_total) * 100:.0f} % af "
                     "pengene, men de kan højst udgøre 100 %."
                 ),
             )
@@ -268,6 +307,16 @@ def _fairness_conflicts(compiled: Compiled) -> list[Conflict]:
                 Conflict(
                     rules=(f"region:{region}:floor", f"region:{region}:cap"),
                     text=f"Gulvet for {name} er højere end loftet.",
+                )
+            )
+        if limit.floor_share and not eligible_amount[region]:
+            conflicts.append(
+                Conflict(
+                    rules=(f"region:{region}:floor_share",),
+                    text=(
+                        f"Ingen ansøgning fra {name} kan vælges, men mindst "
+                        f"{_percent(limit.floor_share)} af pengene skal gå dertil."
+                    ),
                 )
             )
         if (limit.floor_share or 0) > (1.0 if limit.cap_share is None else limit.cap_share):
@@ -294,8 +343,18 @@ def _fairness_conflicts(compiled: Compiled) -> list[Conflict]:
             for i in np.flatnonzero(compiled.eligible).tolist()
             if group in compiled.candidates[i].target_groups
         ]
+        name = compiled.label(f"group:{group}", group)
+        if rule.min_share and not members:
+            conflicts.append(
+                Conflict(
+                    rules=(f"group:{group}:share",),
+                    text=(
+                        f"Ingen ansøgning til {name} kan vælges, men mindst "
+                        f"{_percent(rule.min_share)} af pengene skal gå dertil."
+                    ),
+                )
+            )
         if rule.min_count and rule.min_count > len(members):
-            name = compiled.label(f"group:{group}", group)
             conflicts.append(
                 Conflict(
                     rules=(f"group:{group}:count",),
@@ -308,6 +367,10 @@ def _fairness_conflicts(compiled: Compiled) -> list[Conflict]:
     return conflicts
 
 
+def _percent(share: float) -> str:
+    return f"{share * 100:g} %".replace(".", ",")
+
+
 def _rule_of(row: Row) -> str:
     """The rule a row belongs to when looking for conflicts: one per floor or cap, and the
     organisation limits as one."""
@@ -316,18 +379,19 @@ def _rule_of(row: Row) -> str:
 
 def _diagnose(compiled: Compiled) -> list[Conflict]:
     """A smallest set of rules that cannot be met together (deletion filter): drop each rule
-    in turn and keep it dropped if the rest still cannot be met."""
+    in turn and keep it dropped if the rest still cannot be met. Each lock is a rule of its
+    own, so the conflict names the locks that cause it."""
     problem = compiled.problem
     rules = list(dict.fromkeys(_rule_of(row) for row in compiled.rows if row.fairness))
-    locks = ["locked_in"] if problem.locked_in else []
-    locks += ["locked_out"] if problem.locked_out else []
+    locks = [f"locked_in:{i}" for i in sorted(problem.locked_in)]
+    locks += [f"locked_out:{i}" for i in sorted(problem.locked_out)]
     needed = rules + locks
 
     def infeasible(kept: list[str]) -> bool:
         relaxed = dataclasses.replace(
             problem,
-            locked_in=problem.locked_in if "locked_in" in kept else frozenset(),
-            locked_out=problem.locked_out if "locked_out" in kept else frozenset(),
+            locked_in=frozenset(i for i in problem.locked_in if f"locked_in:{i}" in kept),
+            locked_out=frozenset(i for i in problem.locked_out if f"locked_out:{i}" in kept),
         )
         trial = Compiled(relaxed)
         rows = [row for row in trial.rows if not row.fairness or _rule_of(row) in kept]
@@ -338,16 +402,20 @@ def _diagnose(compiled: Compiled) -> list[Conflict]:
         if infeasible(without):
             needed = without
     labels = {row.key: row.label for row in compiled.rows}
-    labels.update(
-        organisation="grænserne for organisationerne",
-        locked_in="de ansøgninger, der er låst ind",
-        locked_out="de ansøgninger, der er låst ude",
-        budget="budgettet",
-    )
-    named = "; ".join(labels.get(rule, rule) for rule in needed) or "reglerne"
+    labels.update(organisation="grænserne for organisationerne", budget="budgettet")
+    kinds = [rule for rule in needed if not rule.startswith("locked_")]
+    named = [labels.get(rule, rule) for rule in kinds]
+    for kind, words in (("locked_in", "låst ind"), ("locked_out", "låst ude")):
+        ids = [rule.split(":", 1)[1] for rule in needed if rule.startswith(f"{kind}:")]
+        if ids:
+            kinds.append(kind)
+            named.append(f"de ansøgninger, der er {words} ({', '.join(ids)})")
     return [
         Conflict(
-            rules=tuple(needed),
-            text=f"Inden for budgettet (og båndenes budgetter) kan dette ikke opfyldes: {named}.",
+            rules=tuple(kinds),
+            text=(
+                "Inden for budgettet (og båndenes budgetter) kan dette ikke opfyldes: "
+                f"{'; '.join(named) or 'reglerne'}."
+            ),
         )
     ]
