@@ -6,8 +6,7 @@ Separation of duties: a caseworker with a conflict of interest on an application
 of the applicant organisation, or one who has declared a conflict with it or its
 organisation) may read it but not act on it: not screen it, override its screening,
 recommend, decide, approve or confirm an allocation that covers it.
-``caseworker_conflicts`` is the one predicate every such service asks; payments and
-follow-up reports ask it too.
+``caseworker_conflicts`` is the one predicate every such service asks.
 """
 
 from collections.abc import Iterable, Sequence
