@@ -274,7 +274,10 @@ def _rows(
                 score=candidate.score,
                 requested_ore=candidate.amount_ore,
                 proposed_ore=outcome.amount_ore if outcome and outcome.selected else None,
-                reduced=bool(outcome and outcome.reduced),
+                # A lock in may be granted reduced too: the amounts say it, not the reason.
+                reduced=bool(
+                    outcome and outcome.selected and outcome.amount_ore < candidate.amount_ore
+                ),
                 reason=outcome.text if outcome else "",
                 locked_in=candidate.id in problem.locked_in,
                 locked_out=candidate.id in problem.locked_out,
