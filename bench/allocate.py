@@ -21,7 +21,10 @@ For each size it measures
    fairness, the problem solved again without the rules for regions, groups and organisations;
 4. **greedy** (``Method.GREEDY``, best score first while the money lasts) on the same instance,
    through ``solve`` and as the ranking alone (``Compiled`` + ``fill``): its objective, whether
-   it met every rule and which it broke, and how much better the optimum is.
+   it met every rule and which it broke, and how much better the optimum is;
+5. **reading** the problem's JSON (``problem_from_json``, as ``manage.py allocate`` and the
+   app's re-run of a stored run read it): 100,000 candidates once against 10,000 ten times,
+   which must take about as long (a check: the ratio at most 2).
 
 Checks, for each size: the optimum breaks no rule (``broken_rules`` and, independently, the
 bench's own count straight from the problem), spends at most the budget, grants whole amounts,
@@ -37,6 +40,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import importlib.metadata
+import json
 import os
 import platform
 import resource
@@ -61,6 +65,8 @@ from pulje.allocation.solver import (
     Result,
     Status,
     broken_rules,
+    problem_from_json,
+    problem_to_json,
     solve,
 )
 from pulje.allocation.solver.fill import Filled, fill
@@ -548,6 +554,28 @@ def sizes(text: str) -> list[int]:
     return found
 
 
+def reading(seed: int) -> tuple[list[str], list[str]]:
+    """The JSON reader (``problem_from_json``, which ``manage.py allocate`` and the app's
+    re-run of a stored problem both use) must be linear: reading 100,000 candidates should
+    take about as long as reading 10,000 ten times. Lines to print, and failures."""
+    timings = {}
+    for size in (10_000, 100_000):
+        data = json.loads(json.dumps(problem_to_json(make_problem(size, seed, 60.0))))
+        times = 100_000 // size
+        started = time.perf_counter()
+        for _ in range(times):
+            read = problem_from_json(data)
+        timings[size] = time.perf_counter() - started
+        assert len(read.candidates) == size
+    ratio = timings[100_000] / timings[10_000]
+    lines = [
+        f"reading the problem: 10,000 × 10 in {timings[10_000]:.2f} s, 100,000 once in "
+        f"{timings[100_000]:.2f} s (ratio {ratio:.2f}; linear is about 1)"
+    ]
+    # A quadratic reader is ten times slower at ten times the size; 2 leaves room for noise.
+    return lines, [] if ratio <= 2.0 else [f"reading is not linear: ratio {ratio:.2f}"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
@@ -578,6 +606,9 @@ def main() -> int:
     print()
     for line in verdicts(measured, args.seed):
         print(line)
+    read_lines, read_failures = reading(args.seed)
+    for line in read_lines:
+        print(line)
     print()
     common.print_facts(
         [
@@ -587,6 +618,7 @@ def main() -> int:
         ]
     )
     failures = [f"{f.size:,}: {failure}" for f in measured for failure in f.failures]
+    failures += read_failures
     failed = common.print_failures(failures, [])
     return common.exit_code([], "OK: every check held.", failed=failed)
 
