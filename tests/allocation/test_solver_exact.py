@@ -89,13 +89,15 @@ def broken(problem: Problem, amounts: Mapping[str, int]) -> list[str]:
             out.append(f"band:{band}")
     for region, limit in problem.regions.items():
         used = money([c.id for c in problem.candidates if c.region == region])
-        for kind, value, ok in (
-            ("floor", limit.floor_ore, lambda v, used=used: used >= v),
-            ("cap", limit.cap_ore, lambda v, used=used: used <= v),
-            ("floor_share", limit.floor_share, lambda v, used=used: used >= share(v) * total),
-            ("cap_share", limit.cap_share, lambda v, used=used: used <= share(v) * total),
+        floor_ore, cap_ore = limit.floor_ore, limit.cap_ore
+        floor_share, cap_share = limit.floor_share, limit.cap_share
+        for kind, wrong in (
+            ("floor", floor_ore is not None and used < floor_ore),
+            ("cap", cap_ore is not None and used > cap_ore),
+            ("floor_share", floor_share is not None and used < share(floor_share) * total),
+            ("cap_share", cap_share is not None and used > share(cap_share) * total),
         ):
-            if value is not None and not ok(value):
+            if wrong:
                 out.append(f"region:{region}:{kind}")
     for group, rule in problem.target_groups.items():
         members = [c.id for c in problem.candidates if group in c.target_groups]
@@ -105,13 +107,13 @@ def broken(problem: Problem, amounts: Mapping[str, int]) -> list[str]:
         if rule.min_share is not None and money(members) < share(rule.min_share) * total:
             out.append(f"group:{group}:share")
     organisations = {c.organisation for c in problem.candidates if c.organisation}
+    limits = problem.organisation
     for organisation in sorted(organisations):
         members = [c.id for c in problem.candidates if c.organisation == organisation]
         grants = sum(1 for key in members if key in granted)
-        rule = problem.organisation
-        if rule.max_grants is not None and grants > rule.max_grants:
+        if limits.max_grants is not None and grants > limits.max_grants:
             out.append(f"organisation:{organisation}:grants")
-        if rule.max_ore is not None and money(members) > rule.max_ore:
+        if limits.max_ore is not None and money(members) > limits.max_ore:
             out.append(f"organisation:{organisation}:amount")
     return out
 
@@ -402,7 +404,7 @@ GOOD: dict[str, Any] = {
 
 
 def with_(change: Mapping[str, Any], candidate: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    data = json.loads(json.dumps(GOOD)) | dict(change)
+    data: dict[str, Any] = json.loads(json.dumps(GOOD)) | dict(change)
     if candidate is not None:
         data["candidates"] = [GOOD["candidates"][0] | dict(candidate)]
     return data

@@ -124,7 +124,7 @@ class Compiled:
                 ("cap_share", "le", limit.cap_share, True),
             ):
                 if value is not None:
-                    exact = exact_share(value) if share else value
+                    exact: int | Fraction = exact_share(value) if share else int(value)
                     word = "gulvet" if sense == "ge" else "loftet"
                     rows.append(
                         Row(

@@ -12,6 +12,7 @@ holds whatever the search found: it does not rest on a tie-break weighed in floa
 from collections import defaultdict
 
 import numpy as np
+import numpy.typing as npt
 
 from pulje.allocation.solver.problem import Objective
 from pulje.allocation.solver.rules import Compiled, IntArray
@@ -21,7 +22,12 @@ def in_rank_order(compiled: Compiled, granted: IntArray) -> IntArray:
     """``granted`` (øre per candidate in canonical order) with the amounts of every set of
     alike candidates handed out again in rank order, largest first."""
     problem = compiled.problem
-    columns = [compiled.amount, compiled.lowest, compiled.locked_in, compiled.eligible]
+    columns: list[npt.NDArray[np.generic]] = [
+        compiled.amount,
+        compiled.lowest,
+        compiled.locked_in,
+        compiled.eligible,
+    ]
     if problem.objective == Objective.SCORE:
         columns.append(compiled.score)
     elif problem.objective == Objective.PARTICIPANTS:
