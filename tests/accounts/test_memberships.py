@@ -26,6 +26,7 @@ from pulje.accounts.services.memberships import (
     change_role,
     invite_member,
     prove_by_code,
+    prove_by_identity_provider,
     refuse_membership,
     remove_member,
     request_membership,
@@ -854,3 +855,81 @@ def test_the_requests_list_runs_a_constant_number_of_queries(
     assert page.context["requests"] == wanted
     for n in range(count):
         assert f"claimant{n}@example.dk".encode() in page.content
+
+
+def test_a_claimant_who_joins_a_secretariat_afterwards_is_held_for_its_approval(
+    housing: Organisation,
+    claimant: User,
+    secretariat: tuple[Organisation, User, User],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """Claim first, become a caseworker, then prove by the register's code: still held."""
+    organisation, head, _caseworker = secretariat
+    membership = request_membership(actor=claimant, organisation=housing)
+    add_membership(actor=None, user=claimant, organisation=organisation, role=MembershipRole.MEMBER)
+
+    assert (
+        refusal_code(lambda: send_proof_code(actor=claimant, membership=membership))
+        == "needs_secretariat"
+    )
+    # A login by MitID Erhverv for the organisation does not prove it either.
+    assert prove_by_identity_provider(user=claimant, cvr=housing.cvr) == []
+    membership.refresh_from_db()
+    assert (membership.is_proven, membership.needs_secretariat) == (False, True)
+    assert not may_approve_membership(UserFactory(organisation=housing), membership)
+    approve_membership(actor=head, membership=membership)
+    membership.refresh_from_db()
+    assert (membership.is_proven, membership.proof) == (True, Proof.SECRETARIAT)
+
+
+def test_proof_codes_are_counted_for_the_organisation_not_the_request(
+    housing: Organisation, claimant: User
+) -> None:
+    membership = request_membership(actor=claimant, organisation=housing)
+    for _ in range(2):
+        send_proof_code(actor=claimant, membership=membership)
+    remove_member(actor=claimant, membership=membership)
+    again = request_membership(actor=claimant, organisation=housing)
+    send_proof_code(actor=claimant, membership=again)
+    other = request_membership(actor=UserFactory(), organisation=housing)
+
+    assert refusal_code(lambda: send_proof_code(actor=claimant, membership=again)) == "too_many"
+    assert refusal_code(lambda: send_proof_code(actor=other.user, membership=other)) == "too_many"
+
+
+def test_an_administrator_who_lets_a_claimant_in_makes_them_a_member(
+    housing: Organisation, administrator: User
+) -> None:
+    late = Membership.objects.create(
+        user=UserFactory(), organisation=housing, role=MembershipRole.ADMINISTRATOR
+    )
+
+    approve_membership(actor=administrator, membership=late)
+
+    late.refresh_from_db()
+    assert (late.is_proven, late.proof, late.role) == (
+        True,
+        Proof.ADMINISTRATOR,
+        MembershipRole.MEMBER,
+    )
+
+
+def test_a_claim_not_yet_proven_neither_sees_nor_changes_the_profile(
+    client: Client, housing: Organisation, claimant: User
+) -> None:
+    update_organisation(actor=None, organisation=housing, payment_iban="DK5000400440116243")
+    request_membership(actor=claimant, organisation=housing)
+    client.force_login(claimant)
+
+    page = client.get(reverse("registry:profile", args=[housing.pk]))
+    posted = client.post(
+        reverse("registry:profile", args=[housing.pk]), {"finance_email": "mig@example.dk"}
+    )
+
+    assert b"DK50" not in page.content
+    assert page.context["form"] is None
+    assert posted.status_code == 302
+    housing.refresh_from_db()
+    assert housing.finance_email == ""
+    with pytest.raises(PermissionDenied):
+        update_profile(actor=claimant, organisation=housing, finance_email="mig@example.dk")

@@ -246,8 +246,9 @@ def test_pool_pages_are_accessible(
     assert_accessible(page)
 
     page.goto(f"/puljer/{tree.top.pk}/")
-    # The ministry manages its own pool: the page has the forms to appropriate and delegate.
-    assert page.locator("main form").count() == 2
+    # The ministry manages its own pool: the page has the forms to appropriate, to delegate
+    # and to set the amount above which a grant needs a second caseworker.
+    assert page.locator("main form").count() == 3
     assert_accessible(page)
 
 

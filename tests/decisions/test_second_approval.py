@@ -417,9 +417,9 @@ def test_the_pool_s_managers_set_the_amount_on_its_page(four_eyes: Funded, engli
     page = english.get(reverse("funds:pool_detail", kwargs={"pk": pool.pk})).content.decode()
     assert f'action="{url}"' in page
     assert "Grants above 100.000 kr. need a second caseworker's approval" in page
-    assert english.post(url, {"second_approval_above_ore": "500.000"}).status_code == 302
+    assert english.post(url, {"second_approval_above_ore": "50.000"}).status_code == 302
     pool.refresh_from_db()
-    assert pool.second_approval_above_ore == kr(500_000)
+    assert pool.second_approval_above_ore == kr(50_000)
     event = AuditEvent.objects.filter(action="funds.pool.updated").last()
     assert event is not None
     assert (
@@ -427,8 +427,15 @@ def test_the_pool_s_managers_set_the_amount_on_its_page(four_eyes: Funded, engli
         event.after["second_approval_above_ore"],
     ) == (
         kr(100_000),
-        kr(500_000),
+        kr(50_000),
     )
-    assert english.post(url, {"second_approval_above_ore": ""}).status_code == 302
+    # Raising or removing it is for the secretariat of the pool above.
+    for looser in ("500.000", ""):
+        refused = english.post(url, {"second_approval_above_ore": looser})
+        assert refused.status_code == 200
+        assert refused.context["form"].errors["second_approval_above_ore"] == [
+            f"Only the secretariat of {pool.parent.name} may raise or remove the amount above "
+            "which a grant needs a second approval."
+        ]
     pool.refresh_from_db()
-    assert pool.second_approval_above_ore is None
+    assert pool.second_approval_above_ore == kr(50_000)

@@ -131,3 +131,22 @@ def test_the_pools_secretariat_may() -> None:
     for name, write in _writes(pool).items():
         if name != "create_pool (top)":
             write(caseworker)
+
+
+def test_a_pools_own_secretariat_tightens_but_cannot_lift_its_second_approval() -> None:
+    ministry = OrganisationFactory(kind=OrganisationKind.FUNDER)
+    bl = OrganisationFactory(kind=OrganisationKind.INTERMEDIARY)
+    top = PoolFactory(administrator=ministry)
+    pool = PoolFactory(parent=top, administrator=bl, second_approval_above_ore=kr(500_000))
+    caseworker = UserFactory(organisation=bl)
+    minister = UserFactory(organisation=ministry)
+
+    update_pool(actor=caseworker, pool=pool, second_approval_above_ore=kr(100_000))
+    for looser in (kr(200_000), None):
+        with pytest.raises(PermissionDenied):
+            update_pool(actor=caseworker, pool=pool, second_approval_above_ore=looser)
+    pool.refresh_from_db()
+    assert pool.second_approval_above_ore == kr(100_000)
+    update_pool(actor=minister, pool=pool, second_approval_above_ore=None)
+    pool.refresh_from_db()
+    assert pool.second_approval_above_ore is None

@@ -15,6 +15,7 @@ from pulje.letters.services import (
     retry_job,
     run_decision_letters,
 )
+from tests.factories import UserFactory
 from tests.letters.conftest import TRICKY_TITLE, Decided
 
 
@@ -242,3 +243,19 @@ def test_a_stalled_job_is_retried_and_a_recent_running_one_is_not(
     job.refresh_from_db()
     assert (job.status, job.done_count) == (JobStatus.DONE, 1)
     assert AuditEvent.objects.get(action="letters.job.retried").before == {"status": "running"}
+
+
+def test_retry_is_refused_to_anyone_but_the_calls_secretariat(
+    decided: Decided, english: object
+) -> None:
+    job = queue_decision_letters(actor=None, decision_ids=[decided.decisions[0].pk])
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
+    job.refresh_from_db()
+
+    for outsider in (decided.funded.applicant.user, UserFactory()):
+        with pytest.raises(JobRefused) as refused:
+            retry_job(actor=outsider, job=job)
+        assert refused.value.message == "Only the call's secretariat may run its letters again."
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert events("letters.job.retried") == 0

@@ -182,8 +182,20 @@ class ProofCode(models.Model):
     """A one-time code sent to an organisation's own address in the register, which proves a
     claim when the claimant types it back. Only its hash is stored."""
 
+    # Kept when the request goes (refused, or left to claim again): the codes an organisation's
+    # address was sent in the last hour are counted for the organisation.
     membership = models.ForeignKey(
-        Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="codes"
+        Membership,
+        verbose_name=_("membership"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="codes",
+    )
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     code_hash = models.CharField(max_length=64)
     sent_to = models.EmailField(_("sent to"))

@@ -76,6 +76,14 @@ def works_for_a_pool(user: User) -> bool:
     return bool(user.is_staff or user.is_superuser or secretariats_of(user))
 
 
+def needs_secretariat(membership: Membership) -> bool:
+    """Whether only a secretariat's administrator may prove this membership: its person works
+    for or assesses a pool now (not only when they asked) and the organisation applies."""
+    return membership.needs_secretariat or (
+        membership.organisation.kind in APPLICANT_KINDS and works_for_a_pool(membership.user)
+    )
+
+
 def may_approve_membership(user: User, membership: Membership) -> bool:
     """Who may prove a request to act for an organisation.
 

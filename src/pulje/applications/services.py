@@ -96,13 +96,26 @@ def edit_refusal(application: Application) -> str | None:
 
 
 @transaction.atomic
+def _refuse_unless_member(actor: User, organisation: Organisation) -> None:
+    """Drafts, files and withdrawals of drafts are for the organisation's members (a request
+    not yet proven included); nobody else, whatever page called."""
+    if not is_member(actor, organisation):
+        raise ApplicationRefused(
+            _("Only the people who act for %(name)s work on its applications.")
+            % {"name": organisation.name},
+            code="not_member",
+        )
+
+
 def start_application(*, actor: User, call: Call, organisation: Organisation) -> Application:
     """Open a new, empty draft for ``organisation`` on ``call``.
 
     Side effects: one audit event ``applications.application.created``.
     Raises ApplicationRefused when the call is not open, the organisation may not apply, or
-    it has ``settings.QUOTA_DRAFTS_PER_CALL`` drafts on the call already.
+    it has ``settings.QUOTA_DRAFTS_PER_CALL`` drafts on the call already, or ``actor`` does
+    not act for the organisation.
     """
+    _refuse_unless_member(actor, organisation)
     now = timezone.now()
     if now < call.opens_at:
         raise ApplicationRefused(
@@ -163,8 +176,10 @@ def save_draft(
     field do not undo each other. Unknown field names are ignored. Nothing is cut: a value
     longer than its field allows is kept whole, for the check to refuse with a message (the
     request itself is bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE``).
-    Raises ApplicationRefused after the deadline, or when the application cannot be changed.
+    Raises ApplicationRefused after the deadline, when the application cannot be changed, or
+    when ``actor`` does not act for its organisation.
     """
+    _refuse_unless_member(actor, application.organisation)
     # Worked out before the row lock, which is held only for the read and the write.
     known = field_names(application.call)
     with transaction.atomic():
@@ -197,8 +212,9 @@ def add_attachment(
     fails); one audit event ``applications.attachment.added``.
     Raises ValidationError with the reason a file is refused (type by content, size, count,
     the application's ``settings.QUOTA_ATTACHMENT_BYTES`` in all), ApplicationRefused when
-    the application cannot be changed.
+    the application cannot be changed or ``actor`` does not act for its organisation.
     """
+    _refuse_unless_member(actor, application.organisation)
     _check_attachment(application, question, upload)
     attachment = Attachment(
         application=application,
@@ -269,12 +285,15 @@ def remove_attachment(*, actor: User, attachment: Attachment) -> None:
     one no version listed is deleted from storage after commit.
 
     Side effects: one audit event ``applications.attachment.deleted``; perhaps the file.
+    Raises ApplicationRefused when ``actor`` does not act for the organisation or the
+    application cannot be changed.
     """
     application = (
         Application.objects.select_for_update()
-        .select_related("call")
+        .select_related("call", "organisation")
         .get(pk=attachment.application_id)
     )
+    _refuse_unless_member(actor, application.organisation)
     _refuse_unless_editable(application)
     attachment.removed_at = timezone.now()
     attachment.save(update_fields=["removed_at"])

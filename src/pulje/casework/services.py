@@ -8,7 +8,7 @@ write records its audit event in the same transaction.
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,8 +60,11 @@ def set_screening_rules(*, actor: User | None, call: Call, **changes: Any) -> Sc
     Applies to screenings from now on; screenings already made stay as they were.
     Side effects: audit event ``casework.screeningrules.created`` for new rules,
     ``casework.screeningrules.updated`` when anything changed.
-    Raises TypeError for an unknown rule, ValidationError for an invalid value.
+    Raises PermissionDenied unless ``actor`` (None: pulje itself) works the call; TypeError
+    for an unknown rule, ValidationError for an invalid value.
     """
+    if actor is not None and not can_do_casework(actor, call):
+        raise PermissionDenied(_("Only the call's secretariat sets its screening rules."))
     rules, created = ScreeningRules.objects.select_for_update().get_or_create(call=call)
     if created:
         record_event(

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from pulje.accounts.models import User
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.funds.models import Pool, ReportingRequirement, ReportingRule
-from pulje.funds.permissions import require_pool_manager
+from pulje.funds.permissions import can_manage_pool, require_pool_manager
 from pulje.ledger.services import delegate, lock_pools, open_pool_account
 from pulje.registry.models import Organisation
 
@@ -85,10 +85,28 @@ def update_pool(*, actor: User | None, pool: Pool, **changes: Any) -> Pool:
     """Change what a pool is or its rules; not its place in the tree, nor its money.
 
     Side effects: one audit event ``funds.pool.updated`` with before and after (none when
-    nothing changes). Raises PermissionDenied unless ``actor`` manages the pool;
+    nothing changes). Raises PermissionDenied unless ``actor`` manages the pool (and, to raise
+    or clear its second-approval amount, the pool above);
     ValidationError, TypeError for a field that cannot change.
     """
-    require_pool_manager(actor, pool)
+    if "second_approval_above_ore" in changes and _loosens(
+        pool.second_approval_above_ore, changes["second_approval_above_ore"]
+    ):
+        # The people a second approval is meant to check cannot lift it alone: only those
+        # who manage the pool above may (for a top pool, its own managers).
+        above = pool.parent or pool
+        if actor is not None and not (actor.is_superuser or can_manage_pool(actor, above)):
+            raise PermissionDenied(
+                _(
+                    "Only the secretariat of %(pool)s may raise or remove the amount above "
+                    "which a grant needs a second approval."
+                )
+                % {"pool": above.name}
+            )
+        if set(changes) != {"second_approval_above_ore"}:
+            require_pool_manager(actor, pool)
+    else:
+        require_pool_manager(actor, pool)
     return apply_changes(
         actor=actor,
         instance=pool,
@@ -98,6 +116,11 @@ def update_pool(*, actor: User | None, pool: Pool, **changes: Any) -> Pool:
         action="funds.pool.updated",
         validate=validate_pool,
     )
+
+
+def _loosens(before: int | None, after: int | None) -> bool:
+    """Whether a second-approval amount lets more grants through with one person."""
+    return before is not None and (after is None or after > before)
 
 
 @transaction.atomic

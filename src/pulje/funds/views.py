@@ -3,7 +3,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -148,6 +148,8 @@ def pool_second_approval(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_error(form, error)
+        except PermissionDenied as refusal:
+            form.add_error("second_approval_above_ore", str(refusal))
         else:
             messages.success(request, _("The rule for a second approval is saved."))
             return redirect("funds:pool_detail", pk=pool.pk)

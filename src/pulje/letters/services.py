@@ -36,6 +36,7 @@ from pulje.letters.models import (
     LetterKind,
     LetterTemplate,
 )
+from pulje.letters.permissions import can_retry_job
 from pulje.letters.rendering import DEFAULT_BODIES, render_letter
 from pulje.letters.sources import LetterSubject, call_ids_of_decisions, letter_subjects
 
@@ -104,8 +105,10 @@ def retry_job(*, actor: User, job: Job) -> Job:
     Side effects: the job back to queued (compare-and-swap on its status), its error
     cleared, the audit event ``letters.job.retried``, the task queued again.
     Raises JobRefused for a job that is queued, done with every letter sent, or running for
-    less than that.
+    less than that, or when ``actor`` does not work the job's call.
     """
+    if not can_retry_job(actor, job):
+        raise JobRefused(_("Only the call's secretariat may run its letters again."))
     before = job.status
     stalled = Q(status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
     moved = (

@@ -9,7 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pulje.accounts.models import User
-from pulje.accounts.permissions import is_member, is_organisation_administrator
+from pulje.accounts.permissions import (
+    is_member,
+    is_organisation_administrator,
+    is_proven_member,
+)
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.core.mail import queue_mail
 from pulje.registry.imports import (
@@ -119,19 +123,22 @@ PROFILE_FIELDS = (
 
 @transaction.atomic
 def update_profile(*, actor: User, organisation: Organisation, **changes: Any) -> Organisation:
-    """A member changes the organisation's profile (contacts); a proven administrator also
-    its payment account.
+    """A proven member changes the organisation's profile (contacts); a proven administrator
+    also its payment account. A request not yet proven changes nothing: the finance contact
+    is told of a changed account, so a claimant must not be able to set it.
 
     A changed payment account is where grants will be paid, so everyone who acts for the
     organisation and its finance contact are told by e-mail, after commit: a change they did
     not make is seen at once.
     Side effects: through ``update_organisation``, its audit event; the e-mail.
-    Raises PermissionDenied when ``actor`` does not act for the organisation, ValidationError
+    Raises PermissionDenied unless ``actor`` is a proven member, ValidationError
     for a field outside the profile or a payment account changed by someone who is not a
     proven administrator; in both cases having written nothing.
     """
-    if not is_member(actor, organisation):
-        raise PermissionDenied("Only the organisation's members change its profile.")
+    if not is_proven_member(actor, organisation):
+        raise PermissionDenied(
+            _("Only those proven to act for the organisation change its profile.")
+        )
     outside = sorted(set(changes) - set(PROFILE_FIELDS))
     if outside:
         raise ValidationError(
@@ -181,6 +188,41 @@ def update_profile(*, actor: User, organisation: Organisation, **changes: Any) -
 
 
 @transaction.atomic
+def add_own_department(
+    *,
+    actor: User,
+    organisation: Organisation,
+    number: str,
+    name: str,
+    municipality: Municipality,
+    homes: int,
+) -> HousingDepartment:
+    """A member adds a housing department the register lacks to their housing organisation.
+
+    Side effects: through ``register_department``, its audit event.
+    Raises PermissionDenied unless ``actor`` acts for the organisation (a request not yet
+    proven included: it may prepare applications), ValidationError for a department that is
+    not right or an organisation that is not a housing organisation.
+    """
+    if not is_member(actor, organisation):
+        raise PermissionDenied(
+            _("Only the people who act for the organisation add its departments.")
+        )
+    if organisation.kind != OrganisationKind.HOUSING:
+        raise ValidationError(
+            _("Only a housing organisation has housing departments."), code="not_housing"
+        )
+    return register_department(
+        actor=actor,
+        organisation=organisation,
+        number=number,
+        name=name,
+        municipality=municipality,
+        homes=homes,
+    )
+
+
+@transaction.atomic
 def register_department(
     *,
     actor: User | None,
@@ -190,7 +232,8 @@ def register_department(
     municipality: Municipality,
     homes: int,
 ) -> HousingDepartment:
-    """Create a housing department of a housing organisation.
+    """Create a housing department of a housing organisation: pulje itself (the import, the
+    demo) or, through ``add_own_department``, one of its members.
 
     Side effects: one audit event ``registry.department.registered``.
     """

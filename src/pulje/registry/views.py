@@ -62,7 +62,7 @@ from pulje.registry.selectors import (
     registry_entry,
     requests_for,
 )
-from pulje.registry.services import register_department, update_profile
+from pulje.registry.services import add_own_department, update_profile
 
 
 def get_membership_or_404(user: User, pk: int) -> Membership:
@@ -130,11 +130,20 @@ def _prove_by_login(request: HttpRequest, membership: Membership) -> None:
         membership.refresh_from_db()
 
 
-def _after_request(request: HttpRequest, membership: Membership) -> HttpResponse:
-    _prove_by_login(request, membership)
+def _tell_where_it_stands(request: HttpRequest, membership: Membership) -> None:
+    """What a person now may do for the organisation, after a claim, a proof or an invitation."""
     name = membership.organisation.name
     if membership.is_proven:
         messages.success(request, _("You now act for %(name)s.") % {"name": name})
+    elif membership.needs_secretariat:
+        messages.info(
+            request,
+            _(
+                "Because you work for a pool secretariat, an administrator of it must "
+                "approve that you act for %(name)s. You can write drafts meanwhile."
+            )
+            % {"name": name},
+        )
     else:
         messages.info(
             request,
@@ -144,6 +153,11 @@ def _after_request(request: HttpRequest, membership: Membership) -> HttpResponse
             )
             % {"name": name},
         )
+
+
+def _after_request(request: HttpRequest, membership: Membership) -> HttpResponse:
+    _prove_by_login(request, membership)
+    _tell_where_it_stands(request, membership)
     return redirect("registry:profile", pk=membership.organisation_id)
 
 
@@ -201,7 +215,8 @@ def _profile_page(
             "organisation": organisation,
             "membership": membership,
             "administrator": administrator,
-            "iban": format_iban(organisation.payment_iban),
+            # A request not yet proven sees neither the account nor a form to change the profile.
+            "iban": format_iban(organisation.payment_iban) if membership.is_proven else "",
             "missing": missing_profile_facts(organisation),
             # Who else acts for it is not for someone whose own claim is unproven.
             "members": [
@@ -209,8 +224,14 @@ def _profile_page(
                 for member in (members_of(organisation) if membership.is_proven else [membership])
             ],
             "invitations": open_invitations(organisation) if administrator else [],
-            "form": form
-            or OrganisationProfileForm.for_organisation(organisation, with_account=administrator),
+            "form": (
+                form
+                or OrganisationProfileForm.for_organisation(
+                    organisation, with_account=administrator
+                )
+            )
+            if membership.is_proven
+            else None,
             "invite_form": invite_form or InviteForm(),
             "code_form": code_form or ProofCodeForm(),
             "registry_address": mask_address(organisation.registry_email)
@@ -236,6 +257,11 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = membership.organisation
     if request.method != "POST":
         return _profile_page(request, membership)
+    if not membership.is_proven:
+        messages.error(
+            request, _("Prove that you act for the organisation before you change its profile.")
+        )
+        return redirect(reverse("registry:profile", kwargs={"pk": organisation.pk}) + "#bevis")
     administrator = is_organisation_administrator(request_user(request), organisation)
     form = OrganisationProfileForm(request.POST, with_account=administrator)
     if form.is_valid():
@@ -322,16 +348,13 @@ def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProofCodeForm(request.POST)
     if form.is_valid():
         try:
-            prove_by_code(
+            membership = prove_by_code(
                 actor=request_user(request), membership=membership, code=form.cleaned_data["code"]
             )
         except MembershipRefused as refusal:
             form.add_error("code", refusal.message)
         else:
-            messages.success(
-                request,
-                _("You now act for %(name)s.") % {"name": membership.organisation.name},
-            )
+            _tell_where_it_stands(request, membership)
             return redirect("registry:profile", pk=pk)
     return _profile_page(request, membership, code_form=form)
 
@@ -448,20 +471,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             # Joining a pool's secretariat calls for the second factor in this session, not
             # from the next login: the session was let in by an e-mail code alone.
             mfa.assess_login(request, request_user(request))
-            if membership.is_proven:
-                messages.success(
-                    request,
-                    _("You now act for %(name)s.") % {"name": membership.organisation.name},
-                )
-            else:
-                messages.info(
-                    request,
-                    _(
-                        "Because you work for a pool secretariat, an administrator of it must "
-                        "approve that you act for %(name)s. You can write drafts meanwhile."
-                    )
-                    % {"name": membership.organisation.name},
-                )
+            _tell_where_it_stands(request, membership)
             return redirect("registry:profile", pk=membership.organisation_id)
     user = request_user(request)
     return render(
@@ -486,7 +496,7 @@ def add_department(request: HttpRequest, pk: int) -> HttpResponse:
     form = DepartmentForm(request.POST, auto_id="department-%s")
     if form.is_valid():
         try:
-            register_department(
+            add_own_department(
                 actor=request_user(request), organisation=organisation, **form.cleaned_data
             )
         except ValidationError as error:

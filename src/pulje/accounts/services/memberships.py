@@ -44,6 +44,7 @@ from pulje.accounts.permissions import (
     is_claimable,
     is_organisation_administrator,
     may_approve_membership,
+    needs_secretariat,
     works_for_a_pool,
 )
 from pulje.core.audit import record_event, snapshot
@@ -89,7 +90,22 @@ def not_claimable_message(organisation: Organisation) -> str:
 
 
 def _prove(*, actor: User | None, membership: Membership, proof: Proof) -> Membership:
+    """Prove ``membership``, unless its person works for a pool now and the proof is not a
+    secretariat's (or pulje's staff's): then it is held for the secretariat's approval instead
+    (``accounts.membership.held``), whenever the person began to work for the pool."""
     before = snapshot(membership, MEMBERSHIP_FIELDS)
+    if proof not in {Proof.SECRETARIAT, Proof.STAFF} and needs_secretariat(membership):
+        if not membership.needs_secretariat:
+            membership.needs_secretariat = True
+            membership.save(update_fields=["needs_secretariat"])
+            record_event(
+                actor=actor,
+                action="accounts.membership.held",
+                obj=membership,
+                before=before,
+                after=snapshot(membership, MEMBERSHIP_FIELDS),
+            )
+        return membership
     membership.proven_at = timezone.now()
     membership.proof = proof
     membership.needs_secretariat = False
@@ -242,7 +258,7 @@ def send_proof_code(*, actor: User, membership: Membership) -> ProofCode:
         raise MembershipRefused(_("Only the person who asked may prove it."), code="not_yours")
     if membership.is_proven:
         raise MembershipRefused(_("You already act for the organisation."), code="proven")
-    if membership.needs_secretariat:
+    if needs_secretariat(membership):
         raise MembershipRefused(
             _("Because you work for a pool secretariat, its administrator must approve this."),
             code="needs_secretariat",
@@ -254,8 +270,12 @@ def send_proof_code(*, actor: User, membership: Membership) -> ProofCode:
             code="no_address",
         )
     now = timezone.now()
+    # Counted for the organisation, not the request: leaving and claiming again, or claiming
+    # from several addresses, gets no more guesses and sends its address no more mail.
     if (
-        membership.codes.filter(created_at__gte=now - timedelta(hours=1)).count()
+        ProofCode.objects.filter(
+            organisation=organisation, created_at__gte=now - timedelta(hours=1)
+        ).count()
         >= PROOF_CODES_PER_HOUR
     ):
         raise MembershipRefused(
@@ -265,6 +285,7 @@ def send_proof_code(*, actor: User, membership: Membership) -> ProofCode:
     code = f"{secrets.randbelow(10**8):08d}"
     proof_code = ProofCode.objects.create(
         membership=membership,
+        organisation=organisation,
         code_hash=_code_digest(membership, code),
         sent_to=organisation.registry_email,
         created_at=now,
@@ -342,10 +363,11 @@ def prove_by_identity_provider(*, user: User, cvr: str) -> list[Membership]:
     pending = Membership.objects.select_for_update().filter(
         user=user, organisation__cvr=cvr, proven_at__isnull=True, needs_secretariat=False
     )
-    return [
+    proven = [
         _prove(actor=user, membership=membership, proof=Proof.IDENTITY_PROVIDER)
         for membership in pending
     ]
+    return [membership for membership in proven if membership.is_proven]
 
 
 def _tell_the_person(membership: Membership, *, approved: bool) -> None:
@@ -392,10 +414,15 @@ def approve_membership(*, actor: User, membership: Membership) -> Membership:
     Raises MembershipRefused when ``actor`` may not (``may_approve_membership``).
     """
     locked = _locked_request(actor, membership)
-    administrator = is_organisation_administrator(actor, locked.organisation)
-    proof = (
-        Proof.ADMINISTRATOR if administrator and not locked.needs_secretariat else Proof.SECRETARIAT
-    )
+    held = needs_secretariat(locked)
+    if is_organisation_administrator(actor, locked.organisation) and not held:
+        # One of the organisation's own administrators lets a colleague in: as a member; an
+        # administrator makes them one of their own if they choose.
+        locked.role = MembershipRole.MEMBER
+        locked.save(update_fields=["role"])
+        proof = Proof.ADMINISTRATOR
+    else:
+        proof = Proof.SECRETARIAT
     _prove(actor=actor, membership=locked, proof=proof)
     _tell_the_person(locked, approved=True)
     return locked
