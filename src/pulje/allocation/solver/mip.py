@@ -30,9 +30,10 @@ def _highs(model: Programme, problem: Problem, *, integer: bool, seconds: float)
     highs = _core._Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("mip_rel_gap", problem.gap)
-    # The objective is scaled to at most 1, so HiGHS's default absolute gap (10⁻⁶) could stop
-    # short of the best selection among small coefficients; the relative gap is the rule.
-    highs.setOptionValue("mip_abs_gap", 0.0)
+    # HiGHS's default absolute gap (10⁻⁶) could stop short of the best selection among small
+    # coefficients; the relative gap is the rule. But where the objective moves in whole
+    # steps, a bound less than one step above the incumbent proves it optimal.
+    highs.setOptionValue("mip_abs_gap", 0.0 if model.step is None else model.step * (1.0 - 1e-6))
     highs.setOptionValue("time_limit", max(seconds, 0.001))
     # Presolve finds almost nothing to remove in these knapsack-like models, and its probing
     # of 10⁵ binaries costs minutes (measured in bench/allocate.py); the root LP is the work.
@@ -61,11 +62,19 @@ def _highs(model: Programme, problem: Problem, *, integer: bool, seconds: float)
 
 
 def _proven_bound(model: Programme, bound: float) -> float:
-    """A bound on the programme's objective from HiGHS's: whole, when every selection's
-    objective is whole (grants, participants), so 48.7 proves 48."""
-    if model.integral:
-        return float(np.floor(bound + 1e-6 * max(1.0, abs(bound))))
+    """A bound on the programme's objective from HiGHS's: a whole number of the objective's
+    step when it has one (grants, participants), so 48.7 grants prove 48."""
+    if model.step is not None:
+        steps = np.floor(bound / model.step + 1e-6 * max(1.0, abs(bound / model.step)))
+        return float(steps * model.step)
     return bound
+
+
+def _value(model: Programme, values: FloatArray) -> float:
+    """The programme's objective of ``values``; a whole number of steps when it has them (a
+    sum of floats such as 10/60 is that only to within its rounding)."""
+    value = float(model.cost @ values)
+    return value if model.step is None else round(value / model.step) * model.step
 
 
 def _gap(value: float, bound: float) -> float | None:
@@ -112,7 +121,7 @@ def solve_mip(
             values = first_selection(
                 model, np.asarray(solution.col_value), np.asarray(solution.col_dual), enough
             )
-            value = float(model.cost @ values) if values is not None else 0.0
+            value = _value(model, values) if values is not None else 0.0
             if values is not None and value > 0 and value >= enough:
                 return _answer(
                     compiled,
@@ -138,7 +147,7 @@ def solve_mip(
         return _answer(compiled, model, solved, status="feasible", bound=None, gap=None)
     proven = status == highspy.HighsModelStatus.kOptimal
     bound = _proven_bound(model, float(info.mip_dual_bound))
-    value = float(model.cost @ solved)
+    value = _value(model, solved)
     return _answer(
         compiled,
         model,

@@ -25,32 +25,50 @@ import numpy as np
 from pulje.allocation.solver.problem import Objective
 from pulje.allocation.solver.rules import Compiled, FloatArray, IntArray, Row
 
-# The score objective's largest coefficient in the programme. HiGHS prunes with an absolute
-# tolerance of about 10⁻⁶ on the objective, so with 1 here it could not see a difference of
-# a few øre in a pool of millions (test_solver.py); with 10⁶ it sees 10⁻¹² of it.
-_SCORE_RANGE = 1e6
+# The score objective's largest coefficient in the programme when the gap asked for is 0.
+# HiGHS prunes with an absolute tolerance of about 10⁻⁶ on the objective, so with 1 it cannot
+# see a difference of a few øre in a pool of millions (test_solver.py), and at gap 0 the
+# answer must be the optimum itself; with 10⁶ it sees 10⁻¹² of it. With a gap, the gap is far
+# coarser than that tolerance, and the finer scale only makes HiGHS weigh every krone of a
+# reduction (ten times slower on 135 candidates with reductions: bench/allocate.py), so the
+# largest coefficient is then 1.
+_EXACT_SCORE_RANGE = 1e6
 
 
 def _costs(compiled: Compiled, columns: IntArray) -> tuple[FloatArray, FloatArray, float]:
     """Objective coefficients of x and of r (per krone reduced) and their scale: the
     objective in its own units is the programme's times the scale. The score objective is
-    scaled so its largest coefficient is 10⁶; participants and grants keep their whole
-    numbers, so HiGHS (and ``mip``) can use that the objective is integral."""
+    scaled so its largest coefficient is 1 (10⁶ at gap 0), the participants so theirs is 1,
+    grants are 1 each."""
     objective = compiled.problem.objective
     if objective == Objective.SCORE:
         x_cost = compiled.score[columns] * (compiled.amount[columns] / 100.0)
         r_cost = -compiled.score[columns]
         scale = float(np.max(np.abs(x_cost))) if len(columns) else 1.0
-        scale = (scale or 1.0) / _SCORE_RANGE
+        scale = (scale or 1.0) / (_EXACT_SCORE_RANGE if compiled.problem.gap == 0 else 1.0)
         return x_cost / scale, r_cost / scale, scale
     if objective == Objective.PARTICIPANTS:
-        # In units of the participants' greatest common divisor, so a bound is rounded down
-        # to a whole number of those (with 10 participants each, 2,469 proves 2,460).
-        people = compiled.participants[columns].astype(np.int64)
-        unit = float(np.gcd.reduce(people)) if len(people) else 1.0
-        unit = unit or 1.0
-        return people / unit, np.zeros(len(columns)), unit
+        # Scaled to at most 1 like the score (raw counts of people make HiGHS's search ten
+        # times slower on 135 candidates with reductions: bench/allocate.py); ``step`` keeps
+        # that the objective is whole.
+        people = compiled.participants[columns]
+        scale = float(people.max()) if len(people) else 1.0
+        scale = scale or 1.0
+        return people / scale, np.zeros(len(columns)), scale
     return np.ones(len(columns)), np.zeros(len(columns)), 1.0
+
+
+def _step(compiled: Compiled, columns: IntArray, scale: float) -> float | None:
+    """The smallest difference between two selections' objectives, in the programme's
+    units, when the objective is whole: one grant, or the participants' greatest common
+    divisor (with 10 participants each, a bound of 2,469 proves 2,460). None for the score."""
+    objective = compiled.problem.objective
+    if objective == Objective.COUNT:
+        return 1.0
+    if objective == Objective.PARTICIPANTS:
+        divisor = int(np.gcd.reduce(compiled.participants[columns].astype(np.int64)))
+        return (divisor or 1) / scale
+    return None
 
 
 def objective_value(compiled: Compiled, granted: IntArray) -> float:
@@ -192,7 +210,9 @@ class Programme:
     indices: IntArray
     values: FloatArray
     scale: float  # the objective in its own units is the programme's times this
-    integral: bool  # every selection's objective (in the programme's units) is whole
+    # Every selection's objective (in the programme's units) is a whole number of this, for
+    # grants and participants; None for the score.
+    step: float | None
 
     @property
     def columns(self) -> int:
@@ -226,5 +246,5 @@ def programme(compiled: Compiled, rows: list[Row], *, feasibility_only: bool) ->
         indices=indices,
         values=values,
         scale=scale,
-        integral=compiled.problem.objective != Objective.SCORE,
+        step=_step(compiled, columns, scale),
     )
