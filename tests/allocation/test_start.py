@@ -3,6 +3,7 @@ mended and filled. A start this finds within the gap is the answer without HiGHS
 so it must meet every rule the problem states, checked here by the oracle of the property
 tests, not by the solver's own rows."""
 
+import random
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from pulje.allocation.solver import (
     GroupRule,
     Limit,
     Method,
+    Objective,
     OrganisationRule,
     Problem,
     Status,
@@ -140,4 +142,41 @@ def test_a_gap_of_nothing_is_left_to_the_search_from_the_first_selection(
     assert searches[:2] == [False, True]
     assert result.status == Status.OPTIMAL
     assert result.gap == pytest.approx(0.0, abs=1e-9)
+    assert meets_every_rule_by_id(problem, result.amounts)
+
+
+def test_the_count_objective_with_reductions_is_proven_without_a_search(
+    searches: list[bool],
+) -> None:
+    """30 applications that may be cut to half, a floor share for one region: the most
+    grants is 24, and the relaxation's bound, below 25, proves the first selection of 24
+    once a bound is rounded down to whole grants. Before, the rank bonus made the objective
+    fractional, so the bound proved nothing and HiGHS searched, for 0.4–4 s on instances
+    like this (the count and participants objectives took 12–20 s on 135 applications in the
+    app)."""
+    rng = random.Random(5)
+    candidates = []
+    for number in range(30):
+        amount = rng.randint(100, 2000) * 100_00
+        candidates.append(
+            Candidate(
+                id=f"c{number:02d}",
+                score=rng.randint(4, 20) / 4,
+                amount_ore=amount,
+                min_amount_ore=amount // 2,
+                region=rng.choice("AB"),
+            )
+        )
+    problem = Problem(
+        budget_ore=sum(c.amount_ore for c in candidates) // 3,
+        candidates=tuple(candidates),
+        objective=Objective.COUNT,
+        allow_reductions=True,
+        regions={"A": Limit(floor_share=0.4)},
+    )
+
+    result = solve(problem)
+
+    assert searches == [False, False]
+    assert (result.status, len(result.selected), result.gap) == (Status.OPTIMAL, 24, 0.0)
     assert meets_every_rule_by_id(problem, result.amounts)
