@@ -2,6 +2,8 @@
 organisation's departments are for the people who act for the organisation (a request not yet
 proven included), whatever page or command called."""
 
+from collections.abc import Callable
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -36,7 +38,7 @@ def test_only_the_organisations_people_start_save_attach_and_remove(
     )
     outsider = UserFactory()
     events = AuditEvent.objects.count()
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: start_application(
             actor=outsider, call=applicant.call, organisation=applicant.organisation
         ),

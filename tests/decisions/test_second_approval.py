@@ -430,6 +430,7 @@ def test_the_pool_s_managers_set_the_amount_on_its_page(four_eyes: Funded, engli
         kr(50_000),
     )
     # Raising or removing it is for the secretariat of the pool above.
+    assert pool.parent is not None
     for looser in ("500.000", ""):
         refused = english.post(url, {"second_approval_above_ore": looser})
         assert refused.status_code == 200
