@@ -47,7 +47,7 @@ from pulje.accounts.permissions import (
     needs_secretariat,
     works_for_a_pool,
 )
-from pulje.core.audit import record_event, snapshot
+from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.core.mail import queue_mail, single_line
 from pulje.registry.models import Organisation, OrganisationKind
 from pulje.registry.services import register_organisation
@@ -89,35 +89,44 @@ def not_claimable_message(organisation: Organisation) -> str:
     ) % {"name": single_line(organisation.name)}
 
 
-def _prove(*, actor: User | None, membership: Membership, proof: Proof) -> Membership:
+def _change(
+    *, actor: User | None, membership: Membership, action: str, **changes: object
+) -> Membership:
+    """Set ``changes`` on the membership, with one audit event ``action`` (none when nothing
+    differs); the database's constraints check the result."""
+    return apply_changes(
+        actor=actor,
+        instance=membership,
+        changes=changes,
+        changeable=MEMBERSHIP_FIELDS,
+        recorded=MEMBERSHIP_FIELDS,
+        action=action,
+        validate=lambda _membership: None,
+    )
+
+
+def _prove(
+    *, actor: User | None, membership: Membership, proof: Proof, **also: object
+) -> Membership:
     """Prove ``membership``, unless its person works for a pool now and the proof is not a
     secretariat's (or pulje's staff's): then it is held for the secretariat's approval instead
     (``accounts.membership.held``), whenever the person began to work for the pool."""
-    before = snapshot(membership, MEMBERSHIP_FIELDS)
     if proof not in {Proof.SECRETARIAT, Proof.STAFF} and needs_secretariat(membership):
-        if not membership.needs_secretariat:
-            membership.needs_secretariat = True
-            membership.save(update_fields=["needs_secretariat"])
-            record_event(
-                actor=actor,
-                action="accounts.membership.held",
-                obj=membership,
-                before=before,
-                after=snapshot(membership, MEMBERSHIP_FIELDS),
-            )
-        return membership
-    membership.proven_at = timezone.now()
-    membership.proof = proof
-    membership.needs_secretariat = False
-    membership.save(update_fields=["proven_at", "proof", "needs_secretariat"])
-    record_event(
+        return _change(
+            actor=actor,
+            membership=membership,
+            action="accounts.membership.held",
+            needs_secretariat=True,
+        )
+    return _change(
         actor=actor,
+        membership=membership,
         action="accounts.membership.proven",
-        obj=membership,
-        before=before,
-        after=snapshot(membership, MEMBERSHIP_FIELDS),
+        proven_at=timezone.now(),
+        proof=proof,
+        needs_secretariat=False,
+        **also,
     )
-    return membership
 
 
 def _refuse_unless_administrator(actor: User, organisation: Organisation) -> None:
@@ -418,12 +427,11 @@ def approve_membership(*, actor: User, membership: Membership) -> Membership:
     if is_organisation_administrator(actor, locked.organisation) and not held:
         # One of the organisation's own administrators lets a colleague in: as a member; an
         # administrator makes them one of their own if they choose.
-        locked.role = MembershipRole.MEMBER
-        locked.save(update_fields=["role"])
-        proof = Proof.ADMINISTRATOR
+        _prove(
+            actor=actor, membership=locked, proof=Proof.ADMINISTRATOR, role=MembershipRole.MEMBER
+        )
     else:
-        proof = Proof.SECRETARIAT
-    _prove(actor=actor, membership=locked, proof=proof)
+        _prove(actor=actor, membership=locked, proof=Proof.SECRETARIAT)
     _tell_the_person(locked, approved=True)
     return locked
 
@@ -502,17 +510,9 @@ def change_role(*, actor: User, membership: Membership, role: MembershipRole) ->
         return locked
     if role != MembershipRole.ADMINISTRATOR:
         _refuse_if_last_administrator(locked)
-    before = snapshot(locked, MEMBERSHIP_FIELDS)
-    locked.role = role
-    locked.save(update_fields=["role"])
-    record_event(
-        actor=actor,
-        action="accounts.membership.role_changed",
-        obj=locked,
-        before=before,
-        after=snapshot(locked, MEMBERSHIP_FIELDS),
+    return _change(
+        actor=actor, membership=locked, action="accounts.membership.role_changed", role=role
     )
-    return locked
 
 
 def _token_digest(token: str) -> str:
