@@ -95,7 +95,6 @@ def edit_refusal(application: Application) -> str | None:
     return None
 
 
-@transaction.atomic
 def _refuse_unless_member(actor: User, organisation: Organisation) -> None:
     """Drafts, files and withdrawals of drafts are for the organisation's members (a request
     not yet proven included); nobody else, whatever page called."""
@@ -107,6 +106,7 @@ def _refuse_unless_member(actor: User, organisation: Organisation) -> None:
         )
 
 
+@transaction.atomic
 def start_application(*, actor: User, call: Call, organisation: Organisation) -> Application:
     """Open a new, empty draft for ``organisation`` on ``call``.
 
@@ -115,7 +115,6 @@ def start_application(*, actor: User, call: Call, organisation: Organisation) ->
     it has ``settings.QUOTA_DRAFTS_PER_CALL`` drafts on the call already, or ``actor`` does
     not act for the organisation.
     """
-    _refuse_unless_member(actor, organisation)
     now = timezone.now()
     if now < call.opens_at:
         raise ApplicationRefused(
@@ -130,6 +129,7 @@ def start_application(*, actor: User, call: Call, organisation: Organisation) ->
             % {"organisation": organisation.name},
             code="not_eligible",
         )
+    _refuse_unless_member(actor, organisation)
     _refuse_beyond_draft_quota(call, organisation)
     application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
     record_event(
