@@ -7,14 +7,18 @@ the view's ``get_…_for_user_or_404`` helper on top of the decision made here.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from pulje.accounts.models import User
+if TYPE_CHECKING:
+    # Only the static type: core sits below accounts and knows the user model at run time
+    # through AUTH_USER_MODEL, as Django's own apps do.
+    from pulje.accounts.models import User
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -56,7 +60,7 @@ def staff_only(
     return decorate
 
 
-def request_user(request: HttpRequest) -> User:
+def request_user(request: HttpRequest) -> "User":
     """The logged-in user of a request that an access decorator has let through."""
-    assert isinstance(request.user, User)
+    assert isinstance(request.user, get_user_model())
     return request.user

@@ -1,12 +1,14 @@
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from pulje.accounts.models import User
 from pulje.core.audit import record_event, snapshot
 from pulje.core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from pulje.accounts.models import User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -75,7 +77,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 pk__in=[f.instance.pk for f in formset.initial_forms]
             )
         }
-        actor = cast(User, request.user)
+        actor = cast("User", request.user)
         # Recorded before the save, which clears a deleted row's primary key.
         for deleted in formset.deleted_forms:
             if deleted.instance.pk in stored:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -19,8 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pulje.accounts.models import User
 from pulje.core.models import AuditEvent, AuditHead
+
+if TYPE_CHECKING:
+    # Only the static type: core sits below accounts (AUTH_USER_MODEL at run time).
+    from pulje.accounts.models import User
 
 GENESIS_HASH = "0" * 64
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -88,7 +91,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
 def record_event(
     *,
-    actor: User | None,
+    actor: "User | None",
     action: str,
     obj: models.Model,
     before: dict[str, Any] | None = None,
@@ -133,7 +136,7 @@ def lock_head() -> AuditHead:
 
 def apply_changes(
     *,
-    actor: User | None,
+    actor: "User | None",
     instance: ModelT,
     changes: dict[str, Any],
     changeable: Iterable[str],

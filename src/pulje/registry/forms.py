@@ -5,17 +5,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from stdnum import iban as stdnum_iban
-from stdnum.exceptions import InvalidChecksum
-from stdnum.exceptions import ValidationError as StdnumError
 
 from pulje.accounts.models import MembershipRole
 from pulje.core.forms import WholeNumberField
+from pulje.core.iban import clean_iban, dk_iban, format_iban
 from pulje.registry.models import Municipality, Organisation
 from pulje.registry.validators import clean_cvr, validate_postal_code
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ]{6,18}[0-9]$")
-IBAN_START = re.compile(r"^[A-Z]{2}[0-9]{2}")
 
 
 class CvrField(forms.CharField):
@@ -57,17 +54,6 @@ class NewOrganisationForm(forms.Form):
         ),
     )
     city = forms.CharField(label=gettext_lazy("City"), max_length=100)
-
-
-def dk_iban(reg_no: str, account_no: str) -> str:
-    """The Danish IBAN of a reg.nr. (4 digits) and account number (up to 10 digits)."""
-    bban = reg_no + account_no.zfill(10)
-    return "DK" + stdnum_iban.calc_check_digits("DK00" + bban) + bban
-
-
-def format_iban(value: str) -> str:
-    """An IBAN in groups of four, as it is printed on a bank statement."""
-    return str(stdnum_iban.format(value)) if value else ""
 
 
 class OrganisationProfileForm(forms.Form):
@@ -149,28 +135,7 @@ class OrganisationProfileForm(forms.Form):
         return cls(initial=initial, **kwargs)
 
     def clean_iban(self) -> str:
-        value = stdnum_iban.compact(self.cleaned_data["iban"])
-        if not value:
-            return ""
-        if not IBAN_START.match(value):
-            raise ValidationError(
-                _("An IBAN starts with a country code and two check digits, e.g. DK50."),
-                code="iban_format",
-            )
-        try:
-            return str(stdnum_iban.validate(value))
-        except InvalidChecksum:
-            raise ValidationError(
-                _("“%(value)s” is not a valid IBAN: the check digits do not match."),
-                code="iban_checksum",
-                params={"value": self.cleaned_data["iban"]},
-            ) from None
-        except StdnumError:
-            raise ValidationError(
-                _("“%(value)s” is not a valid IBAN."),
-                code="iban_invalid",
-                params={"value": self.cleaned_data["iban"]},
-            ) from None
+        return clean_iban(self.cleaned_data["iban"])
 
     def clean_reg_no(self) -> str:
         value = "".join(self.cleaned_data["reg_no"].split())

@@ -41,6 +41,7 @@ from pulje.accounts.services.memberships import (
 from pulje.accounts.views import identity_providers
 from pulje.core.access import logged_in, public, request_user
 from pulje.core.forms import add_service_error
+from pulje.core.iban import format_iban
 from pulje.core.navigation import pop_return
 from pulje.registry.forms import (
     CvrLookupForm,
@@ -50,7 +51,6 @@ from pulje.registry.forms import (
     OrganisationProfileForm,
     ProofCodeForm,
     RoleForm,
-    format_iban,
 )
 from pulje.registry.models import OrganisationKind
 from pulje.registry.selectors import (

@@ -1,8 +1,8 @@
 from django import template
 
 from pulje.core.audit import action_label as audit_action_label
+from pulje.core.iban import format_iban
 from pulje.core.money import format_dkk
-from pulje.registry.forms import format_iban
 
 register = template.Library()
 

@@ -10,11 +10,11 @@ from pulje.registry.imports.checking import (
     HousingRow,
     ImportRefused,
     RegistryFacts,
-    Rejection,
     check_rows,
 )
 from pulje.registry.imports.reading import (
     ImportFileError,
+    Rejection,
     SourceRow,
     SourceTable,
     default_report_path,

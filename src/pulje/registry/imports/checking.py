@@ -19,9 +19,9 @@ from django.utils.translation import ngettext
 from pulje.registry.imports.reading import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    Rejection,
     SourceRow,
     SourceTable,
-    line_message,
 )
 from pulje.registry.models import HousingDepartment, Organisation
 from pulje.registry.validators import clean_cvr
@@ -70,19 +70,6 @@ class HousingRow:
     postal_code: str | None = None
     city: str | None = None
     email: str | None = None
-
-
-@dataclass(frozen=True)
-class Rejection:
-    row: SourceRow
-    reasons: tuple[str, ...]
-
-    @property
-    def line(self) -> int:
-        return self.row.line
-
-    def messages(self) -> list[str]:
-        return [line_message(self.line, reason) for reason in self.reasons]
 
 
 class ImportRefused(Exception):

@@ -9,16 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
-
-if TYPE_CHECKING:
-    # For the annotation only: checking builds on this module, so importing it at run time
-    # would be circular.
-    from pulje.registry.imports.checking import Rejection
 
 REQUIRED_COLUMNS = (
     "cvr",
@@ -96,7 +90,20 @@ def default_report_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.afvist.csv")
 
 
-def write_rejections(path: Path, table: SourceTable, rejected: Iterable["Rejection"]) -> None:
+@dataclass(frozen=True)
+class Rejection:
+    row: SourceRow
+    reasons: tuple[str, ...]
+
+    @property
+    def line(self) -> int:
+        return self.row.line
+
+    def messages(self) -> list[str]:
+        return [line_message(self.line, reason) for reason in self.reasons]
+
+
+def write_rejections(path: Path, table: SourceTable, rejected: Iterable[Rejection]) -> None:
     """Write the rejected rows as a CSV file Danish Excel opens directly (UTF-8 with BOM, ``;``):
     line number, reasons, then the row as it was, so it can be corrected and imported again
     (the extra columns ``linje`` and ``årsag`` are ignored on import)."""
