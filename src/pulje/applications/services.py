@@ -42,6 +42,7 @@ from pulje.applications.selectors import listed_in_a_version
 from pulje.applications.uploads import check_upload
 from pulje.applications.workflow import ApplicationRefused, next_status, transition
 from pulje.calls.models import Call, CallQuestion, QuestionKind
+from pulje.calls.services import next_reference_number
 from pulje.casework.services import screen_application
 from pulje.core.audit import record_event, snapshot
 from pulje.core.mail import queue_mail
@@ -403,11 +404,7 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     now = timezone.now()
     first: dict[str, Any] = {}
     if not locked.reference:
-        call = Call.objects.select_for_update().get(pk=locked.call_id)
-        call.last_reference_number += 1
-        call.save(update_fields=["last_reference_number"])
-        reference = f"{call.reference_prefix}-{call.last_reference_number:04d}"
-        first = {"reference": reference, "submitted_at": now}
+        first = {"reference": next_reference_number(call=locked.call), "submitted_at": now}
     version = ApplicationVersion.objects.create(
         application=locked,
         number=(latest.number + 1) if latest else 1,
