@@ -150,7 +150,7 @@ def test_the_spend_by_date_of_the_pool_above_limits_the_project_period(desk: Des
 
     application = submit(applicant)
 
-    assert screening_rules(application).latest_end == dt.date(2021, 10, 31)
+    assert screening_rules(application).terms.latest_end == dt.date(2021, 10, 31)
     with translation.override("en"):
         assert Screening.objects.get(application=application).messages() == [
             (
