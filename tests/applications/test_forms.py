@@ -26,7 +26,7 @@ def form_for(
 def test_the_complete_draft_is_valid(applicant: Applicant) -> None:
     form = form_for(applicant)
     assert form.is_valid(), form.errors
-    assert form.application_input().input.budget == {
+    assert form.read.input.budget == {
         "activities": 4_500_000,
         "materials": 1_500_000,
     }

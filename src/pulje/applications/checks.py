@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -272,7 +272,7 @@ def question_field(question: CallQuestion) -> forms.Field:
 
 
 @dataclass(frozen=True)
-class ReadInput:
+class ReadDraft:
     """The draft's fields read as an application: the typed input, the messages of the
     fields that could not be read (each field's in its order), and the rows the input
     names (departments, questions) for what is written and shown."""
@@ -288,7 +288,7 @@ def read_input(
     failed: Collection[str],
     *,
     questions: Sequence[CallQuestion],
-) -> ReadInput:
+) -> ReadDraft:
     """The fields' cleaned values (those named in ``failed`` could not be read) as typed input:
     the partner rows read here (a row is complete or empty; its CVR number valid)."""
     row_errors: dict[str, list[str]] = {}
@@ -330,7 +330,7 @@ def read_input(
         partners=None if unread & set(partner_fields()) else tuple(partners),
         answers={question.pk: cleaned.get(question.field_name) for question in questions},
     )
-    return ReadInput(application, row_errors, departments, list(questions))
+    return ReadDraft(application, row_errors, departments, list(questions))
 
 
 def parse_draft(
@@ -339,7 +339,7 @@ def parse_draft(
     call: Call,
     organisation: Organisation,
     terms: CallTerms | None = None,
-) -> ReadInput:
+) -> ReadDraft:
     """Read a stored draft by its fields, as the form would: shape only (the call's rules
     are ``rules.check_application``'s). ``errors`` has the fields' own messages and the
     partner rows', in the form's order of fields."""
@@ -358,12 +358,12 @@ def parse_draft(
     read = read_input(cleaned, errors, questions=questions)
     for name, messages in read.errors.items():
         errors.setdefault(name, []).extend(messages)
-    return ReadInput(read.input, _ordered(errors, questions), read.departments, read.questions)
+    return ReadDraft(read.input, _ordered(errors, questions), read.departments, read.questions)
 
 
 def check_draft(
     draft: Mapping[str, Sequence[str]], *, call: Call, organisation: Organisation
-) -> ReadInput:
+) -> ReadDraft:
     """``parse_draft`` and then the call's rules: ``errors`` has every message the form would
     show, on its field, in the form's order (the applicant's words, in the active
     language)."""
@@ -372,11 +372,13 @@ def check_draft(
     errors = {name: list(messages) for name, messages in read.errors.items()}
     labels = kind_labels()
     for problem in check_application(read.input, terms):
-        errors.setdefault(problem.field or "", []).append(problem.message(labels))
-    return ReadInput(read.input, _ordered(errors, read.questions), read.departments, read.questions)
+        errors.setdefault(problem.field or NON_FIELD_ERRORS, []).append(problem.message(labels))
+    return ReadDraft(read.input, _ordered(errors, read.questions), read.departments, read.questions)
 
 
 def _ordered(
     errors: Mapping[str, list[str]], questions: Sequence[CallQuestion]
 ) -> dict[str, list[str]]:
-    return {name: errors[name] for name in _in_order(questions) if name in errors}
+    """``errors`` in the form's order: those on the application as a whole first."""
+    names = [NON_FIELD_ERRORS, *_in_order(questions)]
+    return {name: errors[name] for name in names if name in errors}

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from pulje.applications.checks import (
     PARTNER_PARTS,
     PARTNER_SLOTS,
-    ReadInput,
     answered_questions,
     budget_field,
     call_terms,
@@ -72,11 +71,6 @@ class ApplicationForm(forms.Form):
         for problem in check_application(self.read.input, self.terms):
             self.add_error(problem.field, problem.message(labels))
         return data
-
-    def application_input(self) -> ReadInput:
-        """What a valid form reads as: the typed input and the rows it names."""
-        assert self.is_valid()
-        return self.read
 
 
 def draft_initial(form: forms.Form, draft: dict[str, list[str]]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from django.utils.translation import ngettext, override
 
 from pulje.accounts.models import User
 from pulje.accounts.permissions import is_member, is_proven_member
-from pulje.applications.checks import ReadInput, check_draft, field_names
+from pulje.applications.checks import ReadDraft, check_draft, field_names
 from pulje.applications.models import (
     Answer,
     Application,
@@ -339,7 +339,7 @@ class SubmissionCheck:
     (``read.errors``: the form's messages, by field), and what else stops it (``problems``:
     the organisation's profile, required files)."""
 
-    read: ReadInput
+    read: ReadDraft
     problems: list[str]
 
     @property
@@ -447,7 +447,7 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     return Submission(version=version, new=True)
 
 
-def _write_typed(application: Application, read: ReadInput) -> None:
+def _write_typed(application: Application, read: ReadDraft) -> None:
     typed = read.input
     for name in ("title", "summary", "activities", "loneliness"):
         setattr(application, name, getattr(typed, name))
@@ -488,7 +488,7 @@ def _write_typed(application: Application, read: ReadInput) -> None:
     )
 
 
-def submission_content(application: Application, read: ReadInput) -> dict[str, Any]:
+def submission_content(application: Application, read: ReadDraft) -> dict[str, Any]:
     """What was submitted, readable without the rest of the database: the receipt."""
     organisation = application.organisation
     typed = read.input
