@@ -308,3 +308,47 @@ def test_a_reason_survives_its_json_form() -> None:
     )
 
     assert Reason.from_json(reason.as_json()) == reason
+
+
+def test_a_band_reason_stored_with_its_bands_as_text_still_reads() -> None:
+    # Screenings before the rules were shared stored the bands already written out.
+    stored = Reason.from_json(
+        {
+            "code": "amount_band",
+            "severity": "fail",
+            "params": {"amount_ore": kr(5_000), "bands": "10.000 kr. – 49.999 kr."},
+        }
+    )
+    fresh = screen(_with(amount_ore=kr(5_000), budget={"activities": kr(5_000)}), RULES)
+
+    with translation.override("en"):
+        assert stored.message() == (
+            "5.000 kr. is not within a grant size of the call (10.000 kr. – 49.999 kr.)."
+        )
+        assert [reason.message() for reason in fresh.reasons] == [
+            "5.000 kr. is not within a grant size of the call "
+            "(10.000 kr. – 49.999 kr.; 50.000 kr. – 99.999 kr.)."
+        ]
+    assert fresh.reasons[0].params["bands"] == [
+        [kr(10_000), kr(49_999)],
+        [kr(50_000), kr(99_999)],
+    ]
+
+
+def test_a_call_open_to_associations_passes_an_association_and_fails_a_library() -> None:
+    open_to_associations = dataclasses.replace(
+        RULES, terms=dataclasses.replace(TERMS, applicant_kinds=("housing", "association"))
+    )
+
+    assert _messages(_with(organisation_kind="association"), open_to_associations) == ("pass", [])
+    assert _messages(_with(organisation_kind="library"), open_to_associations) == (
+        "fail",
+        [
+            (
+                "applicant_kind",
+                "fail",
+                "The applicant is registered as “library”, a kind of organisation the call is "
+                "not open to (it is open to: housing organisation, association).",
+            )
+        ],
+    )
