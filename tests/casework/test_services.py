@@ -335,7 +335,7 @@ def test_the_admin_saves_screening_rules_through_the_service(client: Client, des
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     data = {
         "call": desk.call.pk,
-        "require_housing_applicant": "on",
+        "require_eligible_applicant": "on",
         "require_partner": "on",
         "check_amount_band": "on",
         "check_budget_sum": "on",

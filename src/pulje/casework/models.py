@@ -19,8 +19,7 @@ class ScreeningRules(models.Model):
     call = models.OneToOneField(
         Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="screening_rules"
     )
-    # Named when only housing organisations could apply; the kinds are the call's now.
-    require_housing_applicant = models.BooleanField(
+    require_eligible_applicant = models.BooleanField(
         _("the applicant must be of a kind the call is open to, with a valid CVR number"),
         default=True,
     )

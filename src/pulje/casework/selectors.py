@@ -45,7 +45,7 @@ def screening_rules(application: Application) -> Rules:
             project_end_latest=terms.project_end_latest if period else None,
             spend_by=terms.spend_by if period else None,
         ),
-        require_eligible_applicant=stored.require_housing_applicant,
+        require_eligible_applicant=stored.require_eligible_applicant,
         check_budget_sum=stored.check_budget_sum,
         salary_cap_monthly_ore=stored.salary_cap_monthly_ore,
         excluded_cost_kinds=tuple(stored.excluded_cost_kinds),

@@ -23,9 +23,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RenameField(
+            model_name="screeningrules",
+            old_name="require_housing_applicant",
+            new_name="require_eligible_applicant",
+        ),
         migrations.AlterField(
             model_name="screeningrules",
-            name="require_housing_applicant",
+            name="require_eligible_applicant",
             field=models.BooleanField(
                 default=True,
                 verbose_name="the applicant must be of a kind the call is open to, with a valid CVR number",
