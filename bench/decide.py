@@ -72,16 +72,20 @@ def bench_screening(count: int) -> tuple[float, float, list[str]]:
     import django
 
     django.setup()
+    from pulje.applications.rules import CallTerms
     from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules, screen
 
     bands = ((10_000 * KR, 49_999 * KR), (50_000 * KR, 149_999 * KR), (150_000 * KR, 400_000 * KR))
     rules = Rules(
-        partner_kinds=("association",),
-        bands=bands,
+        terms=CallTerms(
+            applicant_kinds=("housing",),
+            partner_kinds=("association",),
+            bands=bands,
+            project_start_earliest=dt.date(2021, 1, 1),
+            project_end_latest=dt.date(2021, 12, 31),
+        ),
         salary_cap_monthly_ore=34_000 * KR,
         excluded_cost_kinds=("other",),
-        earliest_start=dt.date(2021, 1, 1),
-        latest_end=dt.date(2021, 12, 31),
     )
     departments = max(1, count // 5)
     candidates = []

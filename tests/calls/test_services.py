@@ -3,13 +3,21 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import translation
+from pytest_django import DjangoAssertNumQueries
 
 from pulje.accounts.models import User
 from pulje.applications.models import Answer, Application
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.selectors import call_bands
-from pulje.calls.services import add_question, create_call, remove_question, update_call
+from pulje.calls.services import (
+    add_question,
+    create_call,
+    next_reference_number,
+    remove_question,
+    update_call,
+)
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.funds.models import Pool
@@ -324,3 +332,23 @@ def test_remove_question_refuses_an_answered_question(tree: Tree) -> None:
         "Applicants have answered this question, so it cannot be removed."
     ]
     assert _counts() == before
+
+
+# The call's reference counter
+
+
+def test_next_reference_number_counts_per_call(
+    tree: Tree, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    first = CallFactory(pool=tree.bl_pool, code="bl-a", reference_prefix="BLA")
+    second = CallFactory(pool=tree.bl_pool, code="bl-b", reference_prefix="BLB")
+
+    with transaction.atomic():
+        # The locked read and the write.
+        with django_assert_num_queries(2):
+            numbers = [next_reference_number(call=first)]
+        numbers += [next_reference_number(call=first), next_reference_number(call=second)]
+
+    assert numbers == ["BLA-0001", "BLA-0002", "BLB-0001"]
+    first.refresh_from_db()
+    assert first.last_reference_number == 2

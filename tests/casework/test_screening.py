@@ -9,6 +9,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pulje.applications.rules import CallTerms
 from pulje.casework.screening import (
     Candidate,
     Earlier,
@@ -26,14 +27,15 @@ VALID_CVR = "29189706"
 PARTNER = PartnerFacts(
     name="Gellerup Kulturforening", cvr="10000009", kind="association", registered=True
 )
-RULES = Rules(
+TERMS = CallTerms(
+    applicant_kinds=("housing",),
     partner_kinds=("association",),
     bands=((kr(10_000), kr(49_999)), (kr(50_000), kr(99_999))),
-    salary_cap_monthly_ore=kr(34_000),
-    excluded_cost_kinds=("other",),
-    earliest_start=dt.date(2021, 3, 15),
-    latest_end=dt.date(2021, 12, 31),
+    project_start_earliest=dt.date(2021, 3, 15),
+    project_end_latest=dt.date(2021, 12, 31),
 )
+RULES = Rules(terms=TERMS, salary_cap_monthly_ore=kr(34_000), excluded_cost_kinds=("other",))
+NO_BANDS = dataclasses.replace(RULES, terms=dataclasses.replace(TERMS, bands=()))
 GOOD = Candidate(
     organisation_kind="housing",
     organisation_cvr=VALID_CVR,
@@ -45,7 +47,12 @@ GOOD = Candidate(
     period_start=dt.date(2021, 4, 1),
     period_end=dt.date(2021, 11, 30),
 )
-LABELS = {"association": "Association", "other": "Other", "library": "Library"}
+LABELS = {
+    "association": "Association",
+    "other": "Other",
+    "library": "Library",
+    "housing": "Housing organisation",
+}
 
 
 def _messages(
@@ -76,7 +83,8 @@ FAILURES = [
     (
         _with(organisation_kind="library"),
         "applicant_kind",
-        "The applicant is not a housing organisation (it is registered as “library”).",
+        "The applicant is registered as “library”, a kind of organisation the call is not open "
+        "to (it is open to: housing organisation).",
     ),
     (
         _with(organisation_cvr="29189707"),
@@ -148,7 +156,7 @@ FAILURES = [
 
 @pytest.mark.parametrize(("candidate", "code", "message"), FAILURES, ids=[f[1] for f in FAILURES])
 def test_each_rule_fails_with_its_reason(candidate: Candidate, code: str, message: str) -> None:
-    rules = dataclasses.replace(RULES, bands=()) if code == "salary_cap" else RULES
+    rules = NO_BANDS if code == "salary_cap" else RULES
     assert _messages(candidate, rules) == ("fail", [(code, "fail", message)])
 
 
@@ -180,7 +188,7 @@ def test_a_remark_and_a_failure_together_fail() -> None:
 
 
 def test_salaries_exactly_at_the_cap_pass() -> None:
-    rules = dataclasses.replace(RULES, bands=())
+    rules = NO_BANDS
     assert _messages(_with(amount_ore=kr(272_000), budget={"salaries": kr(272_000)}), rules) == (
         "pass",
         [],
@@ -189,7 +197,7 @@ def test_salaries_exactly_at_the_cap_pass() -> None:
 
 def test_rules_switched_off_check_nothing() -> None:
     off = Rules(
-        require_housing_applicant=False,
+        require_eligible_applicant=False,
         check_budget_sum=False,
         duplicate_similarity=None,
     )
@@ -300,3 +308,47 @@ def test_a_reason_survives_its_json_form() -> None:
     )
 
     assert Reason.from_json(reason.as_json()) == reason
+
+
+def test_a_band_reason_stored_with_its_bands_as_text_still_reads() -> None:
+    # Screenings before the rules were shared stored the bands already written out.
+    stored = Reason.from_json(
+        {
+            "code": "amount_band",
+            "severity": "fail",
+            "params": {"amount_ore": kr(5_000), "bands": "10.000 kr. – 49.999 kr."},
+        }
+    )
+    fresh = screen(_with(amount_ore=kr(5_000), budget={"activities": kr(5_000)}), RULES)
+
+    with translation.override("en"):
+        assert stored.message() == (
+            "5.000 kr. is not within a grant size of the call (10.000 kr. – 49.999 kr.)."
+        )
+        assert [reason.message() for reason in fresh.reasons] == [
+            "5.000 kr. is not within a grant size of the call "
+            "(10.000 kr. – 49.999 kr.; 50.000 kr. – 99.999 kr.)."
+        ]
+    assert fresh.reasons[0].params["bands"] == [
+        [kr(10_000), kr(49_999)],
+        [kr(50_000), kr(99_999)],
+    ]
+
+
+def test_a_call_open_to_associations_passes_an_association_and_fails_a_library() -> None:
+    open_to_associations = dataclasses.replace(
+        RULES, terms=dataclasses.replace(TERMS, applicant_kinds=("housing", "association"))
+    )
+
+    assert _messages(_with(organisation_kind="association"), open_to_associations) == ("pass", [])
+    assert _messages(_with(organisation_kind="library"), open_to_associations) == (
+        "fail",
+        [
+            (
+                "applicant_kind",
+                "fail",
+                "The applicant is registered as “library”, a kind of organisation the call is "
+                "not open to (it is open to: housing organisation, association).",
+            )
+        ],
+    )

@@ -1,6 +1,9 @@
 """Screening on submission and by the caseworker, the call's rules as data, the override."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
@@ -10,6 +13,7 @@ from django.utils import translation
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import fingerprint, save_draft, submit_application
 from pulje.applications.workflow import ApplicationRefused, transition
+from pulje.calls.services import update_call
 from pulje.casework.models import Screening, ScreeningRules
 from pulje.casework.selectors import screening_rules
 from pulje.casework.services import (
@@ -21,6 +25,7 @@ from pulje.casework.services import (
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.funds.models import Pool
+from pulje.registry.models import Organisation, OrganisationKind
 from tests.casework.conftest import Desk, make_applicant_in, submit
 from tests.factories import UserFactory
 
@@ -150,7 +155,7 @@ def test_the_spend_by_date_of_the_pool_above_limits_the_project_period(desk: Des
 
     application = submit(applicant)
 
-    assert screening_rules(application).latest_end == dt.date(2021, 10, 31)
+    assert screening_rules(application).terms.latest_end == dt.date(2021, 10, 31)
     with translation.override("en"):
         assert Screening.objects.get(application=application).messages() == [
             (
@@ -330,7 +335,7 @@ def test_the_admin_saves_screening_rules_through_the_service(client: Client, des
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     data = {
         "call": desk.call.pk,
-        "require_housing_applicant": "on",
+        "require_eligible_applicant": "on",
         "require_partner": "on",
         "check_amount_band": "on",
         "check_budget_sum": "on",
@@ -349,3 +354,71 @@ def test_the_admin_saves_screening_rules_through_the_service(client: Client, des
         "casework.screeningrules.created",
         "casework.screeningrules.updated",
     ]
+
+
+def test_a_call_open_to_associations_screens_an_associations_application_by_its_kinds(
+    desk: Desk,
+) -> None:
+    # The default rules check who may apply against the call's own applicant kinds.
+    update_call(actor=None, call=desk.call, applicant_kinds=["housing", "association"])
+    applicant = make_applicant_in(desk.call)
+    Organisation.objects.filter(pk=applicant.organisation.pk).update(
+        kind=OrganisationKind.ASSOCIATION
+    )
+    applicant.organisation.refresh_from_db()
+
+    application = submit(applicant)
+
+    screening = Screening.objects.get(application=application)
+    assert (screening.outcome, screening.reasons) == ("pass", [])
+    assert screening_rules(application).terms.applicant_kinds == ("housing", "association")
+
+
+def test_a_housing_organisation_fails_screening_on_a_call_no_longer_open_to_it(
+    desk: Desk,
+) -> None:
+    applicant = make_applicant_in(desk.call)
+    application = submit(applicant, title="Første")
+    update_call(actor=None, call=desk.call, applicant_kinds=["association"])
+
+    (screening,) = screen_applications(actor=desk.caseworker, applications=[application])
+
+    assert _messages(screening) == [
+        (
+            "fail",
+            "The applicant is registered as “housing organisation”, a kind of organisation the "
+            "call is not open to (it is open to: association).",
+        )
+    ]
+
+
+def test_screenings_made_before_the_calls_kinds_counted_say_housing_was_checked(
+    desk: Desk,
+) -> None:
+    applicant = make_applicant_in(desk.call)
+    application = submit(applicant)
+    old = [
+        {"code": "applicant_kind", "severity": "fail", "params": {"organisation_kind": "library"}},
+        {"code": "budget_empty", "severity": "fail", "params": {}},
+    ]
+    Screening.objects.filter(application=application).update(outcome="fail", reasons=old)
+    migration = importlib.import_module(
+        "pulje.casework.migrations.0003_applicant_kinds_of_the_call"
+    )
+
+    migration.name_the_kinds_checked(django_apps, None)
+
+    screening = Screening.objects.get(application=application)
+    assert screening.reasons == [
+        {
+            "code": "applicant_kind",
+            "severity": "fail",
+            "params": {"applicant_kinds": ["housing"], "organisation_kind": "library"},
+        },
+        {"code": "budget_empty", "severity": "fail", "params": {}},
+    ]
+    assert _messages(screening)[0] == (
+        "fail",
+        "The applicant is registered as “library”, a kind of organisation the call is not open "
+        "to (it is open to: housing organisation).",
+    )

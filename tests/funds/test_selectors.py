@@ -9,7 +9,6 @@ from pulje.core.money import kr
 from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.selectors import (
     ancestors,
-    band_for_amount,
     effective_spend_by,
     highest_visible_pools,
     reporting_requirement,
@@ -137,15 +136,12 @@ def test_reporting_requirement_none_when_no_pool_has_rules(tree: Tree) -> None:
         (kr(1_000_000) + 1, None),
     ],
 )
-def test_band_for_amount_at_the_edges(tree: Tree, amount_ore: int, band: str | None) -> None:
-    found = band_for_amount(tree.bl_pool, amount_ore)
+def test_the_band_holding_an_amount_at_the_edges(
+    tree: Tree, amount_ore: int, band: str | None
+) -> None:
+    found = [pool.code for pool in tree.bl_pool.children.all() if pool.holds(amount_ore)]
 
-    assert (found.code if found else None) == band
-
-
-def test_band_for_amount_only_looks_under_the_given_pool(tree: Tree) -> None:
-    assert band_for_amount(tree.slks_pool, kr(50_000)) is None
-    assert band_for_amount(tree.root, kr(50_000)) is None
+    assert found == ([band] if band else [])
 
 
 def _codes(pools: list[Pool]) -> list[str]:

@@ -28,7 +28,7 @@ from django.utils.translation import ngettext, override
 
 from pulje.accounts.models import User
 from pulje.accounts.permissions import is_member, is_proven_member
-from pulje.applications.forms import ApplicationForm, field_names
+from pulje.applications.checks import ReadDraft, check_draft, field_names
 from pulje.applications.models import (
     Answer,
     Application,
@@ -42,6 +42,7 @@ from pulje.applications.selectors import listed_in_a_version
 from pulje.applications.uploads import check_upload
 from pulje.applications.workflow import ApplicationRefused, next_status, transition
 from pulje.calls.models import Call, CallQuestion, QuestionKind
+from pulje.calls.services import next_reference_number
 from pulje.casework.services import screen_application
 from pulje.core.audit import record_event, snapshot
 from pulje.core.mail import queue_mail
@@ -332,12 +333,33 @@ class Submission:
     new: bool
 
 
-def check_submission(application: Application) -> tuple[ApplicationForm, list[str]]:
-    """The form bound to the draft, and what else stops submission (profile, files)."""
-    form = ApplicationForm(
-        data=draft_data(application),
-        call=application.call,
-        organisation=application.organisation,
+@dataclass(frozen=True)
+class SubmissionCheck:
+    """What submitting the draft now would meet: the draft read and held to the call's rules
+    (``read.errors``: the form's messages, by field), and what else stops it (``problems``:
+    the organisation's profile, required files)."""
+
+    read: ReadDraft
+    problems: list[str]
+
+    @property
+    def valid(self) -> bool:
+        """Whether the draft itself may be submitted (the form would be valid)."""
+        return not self.read.errors
+
+    def messages(self) -> list[str]:
+        """Every message, the fields' in the form's order first."""
+        return [
+            *(message for messages in self.read.errors.values() for message in messages),
+            *self.problems,
+        ]
+
+
+def check_submission(application: Application) -> SubmissionCheck:
+    """The draft read by its fields and the call's rules, and what else stops submission
+    (profile, files)."""
+    read = check_draft(
+        application.draft, call=application.call, organisation=application.organisation
     )
     problems = list(missing_profile_facts(application.organisation))
     attached = set(
@@ -348,7 +370,7 @@ def check_submission(application: Application) -> tuple[ApplicationForm, list[st
     for question in application.call.questions.filter(kind=QuestionKind.FILE, required=True):
         if question.pk not in attached:
             problems.append(_("Attach a file for “%(question)s”.") % {"question": question.label})
-    return form, problems
+    return SubmissionCheck(read=read, problems=problems)
 
 
 @transaction.atomic
@@ -363,7 +385,8 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     event ``applications.application.submitted``; after commit, the receipt by e-mail.
     Raises ApplicationRefused (not a proven member of the organisation, deadline, state,
     content changed since it was checked) or
-    ValidationError (the form's errors and what the profile lacks), having written nothing.
+    ValidationError (the form's messages, ``check_submission``'s, and what the profile lacks),
+    having written nothing.
     """
     locked = (
         Application.objects.select_for_update()
@@ -395,25 +418,20 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
             ),
             code="changed",
         )
-    form, problems = check_submission(locked)
-    if not form.is_valid() or problems:
-        errors = [str(message) for messages in form.errors.values() for message in messages]
-        raise ValidationError([*errors, *problems])
-    _write_typed(locked, form)
+    checked = check_submission(locked)
+    if not checked.valid or checked.problems:
+        raise ValidationError(checked.messages())
+    _write_typed(locked, checked.read)
     now = timezone.now()
     first: dict[str, Any] = {}
     if not locked.reference:
-        call = Call.objects.select_for_update().get(pk=locked.call_id)
-        call.last_reference_number += 1
-        call.save(update_fields=["last_reference_number"])
-        reference = f"{call.reference_prefix}-{call.last_reference_number:04d}"
-        first = {"reference": reference, "submitted_at": now}
+        first = {"reference": next_reference_number(call=locked.call), "submitted_at": now}
     version = ApplicationVersion.objects.create(
         application=locked,
         number=(latest.number + 1) if latest else 1,
         submitted_at=now,
         submitted_by=actor,
-        content=submission_content(locked, form),
+        content=submission_content(locked, checked.read),
         fingerprint=current,
     )
     transition(
@@ -429,69 +447,71 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     return Submission(version=version, new=True)
 
 
-def _write_typed(application: Application, form: ApplicationForm) -> None:
-    data = form.cleaned_data
-    for name in ("title", "summary", "target_groups", "activities", "loneliness"):
-        setattr(application, name, data[name])
-    application.period_start = data["period_start"]
-    application.period_end = data["period_end"]
-    application.expected_participants = data["expected_participants"]
-    application.amount_ore = data["amount"]
-    application.cofunding_ore = data.get("cofunding") or 0
+def _write_typed(application: Application, read: ReadDraft) -> None:
+    typed = read.input
+    for name in ("title", "summary", "activities", "loneliness"):
+        setattr(application, name, getattr(typed, name))
+    application.target_groups = list(typed.target_groups)
+    application.period_start = typed.period_start
+    application.period_end = typed.period_end
+    application.expected_participants = typed.expected_participants
+    application.amount_ore = typed.amount_ore
+    application.cofunding_ore = typed.cofunding_ore or 0
     application.save()
-    application.departments.set(data["departments"])
+    application.departments.set(read.departments)
     application.budget_lines.all().delete()
     BudgetLine.objects.bulk_create(
         BudgetLine(application=application, kind=kind, amount_ore=amount)
-        for kind, amount in form.budget().items()
+        for kind, amount in (typed.budget or {}).items()
     )
     application.partners.all().delete()
+    partners = list(typed.partners or ())
     known = dict(
-        Organisation.objects.filter(cvr__in=[p["cvr"] for p in form.partners()]).values_list(
-            "cvr", "pk"
-        )
+        Organisation.objects.filter(cvr__in=[p.cvr for p in partners]).values_list("cvr", "pk")
     )
     Partner.objects.bulk_create(
         Partner(
-            application=application, position=position, organisation_id=known.get(p["cvr"]), **p
+            application=application,
+            position=position,
+            organisation_id=known.get(p.cvr),
+            name=p.name,
+            cvr=p.cvr,
+            kind=p.kind,
         )
-        for position, p in enumerate(form.partners(), start=1)
+        for position, p in enumerate(partners, start=1)
     )
     application.answers.all().delete()
     Answer.objects.bulk_create(
-        Answer(application=application, question=question, value=data[question.field_name])
-        for question in form.questions
-        if data.get(question.field_name) not in (None, "")
+        Answer(application=application, question=question, value=typed.answers[question.pk])
+        for question in read.questions
+        if typed.answers.get(question.pk) not in (None, "")
     )
 
 
-def submission_content(application: Application, form: ApplicationForm) -> dict[str, Any]:
+def submission_content(application: Application, read: ReadDraft) -> dict[str, Any]:
     """What was submitted, readable without the rest of the database: the receipt."""
     organisation = application.organisation
-    data = form.cleaned_data
+    typed = read.input
     content = {
         "organisation": snapshot(organisation, ORGANISATION_FIELDS),
-        "departments": [str(department) for department in data["departments"]],
+        "departments": [str(department) for department in read.departments],
         "fields": {
-            name: data[name]
-            for name in (
-                "title",
-                "summary",
-                "target_groups",
-                "activities",
-                "loneliness",
-                "period_start",
-                "period_end",
-                "expected_participants",
-                "amount",
-                "cofunding",
-            )
+            "title": typed.title,
+            "summary": typed.summary,
+            "target_groups": list(typed.target_groups),
+            "activities": typed.activities,
+            "loneliness": typed.loneliness,
+            "period_start": typed.period_start,
+            "period_end": typed.period_end,
+            "expected_participants": typed.expected_participants,
+            "amount": typed.amount_ore,
+            "cofunding": typed.cofunding_ore,
         },
-        "budget": form.budget(),
-        "partners": form.partners(),
+        "budget": dict(typed.budget or {}),
+        "partners": [{"name": p.name, "cvr": p.cvr, "kind": p.kind} for p in typed.partners or ()],
         "answers": [
-            {"question": question.label, "value": data.get(question.field_name)}
-            for question in form.questions
+            {"question": question.label, "value": typed.answers.get(question.pk)}
+            for question in read.questions
         ],
         "attachments": [
             {

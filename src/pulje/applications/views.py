@@ -29,6 +29,7 @@ from pulje.applications.selectors import (
 from pulje.applications.services import (
     add_attachment,
     check_submission,
+    draft_data,
     edit_refusal,
     fingerprint,
     remove_attachment,
@@ -106,6 +107,13 @@ def _draft_form(application: Application) -> ApplicationForm:
     return form
 
 
+def _checked_form(application: Application) -> ApplicationForm:
+    """The form bound to the draft: it shows every message the draft would meet."""
+    return ApplicationForm(
+        data=draft_data(application), call=application.call, organisation=application.organisation
+    )
+
+
 def content_context(content: dict[str, Any]) -> dict[str, Any]:
     """A submitted (or to-be-submitted) content, ready for ``applications/_content.html``."""
     fields = content["fields"]
@@ -158,7 +166,7 @@ def edit(request: HttpRequest, uuid: str) -> HttpResponse:
         if request.POST.get("action") != "check":
             messages.success(request, _("The draft is saved."))
             return redirect("applications:edit", uuid=application.uuid)
-        form, _problems = check_submission(application)
+        form = _checked_form(application)
         if form.is_valid():
             return redirect("applications:check", uuid=application.uuid)
     else:
@@ -192,11 +200,11 @@ def autosave(request: HttpRequest, uuid: str) -> HttpResponse:
 def check(request: HttpRequest, uuid: str) -> HttpResponse:
     """ "Check your answers": everything that will be submitted, with links to change it."""
     application = get_application_for_user_or_404(request, uuid)
-    form, problems = check_submission(application)
-    if not form.is_valid():
+    checked = check_submission(application)
+    if not checked.valid:
         messages.error(request, _("Some answers are missing or wrong. They are marked below."))
         context = _form_context(request, application)
-        context["form"] = form
+        context["form"] = _checked_form(application)
         return render(request, "applications/edit.html", context)
     return render(
         request,
@@ -204,10 +212,10 @@ def check(request: HttpRequest, uuid: str) -> HttpResponse:
         {
             "application": application,
             "call": application.call,
-            "problems": problems,
+            "problems": checked.problems,
             "unproven": not is_proven_member(request_user(request), application.organisation),
             "fingerprint": fingerprint(application),
-            **content_context(submission_content(application, form)),
+            **content_context(submission_content(application, checked.read)),
         },
     )
 

@@ -120,6 +120,22 @@ def update_call(*, actor: User | None, call: Call, **changes: Any) -> Call:
     )
 
 
+def next_reference_number(*, call: Call) -> str:
+    """Count one more application on ``call`` and return its reference number
+    (``<prefix>-0001``, then ``-0002``, …).
+
+    Runs in the caller's transaction (the row lock refuses to run outside one): the call's row
+    stays locked until it commits, so two submissions at once get two numbers one after the
+    other, and a submission that fails takes no number.
+    Side effects: ``Call.last_reference_number`` one higher (a counter, not an audited change:
+    the submission that takes the number records it in its own event).
+    """
+    locked = Call.objects.select_for_update().get(pk=call.pk)
+    locked.last_reference_number += 1
+    locked.save(update_fields=["last_reference_number"])
+    return f"{locked.reference_prefix}-{locked.last_reference_number:04d}"
+
+
 def validate_call(call: Call) -> None:
     """Model validation plus the rules across fields and the pool.
 

@@ -19,8 +19,9 @@ class ScreeningRules(models.Model):
     call = models.OneToOneField(
         Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="screening_rules"
     )
-    require_housing_applicant = models.BooleanField(
-        _("the applicant must be a housing organisation with a valid CVR number"), default=True
+    require_eligible_applicant = models.BooleanField(
+        _("the applicant must be of a kind the call is open to, with a valid CVR number"),
+        default=True,
     )
     require_partner = models.BooleanField(
         _("a partner of the call's required kinds with a valid CVR number"), default=True

@@ -5,6 +5,11 @@ facts and stores the result. Each rule that is broken gives a reason with a code
 (``params``) and a severity: a *failure* stops the application, a *remark* asks the
 caseworker to look. Messages are rendered from code and facts when they are read, so a
 screening stored today reads in the language of whoever reads it.
+
+Who may apply, the grant bands, the budget's sum, the project period and the required
+partner are the application's own rules (``applications.rules``), checked here by the same
+functions the applicant's form uses; the salary cap, excluded costs, CVR numbers and
+duplicates are screening's alone.
 """
 
 import datetime as dt
@@ -15,22 +20,30 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stdnum.dk import cvr as stdnum_cvr
 
-from pulje.core.money import format_dkk
+from pulje.applications.rules import (
+    CallTerms,
+    Problem,
+    band_problems,
+    budget_problems,
+    check_applicant,
+    partner_problems,
+    period_problems,
+    render,
+)
 
 Severity = Literal["fail", "remark"]
 Outcome = Literal["pass", "remarks", "fail"]
 
-HOUSING = "housing"
 SALARIES = "salaries"
 
 MESSAGES: dict[str, Promise] = {
     "applicant_kind": _(
-        "The applicant is not a housing organisation (it is registered as “%(organisation_kind)s”)."
+        "The applicant is registered as “%(organisation_kind)s”, a kind of organisation the call "
+        "is not open to (it is open to: %(applicant_kinds)s)."
     ),
     "applicant_cvr": _("The applicant's CVR number “%(cvr)s” is not valid."),
     "partner_missing": _(
@@ -76,22 +89,9 @@ class Reason:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def message(self, labels: Mapping[str, str] | None = None) -> str:
-        """The reason in the active language: money in kroner, dates in the local format, and
-        kinds (``…_kind``, lists in ``…_kinds``) by their ``labels``."""
-        labels = labels or {}
-        shown: dict[str, Any] = {}
-        for key, value in self.params.items():
-            if key.endswith("_ore") and isinstance(value, int):
-                shown[key] = format_dkk(value)
-            elif key.endswith("_date") and isinstance(value, str):
-                shown[key] = date_format(dt.date.fromisoformat(value))
-            elif key.endswith("_kind"):
-                shown[key] = str(labels.get(value, value)).lower()
-            elif key.endswith("_kinds"):
-                shown[key] = ", ".join(str(labels.get(v, v)).lower() for v in value)
-            else:
-                shown[key] = value
-        return str(MESSAGES[self.code]) % shown
+        """The reason in the active language (``applications.rules.render``); ``labels``
+        name the kinds."""
+        return render(MESSAGES[self.code], self.params, labels or {})
 
     def as_json(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "params": dict(self.params)}
@@ -109,19 +109,15 @@ class ScreeningResult:
 
 @dataclass(frozen=True)
 class Rules:
-    """A call's screening rules as data (``models.ScreeningRules`` plus the call's facts)."""
+    """A call's screening rules as data: the call's terms, less what ``models.ScreeningRules``
+    switches off (empty terms check nothing), and what the secretariat sets on top."""
 
-    require_housing_applicant: bool = True
-    # The call's required partner kinds; empty: no partner required.
-    partner_kinds: tuple[str, ...] = ()
-    # The call's grant bands as (smallest, largest) in øre; empty: no band check.
-    bands: tuple[tuple[int, int], ...] = ()
+    terms: CallTerms = field(default_factory=CallTerms)
+    # The applicant of a kind in ``terms.applicant_kinds``, with a valid CVR number.
+    require_eligible_applicant: bool = True
     check_budget_sum: bool = True
     salary_cap_monthly_ore: int | None = None
     excluded_cost_kinds: tuple[str, ...] = ()
-    # The window the project must lie in; None: no limit on that side.
-    earliest_start: dt.date | None = None
-    latest_end: dt.date | None = None
     # Title similarity (0–1) from which an application on the same department is a duplicate;
     # None: no duplicate check.
     duplicate_similarity: float | None = 0.9
@@ -178,25 +174,25 @@ def screen(candidate: Candidate, rules: Rules, earlier: Sequence[Earlier] = ()) 
     return ScreeningResult(outcome=outcome, reasons=reasons)
 
 
+def _failures(problems: Sequence[Problem]) -> list[Reason]:
+    """The application's own rules broken, as screening's failures (same codes and facts)."""
+    return [Reason(problem.code, "fail", problem.params) for problem in problems]
+
+
 def _applicant(candidate: Candidate, rules: Rules) -> list[Reason]:
-    if not rules.require_housing_applicant:
+    if not rules.require_eligible_applicant:
         return []
-    reasons = []
-    if candidate.organisation_kind != HOUSING:
-        reasons.append(
-            Reason("applicant_kind", "fail", {"organisation_kind": candidate.organisation_kind})
-        )
+    reasons = _failures(check_applicant(candidate.organisation_kind, rules.terms))
     if not stdnum_cvr.is_valid(candidate.organisation_cvr):
         reasons.append(Reason("applicant_cvr", "fail", {"cvr": candidate.organisation_cvr}))
     return reasons
 
 
 def _partners(candidate: Candidate, rules: Rules) -> list[Reason]:
-    if not rules.partner_kinds:
-        return []
-    required = [p for p in candidate.partners if p.kind in rules.partner_kinds]
-    if not required:
-        return [Reason("partner_missing", "fail", {"partner_kinds": list(rules.partner_kinds)})]
+    missing = partner_problems([p.kind for p in candidate.partners], rules.terms)
+    if missing or not rules.terms.partner_kinds:
+        return _failures(missing)
+    required = [p for p in candidate.partners if p.kind in rules.terms.partner_kinds]
     if not any(stdnum_cvr.is_valid(p.cvr) for p in required):
         return [
             Reason("partner_cvr", "fail", {"name": p.name, "cvr": p.cvr})
@@ -211,19 +207,10 @@ def _partners(candidate: Candidate, rules: Rules) -> list[Reason]:
     ]
 
 
-def _bands_text(bands: Sequence[tuple[int, int]]) -> str:
-    return "; ".join(f"{format_dkk(low)} – {format_dkk(high)}" for low, high in bands)
-
-
 def _amount(candidate: Candidate, rules: Rules) -> list[Reason]:
-    amount = candidate.amount_ore
-    if amount is None:
+    if candidate.amount_ore is None:
         return [Reason("amount_missing", "fail")]
-    if rules.bands and not any(low <= amount <= high for low, high in rules.bands):
-        return [
-            Reason("amount_band", "fail", {"amount_ore": amount, "bands": _bands_text(rules.bands)})
-        ]
-    return []
+    return _failures(band_problems(candidate.amount_ore, rules.terms))
 
 
 def project_months(start: dt.date, end: dt.date) -> int:
@@ -233,18 +220,13 @@ def project_months(start: dt.date, end: dt.date) -> int:
 
 
 def _budget(candidate: Candidate, rules: Rules) -> list[Reason]:
-    reasons = []
-    total = sum(candidate.budget.values())
-    if not candidate.budget:
-        reasons.append(Reason("budget_empty", "fail"))
-    elif (
-        rules.check_budget_sum
-        and candidate.amount_ore is not None
-        and total != candidate.amount_ore
-    ):
-        reasons.append(
-            Reason("budget_sum", "fail", {"total_ore": total, "amount_ore": candidate.amount_ore})
-        )
+    reasons = _failures(
+        [
+            problem
+            for problem in budget_problems(candidate.amount_ore, candidate.budget)
+            if rules.check_budget_sum or problem.code != "budget_sum"
+        ]
+    )
     salaries = candidate.budget.get(SALARIES, 0)
     cap = rules.salary_cap_monthly_ore
     start, end = candidate.period_start, candidate.period_end
@@ -279,35 +261,10 @@ def _period(candidate: Candidate, rules: Rules) -> list[Reason]:
     start, end = candidate.period_start, candidate.period_end
     if start is None or end is None:
         return [Reason("period_missing", "fail")]
-    reasons = []
-    if end < start:
-        reasons.append(
-            Reason(
-                "period_order",
-                "fail",
-                {"start_date": start.isoformat(), "end_date": end.isoformat()},
-            )
-        )
-    if rules.earliest_start is not None and start < rules.earliest_start:
-        reasons.append(
-            Reason(
-                "period_start",
-                "fail",
-                {
-                    "start_date": start.isoformat(),
-                    "earliest_date": rules.earliest_start.isoformat(),
-                },
-            )
-        )
-    if rules.latest_end is not None and end > rules.latest_end:
-        reasons.append(
-            Reason(
-                "period_end",
-                "fail",
-                {"end_date": end.isoformat(), "latest_date": rules.latest_end.isoformat()},
-            )
-        )
-    return reasons
+    terms = rules.terms
+    return _failures(
+        period_problems(start, end, earliest=terms.project_start_earliest, latest=terms.latest_end)
+    )
 
 
 def normalised_title(title: str) -> str:

@@ -1,6 +1,7 @@
 """Reads for casework: the facts screening looks at, the caseworker's queue, the calls a
 user works or oversees."""
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -10,10 +11,10 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
+from pulje.applications.checks import call_terms
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.assessment.selectors import ScoreSummary, score_summaries
 from pulje.calls.models import Call
-from pulje.calls.selectors import call_bands
 from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
 from pulje.casework.permissions import caseworker_conflicts
 from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
@@ -21,36 +22,33 @@ from pulje.core.audit import action_label
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
-from pulje.funds.selectors import effective_spend_by
 from pulje.ledger.selectors import subtrees
 from pulje.letters.models import Job
 from pulje.registry.models import HousingDepartment
 
 
 def screening_rules(application: Application) -> Rules:
-    """The rules of the application's call as plain data: the stored ``ScreeningRules`` (the
-    defaults if none) with the call's partner kinds, bands and window."""
+    """The rules of the application's call as plain data: the call's terms
+    (``applications.checks.call_terms``) less what the stored ``ScreeningRules`` (the defaults
+    if none) switch off, and what they add."""
     call = application.call
     stored = ScreeningRules.objects.filter(call=call).first() or ScreeningRules(call=call)
-    spend_by = effective_spend_by(call.pool) if stored.check_period else None
-    latest_end = call.project_end_latest if stored.check_period else None
-    if spend_by is not None and latest_end is not None:
-        latest_end = min(latest_end, spend_by)
-    bands = tuple(
-        (band.grant_min_ore, band.grant_max_ore)
-        for band in call_bands(call)
-        if band.grant_min_ore is not None and band.grant_max_ore is not None
-    )
+    terms = call_terms(call)
+    period = stored.check_period
     percent = stored.duplicate_similarity_percent
     return Rules(
-        require_housing_applicant=stored.require_housing_applicant,
-        partner_kinds=tuple(call.partner_kinds) if stored.require_partner else (),
-        bands=bands if stored.check_amount_band else (),
+        terms=dataclasses.replace(
+            terms,
+            partner_kinds=terms.partner_kinds if stored.require_partner else (),
+            bands=terms.bands if stored.check_amount_band else (),
+            project_start_earliest=terms.project_start_earliest if period else None,
+            project_end_latest=terms.project_end_latest if period else None,
+            spend_by=terms.spend_by if period else None,
+        ),
+        require_eligible_applicant=stored.require_eligible_applicant,
         check_budget_sum=stored.check_budget_sum,
         salary_cap_monthly_ore=stored.salary_cap_monthly_ore,
         excluded_cost_kinds=tuple(stored.excluded_cost_kinds),
-        earliest_start=call.project_start_earliest if stored.check_period else None,
-        latest_end=latest_end,
         duplicate_similarity=None if percent is None else percent / 100,
     )
 

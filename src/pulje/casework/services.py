@@ -36,7 +36,7 @@ from pulje.core.audit import apply_changes, record_event, snapshot
 
 SCREENABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENED})
 RULE_FIELDS = (
-    "require_housing_applicant",
+    "require_eligible_applicant",
     "require_partner",
     "check_amount_band",
     "check_budget_sum",

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pulje.funds.bands import holds
 from pulje.registry.models import Organisation
 
 
@@ -99,13 +100,9 @@ class Pool(models.Model):
         return self.grant_min_ore is not None
 
     def holds(self, amount_ore: int) -> bool:
-        """Whether a grant band's limits hold ``amount_ore`` (both limits included); the one
-        test of which band an amount belongs to."""
-        return (
-            self.grant_min_ore is not None
-            and self.grant_max_ore is not None
-            and self.grant_min_ore <= amount_ore <= self.grant_max_ore
-        )
+        """Whether a grant band's limits hold ``amount_ore`` (both limits included), by the
+        one test of which band an amount belongs to (``bands.holds``)."""
+        return holds((self.grant_min_ore, self.grant_max_ore), amount_ore)
 
 
 class ReportingRequirement(models.TextChoices):

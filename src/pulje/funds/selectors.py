@@ -59,15 +59,6 @@ def reporting_requirement(pool: Pool, amount_ore: int) -> ReportingRequirement |
     return None
 
 
-def band_for_amount(pool: Pool, amount_ore: int) -> Pool | None:
-    """The grant band under ``pool`` whose limits hold ``amount_ore``, if any."""
-    return (
-        pool.children.filter(grant_min_ore__lte=amount_ore, grant_max_ore__gte=amount_ore)
-        .order_by("grant_min_ore")
-        .first()
-    )
-
-
 def highest_visible_pools(user: User) -> list[Pool]:
     """The pools at the top of what ``user`` may see: those its organisations administer that
     have no visible pool above them (all top pools for a superuser). Two queries."""
