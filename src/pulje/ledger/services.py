@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event, snapshot
+from pulje.core.errors import Refused
 from pulje.core.money import format_dkk
 from pulje.funds.models import Pool
 from pulje.funds.permissions import require_pool_manager
@@ -24,13 +25,8 @@ from pulje.ledger.models import Entry, GrantAccount, PoolAccount, ReleaseReason
 from pulje.registry.models import Organisation
 
 
-class LedgerError(Exception):
+class LedgerError(Refused):
     """A posting was refused. ``message`` is for the user, in the active language."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from django_tasks import task
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
+from pulje.core.errors import Refused
 from pulje.core.mail import mail_error_reason, send_mail_now
 from pulje.letters.models import (
     STALLED_AFTER,
@@ -56,12 +57,8 @@ MAIL_SERVER_UNAVAILABLE = (
 )
 
 
-class JobRefused(Exception):
+class JobRefused(Refused):
     """A change to a job its state does not allow; ``message`` is for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -> Job:
@@ -108,7 +105,9 @@ def retry_job(*, actor: User, job: Job) -> Job:
     less than that, or when ``actor`` does not work the job's call.
     """
     if not can_retry_job(actor, job):
-        raise JobRefused(_("Only the call's secretariat may run its letters again."))
+        raise JobRefused(
+            _("Only the call's secretariat may run its letters again."), code="not_secretariat"
+        )
     before = job.status
     stalled = Q(status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
     moved = (
@@ -121,7 +120,8 @@ def retry_job(*, actor: User, job: Job) -> Job:
             _(
                 "Only a job that has failed, stalled or left letters not e-mailed can be "
                 "tried again."
-            )
+            ),
+            code="not_retryable",
         )
     job.refresh_from_db()
     record_event(
@@ -181,7 +181,8 @@ def run_decision_letters(*, job_id: int) -> None:
             missing = sorted(set(ids) - {s.decision_id for s in subjects})
             raise JobRefused(
                 _("These decisions do not exist: %(ids)s.")
-                % {"ids": ", ".join(str(pk) for pk in missing)}
+                % {"ids": ", ".join(str(pk) for pk in missing)},
+                code="unknown_decisions",
             )
         for position, subject in enumerate(subjects, start=1):
             sending = False

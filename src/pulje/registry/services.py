@@ -306,7 +306,7 @@ def import_housing_registry(
     """
     checked = check_rows(table, _registry_facts())
     if checked.rejected and not partial:
-        raise ImportRefused(checked.rejected)
+        raise ImportRefused(checked.rejected, code="rows_rejected")
     result = HousingImport(rejected=checked.rejected)
     municipalities = {
         municipality.code: municipality for municipality in Municipality.objects.all()
@@ -345,7 +345,7 @@ def import_housing_registry(
             # The checks mirror the models' rules, so this means they have drifted apart; the
             # row is named all the same, and the whole file refused rather than half written.
             rejection = Rejection(row=sources[row.line], reasons=tuple(error.messages))
-            raise ImportRefused([rejection]) from error
+            raise ImportRefused([rejection], code="row_refused") from error
     if dry_run:
         transaction.set_rollback(True)
     return result

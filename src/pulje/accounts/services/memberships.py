@@ -48,6 +48,7 @@ from pulje.accounts.permissions import (
     works_for_a_pool,
 )
 from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.core.errors import Refused
 from pulje.core.mail import queue_mail, single_line
 from pulje.registry.models import Organisation, OrganisationKind
 from pulje.registry.services import register_organisation
@@ -62,14 +63,9 @@ PROOF_CODES_PER_HOUR = 3
 PROVEN_CVR_KEY = "pulje_proven_cvr"
 
 
-class MembershipRefused(Exception):
+class MembershipRefused(Refused):
     """A change to who acts for an organisation that is not allowed; ``message`` is for the
     person, ``code`` for the code that reacts to it."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def _site_url(path: str) -> str:

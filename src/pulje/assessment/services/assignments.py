@@ -74,7 +74,8 @@ def remove_assessor(*, actor: User, member: PanelMember) -> None:
                 "%(name)s still has %(count)d assignments to finish. They cannot be removed "
                 "from the panel until these are done."
             )
-            % {"name": member.user, "count": open_work}
+            % {"name": member.user, "count": open_work},
+            code="assessor_has_work",
         )
     before = snapshot(member, ("call", "user"))
     record_event(actor=actor, action="assessment.panelmember.deleted", obj=member, before=before)
@@ -111,13 +112,15 @@ def _refuse_unassignable(
         if call_id not in on_panel:
             raise AssessmentRefused(
                 _("%(name)s is not on the assessor panel of “%(call)s”.")
-                % {"name": assessor, "call": call.title}
+                % {"name": assessor, "call": call.title},
+                code="not_on_panel",
             )
     failed = failed_screening(applications)
     if failed:
         raise AssessmentRefused(
             _("%(applications)s failed screening. Override the screening with a reason first.")
-            % {"applications": ", ".join(a.reference for a in failed)}
+            % {"applications": ", ".join(a.reference for a in failed)},
+            code="failed_screening",
         )
     for application in applications:
         if application.status not in ASSIGNABLE:
@@ -127,7 +130,8 @@ def _refuse_unassignable(
                     "Application %(reference)s is “%(status)s”: only screened applications "
                     "and those in assessment can be assigned."
                 )
-                % {"reference": application.reference, "status": str(status).lower()}
+                % {"reference": application.reference, "status": str(status).lower()},
+                code="not_assignable",
             )
     members = _is_member_of_applicant(assessor.pk, applications)
     for application in applications:
@@ -141,14 +145,16 @@ def _refuse_unassignable(
                     "name": assessor,
                     "organisation": application.organisation.name,
                     "reference": application.reference,
-                }
+                },
+                code="conflict_of_interest",
             )
     for application in applications:
         found = existing.get(application.pk)
         if found is not None and found.state == AssignmentState.CONFLICTED:
             raise AssessmentRefused(
                 _("%(name)s has declared a conflict of interest for %(reference)s.")
-                % {"name": assessor, "reference": application.reference}
+                % {"name": assessor, "reference": application.reference},
+                code="conflict_declared",
             )
 
 
@@ -190,7 +196,7 @@ def assign_assessor(*, actor: User, applications: Sequence[Application], assesso
             try:
                 transition(actor=actor, application=application, action="start_assessment")
             except ApplicationRefused as refusal:
-                raise AssessmentRefused(refusal.message) from refusal
+                raise AssessmentRefused(refusal.message, code=refusal.code) from refusal
         assignment = Assignment.objects.create(application=application, assessor=assessor)
         record_event(
             actor=actor,
@@ -235,9 +241,13 @@ def declare_interest(
     AssessmentRefused when ``actor`` is not the assessor or has declared already.
     """
     if assignment.assessor_id != actor.pk:
-        raise AssessmentRefused(_("Only the assessor can declare for their assignment."))
+        raise AssessmentRefused(
+            _("Only the assessor can declare for their assignment."), code="not_assessor"
+        )
     if assignment.state != AssignmentState.TO_DECLARE:
-        raise AssessmentRefused(_("You have declared for this application already."))
+        raise AssessmentRefused(
+            _("You have declared for this application already."), code="already_declared"
+        )
     new = AssignmentState.CONFLICTED if conflict else AssignmentState.TO_SCORE
     move_assignment(
         assignment,

@@ -107,7 +107,9 @@ def update_rubric(
     after_criteria = dict(before_criteria)
     for change in criteria:
         if change.pk not in current:
-            raise AssessmentRefused(_("That criterion is not in this rubric."))
+            raise AssessmentRefused(
+                _("That criterion is not in this rubric."), code="unknown_criterion"
+            )
         after_criteria[change.pk] = {
             "title": change.title,
             "description": change.description,
@@ -115,7 +117,8 @@ def update_rubric(
         }
     if after_criteria != before_criteria and rubric_is_locked(rubric):
         raise AssessmentRefused(
-            _("Scoring has begun: the criteria and their weights can no longer change.")
+            _("Scoring has begun: the criteria and their weights can no longer change."),
+            code="scoring_begun",
         )
     settings_fields = ("blind_review", "normalise", "disagreement_threshold")
     before = {**snapshot(rubric, settings_fields), "criteria": before_criteria}
@@ -148,12 +151,15 @@ def _write_scores(
     criteria = {c.pk: c for c in rubric.criteria.all()}
     unknown = set(values) - set(criteria)
     if unknown:
-        raise AssessmentRefused(_("That criterion is not in this rubric."))
+        raise AssessmentRefused(
+            _("That criterion is not in this rubric."), code="unknown_criterion"
+        )
     for value, _text in values.values():
         if value is not None and value not in rubric.scale:
             raise AssessmentRefused(
                 _("A score must be from %(low)d to %(high)d.")
-                % {"low": rubric.scale_min, "high": rubric.scale_max}
+                % {"low": rubric.scale_min, "high": rubric.scale_max},
+                code="score_out_of_scale",
             )
     existing = {s.criterion_id: s for s in assignment.scores.all()}
     scores = []
@@ -180,14 +186,19 @@ def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
     )
     assignment.state = fresh.state
     if assignment.assessor_id != actor.pk:
-        raise AssessmentRefused(_("Only the assessor can score their assignment."))
+        raise AssessmentRefused(
+            _("Only the assessor can score their assignment."), code="not_assessor"
+        )
     if assignment.state == AssignmentState.SUBMITTED:
-        raise AssessmentRefused(_("Your scores are submitted and can no longer change."))
+        raise AssessmentRefused(
+            _("Your scores are submitted and can no longer change."), code="scores_submitted"
+        )
     if assignment.state != AssignmentState.TO_SCORE:
-        raise AssessmentRefused(_("Declare your conflicts of interest first."))
+        raise AssessmentRefused(_("Declare your conflicts of interest first."), code="not_declared")
     if fresh.application.status not in SCORABLE:
         raise AssessmentRefused(
-            _("The application has been decided or withdrawn: it can no longer be scored.")
+            _("The application has been decided or withdrawn: it can no longer be scored."),
+            code="not_scorable",
         )
     return ensure_rubric(actor=None, call=assignment.application.call)
 
@@ -237,7 +248,8 @@ def submit_scores(
     if missing:
         raise AssessmentRefused(
             _("Every criterion needs a score and a justification. Missing: %(criteria)s.")
-            % {"criteria": ", ".join(missing)}
+            % {"criteria": ", ".join(missing)},
+            code="scores_missing",
         )
     move_assignment(
         assignment,
