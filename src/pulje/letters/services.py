@@ -26,6 +26,7 @@ from django_tasks import task
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
+from pulje.core.audit_actions import AuditAction
 from pulje.core.errors import Refused
 from pulje.core.mail import mail_error_reason, send_mail_now
 from pulje.letters.models import (
@@ -82,7 +83,7 @@ def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -
         )
         record_event(
             actor=actor,
-            action="letters.job.queued",
+            action=AuditAction.LETTERS_JOB_QUEUED,
             obj=job,
             after={"kind": job.kind, "decision_ids": ids},
         )
@@ -126,7 +127,7 @@ def retry_job(*, actor: User, job: Job) -> Job:
     job.refresh_from_db()
     record_event(
         actor=actor,
-        action="letters.job.retried",
+        action=AuditAction.LETTERS_JOB_RETRIED,
         obj=job,
         before={"status": before},
         after={"status": JobStatus.QUEUED},
@@ -222,7 +223,7 @@ def run_decision_letters(*, job_id: int) -> None:
         )
         record_event(
             actor=job.created_by,
-            action="letters.job.done",
+            action=AuditAction.LETTERS_JOB_DONE,
             obj=job,
             before={"status": JobStatus.RUNNING},
             after={"status": status, "letters": len(ids), "not_sent": not_sent},
@@ -236,7 +237,7 @@ def _fail(job: Job, reason: str) -> None:
         )
         record_event(
             actor=job.created_by,
-            action="letters.job.failed",
+            action=AuditAction.LETTERS_JOB_FAILED,
             obj=job,
             before={"status": JobStatus.RUNNING},
             after={"status": JobStatus.FAILED, "error": reason},
@@ -268,7 +269,7 @@ def make_letter(*, actor: User | None, job: Job | None, subject: LetterSubject) 
             letter.save()
             record_event(
                 actor=actor,
-                action="letters.letter.created",
+                action=AuditAction.LETTERS_LETTER_CREATED,
                 obj=letter,
                 after={
                     "decision_id": subject.decision_id,
@@ -309,7 +310,7 @@ def send_letter(*, letter_id: int) -> bool:
             Letter.objects.filter(pk=letter.pk).update(sent_at=None, send_error=reason)
             record_event(
                 actor=None,
-                action="letters.letter.failed",
+                action=AuditAction.LETTERS_LETTER_FAILED,
                 obj=letter,
                 after={"to": letter.recipient_email, "error": reason},
             )
@@ -317,7 +318,7 @@ def send_letter(*, letter_id: int) -> bool:
     with transaction.atomic():
         record_event(
             actor=None,
-            action="letters.letter.sent",
+            action=AuditAction.LETTERS_LETTER_SENT,
             obj=letter,
             after={"to": letter.recipient_email},
         )
@@ -365,7 +366,7 @@ def ensure_letter_templates(*, call_ids: Sequence[int]) -> Mapping[tuple[int, st
                 if created:
                     record_event(
                         actor=None,
-                        action="letters.template.created",
+                        action=AuditAction.LETTERS_TEMPLATE_CREATED,
                         obj=template,
                         after={"call_id": call_id, "kind": kind.value},
                     )

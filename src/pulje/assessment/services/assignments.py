@@ -27,6 +27,7 @@ from pulje.assessment.services.common import (
 from pulje.calls.models import Call
 from pulje.casework.selectors import failed_screening
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 from pulje.core.mail import queue_mail
 
 ASSIGNABLE = (ApplicationStatus.SCREENED, ApplicationStatus.IN_ASSESSMENT)
@@ -48,7 +49,7 @@ def add_assessor(*, actor: User, call: Call, email: str, name: str = "") -> Pane
     if created:
         record_event(
             actor=actor,
-            action="assessment.panelmember.added",
+            action=AuditAction.ASSESSMENT_PANEL_MEMBER_ADDED,
             obj=member,
             after=snapshot(member, ("call", "user")),
         )
@@ -78,7 +79,9 @@ def remove_assessor(*, actor: User, member: PanelMember) -> None:
             code="assessor_has_work",
         )
     before = snapshot(member, ("call", "user"))
-    record_event(actor=actor, action="assessment.panelmember.deleted", obj=member, before=before)
+    record_event(
+        actor=actor, action=AuditAction.ASSESSMENT_PANEL_MEMBER_DELETED, obj=member, before=before
+    )
     member.delete()
 
 
@@ -200,7 +203,7 @@ def assign_assessor(*, actor: User, applications: Sequence[Application], assesso
         assignment = Assignment.objects.create(application=application, assessor=assessor)
         record_event(
             actor=actor,
-            action="assessment.assignment.created",
+            action=AuditAction.ASSESSMENT_ASSIGNMENT_CREATED,
             obj=assignment,
             after=snapshot(assignment, ("application", "assessor", "state")),
         )
@@ -258,7 +261,7 @@ def declare_interest(
     )
     record_event(
         actor=actor,
-        action="assessment.assignment.declared",
+        action=AuditAction.ASSESSMENT_ASSIGNMENT_DECLARED,
         obj=assignment,
         before={"state": AssignmentState.TO_DECLARE.value},
         after=snapshot(assignment, ("state", "declared_at", "conflict_note")),

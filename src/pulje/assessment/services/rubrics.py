@@ -25,6 +25,7 @@ from pulje.assessment.services.common import (
 )
 from pulje.calls.models import Call
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 
 # The default criteria's msgids. A rubric stores their text in the language active when it
 # is created (Danish in production), so the caseworker edits plain Danish text after that.
@@ -59,7 +60,7 @@ def ensure_rubric(*, actor: User | None, call: Call) -> Rubric:
     )
     record_event(
         actor=actor,
-        action="assessment.rubric.created",
+        action=AuditAction.ASSESSMENT_RUBRIC_CREATED,
         obj=rubric,
         after={
             **snapshot(rubric, ("call", "scale_min", "scale_max", "blind_review")),
@@ -134,7 +135,7 @@ def update_rubric(
             Criterion.objects.filter(pk=pk).update(**values)
     record_event(
         actor=actor,
-        action="assessment.rubric.updated",
+        action=AuditAction.ASSESSMENT_RUBRIC_UPDATED,
         obj=rubric,
         before={**before, "criteria": {str(k): v for k, v in before_criteria.items()}},
         after={**after, "criteria": {str(k): v for k, v in after_criteria.items()}},
@@ -259,7 +260,7 @@ def submit_scores(
     )
     record_event(
         actor=actor,
-        action="assessment.assignment.submitted",
+        action=AuditAction.ASSESSMENT_ASSIGNMENT_SUBMITTED,
         obj=assignment,
         before={"state": AssignmentState.TO_SCORE.value},
         after={
