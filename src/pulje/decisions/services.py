@@ -2,9 +2,7 @@
 above its pool's amount for that (four eyes), acceptance by the grantee, lapse.
 
 Each application's status moves only through ``applications.workflow.transition``; money moves
-only through ``pulje.ledger.services``. Locks are taken in the ledger's order: the pool
-accounts first (ascending pool id), then the applications' rows, then the grant accounts and
-the audit head (inside the ledger's and the audit trail's own functions).
+only through ``pulje.ledger.services``. Locks are taken in the order of ``core.locks``.
 """
 
 import datetime as dt
@@ -37,6 +35,7 @@ from pulje.calls.selectors import call_bands
 from pulje.casework.permissions import conflict_refusal, who_else_can
 from pulje.casework.selectors import failed_screening
 from pulje.core.errors import Refused
+from pulje.core.locks import lock_for
 from pulje.core.mail import queue_mail
 from pulje.core.money import format_dkk
 from pulje.decisions.models import (
@@ -60,7 +59,6 @@ from pulje.ledger.models import PoolAccount, ReleaseReason
 from pulje.ledger.services import (
     LedgerError,
     commit,
-    lock_pools,
     open_grant_account,
     release,
 )
@@ -167,14 +165,14 @@ def decide_applications(
         )
         _refuse_unless_caseworker(actor, calls)
         bands_by_call = {call.pk: call_bands(call) for call in calls}
-        if outcome == "grant":
-            lock_pools(
-                pools=[pool for call in calls for pool in (bands_by_call[call.pk] or [call.pool])]
-            )
-        # of=self: only the applications' rows, not the call's or organisation's joined in.
+        lock_for(
+            pools=[pool.pk for call in calls for pool in (bands_by_call[call.pk] or [call.pool])]
+            if outcome == "grant"
+            else [],
+            applications=ids,
+        )
         locked = list(
-            Application.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids)
+            Application.objects.filter(pk__in=ids)
             .select_related("call__pool", "organisation")
             .order_by("pk")
         )
@@ -634,8 +632,9 @@ def _lapse_one(decision_id: int, now: dt.datetime) -> int | None:
     decision = Decision.objects.select_related("band").get(pk=decision_id)
     assert decision.band is not None
     assert decision.grant_id is not None
-    lock_pools(pools=[decision.band])
-    application = Application.objects.select_for_update().get(pk=decision.application_id)
+    application = lock_for(
+        pools=[decision.band.pk], applications=[decision.application_id]
+    ).applications[decision.application_id]
     if application.status != ApplicationStatus.GRANTED:
         return None
     grant = decision.grant
@@ -751,9 +750,7 @@ def approve_grant_proposals(
             .select_related("pool")
         )
         _refuse_unless_caseworker(actor, calls)
-        lock_pools(
-            pools=list(Pool.objects.filter(pk__in={proposal.band_id for proposal in proposals}))
-        )
+        lock_for(pools=[proposal.band_id for proposal in proposals])
         locked = _open_proposals(proposals)
         own = [proposal for proposal in locked if proposal.proposed_by_id == actor.pk]
         if own:
