@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "pulje.accounts.middleware.SecondFactorMiddleware",
+    "pulje.core.middleware.LockTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "pulje.urls"
