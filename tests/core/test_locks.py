@@ -6,6 +6,7 @@ PostgreSQL leg of `make test`; each thread has its own connection, as each web w
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from django.db import connection, transaction
@@ -14,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from pulje.applications.models import Application
+from pulje.core.audit import lock_head
 from pulje.core.errors import Refused
 from pulje.core.locks import LockTimeout, lock_for
-from pulje.funds.models import Pool
 from pulje.ledger.models import GrantAccount
 from tests.factories import (
     CallFactory,
@@ -62,31 +63,38 @@ def test_locking_outside_a_transaction_is_refused() -> None:
         lock_for(pools=[pool.pk])
 
 
+def _lock_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        [value] = cursor.fetchone()
+    return str(value)
+
+
 @pytest.mark.postgresql
-def test_the_bounded_wait_ends_with_the_locks() -> None:
+@override_settings(LOCK_TIMEOUT_SECONDS=3)
+def test_the_bounded_wait_lasts_until_the_transaction_ends() -> None:
     pool = PoolFactory()
     with transaction.atomic():
         lock_for(pools=[pool.pk])
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW lock_timeout")
-            assert cursor.fetchone() == ("0",)
+        assert _lock_timeout() == "3s"
+    assert _lock_timeout() == "0"
 
 
-def _hold(pool: Pool, *, held: threading.Event, release: threading.Event) -> None:
-    """In another connection: lock the pool's account until ``release`` is set."""
+def _hold(take: Callable[[], object], *, held: threading.Event, release: threading.Event) -> None:
+    """In another connection: take the locks and keep them until ``release`` is set."""
     try:
         with transaction.atomic():
-            lock_for(pools=[pool.pk])
+            take()
             held.set()
             release.wait(timeout=30)
     finally:
         connection.close()
 
 
-def _waiting_for(pool: Pool, outcome: list[object], done: threading.Event) -> None:
+def _waiting_for(take: Callable[[], object], outcome: list[object], done: threading.Event) -> None:
     try:
         with translation.override("da"), transaction.atomic():
-            outcome.append(lock_for(pools=[pool.pk]))
+            outcome.append(take())
     except Exception as error:  # the outcome, refusal or not, is asserted by the test
         outcome.append(error)
     finally:
@@ -94,17 +102,19 @@ def _waiting_for(pool: Pool, outcome: list[object], done: threading.Event) -> No
         connection.close()
 
 
-def _race(pool: Pool, *, release_after: float) -> tuple[list[object], float, bool]:
-    """One connection holds the pool's lock for ``release_after`` seconds, a second asks for
-    it; return the second's outcome, how long it took and whether it was still waiting just
+def _race(
+    hold: Callable[[], object], take: Callable[[], object], *, release_after: float
+) -> tuple[list[object], float, bool]:
+    """One connection holds locks for ``release_after`` seconds, a second asks for them;
+    return the second's outcome, how long it took and whether it was still waiting just
     before the first let go."""
     held, release, done = threading.Event(), threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold, args=(pool,), kwargs={"held": held, "release": release})
+    holder = threading.Thread(target=_hold, args=(hold,), kwargs={"held": held, "release": release})
     holder.start()
     assert held.wait(timeout=30)
     outcome: list[object] = []
     started = time.monotonic()
-    waiter = threading.Thread(target=_waiting_for, args=(pool, outcome, done))
+    waiter = threading.Thread(target=_waiting_for, args=(take, outcome, done))
     waiter.start()
     still_waiting = not done.wait(timeout=release_after)
     release.set()
@@ -114,10 +124,7 @@ def _race(pool: Pool, *, release_after: float) -> tuple[list[object], float, boo
     return outcome, time.monotonic() - started, still_waiting
 
 
-@pytest.mark.postgresql
-@override_settings(LOCK_TIMEOUT_SECONDS=1)
-def test_a_lock_held_too_long_is_refused_with_try_again() -> None:
-    outcome, took, _still_waiting = _race(PoolFactory(), release_after=10)
+def _assert_busy(outcome: list[object]) -> None:
     [refusal] = outcome
     assert isinstance(refusal, LockTimeout)
     assert isinstance(refusal, Refused)
@@ -125,6 +132,30 @@ def test_a_lock_held_too_long_is_refused_with_try_again() -> None:
         "busy",
         "En anden ændrer det samme lige nu, så intet blev gemt. Prøv igen om et øjeblik.",
     )
+
+
+@pytest.mark.postgresql
+@override_settings(LOCK_TIMEOUT_SECONDS=1)
+def test_a_lock_held_too_long_is_refused_with_try_again() -> None:
+    pool = PoolFactory()
+    outcome, took, _still_waiting = _race(
+        lambda: lock_for(pools=[pool.pk]), lambda: lock_for(pools=[pool.pk]), release_after=10
+    )
+    _assert_busy(outcome)
+    assert 1 <= took < 5
+
+
+@pytest.mark.postgresql
+@override_settings(LOCK_TIMEOUT_SECONDS=1)
+def test_after_lock_for_the_wait_for_the_audit_head_is_bounded_too() -> None:
+    PoolFactory()  # its audit event puts the chain's head in place for both to lock
+
+    def locks_then_head() -> object:
+        lock_for()
+        return lock_head()
+
+    outcome, took, _still_waiting = _race(lock_head, locks_then_head, release_after=10)
+    _assert_busy(outcome)
     assert 1 <= took < 5
 
 
@@ -133,7 +164,10 @@ def test_a_lock_held_too_long_is_refused_with_try_again() -> None:
 def test_control_without_the_timeout_the_second_waits_for_the_first() -> None:
     """The control: with the wait unbounded (0), the second is still waiting after longer
     than the timeout above, and gets the lock once the first lets go."""
-    outcome, took, still_waiting = _race(PoolFactory(), release_after=2)
+    pool = PoolFactory()
+    outcome, took, still_waiting = _race(
+        lambda: lock_for(pools=[pool.pk]), lambda: lock_for(pools=[pool.pk]), release_after=2
+    )
     assert still_waiting
     assert [type(o).__name__ for o in outcome] == ["Locked"]
     assert took >= 2

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from pulje.accounts.models import User
 from pulje.core.audit_actions import AuditAction, known_label
+from pulje.core.locks import refusing_lock_timeouts
 from pulje.core.models import AuditEvent, AuditHead
 
 GENESIS_HASH = "0" * 64
@@ -126,8 +127,10 @@ def lock_head() -> AuditHead:
 
     Migrations create it; it is missing only where a test flush emptied every table, and then
     there are no events either. A missing head with events is tampering, and is refused.
+    After ``lock_for`` the wait is bounded, and ends in ``LockTimeout``.
     """
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    with refusing_lock_timeouts():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         if AuditEvent.objects.exists():
             raise RuntimeError("The audit chain's head is missing while events exist.")

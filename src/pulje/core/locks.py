@@ -13,11 +13,14 @@ call; the audit head is taken by the first audited write, so a service locks bef
 anything that is audited. Call ``lock_for`` once per transaction, with everything it will
 lock; a posting then locks the same accounts again, which the database grants at once.
 
-On PostgreSQL the wait for these locks is bounded by ``LOCK_TIMEOUT_SECONDS``; a transaction
-that holds them longer makes the next one refuse with "try again" rather than hang a request.
+On PostgreSQL ``lock_for`` bounds every lock wait of the rest of its transaction (the audit
+head's included) by ``LOCK_TIMEOUT_SECONDS``, as pretix's ``lock_objects`` does: a transaction
+that holds the rows longer makes the next one refuse with "try again" rather than hang a
+request. One statement per call, so a posting pays one round trip for it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,35 +65,39 @@ def lock_for(
     pool_account = apps.get_model("ledger", "PoolAccount")
     application = apps.get_model("applications", "Application")
     grant_account = apps.get_model("ledger", "GrantAccount")
-    bounded = connection.vendor == "postgresql"
-    try:
-        with connection.cursor() as cursor:
-            if bounded:
-                # LOCAL: until the transaction ends. Reset below, so only these waits are bounded.
+    with refusing_lock_timeouts():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # is_local: until the transaction ends.
                 cursor.execute("SELECT set_config('lock_timeout', %s, true)", [_timeout()])
-            locked = Locked(
-                pool_accounts={
-                    account.pool_id: account
-                    for account in pool_account.objects.select_for_update()
-                    .filter(pool_id__in=sorted(set(pools)))
-                    .order_by("pool_id")
-                },
-                # of=self: the application's row only, never a joined one.
-                applications={
-                    row.pk: row
-                    for row in application.objects.select_for_update(of=("self",))
-                    .filter(pk__in=sorted(set(applications)))
-                    .order_by("pk")
-                },
-                grant_accounts={
-                    account.pk: account
-                    for account in grant_account.objects.select_for_update()
-                    .filter(pk__in=sorted(set(grants)))
-                    .order_by("pk")
-                },
-            )
-            if bounded:
-                cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+        return Locked(
+            pool_accounts={
+                account.pool_id: account
+                for account in pool_account.objects.select_for_update()
+                .filter(pool_id__in=sorted(set(pools)))
+                .order_by("pool_id")
+            },
+            # of=self: the application's row only, never a joined one.
+            applications={
+                row.pk: row
+                for row in application.objects.select_for_update(of=("self",))
+                .filter(pk__in=sorted(set(applications)))
+                .order_by("pk")
+            },
+            grant_accounts={
+                account.pk: account
+                for account in grant_account.objects.select_for_update()
+                .filter(pk__in=sorted(set(grants)))
+                .order_by("pk")
+            },
+        )
+
+
+@contextmanager
+def refusing_lock_timeouts() -> Iterator[None]:
+    """Turn PostgreSQL's lock timeout inside the block into ``LockTimeout``."""
+    try:
+        yield
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
             raise
@@ -101,7 +108,6 @@ def lock_for(
             ),
             code="busy",
         ) from error
-    return locked
 
 
 def _timeout() -> str:
