@@ -172,7 +172,7 @@ def apply_changes(
 
 def create_recorded(
     *,
-    actor: User | None,
+    actor: "User | None",
     instance: ModelT,
     recorded: Iterable[str],
     action: AuditAction,
