@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "pulje.accounts.middleware.SecondFactorMiddleware",
+    "pulje.core.middleware.LockTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "pulje.urls"
@@ -135,6 +136,8 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# PostgreSQL: how long core.locks.lock_for waits for a row lock before it refuses "try again".
+LOCK_TIMEOUT_SECONDS = env_int("LOCK_TIMEOUT_SECONDS", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes SQLite's write lock when a transaction starts, so two writers queue
     # instead of one failing with "database is locked" when it upgrades a read lock.

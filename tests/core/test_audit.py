@@ -1,19 +1,29 @@
+import ast
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from pulje.applications.selectors import APPLICANT_TIMELINE
+from pulje.applications.workflow import EVENTS
 from pulje.core.audit import (
     action_label,
+    create_recorded,
     event_hash,
+    events_for,
     find_chain_problems,
     record_event,
     snapshot,
 )
+from pulje.core.audit_actions import AdminVerb, AuditAction
 from pulje.core.models import AppendOnlyError, AuditEvent, AuditHead
+from pulje.ledger.balances import Kind
+from pulje.registry.models import Organisation
 from tests.factories import OrganisationFactory, UserFactory
 from tests.tampering import tamper
 
@@ -40,7 +50,7 @@ def test_an_event_records_actor_object_and_state() -> None:
     organisation = OrganisationFactory(name="Boligselskabet Test")
     event = record_event(
         actor=actor,
-        action="registry.organisation.renamed",
+        action=AuditAction.REGISTRY_ORGANISATION_UPDATED,
         obj=organisation,
         before={"name": "Old"},
         after=snapshot(organisation, ["name", "municipality"]),
@@ -62,7 +72,7 @@ def test_record_event_refuses_to_run_outside_a_transaction() -> None:
     organisation = OrganisationFactory()
     events = AuditEvent.objects.count()
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        record_event(actor=None, action="x", obj=organisation)
+        record_event(actor=None, action=AuditAction.REGISTRY_ORGANISATION_UPDATED, obj=organisation)
     assert AuditEvent.objects.count() == events
 
 
@@ -145,7 +155,7 @@ def test_json_round_trip_keeps_the_hash_stable() -> None:
     organisation = OrganisationFactory(name="Æblegården Ø")
     record_event(
         actor=None,
-        action="test",
+        action=AuditAction.REGISTRY_ORGANISATION_UPDATED,
         obj=organisation,
         after={"when": dt.date(2021, 2, 5), "amount_ore": 10**15, "text": "Ærø – “ø”"},
     )
@@ -159,9 +169,109 @@ def test_json_round_trip_keeps_the_hash_stable() -> None:
         ("registry.organisation.updated", "Ændret"),
         ("ledger.commitment.reversal", "Tilbageført"),
         ("admin.registry.organisation.changed", "Ændret i administrationen"),
+        ("admin.accounts.user.password_changed", "Adgangskode ændret i administrationen"),
+        ("ledger.appropriation", "Bevilling"),
+        ("letters.job.queued", "Breve sat i kø"),
+        (
+            "applications.application.grant_proposed",
+            "Tilsagn foreslået, afventer anden godkendelse",
+        ),
         ("something.unknown", "something.unknown"),
     ],
 )
 def test_action_labels_are_danish(action: str, label: str) -> None:
     with translation.override("da"):
         assert action_label(action) == label
+
+
+def test_record_event_refuses_an_action_without_a_label() -> None:
+    organisation = OrganisationFactory()
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValueError, match="is not an AuditAction"):
+        record_event(actor=None, action="registry.organisation.renamed", obj=organisation)
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("action", [*AuditAction, *(f"admin.x.y.{verb}" for verb in AdminVerb)])
+def test_every_action_has_a_danish_label(action: str) -> None:
+    with translation.override("en"):
+        english = action_label(action)
+    with translation.override("da"):
+        danish = action_label(action)
+    assert english != action
+    assert danish != english
+
+
+def test_every_event_of_the_application_workflow_is_an_action() -> None:
+    assert set(EVENTS.values()) - set(AuditAction.values) == set()
+
+
+def test_every_ledger_entry_and_its_reversal_is_an_action() -> None:
+    for kind in Kind:
+        assert AuditAction(f"ledger.{kind}").label
+        assert AuditAction(f"ledger.{kind}.reversal").label
+
+
+def test_no_event_name_is_written_as_a_string_in_src() -> None:
+    """Event names come from ``AuditAction``: an ``action="app.model.verb"`` literal is a
+    copy the enum does not know of."""
+    source = Path(__file__).resolve().parents[2] / "src" / "pulje"
+    literals = [
+        f"{path.relative_to(source)}:{node.lineno}"
+        for path in sorted(source.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.keyword)
+        and node.arg == "action"
+        and isinstance(node.value, ast.Constant | ast.JoinedStr)
+        and "." in ast.unparse(node.value)
+    ]
+    assert literals == []
+
+
+def test_the_applicant_timeline_shows_the_applications_own_steps() -> None:
+    assert {
+        "applications.application.created",
+        "applications.application.submitted",
+        "applications.application.screened",
+        "applications.application.assessment_started",
+        "applications.application.granted",
+        "applications.application.rejected",
+        "applications.application.accepted",
+        "applications.application.lapsed",
+        "applications.application.withdrawn",
+    } == APPLICANT_TIMELINE
+
+
+def _refuse(organisation: Organisation) -> None:
+    raise ValidationError({"name": "Nej."})
+
+
+def test_create_recorded_saves_and_records_the_new_row() -> None:
+    actor = UserFactory()
+    organisation = create_recorded(
+        actor=actor,
+        instance=Organisation(cvr="12345674", name="Boligselskabet Nord"),
+        recorded=("cvr", "name"),
+        action=AuditAction.REGISTRY_ORGANISATION_REGISTERED,
+        validate=lambda _organisation: None,
+    )
+    [event] = events_for(organisation)
+    assert (event.actor, event.action, event.before, event.after) == (
+        actor,
+        "registry.organisation.registered",
+        None,
+        {"cvr": "12345674", "name": "Boligselskabet Nord"},
+    )
+
+
+def test_create_recorded_writes_nothing_when_validation_refuses() -> None:
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        create_recorded(
+            actor=None,
+            instance=Organisation(cvr="12345674", name="Boligselskabet Nord"),
+            recorded=("cvr", "name"),
+            action=AuditAction.REGISTRY_ORGANISATION_REGISTERED,
+            validate=_refuse,
+        )
+    assert (Organisation.objects.count(), AuditEvent.objects.count()) == (0, events)

@@ -7,6 +7,7 @@ from django.test import Client, override_settings
 from django.urls import include, path, reverse
 from pytest_django import DjangoDbBlocker
 
+from pulje.core.locks import LockTimeout
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,19 @@ def test_the_server_error_page_renders_without_the_database(
         html = render_to_string("500.html")
 
     assert_danish_page(html, "Der opstod en fejl")
+
+
+def refuse_busy(request: HttpRequest) -> HttpResponse:
+    raise LockTimeout("En anden ændrer det samme lige nu.", code="busy")
+
+
+urlpatterns.insert(0, path("optaget/", refuse_busy))
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_write_that_waited_too_long_for_a_lock_says_try_again(client: Client) -> None:
+    response = client.post("/optaget/")
+    html = response.content.decode()
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "5")
+    assert_danish_page(html, "Prøv igen")
+    assert "En anden ændrer det samme lige nu." in html

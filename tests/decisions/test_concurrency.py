@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import translation
 
 from pulje.applications.models import Application, ApplicationStatus
+from pulje.core.locks import lock_for
 from pulje.core.money import kr
 from pulje.decisions import services
 from pulje.decisions.models import Decision
@@ -97,7 +98,7 @@ def test_control_without_the_pool_lock_both_batches_pass_the_check(
     """The control: with the pool lock switched off both threads read the same balance and
     pass the check, so the test above proves the lock. The ledger's own lock per posting
     still stops the second batch (halfway through, rolled back whole); it never overspends."""
-    monkeypatch.setattr(services, "lock_pools", lambda **kw: None)
+    monkeypatch.setattr(services, "lock_for", lambda **locks: lock_for(**{**locks, "pools": []}))
     outcomes, passed_check, funded = _race(monkeypatch)
     assert passed_check == [True, True]
     granted = [outcome for outcome in outcomes if isinstance(outcome, list)]

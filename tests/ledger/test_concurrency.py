@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from pulje.core.locks import Locked
 from pulje.core.money import kr
 from pulje.ledger import services
 from pulje.ledger.models import Entry, EntryKind, GrantAccount, PoolAccount
@@ -82,12 +83,16 @@ def test_control_without_the_lock_the_same_race_overspends(
     pool, grants = _pool_with_grants()
     all_have_read = threading.Barrier(THREADS)
 
-    def read_without_lock(pool_ids: list[int]) -> dict[int, PoolAccount]:
-        accounts = {a.pool_id: a for a in PoolAccount.objects.filter(pool_id__in=pool_ids)}
+    def read_without_lock(*, pools: list[int], grants: list[int]) -> Locked:
+        read = Locked(
+            pool_accounts={a.pool_id: a for a in PoolAccount.objects.filter(pool_id__in=pools)},
+            applications={},
+            grant_accounts={g.pk: g for g in GrantAccount.objects.filter(pk__in=grants)},
+        )
         all_have_read.wait(timeout=30)
-        return accounts
+        return read
 
-    monkeypatch.setattr(services, "_lock_pool_accounts", read_without_lock)
+    monkeypatch.setattr(services, "lock_for", read_without_lock)
     outcomes = _race(grants, start=None)
 
     assert all(isinstance(o, Entry) for o in outcomes), outcomes

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from pulje.accounts.models import Membership, Proof, User
 from pulje.core.admin import AuditedAdmin
 from pulje.core.audit import record_event
+from pulje.core.audit_actions import AdminVerb, admin_action
 
 # pulje decides access by membership of organisations, not by Django's groups; an unaudited
 # group editor would be a way around the audit trail.
@@ -69,7 +70,7 @@ class UserAdmin(DjangoUserAdmin, AuditedAdmin):  # type: ignore[type-arg]
             if user is not None and user.password != before:
                 record_event(
                     actor=cast(User, request.user),
-                    action="admin.accounts.user.password_changed",
+                    action=admin_action("accounts.user", AdminVerb.PASSWORD_CHANGED),
                     obj=user,
                 )
         return response

@@ -43,25 +43,24 @@ from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
 from pulje.casework.permissions import conflict_refusal
 from pulje.core.audit import record_event
+from pulje.core.audit_actions import AuditAction
+from pulje.core.errors import Refused
+from pulje.core.locks import lock_for
 from pulje.decisions.models import Decision, GrantProposal, RejectionReason
 from pulje.decisions.services import Decided, DecisionRefused, decide_applications
-from pulje.ledger.services import lock_pools
 from pulje.letters.services import queue_decision_letters
 
 
-class AllocationRefused(Exception):
+class AllocationRefused(Refused):
     """A run or a confirmation was refused; ``message`` is for the person, in the active
     language. Nothing was written."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _refuse_unless_caseworker(actor: User, call: Call) -> None:
     if not can_work_call(actor, call):
         raise AllocationRefused(
-            _("You cannot allocate the money of “%(call)s”.") % {"call": call.title}
+            _("You cannot allocate the money of “%(call)s”.") % {"call": call.title},
+            code="not_caseworker",
         )
 
 
@@ -119,7 +118,7 @@ def _store(
     )
     record_event(
         actor=actor,
-        action="allocation.run.created",
+        action=AuditAction.ALLOCATION_RUN_CREATED,
         obj=run,
         after={
             "call": call.pk,
@@ -328,7 +327,7 @@ def confirm_allocation(*, actor: User, run: AllocationRun, reduction_reason: str
         with transaction.atomic():
             return _confirm(actor, run, reduction_reason.strip() or default_reduction_reason())
     except DecisionRefused as refusal:
-        raise AllocationRefused(refusal.message) from refusal
+        raise AllocationRefused(refusal.message, code=refusal.code) from refusal
 
 
 @dataclass(frozen=True)
@@ -371,13 +370,15 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> Decided:
     # The call's pools, then its applications, in the order decide_applications locks them:
     # from here no decision, withdrawal or score (assessment locks the application too) can
     # change what the checks below read, and a second confirmation waits for this one.
-    lock_pools(pools=call_bands(call) or [call.pool])
-    list(Application.objects.select_for_update(of=("self",)).filter(call=call).order_by("pk"))
+    lock_for(
+        pools=[pool.pk for pool in call_bands(call) or [call.pool]],
+        applications=Application.objects.filter(call=call).values_list("pk", flat=True),
+    )
     run = AllocationRun.objects.get(pk=run.pk)
     run.call = call
     refusal = confirmation_refusal(run)
     if refusal is not None:
-        raise AllocationRefused(refusal.message)
+        raise AllocationRefused(refusal.message, code=refusal.state)
     plan = plan_of(run)
     refusal_text = conflict_refusal(
         actor,
@@ -388,7 +389,7 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> Decided:
         ),
     )
     if refusal_text:
-        raise AllocationRefused(refusal_text)
+        raise AllocationRefused(refusal_text, code="conflict_of_interest")
     AllocationRun.objects.filter(pk=run.pk).update(confirmed_at=timezone.now(), confirmed_by=actor)
     decisions: list[Decision] = []
     proposals: list[GrantProposal] = []
@@ -429,7 +430,7 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> Decided:
     run.refresh_from_db(fields=["confirmed_at", "confirmed_by"])
     record_event(
         actor=actor,
-        action="allocation.run.confirmed",
+        action=AuditAction.ALLOCATION_RUN_CONFIRMED,
         obj=run,
         after={
             "confirmed_at": run.confirmed_at,

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from pulje.applications.models import Application, ApplicationStatus, Attachment
 from pulje.core.audit import record_event
+from pulje.core.audit_actions import AuditAction
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _purge_one(application_id: int, now: dt.datetime) -> list[Attachment]:
     Attachment.objects.filter(pk__in=[a.pk for a in purged]).update(file="")
     record_event(
         actor=None,
-        action="applications.attachment.purged",
+        action=AuditAction.APPLICATION_ATTACHMENT_PURGED,
         obj=application,
         after={
             "files": [{"id": a.pk, "name": a.original_name, "size": a.size} for a in purged],

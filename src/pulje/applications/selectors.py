@@ -16,6 +16,7 @@ from pulje.applications.models import (
     Attachment,
 )
 from pulje.calls.models import Call
+from pulje.core.audit_actions import AuditAction
 from pulje.core.models import AuditEvent
 
 
@@ -42,20 +43,16 @@ def dashboard_applications(user: User) -> list[Application]:
 
 
 # What the applicant's timeline shows: the steps of their application, not the
-# secretariat's internal ones (recommendations) nor who took them.
+# secretariat's internal ones (recommendations, grants awaiting a second approval) nor who
+# took them.
 APPLICANT_TIMELINE = frozenset(
-    {
-        "applications.application.created",
-        "applications.application.submitted",
-        "applications.application.screened",
-        "applications.application.assessment_started",
-        "applications.application.granted",
-        "applications.application.rejected",
-        "applications.application.accepted",
-        "applications.application.lapsed",
-        "applications.application.withdrawn",
-    }
-)
+    action for action in AuditAction if action.startswith("applications.application.")
+) - {
+    AuditAction.APPLICATION_RECOMMENDED,
+    AuditAction.APPLICATION_NOT_RECOMMENDED,
+    AuditAction.APPLICATION_GRANT_PROPOSED,
+    AuditAction.APPLICATION_GRANT_RETURNED,
+}
 
 
 def applicant_timeline(application: Application) -> list[AuditEvent]:

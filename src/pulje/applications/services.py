@@ -45,6 +45,7 @@ from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.services import next_reference_number
 from pulje.casework.services import screen_application
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 from pulje.core.mail import queue_mail
 from pulje.registry.models import Organisation
 from pulje.registry.selectors import missing_profile_facts
@@ -135,7 +136,7 @@ def start_application(*, actor: User, call: Call, organisation: Organisation) ->
     application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
     record_event(
         actor=actor,
-        action="applications.application.created",
+        action=AuditAction.APPLICATION_CREATED,
         obj=application,
         after=snapshot(application, ("call", "organisation", "status")),
     )
@@ -238,7 +239,7 @@ def add_attachment(
             attachment.save()
             record_event(
                 actor=actor,
-                action="applications.attachment.added",
+                action=AuditAction.APPLICATION_ATTACHMENT_ADDED,
                 obj=attachment,
                 after=snapshot(attachment, ("application", "question", "original_name", "size")),
             )
@@ -300,7 +301,7 @@ def remove_attachment(*, actor: User, attachment: Attachment) -> None:
     attachment.save(update_fields=["removed_at"])
     record_event(
         actor=actor,
-        action="applications.attachment.deleted",
+        action=AuditAction.APPLICATION_ATTACHMENT_DELETED,
         obj=attachment,
         after=snapshot(attachment, ("application", "removed_at")),
     )

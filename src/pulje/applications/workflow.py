@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.core.audit import record_event, snapshot
+from pulje.core.errors import Refused
 
 S = ApplicationStatus
 # Before a decision, an application can still be withdrawn by the applicant.
@@ -75,14 +76,9 @@ EVENTS = {
 }
 
 
-class ApplicationRefused(Exception):
+class ApplicationRefused(Refused):
     """A write the application's state or the call's deadline does not allow; ``message`` is
     for the person, ``code`` for the code."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def next_status(application: Application, action: str) -> str:

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from pulje.accounts.models import User
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.selectors import call_bands
-from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.core.audit import apply_changes, create_recorded, record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 from pulje.funds.models import Pool
 from pulje.funds.permissions import require_pool_manager
 from pulje.funds.selectors import effective_spend_by
@@ -93,12 +94,13 @@ def create_call(
         partner_kinds=list(partner_kinds),
         edit_after_submit=edit_after_submit,
     )
-    validate_call(call)
-    call.save()
-    record_event(
-        actor=actor, action="calls.call.created", obj=call, after=snapshot(call, CALL_FIELDS)
+    return create_recorded(
+        actor=actor,
+        instance=call,
+        recorded=CALL_FIELDS,
+        action=AuditAction.CALLS_CALL_CREATED,
+        validate=validate_call,
     )
-    return call
 
 
 @transaction.atomic
@@ -115,7 +117,7 @@ def update_call(*, actor: User | None, call: Call, **changes: Any) -> Call:
         changes=changes,
         changeable=CHANGEABLE_CALL_FIELDS,
         recorded=CALL_FIELDS,
-        action="calls.call.updated",
+        action=AuditAction.CALLS_CALL_UPDATED,
         validate=validate_call,
     )
 
@@ -219,15 +221,13 @@ def add_question(
         required=required,
         max_length=max_length,
     )
-    validate_question(question)
-    question.save()
-    record_event(
+    return create_recorded(
         actor=actor,
-        action="calls.question.added",
-        obj=question,
-        after=snapshot(question, QUESTION_FIELDS),
+        instance=question,
+        recorded=QUESTION_FIELDS,
+        action=AuditAction.CALLS_QUESTION_ADDED,
+        validate=validate_question,
     )
-    return question
 
 
 @transaction.atomic
@@ -241,7 +241,9 @@ def remove_question(*, actor: User | None, question: CallQuestion) -> None:
     require_pool_manager(actor, question.call.pool)
     check_question_removable(question)
     before = snapshot(question, QUESTION_FIELDS)
-    record_event(actor=actor, action="calls.question.deleted", obj=question, before=before)
+    record_event(
+        actor=actor, action=AuditAction.CALLS_QUESTION_DELETED, obj=question, before=before
+    )
     question.delete()
 
 

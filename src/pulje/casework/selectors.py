@@ -19,6 +19,7 @@ from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
 from pulje.casework.permissions import caseworker_conflicts
 from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
 from pulje.core.audit import action_label
+from pulje.core.audit_actions import AuditAction
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
@@ -417,10 +418,10 @@ def application_timeline(application: Application) -> list[TimelineEntry]:
 
 
 def _timeline_label(event: AuditEvent) -> str:
-    if event.action == "casework.screening.overridden":
+    if event.action == AuditAction.CASEWORK_SCREENING_OVERRIDDEN:
         outcome = ScreeningOutcome((event.after or {}).get("outcome", "pass")).label
         return _("Screening overridden: %(outcome)s") % {"outcome": str(outcome).lower()}
-    if event.action == "applications.application.screened":
+    if event.action == AuditAction.APPLICATION_SCREENED:
         outcome_value = (event.after or {}).get("outcome")
         if outcome_value in ScreeningOutcome.values:
             return _("Screened: %(outcome)s") % {

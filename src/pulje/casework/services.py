@@ -33,6 +33,7 @@ from pulje.casework.permissions import (
 from pulje.casework.screening import screen
 from pulje.casework.selectors import screening_facts
 from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 
 SCREENABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENED})
 RULE_FIELDS = (
@@ -69,7 +70,7 @@ def set_screening_rules(*, actor: User | None, call: Call, **changes: Any) -> Sc
     if created:
         record_event(
             actor=actor,
-            action="casework.screeningrules.created",
+            action=AuditAction.CASEWORK_SCREENING_RULES_CREATED,
             obj=rules,
             after=snapshot(rules, RULE_FIELDS),
         )
@@ -79,7 +80,7 @@ def set_screening_rules(*, actor: User | None, call: Call, **changes: Any) -> Sc
         changes=changes,
         changeable=RULE_FIELDS,
         recorded=RULE_FIELDS,
-        action="casework.screeningrules.updated",
+        action=AuditAction.CASEWORK_SCREENING_RULES_UPDATED,
         validate=lambda instance: instance.full_clean(),
     )
 
@@ -235,7 +236,7 @@ def override_screening(
     )
     record_event(
         actor=actor,
-        action="casework.screening.overridden",
+        action=AuditAction.CASEWORK_SCREENING_OVERRIDDEN,
         obj=locked,
         before=before,
         after={"outcome": outcome, "override_reason": reason, "application": locked.application_id},
@@ -277,7 +278,7 @@ def declare_caseworker_conflict(
     )
     record_event(
         actor=actor,
-        action="casework.conflict.declared",
+        action=AuditAction.CASEWORK_CONFLICT_DECLARED,
         obj=conflict,
         after={
             "organisation": application.organisation_id,

@@ -5,6 +5,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AdminVerb, admin_action
 from pulje.core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return
         record_event(
             actor=request.user,  # type: ignore[arg-type]
-            action=f"admin.{obj._meta.label_lower}.{'changed' if change else 'added'}",
+            action=admin_action(
+                obj._meta.label_lower, AdminVerb.CHANGED if change else AdminVerb.ADDED
+            ),
             obj=obj,
             before=before,
             after=after,
@@ -61,7 +64,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         record_event(
             actor=request.user,  # type: ignore[arg-type]
-            action=f"admin.{obj._meta.label_lower}.deleted",
+            action=admin_action(obj._meta.label_lower, AdminVerb.DELETED),
             obj=obj,
             before=snapshot(obj, self._fields(obj)),
         )
@@ -83,7 +86,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if deleted.instance.pk in stored:
                 record_event(
                     actor=actor,
-                    action=f"admin.{label}.deleted",
+                    action=admin_action(label, AdminVerb.DELETED),
                     obj=deleted.instance,
                     before=stored[deleted.instance.pk],
                 )
@@ -91,14 +94,14 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for obj in formset.new_objects:
             record_event(
                 actor=actor,
-                action=f"admin.{label}.added",
+                action=admin_action(label, AdminVerb.ADDED),
                 obj=obj,
                 after=snapshot(obj, self._fields(obj)),
             )
         for obj, _changed_fields in formset.changed_objects:
             record_event(
                 actor=actor,
-                action=f"admin.{label}.changed",
+                action=admin_action(label, AdminVerb.CHANGED),
                 obj=obj,
                 before=stored[obj.pk],
                 after=snapshot(obj, self._fields(obj)),

@@ -2,8 +2,8 @@
 transaction as the change itself, as a link in a SHA-256 hash chain.
 
 Appending takes a row lock on the chain's head, so events get gap-free sequence numbers and
-each one hashes its predecessor. That serialises audited writes; services take their own
-locks first and this one last, always in that order, so it cannot deadlock with them.
+each one hashes its predecessor. That serialises audited writes; it is the last lock in the
+order of ``core.locks``.
 """
 
 import hashlib
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from pulje.core.audit_actions import AuditAction, known_label
+from pulje.core.locks import refusing_lock_timeouts
 from pulje.core.models import AuditEvent, AuditHead
 
 if TYPE_CHECKING:
@@ -97,9 +97,14 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Must run inside the transaction that makes the change."""
+    """Append one event to the chain. Must run inside the transaction that makes the change.
+
+    ``action`` is an ``AuditAction`` (or an ``admin_action``); anything else is refused, so
+    every event has a label."""
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
+    if known_label(action) is None:
+        raise ValueError(f"{action!r} is not an AuditAction")
     head = lock_head()
     seq = head.seq + 1
     occurred_at = timezone.now()
@@ -125,8 +130,10 @@ def lock_head() -> AuditHead:
 
     Migrations create it; it is missing only where a test flush emptied every table, and then
     there are no events either. A missing head with events is tampering, and is refused.
+    After ``lock_for`` the wait is bounded, and ends in ``LockTimeout``.
     """
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    with refusing_lock_timeouts():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         if AuditEvent.objects.exists():
             raise RuntimeError("The audit chain's head is missing while events exist.")
@@ -141,7 +148,7 @@ def apply_changes(
     changes: dict[str, Any],
     changeable: Iterable[str],
     recorded: Iterable[str],
-    action: str,
+    action: AuditAction,
     validate: Callable[[ModelT], None],
 ) -> ModelT:
     """Set ``changes`` on ``instance``, validate, save and record one event with the
@@ -163,6 +170,24 @@ def apply_changes(
     validate(instance)
     instance.save()
     record_event(actor=actor, action=action, obj=instance, before=before, after=after)
+    return instance
+
+
+def create_recorded(
+    *,
+    actor: "User | None",
+    instance: ModelT,
+    recorded: Iterable[str],
+    action: AuditAction,
+    validate: Callable[[ModelT], None],
+) -> ModelT:
+    """Validate the new ``instance``, save it and record one event with the ``recorded``
+    fields after: the shared body of the apps' ``create_…`` services, the twin of
+    ``apply_changes``; they run it in their transaction. Raises whatever ``validate`` raises,
+    and then writes nothing."""
+    validate(instance)
+    instance.save()
+    record_event(actor=actor, action=action, obj=instance, after=snapshot(instance, recorded))
     return instance
 
 
@@ -207,41 +232,10 @@ def find_chain_problems() -> Iterator[ChainProblem]:
         )
 
 
-# What happened, by the last word of an event's action (``funds.pool.created`` → created).
-_VERBS = {
-    "created": gettext_lazy("Created"),
-    "registered": gettext_lazy("Registered"),
-    "opened": gettext_lazy("Opened"),
-    "added": gettext_lazy("Added"),
-    "updated": gettext_lazy("Changed"),
-    "changed": gettext_lazy("Changed"),
-    "deleted": gettext_lazy("Deleted"),
-    "reporting_rules_set": gettext_lazy("Reporting rules set"),
-    "reversal": gettext_lazy("Reversed"),
-    "submitted": gettext_lazy("Submitted"),
-    "screened": gettext_lazy("Screened"),
-    "assessment_started": gettext_lazy("Assessment started"),
-    "recommended": gettext_lazy("Recommended"),
-    "not_recommended": gettext_lazy("Not recommended"),
-    "granted": gettext_lazy("Granted"),
-    "grant_proposed": gettext_lazy("Grant proposed, awaiting second approval"),
-    "grant_returned": gettext_lazy("Proposed grant returned"),
-    "rejected": gettext_lazy("Rejected"),
-    "accepted": gettext_lazy("Accepted"),
-    "lapsed": gettext_lazy("Lapsed"),
-    "withdrawn": gettext_lazy("Withdrawn"),
-    "declared": gettext_lazy("Declared"),
-    "overridden": gettext_lazy("Overridden"),
-    "confirmed": gettext_lazy("Confirmed"),
-}
-
-
 def action_label(action: str) -> str:
-    """A short, translated label for an event's action, for timelines."""
-    label = str(_VERBS.get(action.rsplit(".", 1)[-1], action))
-    if action.startswith("admin."):
-        return _("%(label)s in the administration") % {"label": label}
-    return label
+    """A short, translated label for an event's action, for timelines (the action itself for
+    one no longer known)."""
+    return known_label(action) or action
 
 
 def events_for(obj: models.Model) -> list[AuditEvent]:

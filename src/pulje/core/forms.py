@@ -11,6 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pulje.core.errors import Refused
 from pulje.core.money import MAX_AMOUNT_ORE, MoneyParseError, format_dkk, parse_dkk
 
 # PostgreSQL's integer, the column of a PositiveIntegerField there: the most a whole number
@@ -282,16 +283,19 @@ class LimitedTextField(forms.CharField):
             )
 
 
-def add_service_error(form: forms.Form, error: Exception, *, field: str | None = None) -> None:
-    """Show a service's refusal on the form: a ValidationError on its fields, any other
-    error (such as the ledger's) on ``field`` or at the top of the form."""
-    if isinstance(error, forms.ValidationError) and hasattr(error, "error_dict"):
+def add_service_error(
+    form: forms.Form, error: Refused | forms.ValidationError, *, field: str | None = None
+) -> None:
+    """Show a service's refusal on the form: a ValidationError on its fields, a ``Refused``
+    on its own field, else on ``field``, else at the top of the form."""
+    if isinstance(error, Refused):
+        name = error.field or field
+        form.add_error(name if name in form.fields else None, error.message)
+    elif hasattr(error, "error_dict"):
         for name, messages in error.message_dict.items():
             form.add_error(name if name in form.fields else None, messages)
-    elif isinstance(error, forms.ValidationError):
-        form.add_error(field, error.messages)
     else:
-        form.add_error(field, getattr(error, "message", str(error)))
+        form.add_error(field, error.messages)
 
 
 class DkfdsFormRenderer(TemplatesSetting):

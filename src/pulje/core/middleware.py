@@ -3,8 +3,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from pulje.core.locks import LockTimeout
 
 
 class DanishFirstLocaleMiddleware:
@@ -52,3 +55,22 @@ class SlidingSessionMiddleware:
             if now - int(request.session.get(self.KEY, 0)) >= self.REFRESH_SECONDS:
                 request.session[self.KEY] = now
         return self.get_response(request)
+
+
+class LockTimeoutMiddleware:
+    """Answer a write that waited too long for another's row locks (``core.locks``) with
+    "try again" and 503, wherever it was raised, rather than with a server error: nothing
+    was written, and the same request will most likely pass in a moment."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, LockTimeout):
+            return None
+        response = render(request, "busy.html", {"message": exception.message}, status=503)
+        response.headers["Retry-After"] = "5"
+        return response

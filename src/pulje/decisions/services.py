@@ -2,9 +2,7 @@
 above its pool's amount for that (four eyes), acceptance by the grantee, lapse.
 
 Each application's status moves only through ``applications.workflow.transition``; money moves
-only through ``pulje.ledger.services``. Locks are taken in the ledger's order: the pool
-accounts first (ascending pool id), then the applications' rows, then the grant accounts and
-the audit head (inside the ledger's and the audit trail's own functions).
+only through ``pulje.ledger.services``. Locks are taken in the order of ``core.locks``.
 """
 
 import datetime as dt
@@ -36,6 +34,8 @@ from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
 from pulje.casework.permissions import conflict_refusal, who_else_can
 from pulje.casework.selectors import failed_screening
+from pulje.core.errors import Refused
+from pulje.core.locks import lock_for
 from pulje.core.mail import queue_mail
 from pulje.core.money import format_dkk
 from pulje.decisions.models import (
@@ -59,27 +59,23 @@ from pulje.ledger.models import PoolAccount, ReleaseReason
 from pulje.ledger.services import (
     LedgerError,
     commit,
-    lock_pools,
     open_grant_account,
     release,
 )
 from pulje.letters.services import queue_decision_letters
 
 
-class DecisionRefused(Exception):
+class DecisionRefused(Refused):
     """A decision, acceptance or lapse was refused; ``message`` is for the person, in the
     active language. Nothing was written."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _refuse_unless_caseworker(actor: User, calls: list[Call]) -> None:
     for call in calls:
         if not can_work_call(actor, call):
             raise DecisionRefused(
-                _("You cannot decide applications to “%(call)s”.") % {"call": call.title}
+                _("You cannot decide applications to “%(call)s”.") % {"call": call.title},
+                code="not_caseworker",
             )
 
 
@@ -88,7 +84,7 @@ def _refuse_conflicts(
 ) -> None:
     refusal = conflict_refusal(actor, applications, lead=lead, besides=besides)
     if refusal:
-        raise DecisionRefused(refusal)
+        raise DecisionRefused(refusal, code="conflict_of_interest")
 
 
 class Decided(list[Decision]):
@@ -145,18 +141,20 @@ def decide_applications(
     what it has available and the shortfall.
     """
     if outcome not in ("grant", "reject"):
-        raise DecisionRefused(_("Choose to grant or to reject."))
+        raise DecisionRefused(_("Choose to grant or to reject."), code="outcome_missing")
     reason_text = reason_text.strip()
     amounts = dict(amounts or {})
     if outcome == "reject":
         if reason_code not in RejectionReason.values:
-            raise DecisionRefused(_("Choose the reason for the rejection."))
+            raise DecisionRefused(_("Choose the reason for the rejection."), code="reason_missing")
         if reason_code == RejectionReason.OTHER and not reason_text:
-            raise DecisionRefused(_("Describe the reason for the rejection."))
+            raise DecisionRefused(
+                _("Describe the reason for the rejection."), code="reason_text_missing"
+            )
         if amounts:
-            raise DecisionRefused(_("A rejection has no amount."))
+            raise DecisionRefused(_("A rejection has no amount."), code="rejection_amount")
     elif reason_code:
-        raise DecisionRefused(_("A grant has no reason for rejection."))
+        raise DecisionRefused(_("A grant has no reason for rejection."), code="grant_reason")
     ids = sorted({application.pk for application in applications})
     if not ids:
         return Decided([], [])
@@ -167,14 +165,14 @@ def decide_applications(
         )
         _refuse_unless_caseworker(actor, calls)
         bands_by_call = {call.pk: call_bands(call) for call in calls}
-        if outcome == "grant":
-            lock_pools(
-                pools=[pool for call in calls for pool in (bands_by_call[call.pk] or [call.pool])]
-            )
-        # of=self: only the applications' rows, not the call's or organisation's joined in.
+        lock_for(
+            pools=[pool.pk for call in calls for pool in (bands_by_call[call.pk] or [call.pool])]
+            if outcome == "grant"
+            else [],
+            applications=ids,
+        )
         locked = list(
-            Application.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids)
+            Application.objects.filter(pk__in=ids)
             .select_related("call__pool", "organisation")
             .order_by("pk")
         )
@@ -232,7 +230,7 @@ def _decide(
     except LedgerError as error:
         # Not expected with the pools locked and checked above; the ledger's own check is
         # the last line of defence, and its refusal rolls the whole batch back too.
-        raise DecisionRefused(error.message) from error
+        raise DecisionRefused(error.message, code=error.code) from error
     decision_ids = [decision.pk for decision in decisions]
     transaction.on_commit(lambda: send_decision_notices(decision_ids), robust=True)
     # In the decisions' transaction: the job and its task commit with them or not at all,
@@ -339,7 +337,7 @@ def _plan(
             continue
         plans.append(_Plan(application, amount, band))
     if problems:
-        raise DecisionRefused(" ".join(problems))
+        raise DecisionRefused(" ".join(problems), code="cannot_decide")
     return plans
 
 
@@ -403,7 +401,7 @@ def _refuse_overspending(plans: list[_Plan], *, holding_back: bool) -> None:
                 % names
             )
     if shortfalls:
-        raise DecisionRefused(" ".join(shortfalls))
+        raise DecisionRefused(" ".join(shortfalls), code="over_budget")
 
 
 def _write(
@@ -538,28 +536,36 @@ def accept_grant(
             _(
                 "Only the organisation's members can accept the grant, once it is proven that "
                 "they act for it (on the organisation's page)."
-            )
+            ),
+            code="not_member",
         )
     if application.status != ApplicationStatus.GRANTED:
-        raise DecisionRefused(_("The grant is not awaiting acceptance."))
+        raise DecisionRefused(
+            _("The grant is not awaiting acceptance."), code="not_awaiting_acceptance"
+        )
     assert locked.accept_by is not None
     assert locked.amount_ore is not None
     if timezone.localdate() > locked.accept_by:
         raise DecisionRefused(
             _("The grant had to be accepted by %(date)s; it can no longer be accepted.")
-            % {"date": date_format(locked.accept_by, "DATE_FORMAT")}
+            % {"date": date_format(locked.accept_by, "DATE_FORMAT")},
+            code="acceptance_expired",
         )
     if not organisation.payment_iban:
         raise DecisionRefused(
-            _("Add the payment account to the organisation's profile before accepting.")
+            _("Add the payment account to the organisation's profile before accepting."),
+            code="no_payment_account",
         )
     public_summary = public_summary.strip()
     if not public_summary:
-        raise DecisionRefused(_("Write the summary that may be published."))
+        raise DecisionRefused(_("Write the summary that may be published."), code="summary_missing")
     lines = {kind: amount for kind, amount in (budget or {}).items() if amount}
     if locked.outcome == Outcome.REDUCED:
         if set(lines) - set(BudgetKind.values) or any(a < 0 for a in lines.values()):
-            raise DecisionRefused(_("The revised budget has an unknown kind or a negative amount."))
+            raise DecisionRefused(
+                _("The revised budget has an unknown kind or a negative amount."),
+                code="invalid_budget",
+            )
         total = sum(lines.values())
         if total != locked.amount_ore:
             raise DecisionRefused(
@@ -567,10 +573,13 @@ def accept_grant(
                     "The revised budget must add up to the %(granted)s granted; "
                     "it adds up to %(total)s"
                 )
-                % {"granted": format_dkk(locked.amount_ore), "total": format_dkk(total)}
+                % {"granted": format_dkk(locked.amount_ore), "total": format_dkk(total)},
+                code="budget_mismatch",
             )
     elif lines:
-        raise DecisionRefused(_("A grant in full keeps the budget applied for."))
+        raise DecisionRefused(
+            _("A grant in full keeps the budget applied for."), code="budget_changed"
+        )
     now = timezone.now()
     locked.accepted_at = now
     locked.accepted_by = actor
@@ -623,8 +632,9 @@ def _lapse_one(decision_id: int, now: dt.datetime) -> int | None:
     decision = Decision.objects.select_related("band").get(pk=decision_id)
     assert decision.band is not None
     assert decision.grant_id is not None
-    lock_pools(pools=[decision.band])
-    application = Application.objects.select_for_update().get(pk=decision.application_id)
+    application = lock_for(
+        pools=[decision.band.pk], applications=[decision.application_id]
+    ).applications[decision.application_id]
     if application.status != ApplicationStatus.GRANTED:
         return None
     grant = decision.grant
@@ -681,12 +691,14 @@ def _refuse_unless_open(proposals: list[GrantProposal], action: str) -> None:
             status = ApplicationStatus(application.status).label
             raise DecisionRefused(
                 _("%(application)s is not awaiting a second approval: it is “%(status)s”.")
-                % {"application": application.reference, "status": str(status).lower()}
+                % {"application": application.reference, "status": str(status).lower()},
+                code="not_awaiting_approval",
             ) from None
         if proposal.outcome != ProposalOutcome.OPEN:
             raise DecisionRefused(
                 _("The proposal for %(application)s has been approved or returned already.")
-                % {"application": application.reference}
+                % {"application": application.reference},
+                code="proposal_settled",
             )
 
 
@@ -700,7 +712,8 @@ def _resolve(
     )
     if written != 1:
         raise DecisionRefused(
-            _("The proposal was changed at the same time elsewhere. Reload the page.")
+            _("The proposal was changed at the same time elsewhere. Reload the page."),
+            code="conflict",
         )
     proposal.outcome = outcome
     proposal.resolved_by = actor
@@ -737,9 +750,7 @@ def approve_grant_proposals(
             .select_related("pool")
         )
         _refuse_unless_caseworker(actor, calls)
-        lock_pools(
-            pools=list(Pool.objects.filter(pk__in={proposal.band_id for proposal in proposals}))
-        )
+        lock_for(pools=[proposal.band_id for proposal in proposals])
         locked = _open_proposals(proposals)
         own = [proposal for proposal in locked if proposal.proposed_by_id == actor.pk]
         if own:
@@ -748,7 +759,8 @@ def approve_grant_proposals(
                 _("You proposed %(applications)s yourself: a second caseworker must approve it.")
                 % {"applications": ", ".join(a.reference for a in applications)}
                 + " "
-                + who_else_can(applications[0].call, applications, besides=[actor])
+                + who_else_can(applications[0].call, applications, besides=[actor]),
+                code="self_approval",
             )
         _refuse_conflicts(
             actor,
@@ -785,7 +797,7 @@ def return_grant_proposal(*, actor: User, proposal: GrantProposal, reason: str) 
     """
     reason = reason.strip()
     if not reason:
-        raise DecisionRefused(_("Write why the grant is returned."))
+        raise DecisionRefused(_("Write why the grant is returned."), code="return_reason_missing")
     application = Application.objects.select_related("call__pool").get(pk=proposal.application_id)
     _refuse_unless_caseworker(actor, [application.call])
     [locked] = _open_proposals([proposal])

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
+from pulje.core.audit_actions import AuditAction
 from pulje.funds.models import Pool, ReportingRule
 from pulje.funds.services import (
     CHANGEABLE_POOL_FIELDS,
@@ -70,7 +71,7 @@ class PoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if after != before:
             record_event(
                 actor=request.user,  # type: ignore[arg-type]
-                action="funds.pool.reporting_rules_set",
+                action=AuditAction.FUNDS_POOL_REPORTING_RULES_SET,
                 obj=pool,
                 before={"rules": before},
                 after={"rules": after},

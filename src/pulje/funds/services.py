@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
 from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.core.audit_actions import AuditAction
+from pulje.core.locks import lock_for
 from pulje.funds.models import Pool, ReportingRequirement, ReportingRule
 from pulje.funds.permissions import can_manage_pool, require_pool_manager
-from pulje.ledger.services import delegate, lock_pools, open_pool_account
+from pulje.ledger.services import delegate, open_pool_account
 from pulje.registry.models import Organisation
 
 POOL_FIELDS = (
@@ -75,7 +77,10 @@ def create_pool(
     pool.save()
     open_pool_account(pool=pool)
     record_event(
-        actor=actor, action="funds.pool.created", obj=pool, after=snapshot(pool, POOL_FIELDS)
+        actor=actor,
+        action=AuditAction.FUNDS_POOL_CREATED,
+        obj=pool,
+        after=snapshot(pool, POOL_FIELDS),
     )
     return pool
 
@@ -113,7 +118,7 @@ def update_pool(*, actor: User | None, pool: Pool, **changes: Any) -> Pool:
         changes=changes,
         changeable=CHANGEABLE_POOL_FIELDS,
         recorded=POOL_FIELDS,
-        action="funds.pool.updated",
+        action=AuditAction.FUNDS_POOL_UPDATED,
         validate=validate_pool,
     )
 
@@ -141,7 +146,7 @@ def set_reporting_rules(
     )
     record_event(
         actor=actor,
-        action="funds.pool.reporting_rules_set",
+        action=AuditAction.FUNDS_POOL_REPORTING_RULES_SET,
         obj=pool,
         before={"rules": before},
         after={"rules": reporting_rules_snapshot(pool)},
@@ -222,9 +227,9 @@ def create_sub_pool(
     ``ledger.services.delegate``. Raises ValidationError or LedgerError.
     """
     if delegate_ore:
-        # The delegation locks the parent's account; take it before create_pool's audit event
-        # takes the audit head, in the order every posting uses (pool accounts, then the head).
-        lock_pools(pools=[parent])
+        # The delegation locks the parent's account: before create_pool's audit event takes
+        # the audit head (core.locks).
+        lock_for(pools=[parent.pk])
     pool = create_pool(actor=actor, parent=parent, **pool_fields)
     if delegate_ore:
         delegate(actor=actor, pool=parent, to=pool, amount_ore=delegate_ore)

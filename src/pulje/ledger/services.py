@@ -1,9 +1,9 @@
 """Every movement of money goes through ``_post``.
 
-It locks the accounts the entry touches in one fixed order (pool accounts by pool id, then
-the grant account, then the audit head), applies the entry's effect to the locked balances,
-refuses it with a clear message if any balance would break an invariant, and then writes the
-new balances, the entry and its audit event in one transaction. Two postings against the same
+It locks the accounts the entry touches in the order of ``core.locks`` (``lock_for``),
+applies the entry's effect to the locked balances, refuses it with a clear message if any
+balance would break an invariant, and then writes the new balances, the entry and its audit
+event in one transaction. Two postings against the same
 pool therefore queue on its row lock; the database constraints on the balances catch anything
 that gets past this code.
 """
@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
+from pulje.core.errors import Refused
+from pulje.core.locks import lock_for
 from pulje.core.money import format_dkk
 from pulje.funds.models import Pool
 from pulje.funds.permissions import require_pool_manager
@@ -24,13 +27,8 @@ from pulje.ledger.models import Entry, GrantAccount, PoolAccount, ReleaseReason
 from pulje.registry.models import Organisation
 
 
-class LedgerError(Exception):
+class LedgerError(Refused):
     """A posting was refused. ``message`` is for the user, in the active language."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def open_grant_account(
     )
     record_event(
         actor=actor,
-        action="ledger.grant_account.opened",
+        action=AuditAction.LEDGER_GRANT_ACCOUNT_OPENED,
         obj=grant,
         after=snapshot(grant, ("pool", "recipient", "reference", "title")),
     )
@@ -200,22 +198,6 @@ def reverse(*, actor: User | None, entry: Entry, text: str, key: str | None = No
     )
 
 
-def lock_pools(*, pools: list[Pool]) -> None:
-    """Row-lock the pools' accounts now, for a service that will post against them after
-    writing something else that is audited: the locks must come before the audit head's."""
-    _lock_pool_accounts(sorted(pool.pk for pool in pools))
-
-
-def _lock_pool_accounts(pool_ids: list[int]) -> dict[int, PoolAccount]:
-    """Row-lock the pools' accounts, always in ascending pool id so two postings never deadlock."""
-    accounts = PoolAccount.objects.select_for_update().filter(pool_id__in=pool_ids)
-    return {account.pool_id: account for account in accounts.order_by("pool_id")}
-
-
-def _lock_grant_account(grant_id: int) -> GrantAccount:
-    return GrantAccount.objects.select_for_update().get(pk=grant_id)
-
-
 @transaction.atomic
 def _post(actor: User | None, posting: _Posting) -> Entry:
     # An empty key is no key: it must not make every later keyless posting a "replay".
@@ -235,9 +217,12 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
                 % {"field": field.verbose_name, "limit": field.max_length},
                 code="too_long",
             )
-    pool_ids = sorted({posting.pool.pk, *([posting.target.pk] if posting.target else [])})
-    accounts = _lock_pool_accounts(pool_ids)
-    grant = _lock_grant_account(posting.grant.pk) if posting.grant else None
+    locked = lock_for(
+        pools=[posting.pool.pk, *([posting.target.pk] if posting.target else [])],
+        grants=[posting.grant.pk] if posting.grant else [],
+    )
+    accounts: dict[int, PoolAccount] = locked.pool_accounts
+    grant: GrantAccount | None = locked.grant_accounts[posting.grant.pk] if posting.grant else None
 
     if posting.key is not None:
         existing = Entry.objects.filter(key=posting.key).first()
@@ -279,7 +264,7 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
     )
     record_event(
         actor=actor,
-        action=f"ledger.{posting.kind}" + (".reversal" if posting.reverses else ""),
+        action=AuditAction(f"ledger.{posting.kind}" + (".reversal" if posting.reverses else "")),
         obj=entry,
         before={side: vars(balance) for side, balance in before.items()},
         after={

@@ -26,6 +26,8 @@ from django_tasks import task
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
+from pulje.core.audit_actions import AuditAction
+from pulje.core.errors import Refused
 from pulje.core.mail import mail_error_reason, send_mail_now
 from pulje.letters.models import (
     STALLED_AFTER,
@@ -56,12 +58,8 @@ MAIL_SERVER_UNAVAILABLE = (
 )
 
 
-class JobRefused(Exception):
+class JobRefused(Refused):
     """A change to a job its state does not allow; ``message`` is for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -> Job:
@@ -85,7 +83,7 @@ def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -
         )
         record_event(
             actor=actor,
-            action="letters.job.queued",
+            action=AuditAction.LETTERS_JOB_QUEUED,
             obj=job,
             after={"kind": job.kind, "decision_ids": ids},
         )
@@ -108,7 +106,9 @@ def retry_job(*, actor: User, job: Job) -> Job:
     less than that, or when ``actor`` does not work the job's call.
     """
     if not can_retry_job(actor, job):
-        raise JobRefused(_("Only the call's secretariat may run its letters again."))
+        raise JobRefused(
+            _("Only the call's secretariat may run its letters again."), code="not_secretariat"
+        )
     before = job.status
     stalled = Q(status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
     moved = (
@@ -121,12 +121,13 @@ def retry_job(*, actor: User, job: Job) -> Job:
             _(
                 "Only a job that has failed, stalled or left letters not e-mailed can be "
                 "tried again."
-            )
+            ),
+            code="not_retryable",
         )
     job.refresh_from_db()
     record_event(
         actor=actor,
-        action="letters.job.retried",
+        action=AuditAction.LETTERS_JOB_RETRIED,
         obj=job,
         before={"status": before},
         after={"status": JobStatus.QUEUED},
@@ -181,7 +182,8 @@ def run_decision_letters(*, job_id: int) -> None:
             missing = sorted(set(ids) - {s.decision_id for s in subjects})
             raise JobRefused(
                 _("These decisions do not exist: %(ids)s.")
-                % {"ids": ", ".join(str(pk) for pk in missing)}
+                % {"ids": ", ".join(str(pk) for pk in missing)},
+                code="unknown_decisions",
             )
         for position, subject in enumerate(subjects, start=1):
             sending = False
@@ -221,7 +223,7 @@ def run_decision_letters(*, job_id: int) -> None:
         )
         record_event(
             actor=job.created_by,
-            action="letters.job.done",
+            action=AuditAction.LETTERS_JOB_DONE,
             obj=job,
             before={"status": JobStatus.RUNNING},
             after={"status": status, "letters": len(ids), "not_sent": not_sent},
@@ -235,7 +237,7 @@ def _fail(job: Job, reason: str) -> None:
         )
         record_event(
             actor=job.created_by,
-            action="letters.job.failed",
+            action=AuditAction.LETTERS_JOB_FAILED,
             obj=job,
             before={"status": JobStatus.RUNNING},
             after={"status": JobStatus.FAILED, "error": reason},
@@ -267,7 +269,7 @@ def make_letter(*, actor: User | None, job: Job | None, subject: LetterSubject) 
             letter.save()
             record_event(
                 actor=actor,
-                action="letters.letter.created",
+                action=AuditAction.LETTERS_LETTER_CREATED,
                 obj=letter,
                 after={
                     "decision_id": subject.decision_id,
@@ -308,7 +310,7 @@ def send_letter(*, letter_id: int) -> bool:
             Letter.objects.filter(pk=letter.pk).update(sent_at=None, send_error=reason)
             record_event(
                 actor=None,
-                action="letters.letter.failed",
+                action=AuditAction.LETTERS_LETTER_FAILED,
                 obj=letter,
                 after={"to": letter.recipient_email, "error": reason},
             )
@@ -316,7 +318,7 @@ def send_letter(*, letter_id: int) -> bool:
     with transaction.atomic():
         record_event(
             actor=None,
-            action="letters.letter.sent",
+            action=AuditAction.LETTERS_LETTER_SENT,
             obj=letter,
             after={"to": letter.recipient_email},
         )
@@ -364,7 +366,7 @@ def ensure_letter_templates(*, call_ids: Sequence[int]) -> Mapping[tuple[int, st
                 if created:
                     record_event(
                         actor=None,
-                        action="letters.template.created",
+                        action=AuditAction.LETTERS_TEMPLATE_CREATED,
                         obj=template,
                         after={"call_id": call_id, "kind": kind.value},
                     )

@@ -14,7 +14,8 @@ from pulje.accounts.permissions import (
     is_organisation_administrator,
     is_proven_member,
 )
-from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.core.audit import apply_changes, create_recorded
+from pulje.core.audit_actions import AuditAction
 from pulje.core.mail import queue_mail
 from pulje.registry.imports import (
     HousingRow,
@@ -67,26 +68,23 @@ def register_organisation(
     Side effects: one audit event ``registry.organisation.registered``.
     Raises ValidationError naming the field that is wrong.
     """
-    organisation = Organisation(
-        cvr=cvr,
-        name=name,
-        kind=kind,
-        housing_number=housing_number,
-        address=address,
-        postal_code=postal_code,
-        city=city,
-        municipality=municipality,
-        registry_email=registry_email,
-    )
-    organisation.full_clean()
-    organisation.save()
-    record_event(
+    return create_recorded(
         actor=actor,
-        action="registry.organisation.registered",
-        obj=organisation,
-        after=snapshot(organisation, REGISTER_FIELDS),
+        instance=Organisation(
+            cvr=cvr,
+            name=name,
+            kind=kind,
+            housing_number=housing_number,
+            address=address,
+            postal_code=postal_code,
+            city=city,
+            municipality=municipality,
+            registry_email=registry_email,
+        ),
+        recorded=REGISTER_FIELDS,
+        action=AuditAction.REGISTRY_ORGANISATION_REGISTERED,
+        validate=Organisation.full_clean,
     )
-    return organisation
 
 
 @transaction.atomic
@@ -103,7 +101,7 @@ def update_organisation(
         changes=changes,
         changeable=REGISTER_FIELDS,
         recorded=REGISTER_FIELDS,
-        action="registry.organisation.updated",
+        action=AuditAction.REGISTRY_ORGANISATION_UPDATED,
         validate=Organisation.full_clean,
     )
 
@@ -237,18 +235,19 @@ def register_department(
 
     Side effects: one audit event ``registry.department.registered``.
     """
-    department = HousingDepartment(
-        organisation=organisation, number=number, name=name, municipality=municipality, homes=homes
-    )
-    department.full_clean()
-    department.save()
-    record_event(
+    return create_recorded(
         actor=actor,
-        action="registry.department.registered",
-        obj=department,
-        after=snapshot(department, DEPARTMENT_FIELDS),
+        instance=HousingDepartment(
+            organisation=organisation,
+            number=number,
+            name=name,
+            municipality=municipality,
+            homes=homes,
+        ),
+        recorded=DEPARTMENT_FIELDS,
+        action=AuditAction.REGISTRY_DEPARTMENT_REGISTERED,
+        validate=HousingDepartment.full_clean,
     )
-    return department
 
 
 @transaction.atomic
@@ -265,7 +264,7 @@ def update_department(
         changes=changes,
         changeable=DEPARTMENT_FIELDS,
         recorded=DEPARTMENT_FIELDS,
-        action="registry.department.updated",
+        action=AuditAction.REGISTRY_DEPARTMENT_UPDATED,
         validate=HousingDepartment.full_clean,
     )
 
@@ -306,7 +305,7 @@ def import_housing_registry(
     """
     checked = check_rows(table, _registry_facts())
     if checked.rejected and not partial:
-        raise ImportRefused(checked.rejected)
+        raise ImportRefused(checked.rejected, code="rows_rejected")
     result = HousingImport(rejected=checked.rejected)
     municipalities = {
         municipality.code: municipality for municipality in Municipality.objects.all()
@@ -345,7 +344,7 @@ def import_housing_registry(
             # The checks mirror the models' rules, so this means they have drifted apart; the
             # row is named all the same, and the whole file refused rather than half written.
             rejection = Rejection(row=sources[row.line], reasons=tuple(error.messages))
-            raise ImportRefused([rejection]) from error
+            raise ImportRefused([rejection], code="row_refused") from error
     if dry_run:
         transaction.set_rollback(True)
     return result

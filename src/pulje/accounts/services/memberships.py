@@ -48,6 +48,8 @@ from pulje.accounts.permissions import (
     works_for_a_pool,
 )
 from pulje.core.audit import apply_changes, record_event, snapshot
+from pulje.core.audit_actions import AuditAction
+from pulje.core.errors import Refused
 from pulje.core.mail import queue_mail, single_line
 from pulje.registry.models import Organisation, OrganisationKind
 from pulje.registry.services import register_organisation
@@ -62,14 +64,9 @@ PROOF_CODES_PER_HOUR = 3
 PROVEN_CVR_KEY = "pulje_proven_cvr"
 
 
-class MembershipRefused(Exception):
+class MembershipRefused(Refused):
     """A change to who acts for an organisation that is not allowed; ``message`` is for the
     person, ``code`` for the code that reacts to it."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def _site_url(path: str) -> str:
@@ -90,7 +87,7 @@ def not_claimable_message(organisation: Organisation) -> str:
 
 
 def _change(
-    *, actor: User | None, membership: Membership, action: str, **changes: object
+    *, actor: User | None, membership: Membership, action: AuditAction, **changes: object
 ) -> Membership:
     """Set ``changes`` on the membership, with one audit event ``action`` (none when nothing
     differs); the database's constraints check the result."""
@@ -115,13 +112,13 @@ def _prove(
         return _change(
             actor=actor,
             membership=membership,
-            action="accounts.membership.held",
+            action=AuditAction.ACCOUNTS_MEMBERSHIP_HELD,
             needs_secretariat=True,
         )
     return _change(
         actor=actor,
         membership=membership,
-        action="accounts.membership.proven",
+        action=AuditAction.ACCOUNTS_MEMBERSHIP_PROVEN,
         proven_at=timezone.now(),
         proof=proof,
         needs_secretariat=False,
@@ -167,7 +164,7 @@ def add_membership(
     )
     record_event(
         actor=actor,
-        action="accounts.membership.added",
+        action=AuditAction.ACCOUNTS_MEMBERSHIP_ADDED,
         obj=membership,
         after=snapshot(membership, MEMBERSHIP_FIELDS),
     )
@@ -208,7 +205,7 @@ def request_membership(*, actor: User, organisation: Organisation) -> Membership
     )
     record_event(
         actor=actor,
-        action="accounts.membership.requested",
+        action=AuditAction.ACCOUNTS_MEMBERSHIP_REQUESTED,
         obj=membership,
         after=snapshot(membership, MEMBERSHIP_FIELDS),
     )
@@ -302,7 +299,7 @@ def send_proof_code(*, actor: User, membership: Membership) -> ProofCode:
     )
     record_event(
         actor=actor,
-        action="accounts.membership.code_sent",
+        action=AuditAction.ACCOUNTS_MEMBERSHIP_CODE_SENT,
         obj=membership,
         after={"sent_to": organisation.registry_email},
     )
@@ -447,7 +444,7 @@ def refuse_membership(*, actor: User, membership: Membership) -> None:
     locked = _locked_request(actor, membership)
     record_event(
         actor=actor,
-        action="accounts.membership.refused",
+        action=AuditAction.ACCOUNTS_MEMBERSHIP_REFUSED,
         obj=locked,
         before=snapshot(locked, MEMBERSHIP_FIELDS),
     )
@@ -485,7 +482,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
     _refuse_if_last_administrator(locked)
     record_event(
         actor=actor,
-        action="accounts.membership.removed",
+        action=AuditAction.ACCOUNTS_MEMBERSHIP_REMOVED,
         obj=locked,
         before=snapshot(locked, MEMBERSHIP_FIELDS),
     )
@@ -511,7 +508,10 @@ def change_role(*, actor: User, membership: Membership, role: MembershipRole) ->
     if role != MembershipRole.ADMINISTRATOR:
         _refuse_if_last_administrator(locked)
     return _change(
-        actor=actor, membership=locked, action="accounts.membership.role_changed", role=role
+        actor=actor,
+        membership=locked,
+        action=AuditAction.ACCOUNTS_MEMBERSHIP_ROLE_CHANGED,
+        role=role,
     )
 
 
@@ -575,7 +575,7 @@ def invite_member(
     )
     record_event(
         actor=actor,
-        action="accounts.invitation.sent",
+        action=AuditAction.ACCOUNTS_INVITATION_SENT,
         obj=invitation,
         after=snapshot(invitation, INVITATION_FIELDS),
     )
@@ -642,7 +642,7 @@ def accept_invitation(*, actor: User, token: str) -> Membership:
     invitation.save(update_fields=["accepted_at"])
     record_event(
         actor=actor,
-        action="accounts.invitation.accepted",
+        action=AuditAction.ACCOUNTS_INVITATION_ACCEPTED,
         obj=invitation,
         after={"accepted_at": invitation.accepted_at},
     )
@@ -654,7 +654,7 @@ def accept_invitation(*, actor: User, token: str) -> Membership:
         )
         record_event(
             actor=actor,
-            action="accounts.membership.added",
+            action=AuditAction.ACCOUNTS_MEMBERSHIP_ADDED,
             obj=membership,
             after=snapshot(membership, MEMBERSHIP_FIELDS),
         )
@@ -676,7 +676,7 @@ def revoke_invitation(*, actor: User, invitation: Invitation) -> Invitation:
         invitation.save(update_fields=["revoked_at"])
         record_event(
             actor=actor,
-            action="accounts.invitation.revoked",
+            action=AuditAction.ACCOUNTS_INVITATION_REVOKED,
             obj=invitation,
             after={"revoked_at": invitation.revoked_at},
         )

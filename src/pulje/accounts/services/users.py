@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 
 
 @transaction.atomic
@@ -25,7 +26,7 @@ def register_user(
     )
     record_event(
         actor=actor,
-        action="accounts.user.registered",
+        action=AuditAction.ACCOUNTS_USER_REGISTERED,
         obj=user,
         after=snapshot(user, ("email", "name", "is_staff", "is_superuser")),
     )

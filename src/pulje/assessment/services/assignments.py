@@ -27,6 +27,7 @@ from pulje.assessment.services.common import (
 from pulje.calls.models import Call
 from pulje.casework.selectors import failed_screening
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 from pulje.core.mail import queue_mail
 
 ASSIGNABLE = (ApplicationStatus.SCREENED, ApplicationStatus.IN_ASSESSMENT)
@@ -48,7 +49,7 @@ def add_assessor(*, actor: User, call: Call, email: str, name: str = "") -> Pane
     if created:
         record_event(
             actor=actor,
-            action="assessment.panelmember.added",
+            action=AuditAction.ASSESSMENT_PANEL_MEMBER_ADDED,
             obj=member,
             after=snapshot(member, ("call", "user")),
         )
@@ -74,10 +75,13 @@ def remove_assessor(*, actor: User, member: PanelMember) -> None:
                 "%(name)s still has %(count)d assignments to finish. They cannot be removed "
                 "from the panel until these are done."
             )
-            % {"name": member.user, "count": open_work}
+            % {"name": member.user, "count": open_work},
+            code="assessor_has_work",
         )
     before = snapshot(member, ("call", "user"))
-    record_event(actor=actor, action="assessment.panelmember.deleted", obj=member, before=before)
+    record_event(
+        actor=actor, action=AuditAction.ASSESSMENT_PANEL_MEMBER_DELETED, obj=member, before=before
+    )
     member.delete()
 
 
@@ -111,13 +115,15 @@ def _refuse_unassignable(
         if call_id not in on_panel:
             raise AssessmentRefused(
                 _("%(name)s is not on the assessor panel of “%(call)s”.")
-                % {"name": assessor, "call": call.title}
+                % {"name": assessor, "call": call.title},
+                code="not_on_panel",
             )
     failed = failed_screening(applications)
     if failed:
         raise AssessmentRefused(
             _("%(applications)s failed screening. Override the screening with a reason first.")
-            % {"applications": ", ".join(a.reference for a in failed)}
+            % {"applications": ", ".join(a.reference for a in failed)},
+            code="failed_screening",
         )
     for application in applications:
         if application.status not in ASSIGNABLE:
@@ -127,7 +133,8 @@ def _refuse_unassignable(
                     "Application %(reference)s is “%(status)s”: only screened applications "
                     "and those in assessment can be assigned."
                 )
-                % {"reference": application.reference, "status": str(status).lower()}
+                % {"reference": application.reference, "status": str(status).lower()},
+                code="not_assignable",
             )
     members = _is_member_of_applicant(assessor.pk, applications)
     for application in applications:
@@ -141,14 +148,16 @@ def _refuse_unassignable(
                     "name": assessor,
                     "organisation": application.organisation.name,
                     "reference": application.reference,
-                }
+                },
+                code="conflict_of_interest",
             )
     for application in applications:
         found = existing.get(application.pk)
         if found is not None and found.state == AssignmentState.CONFLICTED:
             raise AssessmentRefused(
                 _("%(name)s has declared a conflict of interest for %(reference)s.")
-                % {"name": assessor, "reference": application.reference}
+                % {"name": assessor, "reference": application.reference},
+                code="conflict_declared",
             )
 
 
@@ -190,11 +199,11 @@ def assign_assessor(*, actor: User, applications: Sequence[Application], assesso
             try:
                 transition(actor=actor, application=application, action="start_assessment")
             except ApplicationRefused as refusal:
-                raise AssessmentRefused(refusal.message) from refusal
+                raise AssessmentRefused(refusal.message, code=refusal.code) from refusal
         assignment = Assignment.objects.create(application=application, assessor=assessor)
         record_event(
             actor=actor,
-            action="assessment.assignment.created",
+            action=AuditAction.ASSESSMENT_ASSIGNMENT_CREATED,
             obj=assignment,
             after=snapshot(assignment, ("application", "assessor", "state")),
         )
@@ -235,9 +244,13 @@ def declare_interest(
     AssessmentRefused when ``actor`` is not the assessor or has declared already.
     """
     if assignment.assessor_id != actor.pk:
-        raise AssessmentRefused(_("Only the assessor can declare for their assignment."))
+        raise AssessmentRefused(
+            _("Only the assessor can declare for their assignment."), code="not_assessor"
+        )
     if assignment.state != AssignmentState.TO_DECLARE:
-        raise AssessmentRefused(_("You have declared for this application already."))
+        raise AssessmentRefused(
+            _("You have declared for this application already."), code="already_declared"
+        )
     new = AssignmentState.CONFLICTED if conflict else AssignmentState.TO_SCORE
     move_assignment(
         assignment,
@@ -248,7 +261,7 @@ def declare_interest(
     )
     record_event(
         actor=actor,
-        action="assessment.assignment.declared",
+        action=AuditAction.ASSESSMENT_ASSIGNMENT_DECLARED,
         obj=assignment,
         before={"state": AssignmentState.TO_DECLARE.value},
         after=snapshot(assignment, ("state", "declared_at", "conflict_note")),

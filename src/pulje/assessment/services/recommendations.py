@@ -32,7 +32,7 @@ def recommend_applications(
     """
     reason = reason.strip()
     if not reason:
-        raise AssessmentRefused(_("Give the reason for the recommendation."))
+        raise AssessmentRefused(_("Give the reason for the recommendation."), code="reason_missing")
     pks = sorted({a.pk for a in applications})
     locked = list(
         Application.objects.select_for_update(of=("self",))
@@ -48,7 +48,7 @@ def recommend_applications(
         lead=_("You have a conflict of interest and cannot recommend these applications:"),
     )
     if conflicted:
-        raise AssessmentRefused(conflicted)
+        raise AssessmentRefused(conflicted, code="conflict_of_interest")
     action = "recommend" if recommended else "not_recommend"
     made = []
     for application in locked:
@@ -57,7 +57,8 @@ def recommend_applications(
         ):
             raise AssessmentRefused(
                 _("Application %(reference)s has this recommendation already.")
-                % {"reference": application.reference}
+                % {"reference": application.reference},
+                code="already_recommended",
             )
         try:
             transition(
@@ -69,7 +70,8 @@ def recommend_applications(
         except ApplicationRefused as refusal:
             raise AssessmentRefused(
                 _("Application %(reference)s: %(problem)s")
-                % {"reference": application.reference, "problem": refusal.message}
+                % {"reference": application.reference, "problem": refusal.message},
+                code=refusal.code,
             ) from refusal
         made.append(
             Recommendation.objects.create(

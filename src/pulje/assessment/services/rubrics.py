@@ -25,6 +25,7 @@ from pulje.assessment.services.common import (
 )
 from pulje.calls.models import Call
 from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 
 # The default criteria's msgids. A rubric stores their text in the language active when it
 # is created (Danish in production), so the caseworker edits plain Danish text after that.
@@ -59,7 +60,7 @@ def ensure_rubric(*, actor: User | None, call: Call) -> Rubric:
     )
     record_event(
         actor=actor,
-        action="assessment.rubric.created",
+        action=AuditAction.ASSESSMENT_RUBRIC_CREATED,
         obj=rubric,
         after={
             **snapshot(rubric, ("call", "scale_min", "scale_max", "blind_review")),
@@ -107,7 +108,9 @@ def update_rubric(
     after_criteria = dict(before_criteria)
     for change in criteria:
         if change.pk not in current:
-            raise AssessmentRefused(_("That criterion is not in this rubric."))
+            raise AssessmentRefused(
+                _("That criterion is not in this rubric."), code="unknown_criterion"
+            )
         after_criteria[change.pk] = {
             "title": change.title,
             "description": change.description,
@@ -115,7 +118,8 @@ def update_rubric(
         }
     if after_criteria != before_criteria and rubric_is_locked(rubric):
         raise AssessmentRefused(
-            _("Scoring has begun: the criteria and their weights can no longer change.")
+            _("Scoring has begun: the criteria and their weights can no longer change."),
+            code="scoring_begun",
         )
     settings_fields = ("blind_review", "normalise", "disagreement_threshold")
     before = {**snapshot(rubric, settings_fields), "criteria": before_criteria}
@@ -131,7 +135,7 @@ def update_rubric(
             Criterion.objects.filter(pk=pk).update(**values)
     record_event(
         actor=actor,
-        action="assessment.rubric.updated",
+        action=AuditAction.ASSESSMENT_RUBRIC_UPDATED,
         obj=rubric,
         before={**before, "criteria": {str(k): v for k, v in before_criteria.items()}},
         after={**after, "criteria": {str(k): v for k, v in after_criteria.items()}},
@@ -148,12 +152,15 @@ def _write_scores(
     criteria = {c.pk: c for c in rubric.criteria.all()}
     unknown = set(values) - set(criteria)
     if unknown:
-        raise AssessmentRefused(_("That criterion is not in this rubric."))
+        raise AssessmentRefused(
+            _("That criterion is not in this rubric."), code="unknown_criterion"
+        )
     for value, _text in values.values():
         if value is not None and value not in rubric.scale:
             raise AssessmentRefused(
                 _("A score must be from %(low)d to %(high)d.")
-                % {"low": rubric.scale_min, "high": rubric.scale_max}
+                % {"low": rubric.scale_min, "high": rubric.scale_max},
+                code="score_out_of_scale",
             )
     existing = {s.criterion_id: s for s in assignment.scores.all()}
     scores = []
@@ -180,14 +187,19 @@ def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
     )
     assignment.state = fresh.state
     if assignment.assessor_id != actor.pk:
-        raise AssessmentRefused(_("Only the assessor can score their assignment."))
+        raise AssessmentRefused(
+            _("Only the assessor can score their assignment."), code="not_assessor"
+        )
     if assignment.state == AssignmentState.SUBMITTED:
-        raise AssessmentRefused(_("Your scores are submitted and can no longer change."))
+        raise AssessmentRefused(
+            _("Your scores are submitted and can no longer change."), code="scores_submitted"
+        )
     if assignment.state != AssignmentState.TO_SCORE:
-        raise AssessmentRefused(_("Declare your conflicts of interest first."))
+        raise AssessmentRefused(_("Declare your conflicts of interest first."), code="not_declared")
     if fresh.application.status not in SCORABLE:
         raise AssessmentRefused(
-            _("The application has been decided or withdrawn: it can no longer be scored.")
+            _("The application has been decided or withdrawn: it can no longer be scored."),
+            code="not_scorable",
         )
     return ensure_rubric(actor=None, call=assignment.application.call)
 
@@ -237,7 +249,8 @@ def submit_scores(
     if missing:
         raise AssessmentRefused(
             _("Every criterion needs a score and a justification. Missing: %(criteria)s.")
-            % {"criteria": ", ".join(missing)}
+            % {"criteria": ", ".join(missing)},
+            code="scores_missing",
         )
     move_assignment(
         assignment,
@@ -247,7 +260,7 @@ def submit_scores(
     )
     record_event(
         actor=actor,
-        action="assessment.assignment.submitted",
+        action=AuditAction.ASSESSMENT_ASSIGNMENT_SUBMITTED,
         obj=assignment,
         before={"state": AssignmentState.TO_SCORE.value},
         after={

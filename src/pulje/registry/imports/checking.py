@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pulje.core.errors import Refused
 from pulje.registry.imports.reading import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -72,11 +73,11 @@ class HousingRow:
     email: str | None = None
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """The import wrote nothing because of these rows."""
 
-    def __init__(self, rejected: Sequence[Rejection]) -> None:
-        super().__init__(f"{len(rejected)} rejected row(s)")
+    def __init__(self, rejected: Sequence[Rejection], *, code: str) -> None:
+        super().__init__(f"{len(rejected)} rejected row(s)", code=code)
         self.rejected = tuple(rejected)
 
     def messages(self) -> list[str]:

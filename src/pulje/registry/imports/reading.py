@@ -14,6 +14,8 @@ import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
 
+from pulje.core.errors import Refused
+
 REQUIRED_COLUMNS = (
     "cvr",
     "organisationsnummer",
@@ -32,11 +34,11 @@ def line_message(line: int, reason: str) -> str:
     return _("Line %(line)d: %(reason)s") % {"line": line, "reason": reason}
 
 
-class ImportFileError(Exception):
+class ImportFileError(Refused):
     """The file as a whole cannot be read, so nothing in it can be imported."""
 
-    def __init__(self, reason: str, *, line: int | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, *, code: str, line: int | None = None) -> None:
+        super().__init__(reason, code=code)
         self.reason = reason
         self.line = line
 
@@ -76,12 +78,14 @@ def read_table(path: Path) -> SourceTable:
         else:
             raise ImportFileError(
                 _("Unknown file type “%(suffix)s”: use a .csv or .xlsx file.")
-                % {"suffix": path.suffix}
+                % {"suffix": path.suffix},
+                code="unknown_file_type",
             )
     except OSError as error:
         raise ImportFileError(
             _("The file %(path)s cannot be read: %(error)s.")
-            % {"path": path, "error": error.strerror or error}
+            % {"path": path, "error": error.strerror or error},
+            code="unreadable",
         ) from error
     return _table(lines)
 
@@ -127,6 +131,7 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
         raise ImportFileError(
             _("The file is not UTF-8 encoded; save it as “CSV UTF-8”."),
             line=data.count(b"\n", 0, error.start) + 1,
+            code="not_utf8",
         ) from None
     header = next((line for line in text.splitlines() if line.strip()), "")
     # The delimiter is read from the header, whose names contain neither character; sniffing
@@ -144,6 +149,7 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
         raise ImportFileError(
             _("The line cannot be read as CSV (%(error)s).") % {"error": error},
             line=reader.line_num,
+            code="bad_csv",
         ) from None
     return lines
 
@@ -153,7 +159,7 @@ def _xlsx_lines(path: Path) -> list[tuple[int, list[str]]]:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
         raise ImportFileError(
-            _("The file is not an Excel workbook (.xlsx) that can be read.")
+            _("The file is not an Excel workbook (.xlsx) that can be read."), code="not_xlsx"
         ) from error
     try:
         if not workbook.worksheets:
@@ -197,7 +203,7 @@ def _table(lines: Iterable[tuple[int, list[str]]]) -> SourceTable:
         surplus = sum(1 for cell in cells[len(header) :] if cell)
         rows.append(SourceRow(line=line, values=values, surplus_cells=surplus))
     if not header_line:
-        raise ImportFileError(_("The file is empty: it has no header line."))
+        raise ImportFileError(_("The file is empty: it has no header line."), code="empty")
     return SourceTable(
         columns=tuple(column for column in COLUMNS if column in header), rows=tuple(rows)
     )
@@ -210,6 +216,7 @@ def _check_header(line: int, header: list[str]) -> None:
                 _("The column “%(column)s” appears more than once in the header.")
                 % {"column": column},
                 line=line,
+                code="duplicate_column",
             )
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
@@ -217,4 +224,5 @@ def _check_header(line: int, header: list[str]) -> None:
             _("The file lacks the required columns: %(columns)s.")
             % {"columns": ", ".join(missing)},
             line=line,
+            code="missing_columns",
         )
