@@ -18,10 +18,6 @@ def can_manage_assessment(user: User, call: Call) -> bool:
     return can_work_call(user, call)
 
 
-def can_see_scores_with_names(user: User, call: Call) -> bool:
-    return can_work_call(user, call)
-
-
 def can_see_aggregates(user: User, call: Call) -> bool:
     return can_oversee_call(user, call)
 

@@ -43,18 +43,11 @@ def assessors_of(call: Call) -> list[User]:
     return [member.user for member in panel_of(call)]
 
 
-def is_on_panel(user: User, call: Call) -> bool:
-    return PanelMember.objects.filter(call=call, user=user).exists()
-
-
 def my_assignments(user: User) -> list[Assignment]:
     """The user's assignments they may still see (never those with a declared conflict),
     with the application, its organisation and call (one query)."""
     return list(
-        Assignment.objects.filter(assessor=user)
-        .exclude(state=AssignmentState.CONFLICTED)
-        .select_related("application__organisation", "application__call")
-        .order_by("application__call__closes_at", "application__reference")
+        visible_assignments(user).order_by("application__call__closes_at", "application__reference")
     )
 
 
