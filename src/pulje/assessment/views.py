@@ -37,7 +37,6 @@ from pulje.assessment.services import (
     add_assessor,
     assign_assessor,
     declare_interest,
-    ensure_rubric,
     recommend_applications,
     remove_assessor,
     rubric_is_locked,
@@ -147,8 +146,7 @@ def score(request: HttpRequest, uuid: str) -> HttpResponse:
     if not can_see_application(user, assignment):
         return redirect("assessment:declare", uuid=uuid)
     application = assignment.application
-    rubric = ensure_rubric(actor=None, call=application.call)
-    criteria = list(rubric.criteria.all())
+    rubric, criteria = selectors.rubric_or_defaults(application.call)
     submitting = request.POST.get("action") == "submit"
     form = ScoreForm(
         _posted(request),
@@ -273,19 +271,14 @@ def panel_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @logged_in
 def rubric(request: HttpRequest, code: str) -> HttpResponse:
     call = get_call_for_caseworker_or_404(request, code)
-    the_rubric = ensure_rubric(actor=request_user(request), call=call)
+    the_rubric, criteria = selectors.rubric_or_defaults(call)
     locked = rubric_is_locked(the_rubric)
-    form = RubricForm(
-        _posted(request),
-        rubric=the_rubric,
-        criteria=list(the_rubric.criteria.all()),
-        locked=locked,
-    )
+    form = RubricForm(_posted(request), rubric=the_rubric, criteria=criteria, locked=locked)
     if request.method == "POST" and form.is_valid():
         try:
             update_rubric(
                 actor=request_user(request),
-                rubric=the_rubric,
+                call=call,
                 criteria=form.changes(),
                 blind_review=form.cleaned_data["blind_review"],
                 normalise=form.cleaned_data["normalise"],
@@ -311,7 +304,7 @@ def _application_page(
     recommend_form: RecommendForm | None = None,
 ) -> HttpResponse:
     assessors = selectors.assignable_assessors(application)
-    the_rubric = ensure_rubric(actor=None, call=application.call)
+    _rubric, criteria = selectors.rubric_or_defaults(application.call)
     return render(
         request,
         "assessment/application.html",
@@ -319,7 +312,7 @@ def _application_page(
             **duty_context(request_user(request), application, works=True),
             "application": application,
             "call": application.call,
-            "criteria": list(the_rubric.criteria.all()),
+            "criteria": criteria,
             "assignments": selectors.assignments_of_application(application),
             "summary": selectors.score_summaries([application])[application.pk],
             "assign_form": assign_form or AssignForm(assessors=assessors),
