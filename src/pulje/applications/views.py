@@ -14,16 +14,17 @@ from pulje.applications.forms import ApplicationForm, AttachmentForm, draft_init
 from pulje.applications.models import (
     Application,
     ApplicationStatus,
-    Attachment,
     BudgetKind,
     TargetGroup,
 )
+from pulje.applications.permissions import (
+    get_application_for_applicant_or_404,
+    get_attachment_for_applicant_or_404,
+)
 from pulje.applications.selectors import (
     applicant_timeline,
-    applications_for,
     dashboard_applications,
     drafts_for,
-    listed_in_a_version,
     next_step,
 )
 from pulje.applications.services import (
@@ -46,13 +47,6 @@ from pulje.core.navigation import remember_return
 from pulje.registry.selectors import organisations_of
 
 AUTOSAVE_FIELDS = "_fields"
-
-
-def get_application_for_user_or_404(request: HttpRequest, uuid: str) -> Application:
-    return get_object_or_404(
-        applications_for(request_user(request)).select_related("call", "organisation"),
-        uuid=uuid,
-    )
 
 
 @logged_in
@@ -139,7 +133,7 @@ def _form_context(request: HttpRequest, application: Application) -> dict[str, A
 @logged_in
 def edit(request: HttpRequest, uuid: str) -> HttpResponse:
     """The application on one page; "save" keeps the draft, "continue" checks it too."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     not_editable = edit_refusal(application) if request.method == "GET" else None
     if not_editable is not None:
         messages.info(request, not_editable)
@@ -171,7 +165,7 @@ def edit(request: HttpRequest, uuid: str) -> HttpResponse:
 @logged_in
 def autosave(request: HttpRequest, uuid: str) -> HttpResponse:
     """Keep the fields the browser names in ``_fields`` (htmx sends the one just changed)."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     names = request.POST.getlist(AUTOSAVE_FIELDS) or [
         name for name in request.POST if name not in {"csrfmiddlewaretoken", "action"}
     ]
@@ -191,7 +185,7 @@ def autosave(request: HttpRequest, uuid: str) -> HttpResponse:
 @logged_in
 def check(request: HttpRequest, uuid: str) -> HttpResponse:
     """ "Check your answers": everything that will be submitted, with links to change it."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     form, problems = check_submission(application)
     if not form.is_valid():
         messages.error(request, _("Some answers are missing or wrong. They are marked below."))
@@ -215,7 +209,7 @@ def check(request: HttpRequest, uuid: str) -> HttpResponse:
 @require_POST
 @logged_in
 def submit(request: HttpRequest, uuid: str) -> HttpResponse:
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     try:
         submission = submit_application(
             actor=request_user(request),
@@ -245,7 +239,7 @@ def submit(request: HttpRequest, uuid: str) -> HttpResponse:
 @logged_in
 def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
     """What was submitted, printable; an earlier version by ``?version=N``."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     versions = list(application.versions.select_related("submitted_by").order_by("number"))
     if not versions:
         raise Http404
@@ -267,7 +261,7 @@ def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
 @require_POST
 @logged_in
 def attach(request: HttpRequest, uuid: str) -> HttpResponse:
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     form = AttachmentForm(request.POST, request.FILES, call=application.call)
     if form.is_valid():
         try:
@@ -293,18 +287,9 @@ def attach(request: HttpRequest, uuid: str) -> HttpResponse:
     return redirect(f"{reverse('applications:edit', kwargs={'uuid': application.uuid})}#bilag")
 
 
-def _attachment_or_404(request: HttpRequest, uuid: str, pk: int) -> Attachment:
-    """The application's file; a removed one only while a submitted version lists it."""
-    application = get_application_for_user_or_404(request, uuid)
-    found = get_object_or_404(application.attachments.all(), pk=pk)
-    if found.removed_at is not None and not listed_in_a_version(found):
-        raise Http404
-    return found
-
-
 @logged_in
 def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
-    found = _attachment_or_404(request, uuid, pk)
+    found = get_attachment_for_applicant_or_404(request_user(request), uuid, pk)
     return FileResponse(
         found.file.open("rb"),
         as_attachment=True,
@@ -316,7 +301,7 @@ def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
 @require_POST
 @logged_in
 def detach(request: HttpRequest, uuid: str, pk: int) -> HttpResponse:
-    found = _attachment_or_404(request, uuid, pk)
+    found = get_attachment_for_applicant_or_404(request_user(request), uuid, pk)
     try:
         remove_attachment(actor=request_user(request), attachment=found)
     except ApplicationRefused as refusal:
@@ -329,7 +314,7 @@ def detach(request: HttpRequest, uuid: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @logged_in
 def withdraw(request: HttpRequest, uuid: str) -> HttpResponse:
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     if request.method == "POST":
         try:
             withdraw_application(actor=request_user(request), application=application)

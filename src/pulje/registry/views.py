@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts import mfa
-from pulje.accounts.models import Invitation, Membership, MembershipRole, User
+from pulje.accounts.models import Invitation, Membership, MembershipRole
 from pulje.accounts.permissions import (
+    get_membership_for_member_or_404,
     is_claimable,
     is_member,
     is_organisation_administrator,
@@ -63,22 +64,6 @@ from pulje.registry.selectors import (
     requests_for,
 )
 from pulje.registry.services import add_own_department, update_profile
-
-
-def get_membership_or_404(user: User, pk: int) -> Membership:
-    """The user's membership of the organisation (proven or a request); 404 otherwise, so
-    nobody learns which organisations exist."""
-    # organisation__pk, not organisation_id: a number in the URL too large for the database
-    # is no match through the organisation's own key, but an OverflowError (a 500) on SQLite
-    # through the foreign key's column.
-    membership = (
-        Membership.objects.filter(organisation__pk=pk, user=user)
-        .select_related("organisation__municipality")
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership
 
 
 @logged_in
@@ -253,7 +238,7 @@ def _profile_page(
 
 @logged_in
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     if request.method != "POST":
         return _profile_page(request, membership)
@@ -284,7 +269,7 @@ def _refusal_message(request: HttpRequest, refusal: MembershipRefused) -> None:
 @require_POST
 @logged_in
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -310,7 +295,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @logged_in
 def revoke(request: HttpRequest, pk: int, invitation: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     found = get_object_or_404(Invitation, pk=invitation, organisation=membership.organisation)
     try:
         revoke_invitation(actor=request_user(request), invitation=found)
@@ -327,7 +312,7 @@ def revoke(request: HttpRequest, pk: int, invitation: int) -> HttpResponse:
 @logged_in
 def send_code(request: HttpRequest, pk: int) -> HttpResponse:
     """The claimant asks for a code to the organisation's address in the register."""
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     try:
         proof_code = send_proof_code(actor=request_user(request), membership=membership)
     except MembershipRefused as refusal:
@@ -344,7 +329,7 @@ def send_code(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @logged_in
 def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     form = ProofCodeForm(request.POST)
     if form.is_valid():
         try:
@@ -361,7 +346,7 @@ def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _member_of(request: HttpRequest, pk: int, member: int) -> Membership:
     """Another membership of an organisation that the user is a member of; 404 otherwise."""
-    get_membership_or_404(request_user(request), pk)
+    get_membership_for_member_or_404(request_user(request), pk)
     return get_object_or_404(
         Membership.objects.select_related("user", "organisation"), pk=member, organisation_id=pk
     )
@@ -489,7 +474,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @logged_in
 def add_department(request: HttpRequest, pk: int) -> HttpResponse:
     """A member adds a housing department the registry lacks, so applications can name it."""
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     if organisation.kind != OrganisationKind.HOUSING:
         raise Http404
