@@ -24,8 +24,9 @@ from pulje.applications.permissions import (
 from pulje.applications.selectors import (
     applicant_timeline,
     dashboard_applications,
-    drafts_for,
+    draft_to_resume,
     next_step,
+    organisations_that_may_apply,
 )
 from pulje.applications.services import (
     add_attachment,
@@ -60,12 +61,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @logged_in
 def start(request: HttpRequest, code: str) -> HttpResponse:
     call = get_object_or_404(Call, code=code)
-    memberships = organisations_of(request_user(request))
-    if not memberships:
+    user = request_user(request)
+    organisations = organisations_that_may_apply(user, call)
+    if not organisations and not organisations_of(user):
         messages.info(request, _("First tell us which organisation you apply for."))
         remember_return(request, reverse("calls:detail", kwargs={"code": code}))
         return redirect("registry:onboarding")
-    organisations = [o for o in memberships if o.kind in call.applicant_kind_values()]
     chosen = request.POST.get("organisation")
     if chosen:
         organisations = [o for o in organisations if str(o.pk) == chosen]
@@ -78,15 +79,12 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
             ),
         )
         return redirect("calls:detail", code=call.code)
-    # Apply pressed again (or twice) resumes the draft there is, unless another is asked for.
-    drafts = [d for d in drafts_for(request_user(request), call) if d.organisation in organisations]
-    if drafts and not request.POST.get("another"):
+    draft = None if request.POST.get("another") else draft_to_resume(user, call, organisations)
+    if draft is not None:
         messages.info(request, _("You have begun an application to this call already: here it is."))
-        return redirect("applications:edit", uuid=drafts[0].uuid)
+        return redirect("applications:edit", uuid=draft.uuid)
     try:
-        application = start_application(
-            actor=request_user(request), call=call, organisation=organisations[0]
-        )
+        application = start_application(actor=user, call=call, organisation=organisations[0])
     except ApplicationRefused as refusal:
         messages.error(request, refusal.message)
         return redirect("calls:detail", code=call.code)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.applications.models import Application
+from pulje.applications.selectors import latest_version
 from pulje.applications.views import content_context
 from pulje.assessment import selectors
 from pulje.assessment.forms import (
@@ -139,7 +140,7 @@ def score(request: HttpRequest, uuid: str) -> HttpResponse:
                 _("Your scores are submitted.") if submitting else _("Your draft is saved."),
             )
             return redirect("assessment:score", uuid=uuid)
-    version = application.versions.order_by("-number").first()
+    version = latest_version(application)
     if version is None:
         raise Http404
     others = (

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
-from pulje.applications.selectors import drafts_for
+from pulje.applications.selectors import drafts_for, organisations_that_may_apply
 from pulje.calls.countdown import countdown_texts, time_left
 from pulje.calls.forms import CALL_TIME_ZONE, CallForm, QuestionForm
 from pulje.calls.models import Call, CallQuestion
@@ -28,7 +28,6 @@ from pulje.core.access import logged_in, public, request_user
 from pulje.core.forms import add_service_error
 from pulje.funds.permissions import can_manage_pool, get_pool_for_manager_or_404
 from pulje.registry.models import OrganisationKind
-from pulje.registry.selectors import organisations_of
 
 
 def _state(call: Call, moment: dt.datetime) -> str:
@@ -75,11 +74,9 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_manage": isinstance(user, User) and can_manage_pool(user, call.pool),
             "drafts": drafts_for(user, call) if isinstance(user, User) else [],
             # A user acting for several organisations that may apply chooses which.
-            "applying_for": [
-                organisation
-                for organisation in (organisations_of(user) if isinstance(user, User) else [])
-                if organisation.kind in call.applicant_kind_values()
-            ],
+            "applying_for": (
+                organisations_that_may_apply(user, call) if isinstance(user, User) else []
+            ),
         },
     )
 

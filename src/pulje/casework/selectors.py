@@ -157,14 +157,38 @@ class QueueRow:
         return str(ScreeningOutcome(self.screening).label) if self.screening else ""
 
 
+# The order of an application's screenings, the latest first: "the latest screening" means
+# the first in this order everywhere.
+NEWEST_SCREENING_FIRST = ("-screened_at", "-pk")
+
+
+def screenings_of(application: Application) -> list[Screening]:
+    """The application's screenings, the latest first, with who screened and overrode them
+    (one query)."""
+    return list(
+        Screening.objects.filter(application=application)
+        .select_related("screened_by", "overridden_by")
+        .order_by(*NEWEST_SCREENING_FIRST)
+    )
+
+
+def latest_screening(application: Application) -> Screening | None:
+    """The application's latest screening, or None before it is screened (one query)."""
+    return (
+        Screening.objects.filter(application=application).order_by(*NEWEST_SCREENING_FIRST).first()
+    )
+
+
 def failed_screening(applications: Sequence[Application]) -> list[Application]:
     """Those of ``applications`` whose latest screening, after any override, failed: they
     may be neither assessed nor granted until a caseworker overrides it with a reason.
     One query."""
     ids = [application.pk for application in applications]
     latest: dict[int, Screening] = {}
-    for screening in Screening.objects.filter(application_id__in=ids).order_by("pk"):
-        latest[screening.application_id] = screening
+    for screening in Screening.objects.filter(application_id__in=ids).order_by(
+        *NEWEST_SCREENING_FIRST
+    ):
+        latest.setdefault(screening.application_id, screening)
     return [
         application
         for application in applications
@@ -174,7 +198,7 @@ def failed_screening(applications: Sequence[Application]) -> list[Application]:
 
 
 def latest_screening_outcome() -> Subquery:
-    latest = Screening.objects.filter(application=OuterRef("pk")).order_by("-screened_at", "-pk")
+    latest = Screening.objects.filter(application=OuterRef("pk")).order_by(*NEWEST_SCREENING_FIRST)
     return Subquery(
         latest.annotate(
             effective=Coalesce(NullIf("override_outcome", Value("")), "outcome")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application
+from pulje.applications.selectors import latest_version
 from pulje.applications.views import content_context
 from pulje.applications.workflow import ApplicationRefused
 from pulje.assessment.selectors import assessors_of
@@ -19,15 +20,16 @@ from pulje.assessment.services import AssessmentRefused, assign_assessor
 from pulje.calls.models import Call
 from pulje.calls.permissions import get_call_for_overseer_or_404
 from pulje.casework.forms import BulkForm, ConflictForm, OverrideForm, QueueFilterForm
-from pulje.casework.models import Screening
 from pulje.casework.permissions import duty_context, get_application_for_overseer_or_404
 from pulje.casework.selectors import (
     application_timeline,
     awaiting_approval_count,
     casework_calls,
     latest_letters_job,
+    latest_screening,
     queue,
     queue_totals,
+    screenings_of,
 )
 from pulje.casework.services import (
     declare_caseworker_conflict,
@@ -184,12 +186,8 @@ def _application_context(
     override_form: OverrideForm | None = None,
     conflict_form: ConflictForm | None = None,
 ) -> dict[str, Any]:
-    version = application.versions.select_related("submitted_by").order_by("-number").first()
-    screenings = list(
-        Screening.objects.filter(application=application)
-        .select_related("screened_by", "overridden_by")
-        .order_by("-screened_at", "-pk")
-    )
+    version = latest_version(application)
+    screenings = screenings_of(application)
     latest = screenings[0] if screenings else None
     duty = duty_context(user, application, works)
     acts = works and duty["conflict"] is None
@@ -217,7 +215,7 @@ def override(request: HttpRequest, uuid: str) -> HttpResponse:
     found, works = get_application_for_overseer_or_404(request_user(request), uuid)
     if not works:
         raise PermissionDenied
-    latest = Screening.objects.filter(application=found).order_by("-screened_at", "-pk").first()
+    latest = latest_screening(found)
     if latest is None:
         raise Http404
     form = OverrideForm(request.POST)
