@@ -12,6 +12,7 @@ stays below them.
 """
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from pulje.accounts.models import Membership, User
 from pulje.registry.models import Organisation, OrganisationKind
@@ -129,5 +130,26 @@ def get_membership_for_member_or_404(user: User, pk: int) -> Membership:
         .first()
     )
     if membership is None:
+        raise Http404
+    return membership
+
+
+def get_colleague_membership_for_member_or_404(user: User, pk: int, member: int) -> Membership:
+    """Another membership (``member``) of the organisation ``pk`` that ``user`` is a member
+    of, with its user and organisation; 404 otherwise. What they may do with it is the
+    services' to decide."""
+    get_membership_for_member_or_404(user, pk)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=member, organisation_id=pk
+    )
+
+
+def get_membership_for_approver_or_404(user: User, member: int) -> Membership:
+    """A request to act for an organisation that ``user`` may prove or refuse
+    (``may_approve_membership``); 404 for anyone else."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=member
+    )
+    if not may_approve_membership(user, membership):
         raise Http404
     return membership

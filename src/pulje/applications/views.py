@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -41,7 +41,7 @@ from pulje.applications.services import (
     withdraw_application,
 )
 from pulje.applications.workflow import ApplicationRefused
-from pulje.calls.models import Call
+from pulje.calls.permissions import get_call_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.navigation import remember_return
@@ -60,7 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 @logged_in
 def start(request: HttpRequest, code: str) -> HttpResponse:
-    call = get_object_or_404(Call, code=code)
+    call = get_call_or_404(code)
     user = request_user(request)
     organisations = organisations_that_may_apply(user, call)
     if not organisations and not organisations_of(user):

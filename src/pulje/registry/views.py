@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from pulje.accounts import mfa
 from pulje.accounts.models import Invitation, Membership, MembershipRole
 from pulje.accounts.permissions import (
+    get_colleague_membership_for_member_or_404,
+    get_membership_for_approver_or_404,
     get_membership_for_member_or_404,
     is_claimable,
     is_member,
@@ -344,18 +346,10 @@ def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
     return _profile_page(request, membership, code_form=form)
 
 
-def _member_of(request: HttpRequest, pk: int, member: int) -> Membership:
-    """Another membership of an organisation that the user is a member of; 404 otherwise."""
-    get_membership_for_member_or_404(request_user(request), pk)
-    return get_object_or_404(
-        Membership.objects.select_related("user", "organisation"), pk=member, organisation_id=pk
-    )
-
-
 @require_POST
 @logged_in
 def remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
-    target = _member_of(request, pk, member)
+    target = get_colleague_membership_for_member_or_404(request_user(request), pk, member)
     try:
         remove_member(actor=request_user(request), membership=target)
     except MembershipRefused as refusal:
@@ -374,7 +368,7 @@ def remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
 @require_POST
 @logged_in
 def role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
-    target = _member_of(request, pk, member)
+    target = get_colleague_membership_for_member_or_404(request_user(request), pk, member)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -402,10 +396,8 @@ def role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
 def decide_request(request: HttpRequest, member: int) -> HttpResponse:
     """Approve or refuse a request to act for an organisation (from the requests list or the
     organisation's page); the service decides whether the user may."""
-    target = get_object_or_404(Membership.objects.select_related("user", "organisation"), pk=member)
     user = request_user(request)
-    if not may_approve_membership(user, target):
-        raise Http404
+    target = get_membership_for_approver_or_404(user, member)
     approve = request.POST.get("decision") == "approve"
     try:
         if approve:
