@@ -21,7 +21,7 @@ from pulje.core.audit import action_label
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
-from pulje.funds.selectors import effective_spend_by
+from pulje.funds.selectors import effective_spend_by, pools_of
 from pulje.ledger.selectors import subtrees
 from pulje.letters.models import Job
 from pulje.registry.models import HousingDepartment
@@ -372,31 +372,7 @@ def casework_calls(user: User) -> list[CaseworkCall]:
     """The calls on pools the user's organisations administer or oversee (any pool below one
     they administer), newest deadline first, with what each asks for so far. Three queries
     however many calls."""
-    if user.is_superuser:
-        administered: set[int] = set(Pool.objects.values_list("pk", flat=True))
-        overseen = administered
-    else:
-        organisations = list(user.memberships.proven().values_list("organisation_id", flat=True))
-        tops = Pool.objects.filter(administrator_id__in=organisations)
-        pools = list(
-            Pool.objects.filter(
-                Q(pk__in=tops.values("root_id"))
-                | Q(root_id__in=tops.values("root_id"))
-                | Q(pk__in=tops.values("pk"))
-                | Q(root_id__in=tops.values("pk"))
-            ).values_list("pk", "parent_id", "administrator_id")
-        )
-        administered = {pk for pk, _parent, admin in pools if admin in organisations}
-        children: dict[int | None, list[int]] = {}
-        for pk, parent, _admin in pools:
-            children.setdefault(parent, []).append(pk)
-        overseen = set()
-        stack = list(administered)
-        while stack:
-            pk = stack.pop()
-            if pk not in overseen:
-                overseen.add(pk)
-                stack.extend(children.get(pk, []))
+    administered, overseen = pools_of(user)
     counted = Q(applications__status__in=ApplicationStatus.counted())
     calls = (
         Call.objects.filter(pool_id__in=overseen)
@@ -410,7 +386,7 @@ def casework_calls(user: User) -> list[CaseworkCall]:
     return [
         CaseworkCall(
             call=call,
-            works=user.is_superuser or call.pool_id in administered,
+            works=call.pool_id in administered,
             submitted=call.submitted,
             requested_ore=call.requested,
         )
