@@ -1,11 +1,20 @@
 import pytest
 from django.db import transaction
 
+from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application
-from pulje.applications.selectors import applicant_timeline, next_step
+from pulje.applications.selectors import (
+    applicant_timeline,
+    draft_to_resume,
+    next_step,
+    organisations_that_may_apply,
+)
 from pulje.applications.services import fingerprint, submit_application
 from pulje.applications.workflow import transition
+from pulje.calls.models import Call
+from pulje.registry.models import OrganisationKind
 from tests.applications.conftest import Applicant
+from tests.factories import OrganisationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -45,3 +54,21 @@ def test_the_applicants_timeline_leaves_out_the_secretariats_own_steps(
         "applications.application.screened",
         "applications.application.assessment_started",
     ]
+
+
+def test_the_organisations_that_may_apply_are_those_of_the_calls_kinds(
+    call: Call, applicant: Applicant
+) -> None:
+    library = OrganisationFactory(kind=OrganisationKind.LIBRARY, name="Biblioteket")
+    add_membership(actor=None, user=applicant.user, organisation=library)
+    assert organisations_that_may_apply(applicant.user, call) == [applicant.organisation]
+    call.applicant_kinds = [OrganisationKind.LIBRARY]
+    assert organisations_that_may_apply(applicant.user, call) == [library]
+
+
+def test_the_draft_to_resume_is_the_newest_of_the_chosen_organisations(
+    draft: Application, applicant: Applicant
+) -> None:
+    other = OrganisationFactory(kind=OrganisationKind.HOUSING)
+    assert draft_to_resume(applicant.user, draft.call, [applicant.organisation]) == draft
+    assert draft_to_resume(applicant.user, draft.call, [other]) is None

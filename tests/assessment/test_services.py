@@ -212,10 +212,10 @@ def test_update_rubric_changes_weights_until_the_first_score(panel: Panel) -> No
     rubric = ensure_rubric(actor=None, call=panel.call)
     first = rubric.criteria.first()
     assert first is not None
-    change = CriterionChange(pk=first.pk, title="Formål", description="Passer det?", weight=3)
+    change = CriterionChange(number=1, title="Formål", description="Passer det?", weight=3)
     update_rubric(
         actor=panel.caseworker,
-        rubric=rubric,
+        call=panel.call,
         criteria=[change],
         blind_review=True,
         normalise=False,
@@ -231,8 +231,8 @@ def test_update_rubric_changes_weights_until_the_first_score(panel: Panel) -> No
     message = refusal(
         update_rubric,
         actor=panel.caseworker,
-        rubric=rubric,
-        criteria=[CriterionChange(pk=first.pk, title="Formål", description="", weight=1)],
+        call=panel.call,
+        criteria=[CriterionChange(number=1, title="Formål", description="", weight=1)],
         blind_review=True,
         normalise=False,
         disagreement_threshold=Decimal("1.00"),
@@ -241,7 +241,7 @@ def test_update_rubric_changes_weights_until_the_first_score(panel: Panel) -> No
     # The settings may still change.
     update_rubric(
         actor=panel.caseworker,
-        rubric=rubric,
+        call=panel.call,
         criteria=[],
         blind_review=False,
         normalise=True,
@@ -252,11 +252,11 @@ def test_update_rubric_changes_weights_until_the_first_score(panel: Panel) -> No
 
 
 def test_update_rubric_refuses_outsiders(panel: Panel) -> None:
-    rubric = ensure_rubric(actor=None, call=panel.call)
+    ensure_rubric(actor=None, call=panel.call)
     message = refusal(
         update_rubric,
         actor=panel.funder,
-        rubric=rubric,
+        call=panel.call,
         criteria=[],
         blind_review=True,
         normalise=False,

@@ -313,13 +313,34 @@ def test_panel_remove_shows_the_refusal(panel: Panel, screened: Application) -> 
     assert PanelMember.objects.filter(pk=member.pk).exists()
 
 
-def test_the_rubric_page_creates_the_default_criteria(panel: Panel) -> None:
+def test_reading_the_assessment_pages_writes_no_rubric(panel: Panel, screened: Application) -> None:
+    assigned(panel, screened, panel.alice)
     Rubric.objects.all().delete()
-    client = client_for(panel.caseworker)
+    events = AuditEvent.objects.count()
     with translation.override("en"):
-        text = page(client, "rubric", panel.call.code)
-    assert "Partnership with local associations" in text
-    assert Rubric.objects.get().criteria.count() == 6
+        rubric_page = page(client_for(panel.caseworker), "rubric", panel.call.code)
+        application_page = page(client_for(panel.caseworker), "assign", screened.uuid)
+        score_page = page(client_for(panel.alice), "score", screened.uuid)
+    assert "Partnership with local associations" in rubric_page
+    assert "Partnership with local associations" in application_page
+    assert "Partnership with local associations" in score_page
+    assert (Rubric.objects.count(), AuditEvent.objects.count()) == (0, events)
+
+
+def test_the_rubrics_first_save_creates_it_by_who_saves(panel: Panel) -> None:
+    Rubric.objects.all().delete()
+    data = {"disagreement_threshold": "1.00", "c1_title": "Formål", "c1_weight": "3"}
+    for n in range(2, 7):
+        data |= {f"c{n}_title": f"Kriterium {n}", f"c{n}_weight": "1"}
+    url = reverse("assessment:rubric", args=[panel.call.code])
+    assert client_for(panel.caseworker).post(url, data)["Location"] == url
+    rubric = Rubric.objects.get()
+    assert list(rubric.criteria.values_list("title", "weight"))[:2] == [
+        ("Formål", 3),
+        ("Kriterium 2", 1),
+    ]
+    created = AuditEvent.objects.filter(action="assessment.rubric.created").latest("pk")
+    assert (created.object_id, created.actor) == (str(rubric.pk), panel.caseworker)
 
 
 def test_the_rubric_page_saves_weights_until_scoring_begins(
@@ -328,8 +349,8 @@ def test_the_rubric_page_saves_weights_until_scoring_begins(
     rubric = Rubric.objects.get()
     criteria = list(rubric.criteria.all())
     data = {"disagreement_threshold": "1.00", "blind_review": "on"}
-    for c in criteria:
-        data |= {f"c{c.pk}_title": c.title, f"c{c.pk}_description": "", f"c{c.pk}_weight": "2"}
+    for n, c in enumerate(criteria, start=1):
+        data |= {f"c{n}_title": c.title, f"c{n}_description": "", f"c{n}_weight": "2"}
     client = client_for(panel.caseworker)
     url = reverse("assessment:rubric", args=[panel.call.code])
     response = client.post(url, data)
@@ -343,7 +364,7 @@ def test_the_rubric_page_saves_weights_until_scoring_begins(
     text = page(client, "rubric", panel.call.code)
     assert "Scoring has begun: the criteria and their weights can no longer change." in text
     # Locked fields are disabled: a tampered post changes nothing.
-    client.post(url, data | {f"c{criteria[0].pk}_weight": "9"})
+    client.post(url, data | {"c1_weight": "9"})
     assert list(rubric.criteria.values_list("weight", flat=True)) == [2] * 6
 
 

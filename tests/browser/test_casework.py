@@ -302,8 +302,8 @@ def test_from_screening_through_assessment_and_decision_to_acceptance(
     # The walking club is rejected, with the reason, on its decision page.
     caseworker.goto(f"/sekretariat/ansoegning/{walking.uuid}/")
     assert_accessible(caseworker)
-    caseworker.locator(f"main a[href='/afgoerelser/{walking.pk}/']").click()
-    caseworker.wait_for_url(at(f"/afgoerelser/{walking.pk}/"))
+    caseworker.locator(f"main a[href='/afgoerelser/{walking.uuid}/']").click()
+    caseworker.wait_for_url(at(f"/afgoerelser/{walking.uuid}/"))
     assert_accessible(caseworker)
     reason = RejectionReason.WEAKER_THAN_OTHERS
     caseworker.locator(f"input[name='reject-reason_code'][value='{reason}']").check()

@@ -324,7 +324,7 @@ def casework_url(application: Application) -> str:
 
 
 def decide_url(application: Application) -> str:
-    return reverse("decisions:decide", kwargs={"pk": application.pk})
+    return reverse("decisions:decide", kwargs={"uuid": application.uuid})
 
 
 def recommend_url(application: Application) -> str:

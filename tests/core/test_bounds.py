@@ -191,7 +191,7 @@ def department_page(world: Funded) -> Page:
 def reduce_page(world: Funded) -> Page:
     application = screened(world.applicant)
     return Page(
-        reverse("decisions:decide", kwargs={"pk": application.pk}),
+        reverse("decisions:decide", kwargs={"uuid": application.uuid}),
         world.caseworker,
         {"outcome": "reduce", "reduce-amount_ore": "40.000", "reduce-reason_text": "Skåret."},
         lambda response: response.context["forms"]["reduce"],

@@ -362,11 +362,11 @@ def test_the_workflow_diagram_has_every_move_of_the_table() -> None:
 
 
 def decide_url(application: Application) -> str:
-    return reverse("decisions:decide", kwargs={"pk": application.pk})
+    return reverse("decisions:decide", kwargs={"uuid": application.uuid})
 
 
 def approval_url(application: Application) -> str:
-    return reverse("decisions:second_approval", kwargs={"pk": application.pk})
+    return reverse("decisions:second_approval", kwargs={"uuid": application.uuid})
 
 
 def test_the_decision_page_asks_a_second_caseworker(

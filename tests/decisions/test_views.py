@@ -38,7 +38,7 @@ def as_user(client: Client, user: User) -> Client:
 
 
 def decide_url(application: Application) -> str:
-    return reverse("decisions:decide", kwargs={"pk": application.pk})
+    return reverse("decisions:decide", kwargs={"uuid": application.uuid})
 
 
 def accept_url(application: Application) -> str:

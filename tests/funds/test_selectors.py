@@ -11,6 +11,7 @@ from pulje.funds.selectors import (
     ancestors,
     effective_spend_by,
     highest_visible_pools,
+    pools_of,
     reporting_requirement,
 )
 from pulje.funds.services import set_reporting_rules, update_pool
@@ -146,6 +147,15 @@ def test_the_band_holding_an_amount_at_the_edges(
 
 def _codes(pools: list[Pool]) -> list[str]:
     return [pool.code for pool in pools]
+
+
+def test_pools_of_the_funder_oversee_the_whole_tree_and_administer_its_top(
+    tree: Tree, ministry_user: User, bl_user: User
+) -> None:
+    bl_part = {tree.bl_pool.pk, tree.band1.pk, tree.band2.pk, tree.band3.pk}
+    assert pools_of(ministry_user) == ({tree.root.pk}, {p.pk for p in tree.pools})
+    assert pools_of(bl_user) == (bl_part, bl_part)
+    assert pools_of(UserFactory()) == (set(), set())
 
 
 def test_highest_visible_pools_ministry_sees_the_top(tree: Tree, ministry_user: User) -> None:

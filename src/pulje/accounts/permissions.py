@@ -11,6 +11,9 @@ These predicates read other apps' tables through the ORM's relations (an organis
 stays below them.
 """
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
 from pulje.accounts.models import Membership, User
 from pulje.registry.models import Organisation, OrganisationKind
 
@@ -113,3 +116,40 @@ def may_approve_membership(user: User, membership: Membership) -> bool:
         applications__call__pool__administrator__memberships__user=user,
         applications__call__pool__administrator__memberships__proven_at__isnull=False,
     ).exists()
+
+
+def get_membership_for_member_or_404(user: User, pk: int) -> Membership:
+    """The user's membership of the organisation (proven or a request); 404 otherwise, so
+    nobody learns which organisations exist."""
+    # organisation__pk, not organisation_id: a number in the URL too large for the database
+    # is no match through the organisation's own key, but an OverflowError (a 500) on SQLite
+    # through the foreign key's column.
+    membership = (
+        Membership.objects.filter(organisation__pk=pk, user=user)
+        .select_related("organisation__municipality")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def get_colleague_membership_for_member_or_404(user: User, pk: int, member: int) -> Membership:
+    """Another membership (``member``) of the organisation ``pk`` that ``user`` is a member
+    of, with its user and organisation; 404 otherwise. What they may do with it is the
+    services' to decide."""
+    get_membership_for_member_or_404(user, pk)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=member, organisation_id=pk
+    )
+
+
+def get_membership_for_approver_or_404(user: User, member: int) -> Membership:
+    """A request to act for an organisation that ``user`` may prove or refuse
+    (``may_approve_membership``); 404 for anyone else."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "organisation"), pk=member
+    )
+    if not may_approve_membership(user, membership):
+        raise Http404
+    return membership

@@ -2,7 +2,7 @@
 proposal, charts and comparison, run again with locks, and confirm.
 
 The call's secretariat acts; the funder above reads the runs (and gets 403 for the
-actions, as in the queue); anyone else gets a 404 (``calls.access``).
+actions, as in the queue); anyone else gets a 404 (``allocation.permissions``).
 """
 
 from typing import Any
@@ -10,13 +10,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.allocation.forms import ConfirmForm, LocksForm, RunForm
 from pulje.allocation.models import AllocationRun
+from pulje.allocation.permissions import get_run_for_overseer_or_404
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.report import run_report
 from pulje.allocation.selectors import allocation_facts, call_money, newest_options, runs_of
@@ -29,26 +30,15 @@ from pulje.allocation.services import (
     rerun_with_locks,
     run_allocation,
 )
-from pulje.calls.access import get_call_for_secretariat_or_404
+from pulje.calls.permissions import get_call_for_overseer_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
-
-
-def get_run_for_allocation_or_404(
-    request: HttpRequest, code: str, pk: int
-) -> tuple[AllocationRun, bool]:
-    call, works = get_call_for_secretariat_or_404(request, code)
-    run = get_object_or_404(
-        AllocationRun.objects.select_related("created_by", "confirmed_by"), pk=pk, call=call
-    )
-    run.call = call
-    return run, works
 
 
 @logged_in
 def runs(request: HttpRequest, code: str) -> HttpResponse:
     """The call's runs, newest first."""
-    call, works = get_call_for_secretariat_or_404(request, code)
+    call, works = get_call_for_overseer_or_404(request_user(request), code)
     return render(
         request, "allocation/runs.html", {"call": call, "works": works, "runs": runs_of(call)}
     )
@@ -59,7 +49,7 @@ def runs(request: HttpRequest, code: str) -> HttpResponse:
 def new_run(request: HttpRequest, code: str) -> HttpResponse:
     """The options for a new run, filled in as the newest run had them (or the defaults),
     with what the run will be made from."""
-    call, works = get_call_for_secretariat_or_404(request, code)
+    call, works = get_call_for_overseer_or_404(request_user(request), code)
     if not works:
         raise PermissionDenied
     available = call_money(call).available_ore
@@ -117,7 +107,7 @@ def _run_context(
 def run(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """One run: its status, the proposal with locks, charts, the comparison with the greedy
     ranking, and the call's other runs."""
-    found, works = get_run_for_allocation_or_404(request, code, pk)
+    found, works = get_run_for_overseer_or_404(request_user(request), code, pk)
     return render(request, "allocation/run.html", _run_context(found, works))
 
 
@@ -125,7 +115,7 @@ def run(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @logged_in
 def rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """Run again from this run's problem with the ticked locks."""
-    found, works = get_run_for_allocation_or_404(request, code, pk)
+    found, works = get_run_for_overseer_or_404(request_user(request), code, pk)
     if not works:
         raise PermissionDenied
     references = [candidate["id"] for candidate in found.problem.get("candidates", [])]
@@ -152,7 +142,7 @@ def rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def confirm(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """What confirming the run decides (how many grants and rejections, how much money),
     and the button that does it."""
-    found, works = get_run_for_allocation_or_404(request, code, pk)
+    found, works = get_run_for_overseer_or_404(request_user(request), code, pk)
     if not works:
         raise PermissionDenied
     if found.confirmed_at is not None:

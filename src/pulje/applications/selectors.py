@@ -18,6 +18,8 @@ from pulje.applications.models import (
 from pulje.calls.models import Call
 from pulje.core.audit_actions import AuditAction
 from pulje.core.models import AuditEvent
+from pulje.registry.models import Organisation
+from pulje.registry.selectors import organisations_of
 
 
 def applications_for(user: User) -> QuerySet[Application]:
@@ -84,6 +86,28 @@ def drafts_for(user: User, call: Call) -> list[Application]:
         .select_related("organisation")
         .order_by("-created_at")
     )
+
+
+def latest_version(application: Application) -> ApplicationVersion | None:
+    """The application's latest submitted version, with who submitted it; None for a draft
+    never submitted (one query)."""
+    return application.versions.select_related("submitted_by").order_by("-number").first()
+
+
+def organisations_that_may_apply(user: User, call: Call) -> list[Organisation]:
+    """The organisations ``user`` acts for whose kind ``call`` is open to, by name (one
+    query). The service (``start_application``) decides again whether they may."""
+    kinds = call.applicant_kind_values()
+    return [organisation for organisation in organisations_of(user) if organisation.kind in kinds]
+
+
+def draft_to_resume(
+    user: User, call: Call, organisations: list[Organisation]
+) -> Application | None:
+    """The newest draft to ``call`` of one of ``organisations`` that the user may see: Apply
+    pressed again (or twice) resumes it instead of starting another."""
+    drafts = [d for d in drafts_for(user, call) if d.organisation in organisations]
+    return drafts[0] if drafts else None
 
 
 @dataclass(frozen=True)

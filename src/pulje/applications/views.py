@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,17 +14,19 @@ from pulje.applications.forms import ApplicationForm, AttachmentForm, draft_init
 from pulje.applications.models import (
     Application,
     ApplicationStatus,
-    Attachment,
     BudgetKind,
     TargetGroup,
 )
+from pulje.applications.permissions import (
+    get_application_for_applicant_or_404,
+    get_attachment_for_applicant_or_404,
+)
 from pulje.applications.selectors import (
     applicant_timeline,
-    applications_for,
     dashboard_applications,
-    drafts_for,
-    listed_in_a_version,
+    draft_to_resume,
     next_step,
+    organisations_that_may_apply,
 )
 from pulje.applications.services import (
     add_attachment,
@@ -40,20 +42,13 @@ from pulje.applications.services import (
     withdraw_application,
 )
 from pulje.applications.workflow import ApplicationRefused
-from pulje.calls.models import Call
+from pulje.calls.permissions import get_call_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.navigation import remember_return
 from pulje.registry.selectors import organisations_of
 
 AUTOSAVE_FIELDS = "_fields"
-
-
-def get_application_for_user_or_404(request: HttpRequest, uuid: str) -> Application:
-    return get_object_or_404(
-        applications_for(request_user(request)).select_related("call", "organisation"),
-        uuid=uuid,
-    )
 
 
 @logged_in
@@ -66,13 +61,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 @logged_in
 def start(request: HttpRequest, code: str) -> HttpResponse:
-    call = get_object_or_404(Call, code=code)
-    memberships = organisations_of(request_user(request))
-    if not memberships:
+    call = get_call_or_404(code)
+    user = request_user(request)
+    organisations = organisations_that_may_apply(user, call)
+    if not organisations and not organisations_of(user):
         messages.info(request, _("First tell us which organisation you apply for."))
         remember_return(request, reverse("calls:detail", kwargs={"code": code}))
         return redirect("registry:onboarding")
-    organisations = [o for o in memberships if o.kind in call.applicant_kind_values()]
     chosen = request.POST.get("organisation")
     if chosen:
         organisations = [o for o in organisations if str(o.pk) == chosen]
@@ -85,15 +80,12 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
             ),
         )
         return redirect("calls:detail", code=call.code)
-    # Apply pressed again (or twice) resumes the draft there is, unless another is asked for.
-    drafts = [d for d in drafts_for(request_user(request), call) if d.organisation in organisations]
-    if drafts and not request.POST.get("another"):
+    draft = None if request.POST.get("another") else draft_to_resume(user, call, organisations)
+    if draft is not None:
         messages.info(request, _("You have begun an application to this call already: here it is."))
-        return redirect("applications:edit", uuid=drafts[0].uuid)
+        return redirect("applications:edit", uuid=draft.uuid)
     try:
-        application = start_application(
-            actor=request_user(request), call=call, organisation=organisations[0]
-        )
+        application = start_application(actor=user, call=call, organisation=organisations[0])
     except ApplicationRefused as refusal:
         messages.error(request, refusal.message)
         return redirect("calls:detail", code=call.code)
@@ -147,7 +139,7 @@ def _form_context(request: HttpRequest, application: Application) -> dict[str, A
 @logged_in
 def edit(request: HttpRequest, uuid: str) -> HttpResponse:
     """The application on one page; "save" keeps the draft, "continue" checks it too."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     not_editable = edit_refusal(application) if request.method == "GET" else None
     if not_editable is not None:
         messages.info(request, not_editable)
@@ -179,7 +171,7 @@ def edit(request: HttpRequest, uuid: str) -> HttpResponse:
 @logged_in
 def autosave(request: HttpRequest, uuid: str) -> HttpResponse:
     """Keep the fields the browser names in ``_fields`` (htmx sends the one just changed)."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     names = request.POST.getlist(AUTOSAVE_FIELDS) or [
         name for name in request.POST if name not in {"csrfmiddlewaretoken", "action"}
     ]
@@ -199,7 +191,7 @@ def autosave(request: HttpRequest, uuid: str) -> HttpResponse:
 @logged_in
 def check(request: HttpRequest, uuid: str) -> HttpResponse:
     """ "Check your answers": everything that will be submitted, with links to change it."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     checked = check_submission(application)
     if not checked.valid:
         messages.error(request, _("Some answers are missing or wrong. They are marked below."))
@@ -223,7 +215,7 @@ def check(request: HttpRequest, uuid: str) -> HttpResponse:
 @require_POST
 @logged_in
 def submit(request: HttpRequest, uuid: str) -> HttpResponse:
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     try:
         submission = submit_application(
             actor=request_user(request),
@@ -253,7 +245,7 @@ def submit(request: HttpRequest, uuid: str) -> HttpResponse:
 @logged_in
 def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
     """What was submitted, printable; an earlier version by ``?version=N``."""
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     versions = list(application.versions.select_related("submitted_by").order_by("number"))
     if not versions:
         raise Http404
@@ -275,7 +267,7 @@ def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
 @require_POST
 @logged_in
 def attach(request: HttpRequest, uuid: str) -> HttpResponse:
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     form = AttachmentForm(request.POST, request.FILES, call=application.call)
     if form.is_valid():
         try:
@@ -301,18 +293,9 @@ def attach(request: HttpRequest, uuid: str) -> HttpResponse:
     return redirect(f"{reverse('applications:edit', kwargs={'uuid': application.uuid})}#bilag")
 
 
-def _attachment_or_404(request: HttpRequest, uuid: str, pk: int) -> Attachment:
-    """The application's file; a removed one only while a submitted version lists it."""
-    application = get_application_for_user_or_404(request, uuid)
-    found = get_object_or_404(application.attachments.all(), pk=pk)
-    if found.removed_at is not None and not listed_in_a_version(found):
-        raise Http404
-    return found
-
-
 @logged_in
 def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
-    found = _attachment_or_404(request, uuid, pk)
+    found = get_attachment_for_applicant_or_404(request_user(request), uuid, pk)
     return FileResponse(
         found.file.open("rb"),
         as_attachment=True,
@@ -324,7 +307,7 @@ def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
 @require_POST
 @logged_in
 def detach(request: HttpRequest, uuid: str, pk: int) -> HttpResponse:
-    found = _attachment_or_404(request, uuid, pk)
+    found = get_attachment_for_applicant_or_404(request_user(request), uuid, pk)
     try:
         remove_attachment(actor=request_user(request), attachment=found)
     except ApplicationRefused as refusal:
@@ -337,7 +320,7 @@ def detach(request: HttpRequest, uuid: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @logged_in
 def withdraw(request: HttpRequest, uuid: str) -> HttpResponse:
-    application = get_application_for_user_or_404(request, uuid)
+    application = get_application_for_applicant_or_404(request_user(request), uuid)
     if request.method == "POST":
         try:
             withdraw_application(actor=request_user(request), application=application)

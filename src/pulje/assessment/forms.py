@@ -128,18 +128,18 @@ class RubricForm(forms.Form):
             normalise=rubric.normalise,
             disagreement_threshold=rubric.disagreement_threshold,
         )
-        for criterion in criteria:
-            self.fields[f"c{criterion.pk}_title"] = forms.CharField(
+        for number, criterion in enumerate(criteria, start=1):
+            self.fields[f"c{number}_title"] = forms.CharField(
                 label=_("Criterion"), max_length=200, initial=criterion.title, disabled=locked
             )
-            self.fields[f"c{criterion.pk}_description"] = forms.CharField(
+            self.fields[f"c{number}_description"] = forms.CharField(
                 label=_("What to look for"),
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
                 initial=criterion.description,
                 disabled=locked,
             )
-            self.fields[f"c{criterion.pk}_weight"] = forms.IntegerField(
+            self.fields[f"c{number}_weight"] = forms.IntegerField(
                 label=_("Weight"),
                 min_value=1,
                 max_value=100,
@@ -149,8 +149,8 @@ class RubricForm(forms.Form):
 
     def rows(self) -> list[tuple[Criterion, list[forms.BoundField]]]:
         return [
-            (c, [self[f"c{c.pk}_{name}"] for name in ("title", "description", "weight")])
-            for c in self.criteria
+            (c, [self[f"c{n}_{name}"] for name in ("title", "description", "weight")])
+            for n, c in enumerate(self.criteria, start=1)
         ]
 
     def changes(self) -> list[CriterionChange]:
@@ -158,12 +158,12 @@ class RubricForm(forms.Form):
             return []
         return [
             CriterionChange(
-                pk=c.pk,
-                title=self.cleaned_data[f"c{c.pk}_title"],
-                description=self.cleaned_data[f"c{c.pk}_description"],
-                weight=self.cleaned_data[f"c{c.pk}_weight"],
+                number=n,
+                title=self.cleaned_data[f"c{n}_title"],
+                description=self.cleaned_data[f"c{n}_description"],
+                weight=self.cleaned_data[f"c{n}_weight"],
             )
-            for c in self.criteria
+            for n in range(1, len(self.criteria) + 1)
         ]
 
 

@@ -8,22 +8,17 @@
 - Applicants see nothing of assessment at all.
 """
 
+from django.shortcuts import get_object_or_404
+
 from pulje.accounts.models import User
+from pulje.assessment import selectors
 from pulje.assessment.models import Assignment, AssignmentState
 from pulje.calls.models import Call
-from pulje.calls.permissions import can_oversee_call, can_work_call
+from pulje.calls.permissions import can_work_call
 
 
 def can_manage_assessment(user: User, call: Call) -> bool:
     return can_work_call(user, call)
-
-
-def can_see_scores_with_names(user: User, call: Call) -> bool:
-    return can_work_call(user, call)
-
-
-def can_see_aggregates(user: User, call: Call) -> bool:
-    return can_oversee_call(user, call)
 
 
 def can_see_application(user: User, assignment: Assignment) -> bool:
@@ -39,3 +34,9 @@ def can_see_others_scores(assignment: Assignment, *, blind_review: bool) -> bool
     if assignment.state == AssignmentState.SUBMITTED:
         return True
     return not blind_review and assignment.state == AssignmentState.TO_SCORE
+
+
+def get_assignment_for_assessor_or_404(user: User, uuid: str) -> Assignment:
+    """The user's own assignment of the application ``uuid``; never one with a declared
+    conflict."""
+    return get_object_or_404(selectors.visible_assignments(user), application__uuid=uuid)

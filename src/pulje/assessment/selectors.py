@@ -5,6 +5,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
@@ -12,6 +14,7 @@ from pulje.assessment.aggregates import ScoreSummary, normalise, summarise, weig
 from pulje.assessment.models import (
     Assignment,
     AssignmentState,
+    Criterion,
     PanelMember,
     Recommendation,
     Rubric,
@@ -43,18 +46,11 @@ def assessors_of(call: Call) -> list[User]:
     return [member.user for member in panel_of(call)]
 
 
-def is_on_panel(user: User, call: Call) -> bool:
-    return PanelMember.objects.filter(call=call, user=user).exists()
-
-
 def my_assignments(user: User) -> list[Assignment]:
     """The user's assignments they may still see (never those with a declared conflict),
     with the application, its organisation and call (one query)."""
     return list(
-        Assignment.objects.filter(assessor=user)
-        .exclude(state=AssignmentState.CONFLICTED)
-        .select_related("application__organisation", "application__call")
-        .order_by("application__call__closes_at", "application__reference")
+        visible_assignments(user).order_by("application__call__closes_at", "application__reference")
     )
 
 
@@ -80,6 +76,37 @@ def assignments_of_application(application: Application) -> list[Assignment]:
 
 def rubric_of(call: Call) -> Rubric | None:
     return Rubric.objects.filter(call=call).first()
+
+
+# The default criteria's msgids. A rubric stores their text in the language active when it
+# is created (Danish in production), so the caseworker edits plain Danish text after that.
+DEFAULT_CRITERIA = (
+    gettext_noop("The purpose fits the pool"),
+    gettext_noop("The target group fits"),
+    gettext_noop("The activities can deliver"),
+    gettext_noop("Coherence"),
+    gettext_noop("Budget"),
+    gettext_noop("Partnership with local associations"),
+)
+
+
+def default_criteria(rubric: Rubric) -> list[Criterion]:
+    """The default criteria (equal weights) for ``rubric``, unsaved."""
+    return [
+        Criterion(rubric=rubric, position=n, title=_(title), weight=1)
+        for n, title in enumerate(DEFAULT_CRITERIA, start=1)
+    ]
+
+
+def rubric_or_defaults(call: Call) -> tuple[Rubric, list[Criterion]]:
+    """The call's rubric and its criteria in order; until one is saved, the defaults as
+    unsaved objects (reading a page never writes: the rubric is created by the first save,
+    ``services.ensure_rubric``). Two queries with a rubric, one without."""
+    rubric = rubric_of(call)
+    if rubric is None:
+        unsaved = Rubric(call=call)
+        return unsaved, default_criteria(unsaved)
+    return rubric, list(rubric.criteria.all())
 
 
 def score_summaries(applications: Sequence[Application]) -> dict[int, ScoreSummary]:

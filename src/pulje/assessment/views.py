@@ -1,20 +1,21 @@
 """The assessor's pages (their assignments, the declaration, scoring) and the caseworker's
 (panel, rubric, one application's assessment, results and moderation).
 
-Every view loads through a ``get_…_or_404`` helper: anyone without the right to the object
-gets 404, so a page never says whether an application they may not see exists.
+Every view loads through a ``get_…_for_<role>_or_404`` loader of a ``permissions`` module:
+anyone without the right to the object gets 404, so a page never says whether an
+application they may not see exists.
 """
 
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.models import Application
+from pulje.applications.selectors import latest_version
 from pulje.applications.views import content_context
 from pulje.assessment import selectors
 from pulje.assessment.forms import (
@@ -25,19 +26,17 @@ from pulje.assessment.forms import (
     RubricForm,
     ScoreForm,
 )
-from pulje.assessment.models import Assignment, AssignmentState, PanelMember
+from pulje.assessment.models import AssignmentState, PanelMember
 from pulje.assessment.permissions import (
-    can_manage_assessment,
-    can_see_aggregates,
     can_see_application,
     can_see_others_scores,
+    get_assignment_for_assessor_or_404,
 )
 from pulje.assessment.services import (
     AssessmentRefused,
     add_assessor,
     assign_assessor,
     declare_interest,
-    ensure_rubric,
     recommend_applications,
     remove_assessor,
     rubric_is_locked,
@@ -45,8 +44,8 @@ from pulje.assessment.services import (
     submit_scores,
     update_rubric,
 )
-from pulje.calls.models import Call
-from pulje.casework.permissions import duty_context
+from pulje.calls.permissions import get_call_for_caseworker_or_404, get_call_for_overseer_or_404
+from pulje.casework.permissions import duty_context, get_application_for_caseworker_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 
@@ -54,38 +53,6 @@ from pulje.core.forms import add_service_error
 def _posted(request: HttpRequest) -> Any:
     """The form data of a POST (even an empty one, so it is validated), else None."""
     return request.POST if request.method == "POST" else None
-
-
-def get_call_for_caseworker_or_404(request: HttpRequest, code: str) -> Call:
-    call = get_object_or_404(Call.objects.select_related("pool"), code=code)
-    if not can_manage_assessment(request_user(request), call):
-        raise Http404
-    return call
-
-
-def get_call_for_overseer_or_404(request: HttpRequest, code: str) -> Call:
-    call = get_object_or_404(Call.objects.select_related("pool"), code=code)
-    if not can_see_aggregates(request_user(request), call):
-        raise Http404
-    return call
-
-
-def get_application_for_caseworker_or_404(request: HttpRequest, uuid: str) -> Application:
-    application = get_object_or_404(
-        Application.objects.select_related("call__pool", "organisation").exclude(
-            status=ApplicationStatus.DRAFT
-        ),
-        uuid=uuid,
-    )
-    if not can_manage_assessment(request_user(request), application.call):
-        raise Http404
-    return application
-
-
-def get_assignment_for_assessor_or_404(request: HttpRequest, uuid: str) -> Assignment:
-    """The user's own assignment of the application; never one with a declared conflict."""
-    assignments: QuerySet[Assignment] = selectors.visible_assignments(request_user(request))
-    return get_object_or_404(assignments, application__uuid=uuid)
 
 
 @logged_in
@@ -107,7 +74,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def declare(request: HttpRequest, uuid: str) -> HttpResponse:
     """The declaration of interests: the assessor sees only the reference and the applicant
     organisation's name here, enough to judge a conflict."""
-    assignment = get_assignment_for_assessor_or_404(request, uuid)
+    assignment = get_assignment_for_assessor_or_404(request_user(request), uuid)
     if assignment.state != AssignmentState.TO_DECLARE:
         return redirect("assessment:score", uuid=uuid)
     form = DeclarationForm(_posted(request))
@@ -142,13 +109,12 @@ def declare(request: HttpRequest, uuid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @logged_in
 def score(request: HttpRequest, uuid: str) -> HttpResponse:
-    assignment = get_assignment_for_assessor_or_404(request, uuid)
+    assignment = get_assignment_for_assessor_or_404(request_user(request), uuid)
     user = request_user(request)
     if not can_see_application(user, assignment):
         return redirect("assessment:declare", uuid=uuid)
     application = assignment.application
-    rubric = ensure_rubric(actor=None, call=application.call)
-    criteria = list(rubric.criteria.all())
+    rubric, criteria = selectors.rubric_or_defaults(application.call)
     submitting = request.POST.get("action") == "submit"
     form = ScoreForm(
         _posted(request),
@@ -174,7 +140,7 @@ def score(request: HttpRequest, uuid: str) -> HttpResponse:
                 _("Your scores are submitted.") if submitting else _("Your draft is saved."),
             )
             return redirect("assessment:score", uuid=uuid)
-    version = application.versions.order_by("-number").first()
+    version = latest_version(application)
     if version is None:
         raise Http404
     others = (
@@ -231,7 +197,7 @@ def for_assessors(content: dict[str, Any]) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @logged_in
 def panel(request: HttpRequest, code: str) -> HttpResponse:
-    call = get_call_for_caseworker_or_404(request, code)
+    call = get_call_for_caseworker_or_404(request_user(request), code)
     form = AddAssessorForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -258,7 +224,7 @@ def panel(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @logged_in
 def panel_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    call = get_call_for_caseworker_or_404(request, code)
+    call = get_call_for_caseworker_or_404(request_user(request), code)
     member = get_object_or_404(PanelMember.objects.select_related("user", "call"), pk=pk, call=call)
     try:
         remove_assessor(actor=request_user(request), member=member)
@@ -272,20 +238,15 @@ def panel_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @logged_in
 def rubric(request: HttpRequest, code: str) -> HttpResponse:
-    call = get_call_for_caseworker_or_404(request, code)
-    the_rubric = ensure_rubric(actor=request_user(request), call=call)
+    call = get_call_for_caseworker_or_404(request_user(request), code)
+    the_rubric, criteria = selectors.rubric_or_defaults(call)
     locked = rubric_is_locked(the_rubric)
-    form = RubricForm(
-        _posted(request),
-        rubric=the_rubric,
-        criteria=list(the_rubric.criteria.all()),
-        locked=locked,
-    )
+    form = RubricForm(_posted(request), rubric=the_rubric, criteria=criteria, locked=locked)
     if request.method == "POST" and form.is_valid():
         try:
             update_rubric(
                 actor=request_user(request),
-                rubric=the_rubric,
+                call=call,
                 criteria=form.changes(),
                 blind_review=form.cleaned_data["blind_review"],
                 normalise=form.cleaned_data["normalise"],
@@ -311,7 +272,7 @@ def _application_page(
     recommend_form: RecommendForm | None = None,
 ) -> HttpResponse:
     assessors = selectors.assignable_assessors(application)
-    the_rubric = ensure_rubric(actor=None, call=application.call)
+    _rubric, criteria = selectors.rubric_or_defaults(application.call)
     return render(
         request,
         "assessment/application.html",
@@ -319,7 +280,7 @@ def _application_page(
             **duty_context(request_user(request), application, works=True),
             "application": application,
             "call": application.call,
-            "criteria": list(the_rubric.criteria.all()),
+            "criteria": criteria,
             "assignments": selectors.assignments_of_application(application),
             "summary": selectors.score_summaries([application])[application.pk],
             "assign_form": assign_form or AssignForm(assessors=assessors),
@@ -334,7 +295,7 @@ def _application_page(
 def assign(request: HttpRequest, uuid: str) -> HttpResponse:
     """One application's assessment for the caseworker: who assesses it, their scores with
     names, and the forms to assign someone and to recommend."""
-    application = get_application_for_caseworker_or_404(request, uuid)
+    application = get_application_for_caseworker_or_404(request_user(request), uuid)
     if request.method != "POST":
         return _application_page(request, application)
     form = AssignForm(request.POST, assessors=selectors.assignable_assessors(application))
@@ -362,7 +323,7 @@ def assign(request: HttpRequest, uuid: str) -> HttpResponse:
 def recommend(request: HttpRequest, uuid: str) -> HttpResponse:
     """Record the caseworker's recommendation; GET shows the application's assessment page
     (where the form is)."""
-    application = get_application_for_caseworker_or_404(request, uuid)
+    application = get_application_for_caseworker_or_404(request_user(request), uuid)
     if request.method != "POST":
         return _application_page(request, application)
     form = RecommendForm(request.POST)
@@ -383,14 +344,14 @@ def recommend(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 def _results_page(request: HttpRequest, code: str, *, flagged_only: bool) -> HttpResponse:
-    call = get_call_for_overseer_or_404(request, code)
+    call, works = get_call_for_overseer_or_404(request_user(request), code)
     rows = selectors.moderation_list(call) if flagged_only else selectors.results(call)
     context: dict[str, Any] = {
         "call": call,
         "rows": rows,
         "rubric": selectors.rubric_of(call),
         "flagged_only": flagged_only,
-        "caseworker": can_manage_assessment(request_user(request), call),
+        "caseworker": works,
     }
     return render(request, "assessment/results.html", context)
 

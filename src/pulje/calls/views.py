@@ -3,17 +3,18 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
-from pulje.applications.selectors import drafts_for
+from pulje.applications.selectors import drafts_for, organisations_that_may_apply
 from pulje.calls.countdown import countdown_texts, time_left
 from pulje.calls.forms import CALL_TIME_ZONE, CallForm, QuestionForm
 from pulje.calls.models import Call, CallQuestion
+from pulje.calls.permissions import get_call_for_caseworker_or_404, get_call_or_404
 from pulje.calls.selectors import (
     call_bands,
     call_figures,
@@ -25,32 +26,8 @@ from pulje.calls.selectors import (
 from pulje.calls.services import add_question, create_call, remove_question, update_call
 from pulje.core.access import logged_in, public, request_user
 from pulje.core.forms import add_service_error
-from pulje.funds.models import Pool
-from pulje.funds.permissions import can_manage_pool
+from pulje.funds.permissions import can_manage_pool, get_pool_for_manager_or_404
 from pulje.registry.models import OrganisationKind
-from pulje.registry.selectors import organisations_of
-
-
-def get_call_or_404(code: str) -> Call:
-    """Any call, for anyone: calls are public from the moment they are created, so the
-    secretariat can preview one before it opens."""
-    return get_object_or_404(Call.objects.select_related("pool"), code=code)
-
-
-def get_call_for_user_or_404(user: User, code: str) -> Call:
-    """A call that ``user`` may manage: one on a pool their organisation administers."""
-    call = get_call_or_404(code)
-    if not can_manage_pool(user, call.pool):
-        raise Http404
-    return call
-
-
-def get_pool_for_user_or_404(user: User, pk: int) -> Pool:
-    """A pool that ``user`` may set calls up on: one their organisation administers."""
-    pool = get_object_or_404(Pool, pk=pk)
-    if not can_manage_pool(user, pool):
-        raise Http404
-    return pool
 
 
 def _state(call: Call, moment: dt.datetime) -> str:
@@ -97,11 +74,9 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_manage": isinstance(user, User) and can_manage_pool(user, call.pool),
             "drafts": drafts_for(user, call) if isinstance(user, User) else [],
             # A user acting for several organisations that may apply chooses which.
-            "applying_for": [
-                organisation
-                for organisation in (organisations_of(user) if isinstance(user, User) else [])
-                if organisation.kind in call.applicant_kind_values()
-            ],
+            "applying_for": (
+                organisations_that_may_apply(user, call) if isinstance(user, User) else []
+            ),
         },
     )
 
@@ -109,7 +84,7 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
 @logged_in
 def call_create(request: HttpRequest, pool_pk: int) -> HttpResponse:
     user = request_user(request)
-    pool = get_pool_for_user_or_404(user, pool_pk)
+    pool = get_pool_for_manager_or_404(user, pool_pk)
     form = CallForm(request.POST or None, pool=pool)
     if request.method == "POST" and form.is_valid():
         try:
@@ -125,7 +100,7 @@ def call_create(request: HttpRequest, pool_pk: int) -> HttpResponse:
 @logged_in
 def call_edit(request: HttpRequest, code: str) -> HttpResponse:
     user = request_user(request)
-    call = get_call_for_user_or_404(user, code)
+    call = get_call_for_caseworker_or_404(user, code)
     form = CallForm(request.POST or None, pool=call.pool, call=call)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,7 +117,7 @@ def call_edit(request: HttpRequest, code: str) -> HttpResponse:
 @logged_in
 def call_questions(request: HttpRequest, code: str) -> HttpResponse:
     user = request_user(request)
-    call = get_call_for_user_or_404(user, code)
+    call = get_call_for_caseworker_or_404(user, code)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -165,7 +140,7 @@ def call_questions(request: HttpRequest, code: str) -> HttpResponse:
 @logged_in
 def question_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     user = request_user(request)
-    call = get_call_for_user_or_404(user, code)
+    call = get_call_for_caseworker_or_404(user, code)
     question = get_object_or_404(CallQuestion, call=call, pk=pk)
     try:
         remove_question(actor=user, question=question)

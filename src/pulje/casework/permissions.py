@@ -15,10 +15,12 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import Membership, User
-from pulje.applications.models import Application
+from pulje.applications.models import Application, ApplicationStatus
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_oversee_call, can_work_call
 from pulje.casework.models import CaseworkerConflict
@@ -30,6 +32,29 @@ def can_read_casework(user: User, call: Call) -> bool:
 
 def can_do_casework(user: User, call: Call) -> bool:
     return can_work_call(user, call)
+
+
+def get_application_for_overseer_or_404(user: User, uuid: str) -> tuple[Application, bool]:
+    """A submitted application (with its call, pool and organisation) that ``user`` reads as
+    a caseworker or the funder above (``can_read_casework``), and whether they may act on it
+    (``can_do_casework``); anyone else gets a 404, drafts included."""
+    application = get_object_or_404(
+        Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+            "call__pool", "organisation"
+        ),
+        uuid=uuid,
+    )
+    if not can_read_casework(user, application.call):
+        raise Http404
+    return application, can_do_casework(user, application.call)
+
+
+def get_application_for_caseworker_or_404(user: User, uuid: str) -> Application:
+    """A submitted application that ``user`` may act on as its call's caseworker."""
+    application, works = get_application_for_overseer_or_404(user, uuid)
+    if not works:
+        raise Http404
+    return application
 
 
 class ConflictReason(StrEnum):

@@ -23,6 +23,7 @@ from pulje.core.audit_actions import AuditAction
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
+from pulje.funds.selectors import pools_of
 from pulje.ledger.selectors import subtrees
 from pulje.letters.models import Job
 from pulje.registry.models import HousingDepartment
@@ -156,14 +157,38 @@ class QueueRow:
         return str(ScreeningOutcome(self.screening).label) if self.screening else ""
 
 
+# The order of an application's screenings, the latest first: "the latest screening" means
+# the first in this order everywhere.
+NEWEST_SCREENING_FIRST = ("-screened_at", "-pk")
+
+
+def screenings_of(application: Application) -> list[Screening]:
+    """The application's screenings, the latest first, with who screened and overrode them
+    (one query)."""
+    return list(
+        Screening.objects.filter(application=application)
+        .select_related("screened_by", "overridden_by")
+        .order_by(*NEWEST_SCREENING_FIRST)
+    )
+
+
+def latest_screening(application: Application) -> Screening | None:
+    """The application's latest screening, or None before it is screened (one query)."""
+    return (
+        Screening.objects.filter(application=application).order_by(*NEWEST_SCREENING_FIRST).first()
+    )
+
+
 def failed_screening(applications: Sequence[Application]) -> list[Application]:
     """Those of ``applications`` whose latest screening, after any override, failed: they
     may be neither assessed nor granted until a caseworker overrides it with a reason.
     One query."""
     ids = [application.pk for application in applications]
     latest: dict[int, Screening] = {}
-    for screening in Screening.objects.filter(application_id__in=ids).order_by("pk"):
-        latest[screening.application_id] = screening
+    for screening in Screening.objects.filter(application_id__in=ids).order_by(
+        *NEWEST_SCREENING_FIRST
+    ):
+        latest.setdefault(screening.application_id, screening)
     return [
         application
         for application in applications
@@ -173,7 +198,7 @@ def failed_screening(applications: Sequence[Application]) -> list[Application]:
 
 
 def latest_screening_outcome() -> Subquery:
-    latest = Screening.objects.filter(application=OuterRef("pk")).order_by("-screened_at", "-pk")
+    latest = Screening.objects.filter(application=OuterRef("pk")).order_by(*NEWEST_SCREENING_FIRST)
     return Subquery(
         latest.annotate(
             effective=Coalesce(NullIf("override_outcome", Value("")), "outcome")
@@ -347,31 +372,7 @@ def casework_calls(user: User) -> list[CaseworkCall]:
     """The calls on pools the user's organisations administer or oversee (any pool below one
     they administer), newest deadline first, with what each asks for so far. Three queries
     however many calls."""
-    if user.is_superuser:
-        administered: set[int] = set(Pool.objects.values_list("pk", flat=True))
-        overseen = administered
-    else:
-        organisations = list(user.memberships.proven().values_list("organisation_id", flat=True))
-        tops = Pool.objects.filter(administrator_id__in=organisations)
-        pools = list(
-            Pool.objects.filter(
-                Q(pk__in=tops.values("root_id"))
-                | Q(root_id__in=tops.values("root_id"))
-                | Q(pk__in=tops.values("pk"))
-                | Q(root_id__in=tops.values("pk"))
-            ).values_list("pk", "parent_id", "administrator_id")
-        )
-        administered = {pk for pk, _parent, admin in pools if admin in organisations}
-        children: dict[int | None, list[int]] = {}
-        for pk, parent, _admin in pools:
-            children.setdefault(parent, []).append(pk)
-        overseen = set()
-        stack = list(administered)
-        while stack:
-            pk = stack.pop()
-            if pk not in overseen:
-                overseen.add(pk)
-                stack.extend(children.get(pk, []))
+    administered, overseen = pools_of(user)
     counted = Q(applications__status__in=ApplicationStatus.counted())
     calls = (
         Call.objects.filter(pool_id__in=overseen)
@@ -385,7 +386,7 @@ def casework_calls(user: User) -> list[CaseworkCall]:
     return [
         CaseworkCall(
             call=call,
-            works=user.is_superuser or call.pool_id in administered,
+            works=call.pool_id in administered,
             submitted=call.submitted,
             requested_ore=call.requested,
         )

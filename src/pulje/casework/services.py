@@ -48,12 +48,6 @@ RULE_FIELDS = (
 )
 
 
-def rules_for(call: Call) -> ScreeningRules:
-    """The call's screening rules; the defaults (unsaved) when none are set."""
-    found = ScreeningRules.objects.filter(call=call).first()
-    return found or ScreeningRules(call=call)
-
-
 @transaction.atomic
 def set_screening_rules(*, actor: User | None, call: Call, **changes: Any) -> ScreeningRules:
     """Change the call's screening rules (created with the defaults first if it has none).

@@ -4,34 +4,32 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
-from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.models import Application
+from pulje.applications.selectors import latest_version
 from pulje.applications.views import content_context
 from pulje.applications.workflow import ApplicationRefused
 from pulje.assessment.selectors import assessors_of
 from pulje.assessment.services import AssessmentRefused, assign_assessor
-from pulje.calls.access import get_call_for_secretariat_or_404
 from pulje.calls.models import Call
+from pulje.calls.permissions import get_call_for_overseer_or_404
 from pulje.casework.forms import BulkForm, ConflictForm, OverrideForm, QueueFilterForm
-from pulje.casework.models import Screening
-from pulje.casework.permissions import (
-    can_do_casework,
-    can_read_casework,
-    duty_context,
-)
+from pulje.casework.permissions import duty_context, get_application_for_overseer_or_404
 from pulje.casework.selectors import (
     application_timeline,
     awaiting_approval_count,
     casework_calls,
     latest_letters_job,
+    latest_screening,
     queue,
     queue_totals,
+    screenings_of,
 )
 from pulje.casework.services import (
     declare_caseworker_conflict,
@@ -44,21 +42,6 @@ from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.registry.selectors import requests_for
 
 PAGE_SIZE = 50
-
-
-def get_application_for_casework_or_404(
-    request: HttpRequest, uuid: str
-) -> tuple[Application, bool]:
-    application = get_object_or_404(
-        Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
-            "call__pool", "organisation"
-        ),
-        uuid=uuid,
-    )
-    user = request_user(request)
-    if not can_read_casework(user, application.call):
-        raise Http404
-    return application, can_do_casework(user, application.call)
 
 
 @logged_in
@@ -99,7 +82,7 @@ def _queue_context(
 def queue_view(request: HttpRequest, code: str) -> HttpResponse:
     """The caseworker's queue: the call's submitted applications, filtered, sorted, paged;
     bulk actions for the secretariat, reading only for the funder."""
-    call, works = get_call_for_secretariat_or_404(request, code)
+    call, works = get_call_for_overseer_or_404(request_user(request), code)
     return render(
         request,
         "casework/queue.html",
@@ -118,7 +101,7 @@ def _back_to_queue(call: Call, query: str) -> str:
 @logged_in
 def bulk(request: HttpRequest, code: str) -> HttpResponse:
     """One action on the chosen applications: all of them, or (refused) none."""
-    call, works = get_call_for_secretariat_or_404(request, code)
+    call, works = get_call_for_overseer_or_404(request_user(request), code)
     if not works:
         raise PermissionDenied
     user = request_user(request)
@@ -187,7 +170,7 @@ def _bulk_refused(request: HttpRequest, call: Call, works: bool, form: BulkForm)
 @logged_in
 def application(request: HttpRequest, uuid: str) -> HttpResponse:
     """Everything about one application for the secretariat (and, reading, the funder)."""
-    found, works = get_application_for_casework_or_404(request, uuid)
+    found, works = get_application_for_overseer_or_404(request_user(request), uuid)
     return render(
         request,
         "casework/application.html",
@@ -203,12 +186,8 @@ def _application_context(
     override_form: OverrideForm | None = None,
     conflict_form: ConflictForm | None = None,
 ) -> dict[str, Any]:
-    version = application.versions.select_related("submitted_by").order_by("-number").first()
-    screenings = list(
-        Screening.objects.filter(application=application)
-        .select_related("screened_by", "overridden_by")
-        .order_by("-screened_at", "-pk")
-    )
+    version = latest_version(application)
+    screenings = screenings_of(application)
     latest = screenings[0] if screenings else None
     duty = duty_context(user, application, works)
     acts = works and duty["conflict"] is None
@@ -233,10 +212,10 @@ def _application_context(
 @logged_in
 def override(request: HttpRequest, uuid: str) -> HttpResponse:
     """Set the latest screening's outcome by hand, with the reason."""
-    found, works = get_application_for_casework_or_404(request, uuid)
+    found, works = get_application_for_overseer_or_404(request_user(request), uuid)
     if not works:
         raise PermissionDenied
-    latest = Screening.objects.filter(application=found).order_by("-screened_at", "-pk").first()
+    latest = latest_screening(found)
     if latest is None:
         raise Http404
     form = OverrideForm(request.POST)
@@ -265,7 +244,7 @@ def override(request: HttpRequest, uuid: str) -> HttpResponse:
 @logged_in
 def declare_conflict(request: HttpRequest, uuid: str) -> HttpResponse:
     """The caseworker declares a conflict of interest with the application or its applicant."""
-    found, works = get_application_for_casework_or_404(request, uuid)
+    found, works = get_application_for_overseer_or_404(request_user(request), uuid)
     if not works:
         raise PermissionDenied
     user = request_user(request)

@@ -2,7 +2,8 @@
 
 ``tests/test_routes.py`` walks the URL configuration and fails for any view that has not
 made that decision explicit. Object-level checks (may this user see this pool?) happen in
-the view's ``get_…_for_user_or_404`` helper on top of the decision made here.
+the ``get_<thing>_for_<role>_or_404`` loaders of each app's ``permissions.py``, on top of the
+decision made here.
 """
 
 from collections.abc import Callable
@@ -30,7 +31,7 @@ def public(view: View) -> View:
 
 
 def logged_in(view: View) -> View:
-    """Any logged-in user; the view narrows further by object (its ``…_for_user_or_404``)."""
+    """Any logged-in user; the view narrows further by object (a ``…_or_404`` loader)."""
     wrapped = login_required(view)
     wrapped.access = "logged_in"  # type: ignore[attr-defined]
     return wrapped

@@ -8,24 +8,19 @@ from django.utils import timezone
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.selectors import applications_for
-from pulje.calls.permissions import can_oversee_call
+from pulje.applications.workflow import TRANSITIONS
 from pulje.decisions.models import Decision, GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
 from pulje.ledger.models import PoolAccount
 
 
-def application_for_caseworker(user: User, pk: int) -> Application | None:
-    """The application with its call, pool and organisation if ``user`` may read the call's
-    applications (its caseworkers and the funder above), else None."""
-    application = (
-        Application.objects.select_related("call__pool", "organisation")
-        .exclude(status="draft")
-        .filter(pk=pk)
-        .first()
+def decidable_outcomes(application: Application) -> frozenset[str]:
+    """The outcomes (``"grant"``, ``"reject"``) the workflow table allows from the
+    application's state: e.g. a submitted application not screened yet may be rejected, not
+    granted."""
+    return frozenset(
+        action for action in ("grant", "reject") if (application.status, action) in TRANSITIONS
     )
-    if application is None or not can_oversee_call(user, application.call):
-        return None
-    return application
 
 
 def decision_of(application: Application) -> Decision | None:

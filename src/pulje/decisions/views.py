@@ -8,17 +8,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
-from pulje.applications.workflow import TRANSITIONS
-from pulje.calls.permissions import can_work_call
 from pulje.calls.selectors import call_bands
-from pulje.casework.permissions import duty_context, free_caseworkers
+from pulje.casework.permissions import (
+    duty_context,
+    free_caseworkers,
+    get_application_for_caseworker_or_404,
+    get_application_for_overseer_or_404,
+)
 from pulje.core.access import logged_in, request_user
 from pulje.decisions.forms import AcceptForm, GrantForm, ReduceForm, RejectForm, ReturnForm
-from pulje.decisions.models import Decision, Outcome
+from pulje.decisions.models import Outcome
+from pulje.decisions.permissions import get_decision_for_applicant_or_404
 from pulje.decisions.selectors import (
-    application_for_caseworker,
     available_ore,
-    decision_for_applicant,
+    decidable_outcomes,
     decision_of,
     grant_pool,
     open_proposal,
@@ -33,22 +36,10 @@ from pulje.decisions.services import (
 from pulje.funds.selectors import second_approval_threshold
 from pulje.letters.selectors import letters_for_applications
 
-
-def get_application_for_caseworker_or_404(user: User, pk: int) -> Application:
-    application = application_for_caseworker(user, pk)
-    if application is None:
-        raise Http404
-    return application
+DecisionForm = GrantForm | ReduceForm | RejectForm
 
 
-def get_decision_for_applicant_or_404(user: User, uuid: str) -> Decision:
-    decision = decision_for_applicant(user, uuid)
-    if decision is None:
-        raise Http404
-    return decision
-
-
-def _bound_form(chosen: str, request: HttpRequest, requested: int) -> forms.Form:
+def _bound_form(chosen: str, request: HttpRequest, requested: int) -> DecisionForm:
     if chosen == "reduce":
         return ReduceForm(request.POST, prefix=chosen, requested_ore=requested)
     if chosen == "reject":
@@ -58,18 +49,17 @@ def _bound_form(chosen: str, request: HttpRequest, requested: int) -> forms.Form
 
 @require_http_methods(["GET", "POST"])
 @logged_in
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: HttpRequest, uuid: str) -> HttpResponse:
     """One application's decision: grant in full, grant reduced or reject. The call's
     caseworkers decide; the funder above reads the page; anyone else gets a 404."""
     user = request_user(request)
-    application = get_application_for_caseworker_or_404(user, pk)
-    works = can_work_call(user, application.call)
+    application, works = get_application_for_overseer_or_404(user, uuid)
     decision = decision_of(application)
     duty = duty_context(user, application, works)
     # A caseworker with a conflict of interest reads the page; the service refuses them.
     may_decide = works and duty["conflict"] is None
     requested = application.amount_ore or 0
-    choices: dict[str, forms.Form] = {
+    choices: dict[str, DecisionForm] = {
         "grant": GrantForm(prefix="grant"),
         "reduce": ReduceForm(prefix="reduce", requested_ore=requested),
         "reject": RejectForm(prefix="reject"),
@@ -81,19 +71,20 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = request.POST.get("outcome", "")
         if decision is not None or chosen not in choices:
             messages.error(request, _("The application has already been decided."))
-            return redirect("decisions:decide", pk=pk)
+            return redirect("decisions:decide", uuid=uuid)
         form = _bound_form(chosen, request, requested)
         choices[chosen] = form
         if form.is_valid():
-            data = form.cleaned_data
+            arguments = form.arguments()
+            amount = arguments["amount_ore"]
             try:
                 decided = decide_applications(
                     actor=user,
                     applications=[application],
-                    outcome="reject" if chosen == "reject" else "grant",
-                    reason_code=data.get("reason_code", ""),
-                    reason_text=data.get("reason_text", ""),
-                    amounts={application.pk: data["amount_ore"]} if chosen == "reduce" else None,
+                    outcome=arguments["outcome"],
+                    reason_code=arguments["reason_code"],
+                    reason_text=arguments["reason_text"],
+                    amounts=None if amount is None else {application.pk: amount},
                 )
             except DecisionRefused as refusal:
                 form.add_error(None, refusal.message)
@@ -108,7 +99,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 else:
                     messages.success(request, _("The decision is made. The letter is being made."))
-                return redirect("decisions:decide", pk=pk)
+                return redirect("decisions:decide", uuid=uuid)
         failed = form
     return _render_decide(
         request, application, user, may_decide, choices=choices, failed=failed, duty=duty
@@ -121,7 +112,7 @@ def _render_decide(
     user: User,
     may_decide: bool,
     *,
-    choices: dict[str, forms.Form],
+    choices: dict[str, DecisionForm],
     failed: forms.Form | None,
     duty: dict[str, object],
     return_form: ReturnForm | None = None,
@@ -131,6 +122,7 @@ def _render_decide(
     bands = call_bands(application.call)
     band = grant_pool(application, bands)
     proposal = open_proposal(application)
+    outcomes = decidable_outcomes(application) if may_decide and decision is None else frozenset()
     return render(
         request,
         "decisions/decide.html",
@@ -151,14 +143,8 @@ def _render_decide(
                 else []
             ),
             "is_caseworker": may_decide,
-            # What the workflow table allows from the application's state (e.g. a submitted
-            # application that is not screened yet may be rejected, not granted).
-            "may_grant": may_decide
-            and decision is None
-            and (application.status, "grant") in TRANSITIONS,
-            "may_reject": may_decide
-            and decision is None
-            and (application.status, "reject") in TRANSITIONS,
+            "may_grant": "grant" in outcomes,
+            "may_reject": "reject" in outcomes,
             "forms": choices,
             "failed": failed,
             "band": band,
@@ -172,16 +158,14 @@ def _render_decide(
 
 @require_POST
 @logged_in
-def second_approval(request: HttpRequest, pk: int) -> HttpResponse:
+def second_approval(request: HttpRequest, uuid: str) -> HttpResponse:
     """A second caseworker approves a proposed grant, or it is returned with a reason."""
     user = request_user(request)
-    application = get_application_for_caseworker_or_404(user, pk)
-    if not can_work_call(user, application.call):
-        raise Http404
+    application = get_application_for_caseworker_or_404(user, uuid)
     proposal = open_proposal(application)
     if proposal is None:
         messages.error(request, _("The grant is not awaiting a second approval."))
-        return redirect("decisions:decide", pk=pk)
+        return redirect("decisions:decide", uuid=uuid)
     returning = request.POST.get("action") == "return"
     # Approving has nothing to fill in: its refusal is shown on an empty form of its own.
     form: forms.Form = ReturnForm(request.POST) if returning else forms.Form({})
@@ -202,7 +186,7 @@ def second_approval(request: HttpRequest, pk: int) -> HttpResponse:
                 if returning
                 else _("The grant is approved. The letter is being made."),
             )
-            return redirect("decisions:decide", pk=pk)
+            return redirect("decisions:decide", uuid=uuid)
     duty = duty_context(user, application, works=True)
     return _render_decide(
         request,

@@ -5,13 +5,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from pulje.accounts.models import User
-from pulje.core.audit import record_event
-from pulje.core.audit_actions import AuditAction
 from pulje.funds.models import Pool, ReportingRule
 from pulje.funds.services import (
     CHANGEABLE_POOL_FIELDS,
     create_pool,
-    reporting_rules_snapshot,
+    set_reporting_rules,
     update_pool,
     validate_pool,
 )
@@ -64,15 +62,17 @@ class PoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             obj._state.adding = False
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        pool = form.instance
-        before = reporting_rules_snapshot(pool)
-        super().save_related(request, form, formsets, change)
-        after = reporting_rules_snapshot(pool)
-        if after != before:
-            record_event(
-                actor=request.user,  # type: ignore[arg-type]
-                action=AuditAction.FUNDS_POOL_REPORTING_RULES_SET,
-                obj=pool,
-                before={"rules": before},
-                after={"rules": after},
-            )
+        """The reporting rules inline is saved by ``set_reporting_rules`` (with its audit
+        event), not by the formset; left untouched, nothing is written."""
+        form.save_m2m()
+        for formset in formsets:
+            # Writes nothing: it gives the admin's change message what the form changed.
+            formset.save(commit=False)
+            if not formset.has_changed():
+                continue
+            rules = [
+                (row.cleaned_data["from_amount_ore"], row.cleaned_data["requirement"])
+                for row in formset.forms
+                if row.cleaned_data and not row.cleaned_data.get("DELETE")
+            ]
+            set_reporting_rules(actor=cast(User, request.user), pool=form.instance, rules=rules)

@@ -8,6 +8,8 @@ delegates to BL; what BL does with it is BL's to manage.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
@@ -49,3 +51,19 @@ def require_pool_manager(actor: User | None, pool: Pool | None) -> None:
             _("Only the secretariat of %(pool)s may change it, its calls or its money.")
             % {"pool": pool.name}
         )
+
+
+def get_pool_for_viewer_or_404(user: User, pk: int) -> Pool:
+    """A pool ``user`` may see (``can_view_pool``), with its account and administrator."""
+    pool = get_object_or_404(Pool.objects.select_related("account", "administrator"), pk=pk)
+    if not can_view_pool(user, pool):
+        raise Http404
+    return pool
+
+
+def get_pool_for_manager_or_404(user: User, pk: int) -> Pool:
+    """A pool ``user`` manages (``can_manage_pool``), with its account and administrator."""
+    pool = get_object_or_404(Pool.objects.select_related("account", "administrator"), pk=pk)
+    if not can_manage_pool(user, pool):
+        raise Http404
+    return pool

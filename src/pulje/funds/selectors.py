@@ -59,6 +59,37 @@ def reporting_requirement(pool: Pool, amount_ore: int) -> ReportingRequirement |
     return None
 
 
+def pools_of(user: User) -> tuple[set[int], set[int]]:
+    """The pks of the pools ``user``'s organisations administer (proven memberships only),
+    and of those they oversee: those and every pool below them (all pools, both, for a
+    superuser). Two queries."""
+    if user.is_superuser:
+        everything = set(Pool.objects.values_list("pk", flat=True))
+        return everything, everything
+    organisations = list(user.memberships.proven().values_list("organisation_id", flat=True))
+    tops = Pool.objects.filter(administrator_id__in=organisations)
+    pools = list(
+        Pool.objects.filter(
+            Q(pk__in=tops.values("root_id"))
+            | Q(root_id__in=tops.values("root_id"))
+            | Q(pk__in=tops.values("pk"))
+            | Q(root_id__in=tops.values("pk"))
+        ).values_list("pk", "parent_id", "administrator_id")
+    )
+    administered = {pk for pk, _parent, admin in pools if admin in organisations}
+    children: dict[int | None, list[int]] = {}
+    for pk, parent, _admin in pools:
+        children.setdefault(parent, []).append(pk)
+    overseen: set[int] = set()
+    stack = list(administered)
+    while stack:
+        pk = stack.pop()
+        if pk not in overseen:
+            overseen.add(pk)
+            stack.extend(children.get(pk, []))
+    return administered, overseen
+
+
 def highest_visible_pools(user: User) -> list[Pool]:
     """The pools at the top of what ``user`` may see: those its organisations administer that
     have no visible pool above them (all top pools for a superuser). Two queries."""

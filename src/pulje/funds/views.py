@@ -5,12 +5,11 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pulje.accounts.models import User
 from pulje.core.access import logged_in, request_user
 from pulje.core.audit import events_for
 from pulje.core.forms import add_service_error
@@ -21,7 +20,11 @@ from pulje.funds.forms import (
     SubPoolForm,
 )
 from pulje.funds.models import Pool
-from pulje.funds.permissions import can_manage_pool, can_view_pool
+from pulje.funds.permissions import (
+    can_manage_pool,
+    get_pool_for_manager_or_404,
+    get_pool_for_viewer_or_404,
+)
 from pulje.funds.selectors import (
     ancestors,
     effective_spend_by,
@@ -33,14 +36,6 @@ from pulje.ledger.selectors import entries_for_pool, subtrees
 from pulje.ledger.services import LedgerError, appropriate, delegate
 
 
-def get_pool_for_user_or_404(user: User, pk: int, *, manage: bool = False) -> Pool:
-    pool = get_object_or_404(Pool.objects.select_related("account", "administrator"), pk=pk)
-    allowed = can_manage_pool(user, pool) if manage else can_view_pool(user, pool)
-    if not allowed:
-        raise Http404
-    return pool
-
-
 @logged_in
 def pool_list(request: HttpRequest) -> HttpResponse:
     nodes = subtrees(highest_visible_pools(request_user(request)))
@@ -50,7 +45,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
 @logged_in
 def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    pool = get_pool_for_user_or_404(user, pk)
+    pool = get_pool_for_viewer_or_404(user, pk)
     node = subtrees([pool])[0]
     manage = can_manage_pool(user, pool)
     page = Paginator(entries_for_pool(pool), 50).get_page(request.GET.get("side"))
@@ -89,7 +84,7 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @logged_in
 def sub_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    parent = get_pool_for_user_or_404(user, pk, manage=True)
+    parent = get_pool_for_manager_or_404(user, pk)
     form = SubPoolForm(request.POST or None, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,7 +101,7 @@ def sub_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
 @logged_in
 def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    pool = get_pool_for_user_or_404(user, pk, manage=True)
+    pool = get_pool_for_manager_or_404(user, pk)
     return _post_money(
         request,
         pool,
@@ -121,7 +116,7 @@ def pool_appropriate(request: HttpRequest, pk: int) -> HttpResponse:
 @logged_in
 def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    pool = get_pool_for_user_or_404(user, pk, manage=True)
+    pool = get_pool_for_manager_or_404(user, pk)
     return _post_money(
         request,
         pool,
@@ -137,7 +132,7 @@ def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
 def pool_second_approval(request: HttpRequest, pk: int) -> HttpResponse:
     """Set (or clear) the amount above which the pool's grants need a second approval."""
     user = request_user(request)
-    pool = get_pool_for_user_or_404(user, pk, manage=True)
+    pool = get_pool_for_manager_or_404(user, pk)
     form = SecondApprovalForm(request.POST)
     if form.is_valid():
         try:

@@ -6,9 +6,13 @@
   caseworkers; nobody else learns that it exists (404).
 """
 
+from django.http import Http404
+
 from pulje.accounts.models import User
+from pulje.accounts.permissions import is_member
 from pulje.calls.permissions import can_oversee_call, can_work_call
 from pulje.letters.models import Job, Letter
+from pulje.letters.selectors import job_with_letters
 
 
 def can_follow_job(user: User, job: Job) -> bool:
@@ -25,6 +29,29 @@ def can_retry_job(user: User, job: Job) -> bool:
 
 def can_read_letter(user: User, letter: Letter) -> bool:
     application = letter.application
-    if application.organisation.memberships.filter(user=user).exists():
+    if is_member(user, application.organisation):
         return True
     return can_work_call(user, application.call)
+
+
+def get_job_for_follower_or_404(user: User, pk: int) -> Job:
+    """A job ``user`` may follow, with its letters."""
+    try:
+        job = job_with_letters(pk)
+    except Job.DoesNotExist:
+        raise Http404 from None
+    if not can_follow_job(user, job):
+        raise Http404
+    return job
+
+
+def get_letter_for_reader_or_404(user: User, pk: int) -> Letter:
+    """A letter ``user`` may read, with its application's call, pool and organisation."""
+    letter = (
+        Letter.objects.select_related("application__call__pool", "application__organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if letter is None or not can_read_letter(user, letter):
+        raise Http404
+    return letter

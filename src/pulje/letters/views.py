@@ -5,38 +5,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pulje.core.access import logged_in, request_user
-from pulje.letters.models import Job, Letter
-from pulje.letters.permissions import can_follow_job, can_read_letter, can_retry_job
-from pulje.letters.selectors import job_with_letters, letters_of_job
+from pulje.letters.permissions import (
+    can_retry_job,
+    get_job_for_follower_or_404,
+    get_letter_for_reader_or_404,
+)
+from pulje.letters.selectors import letters_of_job
 from pulje.letters.services import JobRefused, retry_job
-
-
-def get_job_for_user_or_404(request: HttpRequest, pk: int) -> Job:
-    try:
-        job = job_with_letters(pk)
-    except Job.DoesNotExist:
-        raise Http404 from None
-    if not can_follow_job(request_user(request), job):
-        raise Http404
-    return job
-
-
-def get_letter_for_user_or_404(request: HttpRequest, pk: int) -> Letter:
-    letter = (
-        Letter.objects.select_related("application__call__pool", "application__organisation")
-        .filter(pk=pk)
-        .first()
-    )
-    if letter is None or not can_read_letter(request_user(request), letter):
-        raise Http404
-    return letter
 
 
 @require_GET
 @logged_in
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     """A job's progress; htmx asks for the progress part every 2 seconds until it ends."""
-    found = get_job_for_user_or_404(request, pk)
+    found = get_job_for_follower_or_404(request_user(request), pk)
     context = {
         "job": found,
         "letters": letters_of_job(found) if found.is_finished else [],
@@ -50,7 +32,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @logged_in
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_job_for_user_or_404(request, pk)
+    found = get_job_for_follower_or_404(request_user(request), pk)
     if not can_retry_job(request_user(request), found):
         raise Http404
     try:
@@ -65,7 +47,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @logged_in
 def download(request: HttpRequest, pk: int) -> FileResponse:
-    letter = get_letter_for_user_or_404(request, pk)
+    letter = get_letter_for_reader_or_404(request_user(request), pk)
     return FileResponse(
         letter.file.open("rb"),
         as_attachment=True,

@@ -12,8 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts import mfa
-from pulje.accounts.models import Invitation, Membership, MembershipRole, User
+from pulje.accounts.models import Invitation, Membership, MembershipRole
 from pulje.accounts.permissions import (
+    get_colleague_membership_for_member_or_404,
+    get_membership_for_approver_or_404,
+    get_membership_for_member_or_404,
     is_claimable,
     is_member,
     is_organisation_administrator,
@@ -63,22 +66,6 @@ from pulje.registry.selectors import (
     requests_for,
 )
 from pulje.registry.services import add_own_department, update_profile
-
-
-def get_membership_or_404(user: User, pk: int) -> Membership:
-    """The user's membership of the organisation (proven or a request); 404 otherwise, so
-    nobody learns which organisations exist."""
-    # organisation__pk, not organisation_id: a number in the URL too large for the database
-    # is no match through the organisation's own key, but an OverflowError (a 500) on SQLite
-    # through the foreign key's column.
-    membership = (
-        Membership.objects.filter(organisation__pk=pk, user=user)
-        .select_related("organisation__municipality")
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership
 
 
 @logged_in
@@ -253,7 +240,7 @@ def _profile_page(
 
 @logged_in
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     if request.method != "POST":
         return _profile_page(request, membership)
@@ -284,7 +271,7 @@ def _refusal_message(request: HttpRequest, refusal: MembershipRefused) -> None:
 @require_POST
 @logged_in
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -310,7 +297,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @logged_in
 def revoke(request: HttpRequest, pk: int, invitation: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     found = get_object_or_404(Invitation, pk=invitation, organisation=membership.organisation)
     try:
         revoke_invitation(actor=request_user(request), invitation=found)
@@ -327,7 +314,7 @@ def revoke(request: HttpRequest, pk: int, invitation: int) -> HttpResponse:
 @logged_in
 def send_code(request: HttpRequest, pk: int) -> HttpResponse:
     """The claimant asks for a code to the organisation's address in the register."""
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     try:
         proof_code = send_proof_code(actor=request_user(request), membership=membership)
     except MembershipRefused as refusal:
@@ -344,7 +331,7 @@ def send_code(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @logged_in
 def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     form = ProofCodeForm(request.POST)
     if form.is_valid():
         try:
@@ -359,18 +346,10 @@ def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
     return _profile_page(request, membership, code_form=form)
 
 
-def _member_of(request: HttpRequest, pk: int, member: int) -> Membership:
-    """Another membership of an organisation that the user is a member of; 404 otherwise."""
-    get_membership_or_404(request_user(request), pk)
-    return get_object_or_404(
-        Membership.objects.select_related("user", "organisation"), pk=member, organisation_id=pk
-    )
-
-
 @require_POST
 @logged_in
 def remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
-    target = _member_of(request, pk, member)
+    target = get_colleague_membership_for_member_or_404(request_user(request), pk, member)
     try:
         remove_member(actor=request_user(request), membership=target)
     except MembershipRefused as refusal:
@@ -389,7 +368,7 @@ def remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
 @require_POST
 @logged_in
 def role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
-    target = _member_of(request, pk, member)
+    target = get_colleague_membership_for_member_or_404(request_user(request), pk, member)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -417,10 +396,8 @@ def role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
 def decide_request(request: HttpRequest, member: int) -> HttpResponse:
     """Approve or refuse a request to act for an organisation (from the requests list or the
     organisation's page); the service decides whether the user may."""
-    target = get_object_or_404(Membership.objects.select_related("user", "organisation"), pk=member)
     user = request_user(request)
-    if not may_approve_membership(user, target):
-        raise Http404
+    target = get_membership_for_approver_or_404(user, member)
     approve = request.POST.get("decision") == "approve"
     try:
         if approve:
@@ -489,7 +466,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @logged_in
 def add_department(request: HttpRequest, pk: int) -> HttpResponse:
     """A member adds a housing department the registry lacks, so applications can name it."""
-    membership = get_membership_or_404(request_user(request), pk)
+    membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     if organisation.kind != OrganisationKind.HOUSING:
         raise Http404

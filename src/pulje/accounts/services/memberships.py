@@ -44,6 +44,7 @@ from pulje.accounts.permissions import (
     is_claimable,
     is_organisation_administrator,
     may_approve_membership,
+    membership_of,
     needs_secretariat,
     works_for_a_pool,
 )
@@ -154,7 +155,7 @@ def add_membership(
             _("Only pulje's administrators add members this way."), code="not_staff"
         )
     _lock(organisation)
-    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    membership = membership_of(user, organisation)
     if membership is not None:
         if not membership.is_proven:
             _prove(actor=actor, membership=membership, proof=Proof.STAFF)
@@ -185,7 +186,7 @@ def request_membership(*, actor: User, organisation: Organisation) -> Membership
     _lock(organisation)
     if not is_claimable(organisation):
         raise MembershipRefused(not_claimable_message(organisation), code="not_claimable")
-    existing = Membership.objects.filter(user=actor, organisation=organisation).first()
+    existing = membership_of(actor, organisation)
     if existing is not None:
         return existing
     if organisation.memberships.proven().exists():
@@ -647,7 +648,7 @@ def accept_invitation(*, actor: User, token: str) -> Membership:
         after={"accepted_at": invitation.accepted_at},
     )
     held = organisation.kind in APPLICANT_KINDS and works_for_a_pool(actor)
-    membership = Membership.objects.filter(user=actor, organisation=organisation).first()
+    membership = membership_of(actor, organisation)
     if membership is None:
         membership = Membership.objects.create(
             user=actor, organisation=organisation, role=invitation.role, needs_secretariat=held

@@ -12,7 +12,6 @@ from pulje.assessment.services.assignments import (
 from pulje.assessment.services.common import AssessmentRefused
 from pulje.assessment.services.recommendations import recommend_applications
 from pulje.assessment.services.rubrics import (
-    DEFAULT_CRITERIA,
     CriterionChange,
     ScoreInput,
     ensure_rubric,
@@ -24,7 +23,6 @@ from pulje.assessment.services.rubrics import (
 
 __all__ = [
     "ASSIGNABLE",
-    "DEFAULT_CRITERIA",
     "AssessmentRefused",
     "CriterionChange",
     "ScoreInput",

@@ -24,6 +24,7 @@ from pulje.assessment.services.common import (
     move_assignment,
     refuse_unless_caseworker,
 )
+from pulje.assessment.services.rubrics import ensure_rubric
 from pulje.calls.models import Call
 from pulje.casework.selectors import failed_screening
 from pulje.core.audit import record_event, snapshot
@@ -173,9 +174,11 @@ def assign_assessor(*, actor: User, applications: Sequence[Application], assesso
 
     Side effects: each screened application moves to in assessment through the workflow's
     ``transition`` (its audit event); one ``assessment.assignment.created`` event per new
-    assignment; after the commit, one e-mail to the assessor when any are new. The
-    applications are locked in pk order first, so a withdrawal at the same time either
-    happens before (and the batch is refused) or after.
+    assignment; each call's rubric with the default criteria when it has none yet
+    (``ensure_rubric``), so an assessor always scores against stored criteria; after the
+    commit, one e-mail to the assessor when any are new. The applications are locked in pk
+    order first, so a withdrawal at the same time either happens before (and the batch is
+    refused) or after.
     """
     pks = sorted({a.pk for a in applications})
     if not pks:
@@ -200,6 +203,7 @@ def assign_assessor(*, actor: User, applications: Sequence[Application], assesso
                 transition(actor=actor, application=application, action="start_assessment")
             except ApplicationRefused as refusal:
                 raise AssessmentRefused(refusal.message, code=refusal.code) from refusal
+        ensure_rubric(actor=actor, call=application.call)
         assignment = Assignment.objects.create(application=application, assessor=assessor)
         record_event(
             actor=actor,

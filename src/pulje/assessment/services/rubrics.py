@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from pulje.accounts.models import User
 from pulje.applications.models import ApplicationStatus
@@ -18,6 +17,7 @@ from pulje.assessment.models import (
     Rubric,
     Score,
 )
+from pulje.assessment.selectors import default_criteria
 from pulje.assessment.services.common import (
     AssessmentRefused,
     move_assignment,
@@ -27,23 +27,16 @@ from pulje.calls.models import Call
 from pulje.core.audit import record_event, snapshot
 from pulje.core.audit_actions import AuditAction
 
-# The default criteria's msgids. A rubric stores their text in the language active when it
-# is created (Danish in production), so the caseworker edits plain Danish text after that.
-DEFAULT_CRITERIA = (
-    gettext_noop("The purpose fits the pool"),
-    gettext_noop("The target group fits"),
-    gettext_noop("The activities can deliver"),
-    gettext_noop("Coherence"),
-    gettext_noop("Budget"),
-    gettext_noop("Partnership with local associations"),
-)
-
 
 @transaction.atomic
 def ensure_rubric(*, actor: User | None, call: Call) -> Rubric:
     """The call's rubric, created with the default criteria (equal weights) if it has none.
+    Called by the first save that needs it (the panel's first assessor, the rubric's first
+    save, a first score), never by a page that only reads: those show
+    ``selectors.rubric_or_defaults``.
 
-    Side effects: when created, one audit event ``assessment.rubric.created``.
+    Side effects: when created, one audit event ``assessment.rubric.created`` by ``actor``
+    (None: pulje itself).
     """
     rubric = Rubric.objects.filter(call=call).first()
     if rubric is not None:
@@ -54,30 +47,30 @@ def ensure_rubric(*, actor: User | None, call: Call) -> Rubric:
     except IntegrityError:
         # Opened twice at once: the other request created it.
         return Rubric.objects.get(call=call)
-    Criterion.objects.bulk_create(
-        Criterion(rubric=rubric, position=n, title=_(title), weight=1)
-        for n, title in enumerate(DEFAULT_CRITERIA, start=1)
-    )
+    criteria = Criterion.objects.bulk_create(default_criteria(rubric))
     record_event(
         actor=actor,
         action=AuditAction.ASSESSMENT_RUBRIC_CREATED,
         obj=rubric,
         after={
             **snapshot(rubric, ("call", "scale_min", "scale_max", "blind_review")),
-            "criteria": [_(title) for title in DEFAULT_CRITERIA],
+            "criteria": [criterion.title for criterion in criteria],
         },
     )
     return rubric
 
 
 def rubric_is_locked(rubric: Rubric) -> bool:
-    """Whether any score exists: then the criteria may no longer change."""
-    return Score.objects.filter(criterion__rubric=rubric).exists()
+    """Whether any score exists: then the criteria may no longer change (never for a rubric
+    not saved yet)."""
+    return rubric.pk is not None and Score.objects.filter(criterion__rubric=rubric).exists()
 
 
 @dataclass(frozen=True)
 class CriterionChange:
-    pk: int
+    """New texts and weight for the ``number``-th criterion (from 1) in the rubric's order."""
+
+    number: int
     title: str
     description: str
     weight: int
@@ -87,31 +80,34 @@ class CriterionChange:
 def update_rubric(
     *,
     actor: User,
-    rubric: Rubric,
+    call: Call,
     criteria: Sequence[CriterionChange],
     blind_review: bool,
     normalise: bool,
     disagreement_threshold: Decimal,
 ) -> Rubric:
-    """Change the criteria's texts and weights and the rubric's settings. The criteria may
+    """Change the criteria's texts and weights and the call's rubric settings, creating the
+    rubric with the default criteria first if it has none (by ``actor``). The criteria may
     change only until the first score exists; the settings may change at any time.
 
-    Side effects: one audit event ``assessment.rubric.updated`` when anything changed.
+    Side effects: ``ensure_rubric``'s audit event when created; one audit event
+    ``assessment.rubric.updated`` when anything changed.
     Raises AssessmentRefused when the actor does not work the call, or for criteria changes
     once scoring has begun.
     """
-    refuse_unless_caseworker(actor, rubric.call)
-    rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
-    current = {c.pk: c for c in rubric.criteria.all()}
+    refuse_unless_caseworker(actor, call)
+    rubric = Rubric.objects.select_for_update().get(pk=ensure_rubric(actor=actor, call=call).pk)
+    ordered = list(rubric.criteria.all())
+    current = {c.pk: c for c in ordered}
     fields = ("title", "description", "weight")
     before_criteria = {pk: snapshot(c, fields) for pk, c in current.items()}
     after_criteria = dict(before_criteria)
     for change in criteria:
-        if change.pk not in current:
+        if not 1 <= change.number <= len(ordered):
             raise AssessmentRefused(
                 _("That criterion is not in this rubric."), code="unknown_criterion"
             )
-        after_criteria[change.pk] = {
+        after_criteria[ordered[change.number - 1].pk] = {
             "title": change.title,
             "description": change.description,
             "weight": change.weight,
@@ -201,7 +197,7 @@ def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
             _("The application has been decided or withdrawn: it can no longer be scored."),
             code="not_scorable",
         )
-    return ensure_rubric(actor=None, call=assignment.application.call)
+    return ensure_rubric(actor=actor, call=assignment.application.call)
 
 
 # Scores may be given while the application is in assessment or awaiting its decision.

@@ -15,6 +15,17 @@ def dkk(ore: int | None) -> str:
     return format_dkk(ore)
 
 
+# DKFDS has an alert (class ``alert-<kind>`` and icon ``#<kind>``) for these message levels;
+# any other level (debug, info) is shown as information.
+ALERT_KINDS = frozenset({"error", "warning", "success"})
+
+
+@register.filter
+def alert_kind(level_tag: str) -> str:
+    """``{{ message.level_tag|alert_kind }}`` → ``error``, ``warning``, ``success`` or ``info``"""
+    return level_tag if level_tag in ALERT_KINDS else "info"
+
+
 @register.filter
 def action_label(action: str) -> str:
     """``{{ event.action|action_label }}`` → ``Oprettet``"""

@@ -19,6 +19,8 @@ function setUp(form) {
   let inFlight = null;
   const status = document.getElementById("autosave-status");
   const offline = document.getElementById("autosave-offline");
+  // Where an expired session is sent (the form's `data-login-url`).
+  const toLogin = (xhr) => new URL(xhr.responseURL, location.href).pathname === form.dataset.loginUrl;
 
   // How many fields wait to be saved, on the form for anyone to see (the tests wait on it).
   const show = () => (form.dataset.unsaved = String(changed.size));
@@ -45,7 +47,7 @@ function setUp(form) {
   form.addEventListener("htmx:afterRequest", (event) => {
     const xhr = event.detail.xhr;
     // A redirect (to the login page) means the session has run out: nothing was saved.
-    const saved = event.detail.successful && !xhr.responseURL.includes("/konto/");
+    const saved = event.detail.successful && !toLogin(xhr);
     if (saved && inFlight) {
       for (const [name, seen] of inFlight) if (changed.get(name) === seen) changed.delete(name);
       offline.classList.add("d-none");
@@ -61,7 +63,7 @@ function setUp(form) {
     show();
   });
   form.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.xhr.responseURL.includes("/konto/")) event.detail.shouldSwap = false;
+    if (toLogin(event.detail.xhr)) event.detail.shouldSwap = false;
   });
   form.addEventListener("submit", () => {
     const token = csrfToken();
