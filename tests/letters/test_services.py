@@ -5,9 +5,10 @@ from django.core import mail
 from django.utils import timezone, translation
 from pytest_django import Settings
 
+from pulje.core.jobs import STALLED_AFTER, Job, JobStatus
 from pulje.core.models import AuditEvent
 from pulje.letters import services
-from pulje.letters.models import STALLED_AFTER, Job, JobStatus, Letter, LetterKind, LetterTemplate
+from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.rendering import LetterData, render_letter
 from pulje.letters.services import (
     JobRefused,

@@ -18,12 +18,12 @@ from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
 from pulje.casework.permissions import caseworker_conflicts
 from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
 from pulje.core.audit import action_label
+from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
 from pulje.funds.selectors import effective_spend_by
 from pulje.ledger.selectors import subtrees
-from pulje.letters.models import Job
 from pulje.registry.models import HousingDepartment
 
 

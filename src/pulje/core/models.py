@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The background job's model lives with its claim in core/jobs.py; importing it here is what
+# registers it with the core app.
+from pulje.core.jobs import Job  # noqa: F401
+
 
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a row of an append-only table."""

@@ -8,7 +8,8 @@
 
 from pulje.accounts.models import User
 from pulje.calls.permissions import can_oversee_call, can_work_call
-from pulje.letters.models import Job, Letter
+from pulje.core.jobs import Job
+from pulje.letters.models import Letter
 
 
 def can_follow_job(user: User, job: Job) -> bool:

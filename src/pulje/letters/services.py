@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -26,16 +25,17 @@ from django_tasks import task
 
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
-from pulje.core.mail import mail_error_reason, send_mail_now
-from pulje.letters.models import (
-    STALLED_AFTER,
+from pulje.core.jobs import (
     Job,
     JobKind,
     JobStatus,
-    Letter,
-    LetterKind,
-    LetterTemplate,
+    claim_job,
+    count_progress,
+    finish_job,
+    requeue_job,
 )
+from pulje.core.mail import mail_error_reason, send_mail_now
+from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.permissions import can_retry_job
 from pulje.letters.rendering import DEFAULT_BODIES, render_letter
 from pulje.letters.sources import LetterSubject, call_ids_of_decisions, letter_subjects
@@ -98,7 +98,7 @@ def retry_job(*, actor: User, job: Job) -> Job:
     """Queue a failed or stalled job, or one done with letters not e-mailed, again; it makes
     and sends only what its last run did not.
 
-    A job still running after ``STALLED_AFTER`` lost its worker (killed, the machine
+    A job still running after ``core.jobs.STALLED_AFTER`` lost its worker (killed, the machine
     restarted); running it again is safe even if that worker lives on, since a letter is made
     and sent at most once.
 
@@ -110,20 +110,13 @@ def retry_job(*, actor: User, job: Job) -> Job:
     if not can_retry_job(actor, job):
         raise JobRefused(_("Only the call's secretariat may run its letters again."))
     before = job.status
-    stalled = Q(status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
-    moved = (
-        Job.objects.filter(pk=job.pk, status=before)
-        .filter(Q(status__in=JobStatus.retryable()) | stalled)
-        .update(status=JobStatus.QUEUED, error="", finished_at=None)
-    )
-    if moved != 1:
+    if not requeue_job(job=job):
         raise JobRefused(
             _(
                 "Only a job that has failed, stalled or left letters not e-mailed can be "
                 "tried again."
             )
         )
-    job.refresh_from_db()
     record_event(
         actor=actor,
         action="letters.job.retried",
@@ -150,7 +143,7 @@ def make_decision_letters(job_id: int) -> None:
 def run_decision_letters(*, job_id: int) -> None:
     """Make, store and e-mail the letters of a queued job, counting its progress.
 
-    Claims the job (queued → running, compare-and-swap: a job runs in one worker at a time),
+    Claims the job (``core.jobs.claim_job``: a job runs in one worker at a time),
     then for each decision in id order: a ``Letter`` with its PDF in the default storage and
     the audit event ``letters.letter.created`` unless there is one already, then its e-mail
     (``send_letter``) unless it was sent already. A letter whose mail fails is marked with the
@@ -161,15 +154,9 @@ def run_decision_letters(*, job_id: int) -> None:
     and the exception raised again, so the worker logs it. A job that is not queued is left
     alone.
     """
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING,
-        started_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        done_count=0,
-    )
-    if claimed != 1:
+    job = claim_job(job_id=job_id)
+    if job is None:
         return
-    job = Job.objects.select_related("created_by").get(pk=job_id)
     ids: list[int] = list(job.payload["decision_ids"])
     subject: LetterSubject | None = None
     sending = False
@@ -195,7 +182,7 @@ def run_decision_letters(*, job_id: int) -> None:
                 except Exception:
                     # send_letter marked the letter with the reason; the others go on.
                     not_sent.append(subject.application.reference)
-            Job.objects.filter(pk=job.pk).update(done_count=position)
+            count_progress(job=job, done=position)
     except Exception as error:
         reason = error.message if isinstance(error, JobRefused) else mail_error_reason(error)
         if subject is not None:
@@ -216,9 +203,7 @@ def run_decision_letters(*, job_id: int) -> None:
             len(not_sent),
         ) % {"count": len(not_sent), "references": ", ".join(not_sent)}
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(
-            status=status, error=summary, finished_at=timezone.now()
-        )
+        finish_job(job=job, status=status, error=summary)
         record_event(
             actor=job.created_by,
             action="letters.job.done",
@@ -230,9 +215,7 @@ def run_decision_letters(*, job_id: int) -> None:
 
 def _fail(job: Job, reason: str) -> None:
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
-        )
+        finish_job(job=job, status=JobStatus.FAILED, error=reason)
         record_event(
             actor=job.created_by,
             action="letters.job.failed",

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pulje.core.access import logged_in, request_user
-from pulje.letters.models import Job, Letter
+from pulje.core.jobs import Job
+from pulje.letters.models import Letter
 from pulje.letters.permissions import can_follow_job, can_read_letter, can_retry_job
 from pulje.letters.selectors import job_with_letters, letters_of_job
 from pulje.letters.services import JobRefused, retry_job
