@@ -56,20 +56,10 @@ def decision_for_applicant(user: User, uuid: str) -> Decision | None:
     )
 
 
-DECIDED = frozenset(
-    {
-        ApplicationStatus.GRANTED,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.ACCEPTED,
-        ApplicationStatus.LAPSED,
-    }
-)
-
-
 def decisions_on(applications: Iterable[Application]) -> list[Decision]:
     """The decisions on ``applications`` (already narrowed to what the user may see), newest
     first, each with its application: one query, none when no application is decided."""
-    decided = {a.pk: a for a in applications if a.status in DECIDED}
+    decided = {a.pk: a for a in applications if a.status in ApplicationStatus.decided()}
     if not decided:
         return []
     decisions = list(

@@ -185,21 +185,11 @@ def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
         raise AssessmentRefused(_("Your scores are submitted and can no longer change."))
     if assignment.state != AssignmentState.TO_SCORE:
         raise AssessmentRefused(_("Declare your conflicts of interest first."))
-    if fresh.application.status not in SCORABLE:
+    if fresh.application.status not in ApplicationStatus.assessed():
         raise AssessmentRefused(
             _("The application has been decided or withdrawn: it can no longer be scored.")
         )
     return ensure_rubric(actor=None, call=assignment.application.call)
-
-
-# Scores may be given while the application is in assessment or awaiting its decision.
-SCORABLE = frozenset(
-    {
-        ApplicationStatus.IN_ASSESSMENT,
-        ApplicationStatus.RECOMMENDED,
-        ApplicationStatus.NOT_RECOMMENDED,
-    }
-)
 
 
 @transaction.atomic
