@@ -43,11 +43,22 @@ class Guard(Generic[M]):
 
 
 @dataclass(frozen=True)
+class Derived(Generic[M]):
+    """A state read from other fields instead of stored as one (an allocation run is
+    confirmed once it has ``confirmed_at``): ``of`` reads it from the row, ``where`` is the
+    filter that finds a row in it. A move's ``changes`` write what makes the new state."""
+
+    of: Callable[[M], str]
+    where: Callable[[str], models.Q]
+
+
+@dataclass(frozen=True)
 class Machine(Generic[M]):
-    """The moves of one model's state (see the module docstring)."""
+    """The moves of one model's state (see the module docstring): ``field`` names the field
+    that holds it, or ``Derived`` reads it from others."""
 
     model: type[M]
-    field: str
+    field: "str | Derived[M]"
     table: Mapping[tuple[str, str], str]
     refuse: Refuse
     # "… “%(status)s” cannot be changed that way." and "… changed at the same time elsewhere …".
@@ -63,6 +74,8 @@ class Machine(Generic[M]):
         _MACHINES[self.model] = self
 
     def state_of(self, obj: M) -> str:
+        if isinstance(self.field, Derived):
+            return self.field.of(obj)
         return str(getattr(obj, self.field))
 
     def sources(self, *actions: str) -> frozenset[str]:
@@ -112,22 +125,29 @@ class Machine(Generic[M]):
         guard = self.guards.get(action)
         if guard is not None and not guard.holds(obj):
             raise self.refuse(self._wrong_state(old), "transition")
-        rows = self.model._default_manager.filter(pk=obj.pk, **{self.field: old})
+        written = dict(changes)
+        if not isinstance(self.field, Derived):
+            written[self.field] = new
+        rows = self.model._default_manager.filter(pk=obj.pk).filter(self._in_state(old))
         if guard is not None:
             rows = rows.filter(guard.where())
-        if rows.update(**{self.field: new}, **changes) != 1:
+        if rows.update(**written) != 1:
             raise self.refuse(str(self.conflict), "conflict")
-        setattr(obj, self.field, new)
-        for name, value in changes.items():
+        for name, value in written.items():
             setattr(obj, name, value)
         audited = event or self.events.get(action)
         if audited is not None:
+            name = "state" if isinstance(self.field, Derived) else self.field
             record_event(
                 actor=actor,
                 action=audited,
                 obj=obj,
-                before={self.field: old},
-                after={**snapshot(obj, (self.field, *changes)), **(recorded or {})},
+                before={name: old},
+                after={
+                    name: new,
+                    **snapshot(obj, changes),
+                    **(recorded or {}),
+                },
             )
         if notify is not None:
             # robust: a mail server that fails is logged; the move stands.
@@ -145,10 +165,17 @@ class Machine(Generic[M]):
         lines += [f"    {state} --> {new}: {action}" for (state, action), new in self.table.items()]
         return "\n".join(lines) + "\n"
 
+    def _in_state(self, state: str) -> models.Q:
+        if isinstance(self.field, Derived):
+            return self.field.where(state)
+        return models.Q(**{self.field: state})
+
     def _wrong_state(self, state: str) -> str:
-        column = cast("models.Field[Any, Any]", self.model._meta.get_field(self.field))
-        choices = dict(column.choices or [])
-        return str(self.wrong_state) % {"status": str(choices.get(state, state)).lower()}
+        label = state
+        if not isinstance(self.field, Derived):
+            column = cast("models.Field[Any, Any]", self.model._meta.get_field(self.field))
+            label = str(dict(column.choices or []).get(state, state))
+        return str(self.wrong_state) % {"status": label.lower()}
 
 
 _MACHINES: dict[type[models.Model], Machine[Any]] = {}

@@ -26,6 +26,7 @@ from pulje.accounts.models import User
 from pulje.accounts.permissions import is_proven_member
 from pulje.applications.models import Application, ApplicationStatus, BudgetKind
 from pulje.applications.workflow import (
+    APPLICATION,
     ApplicationRefused,
     next_status,
     return_action,
@@ -540,7 +541,7 @@ def accept_grant(
                 "they act for it (on the organisation's page)."
             )
         )
-    if application.status != ApplicationStatus.GRANTED:
+    if not APPLICATION.allowed(application, "accept"):
         raise DecisionRefused(_("The grant is not awaiting acceptance."))
     assert locked.accept_by is not None
     assert locked.amount_ore is not None
@@ -625,7 +626,7 @@ def _lapse_one(decision_id: int, now: dt.datetime) -> int | None:
     assert decision.grant_id is not None
     lock_pools(pools=[decision.band])
     application = Application.objects.select_for_update().get(pk=decision.application_id)
-    if application.status != ApplicationStatus.GRANTED:
+    if not APPLICATION.allowed(application, "lapse"):
         return None
     grant = decision.grant
     assert grant is not None

@@ -26,13 +26,15 @@ from django_tasks import task
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
 from pulje.core.jobs import (
+    JOB,
     Job,
     JobKind,
+    JobRefused,
     JobStatus,
     claim_job,
     count_progress,
     finish_job,
-    requeue_job,
+    retry_job_status,
 )
 from pulje.core.mail import mail_error_reason, send_mail_now
 from pulje.letters.models import Letter, LetterKind, LetterTemplate
@@ -54,14 +56,6 @@ MAIL_SERVER_UNAVAILABLE = (
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPAuthenticationError,
 )
-
-
-class JobRefused(Exception):
-    """A change to a job its state does not allow; ``message`` is for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -> Job:
@@ -102,28 +96,22 @@ def retry_job(*, actor: User, job: Job) -> Job:
     restarted); running it again is safe even if that worker lives on, since a letter is made
     and sent at most once.
 
-    Side effects: the job back to queued (compare-and-swap on its status), its error
-    cleared, the audit event ``letters.job.retried``, the task queued again.
+    Side effects: the job back to queued (``core.jobs.retry_job_status``: compare-and-swap
+    on its status), its error cleared, the audit event ``letters.job.retried``, the task
+    queued again.
     Raises JobRefused for a job that is queued, done with every letter sent, or running for
     less than that, or when ``actor`` does not work the job's call.
     """
     if not can_retry_job(actor, job):
         raise JobRefused(_("Only the call's secretariat may run its letters again."))
-    before = job.status
-    if not requeue_job(job=job):
+    if not JOB.allowed(job, "retry"):
         raise JobRefused(
             _(
                 "Only a job that has failed, stalled or left letters not e-mailed can be "
                 "tried again."
             )
         )
-    record_event(
-        actor=actor,
-        action="letters.job.retried",
-        obj=job,
-        before={"status": before},
-        after={"status": JobStatus.QUEUED},
-    )
+    retry_job_status(actor=actor, job=job, event="letters.job.retried")
     _enqueue(job)
     return job
 
@@ -203,25 +191,19 @@ def run_decision_letters(*, job_id: int) -> None:
             len(not_sent),
         ) % {"count": len(not_sent), "references": ", ".join(not_sent)}
     with transaction.atomic():
-        finish_job(job=job, status=status, error=summary)
-        record_event(
-            actor=job.created_by,
-            action="letters.job.done",
-            obj=job,
-            before={"status": JobStatus.RUNNING},
-            after={"status": status, "letters": len(ids), "not_sent": not_sent},
+        finish_job(
+            job=job,
+            status=status,
+            error=summary,
+            event="letters.job.done",
+            recorded={"letters": len(ids), "not_sent": not_sent},
         )
 
 
 def _fail(job: Job, reason: str) -> None:
     with transaction.atomic():
-        finish_job(job=job, status=JobStatus.FAILED, error=reason)
-        record_event(
-            actor=job.created_by,
-            action="letters.job.failed",
-            obj=job,
-            before={"status": JobStatus.RUNNING},
-            after={"status": JobStatus.FAILED, "error": reason},
+        finish_job(
+            job=job, status=JobStatus.FAILED, error=reason, event="letters.job.failed", recorded={}
         )
 
 

@@ -5,11 +5,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pulje.core.access import logged_in, request_user
-from pulje.core.jobs import Job
+from pulje.core.jobs import Job, JobRefused
 from pulje.letters.models import Letter
 from pulje.letters.permissions import can_follow_job, can_read_letter, can_retry_job
 from pulje.letters.selectors import job_with_letters, letters_of_job
-from pulje.letters.services import JobRefused, retry_job
+from pulje.letters.services import retry_job
 
 
 def get_job_for_user_or_404(request: HttpRequest, pk: int) -> Job:

@@ -19,8 +19,8 @@ from pulje.assessment.models import (
     Score,
 )
 from pulje.assessment.services.common import (
+    ASSIGNMENT,
     AssessmentRefused,
-    move_assignment,
     refuse_unless_caseworker,
 )
 from pulje.calls.models import Call
@@ -183,7 +183,7 @@ def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
         raise AssessmentRefused(_("Only the assessor can score their assignment."))
     if assignment.state == AssignmentState.SUBMITTED:
         raise AssessmentRefused(_("Your scores are submitted and can no longer change."))
-    if assignment.state != AssignmentState.TO_SCORE:
+    if not ASSIGNMENT.allowed(assignment, "submit_scores"):
         raise AssessmentRefused(_("Declare your conflicts of interest first."))
     if fresh.application.status not in ApplicationStatus.assessed():
         raise AssessmentRefused(
@@ -229,20 +229,11 @@ def submit_scores(
             _("Every criterion needs a score and a justification. Missing: %(criteria)s.")
             % {"criteria": ", ".join(missing)}
         )
-    move_assignment(
-        assignment,
-        AssignmentState.TO_SCORE,
-        AssignmentState.SUBMITTED,
-        submitted_at=timezone.now(),
-    )
-    record_event(
+    ASSIGNMENT.move(
         actor=actor,
-        action="assessment.assignment.submitted",
         obj=assignment,
-        before={"state": AssignmentState.TO_SCORE.value},
-        after={
-            **snapshot(assignment, ("state", "submitted_at")),
-            "scores": {str(s.criterion_id): [s.value, s.justification] for s in scores},
-        },
+        action="submit_scores",
+        changes={"submitted_at": timezone.now()},
+        recorded={"scores": {str(s.criterion_id): [s.value, s.justification] for s in scores}},
     )
     return assignment
