@@ -1,7 +1,5 @@
-"""The application's table on the workflow kit: its status groups, its diagram in the docs,
-and the pages that ask it what the applicant may do."""
-
-import re
+"""The application's table on the workflow kit: its status groups, and the pages that ask it
+what the applicant may do (its diagram: tests/core/test_workflow.py)."""
 
 import pytest
 from django.conf import settings
@@ -34,13 +32,6 @@ def test_the_status_groups_are_the_tables_sets_of_states() -> None:
     assert set(S.decided()) == reachable(granted_or_rejected)
     assert APPLICATION.sources("withdraw") == {*S.undecided(), S.DRAFT, S.AWAITING_APPROVAL}
     assert set(S.counted()) == reachable({S.SUBMITTED}) - {S.WITHDRAWN}
-
-
-def test_the_diagram_in_the_docs_is_the_table() -> None:
-    text = (settings.PROJECT_DIR / "docs" / "applications.md").read_text()
-    drawn = re.search(r"```mermaid\n(stateDiagram-v2\n.*?)```", text, re.DOTALL)
-    assert drawn is not None
-    assert drawn.group(1) == APPLICATION.mermaid()
 
 
 # The pages

@@ -1,17 +1,23 @@
 """The workflow kit (core.workflow), on the application's machine: the table decides, the
 compare-and-swap refuses a stale object, the audit event commits with the move and the mail
-waits for the commit."""
+waits for the commit; and every machine's drawing in docs/ is its table."""
+
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.template import Context, Template
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from pulje.allocation.services import RUN
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import start_application
 from pulje.applications.workflow import APPLICATION, ApplicationRefused
+from pulje.assessment.services.common import ASSIGNMENT
+from pulje.core.jobs import JOB
 from pulje.core.models import AuditEvent
-from pulje.core.workflow import allowed, machine_for
+from pulje.core.workflow import Machine, allowed, machine_for
 from tests.applications.conftest import Applicant, make_applicant, make_call
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +114,17 @@ def test_allowed_and_the_template_filter_ask_the_table(draft: Application) -> No
     assert template.render(Context({"a": draft})) == "W"
     draft.status = S.GRANTED
     assert template.render(Context({"a": draft})) == "A"
+
+
+@pytest.mark.parametrize(
+    ("doc", "machine"),
+    [
+        ("applications.md", APPLICATION),
+        ("assessment.md", ASSIGNMENT),
+        ("workflows.md", JOB),
+        ("workflows.md", RUN),
+    ],
+)
+def test_the_diagrams_in_the_docs_are_the_tables(doc: str, machine: Machine[Any]) -> None:
+    text = (settings.PROJECT_DIR / "docs" / doc).read_text()
+    assert f"```mermaid\n{machine.mermaid()}```" in text
