@@ -50,7 +50,7 @@ def test_a_stale_job_cannot_be_claimed_again() -> None:
 def test_a_job_that_is_queued_cannot_finish_or_be_retried() -> None:
     job = queued()
     with pytest.raises(JobRefused) as refused, transaction.atomic():
-        finish_job(job=job, status=JobStatus.DONE, event="letters.job.done", recorded={})
+        finish_job(job=job, status=JobStatus.DONE, event="letters.job.done")
     assert refused.value.message == "Et job med status “i kø” kan ikke ændres på den måde."
     assert not JOB.allowed(job, "retry")
     assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED

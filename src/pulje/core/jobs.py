@@ -108,11 +108,17 @@ def count_progress(*, job: Job, done: int) -> None:
 
 
 def finish_job(
-    *, job: Job, status: str, error: str = "", event: str, recorded: dict[str, object]
+    *,
+    job: Job,
+    status: str,
+    error: str = "",
+    event: str | None = None,
+    recorded: dict[str, object] | None = None,
 ) -> None:
     """End the running job as done, done with failures or failed, with the reason in
-    ``error`` and the owner's audit ``event`` (with ``recorded``). Must run in a transaction.
-    Raises JobRefused when the job is no longer running (a retry took it back meanwhile)."""
+    ``error`` and the owner's audit ``event`` (with ``recorded``), if it names one; with an
+    event it must run in a transaction. Raises JobRefused when the job is no longer running
+    (a retry took it back meanwhile)."""
     JOB.move(
         actor=job.created_by,
         obj=job,

@@ -202,9 +202,7 @@ def run_decision_letters(*, job_id: int) -> None:
 
 def _fail(job: Job, reason: str) -> None:
     with transaction.atomic():
-        finish_job(
-            job=job, status=JobStatus.FAILED, error=reason, event="letters.job.failed", recorded={}
-        )
+        finish_job(job=job, status=JobStatus.FAILED, error=reason, event="letters.job.failed")
 
 
 def make_letter(*, actor: User | None, job: Job | None, subject: LetterSubject) -> Letter:
