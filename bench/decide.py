@@ -205,10 +205,11 @@ def run_child(name: str, args: argparse.Namespace) -> int:
 
 
 def bench_database(result: Result, args: argparse.Namespace) -> int:
+    from pulje.core.jobs import Job, JobStatus
     from pulje.decisions.models import Decision
     from pulje.decisions.services import decide_applications
     from pulje.ledger.models import PoolAccount
-    from pulje.letters.models import Job, JobStatus, Letter
+    from pulje.letters.models import Letter
     from pulje.letters.services import run_decision_letters
 
     label = common.migrate(result, BENCH_DB, ("fsync", "synchronous_commit"))

@@ -45,11 +45,12 @@ from pulje.assessment.models import Assignment, PanelMember
 from pulje.assessment.services import add_assessor, assign_assessor, declare_interest
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.services import add_question
+from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.decisions.services import decide_applications
 from pulje.funds.models import Pool
-from pulje.letters.models import Job, Letter
+from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters, run_decision_letters
 from pulje.registry.models import Organisation, OrganisationKind
 from tests.applications.conftest import (

@@ -33,6 +33,7 @@ from pulje.allocation.solver import (
 )
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import withdraw_application
+from pulje.core.jobs import Job, JobKind
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.decisions.models import Decision, RejectionReason
@@ -40,7 +41,6 @@ from pulje.decisions.models import Outcome as DecisionOutcome
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
 from pulje.ledger.services import commit, open_grant_account
-from pulje.letters.models import Job, JobKind
 from tests.allocation.conftest import Scarce, scored
 from tests.decisions.conftest import available
 

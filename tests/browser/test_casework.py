@@ -33,10 +33,11 @@ from pulje.applications.models import Application, ApplicationStatus
 from pulje.assessment.models import Assignment, AssignmentState
 from pulje.assessment.services import add_assessor, ensure_rubric
 from pulje.casework.services import set_screening_rules
+from pulje.core.jobs import Job, JobStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision, Outcome, RejectionReason
 from pulje.decisions.services import decide_applications
-from pulje.letters.models import Job, JobStatus, Letter
+from pulje.letters.models import Letter
 from tests.browser.helpers import WIDTHS, assert_accessible, log_in
 from tests.casework.conftest import Desk, make_applicant_in, make_desk, submit
 from tests.decisions.conftest import available, make_funded, screened

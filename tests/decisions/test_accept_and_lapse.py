@@ -4,11 +4,13 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from pulje.accounts.models import Membership, User
 from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.workflow import APPLICATION, ApplicationRefused, transition
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.decisions import services
@@ -270,3 +272,35 @@ def test_the_command_lapses_and_prints_the_counts(
     assert status(decision) == ApplicationStatus.LAPSED
     assert available(funded.bands[1]) == kr(200_000)
     assert find_ledger_discrepancies() == []
+
+
+def test_a_lapsed_grant_cannot_be_accepted_even_from_a_stale_copy(
+    funded: Funded, english: object
+) -> None:
+    decision = grant(funded)
+    stale = Decision.objects.select_related("application").get(pk=decision.pk)
+    assert decision.accept_by is not None
+    after_deadline = dt.datetime.combine(
+        decision.accept_by + dt.timedelta(days=1), dt.time(1, 0), timezone.get_current_timezone()
+    )
+    lapse_overdue_grants(now=after_deadline)
+    before = state()
+
+    with pytest.raises(DecisionRefused) as refused:
+        accept_grant(actor=funded.applicant.user, decision=stale, public_summary="Tekst.")
+
+    assert refused.value.message == "The grant is not awaiting acceptance."
+    assert state() == before
+
+
+def test_a_stale_granted_application_cannot_move_twice(funded: Funded) -> None:
+    decision = grant(funded)
+    stale = Application.objects.get(pk=decision.application_id)
+    accept_grant(actor=funded.applicant.user, decision=decision, public_summary="Tekst.")
+    assert APPLICATION.allowed(stale, "lapse")
+
+    with pytest.raises(ApplicationRefused) as refused, transaction.atomic():
+        transition(actor=None, application=stale, action="lapse")
+
+    assert refused.value.code == "conflict"
+    assert status(decision) == ApplicationStatus.ACCEPTED

@@ -3,8 +3,8 @@ from typing import Any
 
 import pytest
 
+from pulje.core.jobs import Job
 from pulje.decisions.services import decide_applications
-from pulje.letters.models import Job
 from tests.decisions.conftest import Funded, screened
 
 pytestmark = pytest.mark.django_db

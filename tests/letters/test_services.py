@@ -5,16 +5,12 @@ from django.core import mail
 from django.utils import timezone, translation
 from pytest_django import Settings
 
+from pulje.core.jobs import STALLED_AFTER, Job, JobRefused, JobStatus
 from pulje.core.models import AuditEvent
 from pulje.letters import services
-from pulje.letters.models import STALLED_AFTER, Job, JobStatus, Letter, LetterKind, LetterTemplate
+from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.rendering import LetterData, render_letter
-from pulje.letters.services import (
-    JobRefused,
-    queue_decision_letters,
-    retry_job,
-    run_decision_letters,
-)
+from pulje.letters.services import queue_decision_letters, retry_job, run_decision_letters
 from tests.factories import UserFactory
 from tests.letters.conftest import TRICKY_TITLE, Decided
 

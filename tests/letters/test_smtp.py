@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django import Settings
 
+from pulje.core.jobs import JobStatus
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import Decision, RejectionReason
 from pulje.decisions.services import decide_applications
-from pulje.letters.models import JobStatus, Letter
+from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters, retry_job, run_decision_letters
 from tests.applications.conftest import make_applicant
 from tests.decisions.conftest import make_funded, screened

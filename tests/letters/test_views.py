@@ -10,8 +10,9 @@ from django.utils import timezone, translation
 from pytest_django import DjangoAssertNumQueries
 
 from pulje.accounts.models import User
+from pulje.core.jobs import STALLED_AFTER, Job, JobStatus
 from pulje.core.models import AuditEvent
-from pulje.letters.models import STALLED_AFTER, Job, JobStatus, Letter, LetterKind
+from pulje.letters.models import Letter, LetterKind
 from pulje.letters.selectors import letters_for_applications
 from pulje.letters.services import queue_decision_letters, run_decision_letters
 from tests.factories import OrganisationFactory, UserFactory

@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from pulje.core.jobs import JobStatus
 from pulje.core.models import SentEmail
-from pulje.letters.models import JobStatus, Letter
+from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters
 from tests.letters.conftest import make_decided
 

@@ -22,14 +22,6 @@ from pulje.funds.models import Pool
 from pulje.ledger.selectors import subtrees
 from pulje.registry.models import HousingDepartment, Region
 
-# Undecided and scored by assessors: what an allocation shares the money among. Submitted and
-# screened applications have no scores yet.
-ASSESSED = (
-    ApplicationStatus.IN_ASSESSMENT,
-    ApplicationStatus.RECOMMENDED,
-    ApplicationStatus.NOT_RECOMMENDED,
-)
-
 
 @dataclass(frozen=True)
 class CandidateFacts:
@@ -176,7 +168,11 @@ def allocation_facts(call: Call) -> AllocationFacts:
         reason = None
         if application.pk in failed:
             reason = _("Failed screening")
-        elif application.status not in ASSESSED or summary is None or summary.mean is None:
+        elif (
+            application.status not in ApplicationStatus.assessed()
+            or summary is None
+            or summary.mean is None
+        ):
             reason = _("Not scored by an assessor yet")
         elif money.bands and band is None:
             reason = _("No grant band of the call holds the amount")

@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from pulje.accounts.models import User
 from pulje.allocation.models import AllocationRun, RunStatus
@@ -46,6 +47,7 @@ from pulje.core.audit import record_event
 from pulje.core.audit_actions import AuditAction
 from pulje.core.errors import Refused
 from pulje.core.locks import lock_for
+from pulje.core.workflow import Derived, Machine
 from pulje.decisions.models import Decision, GrantProposal, RejectionReason
 from pulje.decisions.services import Decided, DecisionRefused, decide_applications
 from pulje.letters.services import queue_decision_letters
@@ -54,6 +56,22 @@ from pulje.letters.services import queue_decision_letters
 class AllocationRefused(Refused):
     """A run or a confirmation was refused; ``message`` is for the person, in the active
     language. Nothing was written."""
+
+
+# A run's proposal is confirmed once: the compare-and-swap on ``confirmed_at`` holds it even
+# where the locks in ``_confirm`` do not.
+RUN = Machine(
+    model=AllocationRun,
+    field=Derived(
+        of=lambda run: "confirmed" if run.confirmed_at is not None else "proposed",
+        where=lambda state: Q(confirmed_at__isnull=state == "proposed"),
+    ),
+    table={("proposed", "confirm"): "confirmed"},
+    refuse=lambda message, code: AllocationRefused(message, code=code),
+    wrong_state=gettext_lazy("This proposal has been confirmed already."),
+    conflict=gettext_lazy("This proposal has been confirmed already."),
+    initial=("proposed", "run_allocation"),
+)
 
 
 def _refuse_unless_caseworker(actor: User, call: Call) -> None:
@@ -390,7 +408,12 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> Decided:
     )
     if refusal_text:
         raise AllocationRefused(refusal_text, code="conflict_of_interest")
-    AllocationRun.objects.filter(pk=run.pk).update(confirmed_at=timezone.now(), confirmed_by=actor)
+    RUN.move(
+        actor=actor,
+        obj=run,
+        action="confirm",
+        changes={"confirmed_at": timezone.now(), "confirmed_by": actor},
+    )
     decisions: list[Decision] = []
     proposals: list[GrantProposal] = []
     batches: list[Decided] = []

@@ -24,15 +24,15 @@ class ApplicationStatus(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    @classmethod
-    def counted(cls) -> list[str]:
-        """Statuses whose amount counts as requested from the call: submitted and not
-        withdrawn, whatever has happened since."""
-        return [status.value for status in cls if status not in {cls.DRAFT, cls.WITHDRAWN}]
+    # The groups every app asks about (pretalx keeps its states' groups on the enum, too).
+    # The workflow's table (applications/workflow.py) is built from ``undecided``; the other
+    # groups are the table's own sets of states, which tests/applications/test_workflow.py
+    # holds them to.
 
     @classmethod
     def undecided(cls) -> list[str]:
-        """Submitted, and not yet granted or rejected: may still be withdrawn."""
+        """Submitted, and not yet granted, proposed for a grant or rejected: may still be
+        rejected (and withdrawn)."""
         return [
             cls.SUBMITTED.value,
             cls.SCREENED.value,
@@ -40,6 +40,29 @@ class ApplicationStatus(models.TextChoices):
             cls.RECOMMENDED.value,
             cls.NOT_RECOMMENDED.value,
         ]
+
+    @classmethod
+    def applicant_editable(cls) -> list[str]:
+        """The applicant may change (and submit) the application in these, until the
+        deadline: a submission is screened at once, and assessment starts after it."""
+        return [cls.DRAFT.value, cls.SUBMITTED.value, cls.SCREENED.value]
+
+    @classmethod
+    def assessed(cls) -> list[str]:
+        """In assessment or awaiting its decision with a recommendation: scores may be given
+        and count."""
+        return [cls.IN_ASSESSMENT.value, cls.RECOMMENDED.value, cls.NOT_RECOMMENDED.value]
+
+    @classmethod
+    def decided(cls) -> list[str]:
+        """Granted or rejected, and what a grant becomes (accepted, lapsed): final."""
+        return [cls.GRANTED.value, cls.REJECTED.value, cls.ACCEPTED.value, cls.LAPSED.value]
+
+    @classmethod
+    def counted(cls) -> list[str]:
+        """Statuses whose amount counts as requested from the call: submitted and not
+        withdrawn, whatever has happened since."""
+        return [status.value for status in cls if status not in {cls.DRAFT, cls.WITHDRAWN}]
 
 
 class TargetGroup(models.TextChoices):
@@ -140,6 +163,16 @@ class Application(models.Model):
     def draft_title(self) -> str:
         value: Any = self.draft.get("title", "")
         return str(value).strip()
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ApplicationStatus.DRAFT
+
+    @property
+    def is_resubmittable(self) -> bool:
+        """Submitted, and still in a status the applicant may change and submit again in
+        (until the deadline, where the call allows changes after submission)."""
+        return self.status in ApplicationStatus.applicant_editable() and not self.is_draft
 
 
 class BudgetLine(models.Model):

@@ -130,7 +130,7 @@ def next_step(application: Application) -> NextStep:
             )
         return NextStep(_("The deadline has passed; the draft was not submitted."), urgent=False)
     status = ApplicationStatus(application.status)
-    if status in {ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENED}:
+    if application.is_resubmittable:
         if open_ and call.edit_after_submit:
             return NextStep(
                 _("Nothing for now. You can change the application until %(deadline)s.")

@@ -52,11 +52,6 @@ from pulje.registry.selectors import missing_profile_facts
 from pulje.registry.services import ORGANISATION_FIELDS
 
 MAX_ATTACHMENTS = 20
-# The applicant may change the application until the deadline while it is in these states
-# (a submission is screened at once; assessment starts after the deadline).
-APPLICANT_EDITABLE = frozenset(
-    {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENED}
-)
 
 
 def _refuse_after_deadline(call: Call) -> None:
@@ -77,7 +72,7 @@ def _refuse_unless_editable(application: Application) -> None:
         raise ApplicationRefused(
             _("The application has been withdrawn and cannot be changed."), code="withdrawn"
         )
-    if application.status not in APPLICANT_EDITABLE:
+    if application.status not in ApplicationStatus.applicant_editable():
         raise ApplicationRefused(
             _("The application is being processed and can no longer be changed."),
             code="processing",

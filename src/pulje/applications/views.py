@@ -13,7 +13,6 @@ from pulje.accounts.permissions import is_proven_member
 from pulje.applications.forms import ApplicationForm, AttachmentForm, draft_initial
 from pulje.applications.models import (
     Application,
-    ApplicationStatus,
     BudgetKind,
     TargetGroup,
 )
@@ -329,11 +328,4 @@ def withdraw(request: HttpRequest, uuid: str) -> HttpResponse:
         else:
             messages.success(request, _("The application is withdrawn."))
         return redirect("applications:dashboard")
-    return render(
-        request,
-        "applications/withdraw.html",
-        {
-            "application": application,
-            "can_withdraw": application.status != ApplicationStatus.WITHDRAWN,
-        },
-    )
+    return render(request, "applications/withdraw.html", {"application": application})

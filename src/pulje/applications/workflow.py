@@ -1,5 +1,6 @@
-"""An application's workflow: the one table of allowed moves and the one function that makes
-them (docs/applications.md draws the table).
+"""An application's workflow: the one table of allowed moves on the workflow kit
+(``core.workflow``), and ``transition``, the one function that makes them (docs/applications.md
+draws the table; a test holds the drawing to it).
 
 Every move is written with a compare-and-swap on the status, so two people acting on the
 same application at once cannot both succeed; it records its audit event in the same
@@ -9,17 +10,17 @@ transaction and queues its e-mail, if any, for after the commit.
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
-from pulje.core.audit import record_event, snapshot
+from pulje.core.audit_actions import AuditAction
 from pulje.core.errors import Refused
+from pulje.core.workflow import Machine
 
 S = ApplicationStatus
-# Before a decision, an application can still be withdrawn by the applicant.
-_UNDECIDED = (S.SUBMITTED, S.SCREENED, S.IN_ASSESSMENT, S.RECOMMENDED, S.NOT_RECOMMENDED)
+# Before a decision, an application can still be rejected, and withdrawn by the applicant.
+_UNDECIDED = tuple(S.undecided())
 # A grant needs a screening first; a rejection does not.
 _GRANTABLE = tuple(status for status in _UNDECIDED if status != S.SUBMITTED)
 
@@ -59,20 +60,20 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 
 # The audit event of each action.
 EVENTS = {
-    "submit": "applications.application.submitted",
-    "screen": "applications.application.screened",
-    "start_assessment": "applications.application.assessment_started",
-    "recommend": "applications.application.recommended",
-    "not_recommend": "applications.application.not_recommended",
-    "grant": "applications.application.granted",
-    "propose_grant": "applications.application.grant_proposed",
+    "submit": AuditAction.APPLICATION_SUBMITTED,
+    "screen": AuditAction.APPLICATION_SCREENED,
+    "start_assessment": AuditAction.APPLICATION_ASSESSMENT_STARTED,
+    "recommend": AuditAction.APPLICATION_RECOMMENDED,
+    "not_recommend": AuditAction.APPLICATION_NOT_RECOMMENDED,
+    "grant": AuditAction.APPLICATION_GRANTED,
+    "propose_grant": AuditAction.APPLICATION_GRANT_PROPOSED,
     # The applicant's timeline shows the grant when it is final, not the proposal.
-    "approve_grant": "applications.application.granted",
-    **{return_action(status): "applications.application.grant_returned" for status in _GRANTABLE},
-    "reject": "applications.application.rejected",
-    "accept": "applications.application.accepted",
-    "lapse": "applications.application.lapsed",
-    "withdraw": "applications.application.withdrawn",
+    "approve_grant": AuditAction.APPLICATION_GRANTED,
+    **{return_action(status): AuditAction.APPLICATION_GRANT_RETURNED for status in _GRANTABLE},
+    "reject": AuditAction.APPLICATION_REJECTED,
+    "accept": AuditAction.APPLICATION_ACCEPTED,
+    "lapse": AuditAction.APPLICATION_LAPSED,
+    "withdraw": AuditAction.APPLICATION_WITHDRAWN,
 }
 
 
@@ -81,17 +82,21 @@ class ApplicationRefused(Refused):
     for the person, ``code`` for the code."""
 
 
+APPLICATION = Machine(
+    model=Application,
+    field="status",
+    table=TRANSITIONS,
+    events=EVENTS,
+    refuse=lambda message, code: ApplicationRefused(message, code=code),
+    wrong_state=_("An application that is “%(status)s” cannot be changed that way."),
+    conflict=_("The application was changed at the same time elsewhere. Reload the page."),
+    initial=(S.DRAFT, "start_application"),
+)
+
+
 def next_status(application: Application, action: str) -> str:
     """The status ``action`` leads to from the application's, or ApplicationRefused."""
-    try:
-        return TRANSITIONS[(application.status, action)]
-    except KeyError:
-        status = ApplicationStatus(application.status).label
-        raise ApplicationRefused(
-            _("An application that is “%(status)s” cannot be changed that way.")
-            % {"status": str(status).lower()},
-            code="transition",
-        ) from None
+    return APPLICATION.next_state(application, action)
 
 
 def transition(
@@ -111,27 +116,11 @@ def transition(
     Raises ApplicationRefused: ``transition`` when the table has no such move, ``conflict``
     when the status changed since it was read.
     """
-    changes = changes or {}
-    old = application.status
-    new = next_status(application, action)
-    written = Application.objects.filter(pk=application.pk, status=old).update(
-        status=new, **changes
-    )
-    if written != 1:
-        raise ApplicationRefused(
-            _("The application was changed at the same time elsewhere. Reload the page."),
-            code="conflict",
-        )
-    application.status = new
-    for name, value in changes.items():
-        setattr(application, name, value)
-    record_event(
+    APPLICATION.move(
         actor=actor,
-        action=EVENTS[action],
         obj=application,
-        before={"status": old},
-        after={**snapshot(application, ("status", *changes)), **(recorded or {})},
+        action=action,
+        changes=changes,
+        recorded=recorded,
+        notify=notify,
     )
-    if notify is not None:
-        # robust: a mail server that fails is logged; the move stands.
-        transaction.on_commit(notify, robust=True)

@@ -166,11 +166,7 @@ def in_assessment(call: Call) -> list[Application]:
     return list(
         Application.objects.filter(
             call=call,
-            status__in=[
-                ApplicationStatus.IN_ASSESSMENT,
-                ApplicationStatus.RECOMMENDED,
-                ApplicationStatus.NOT_RECOMMENDED,
-            ],
+            status__in=ApplicationStatus.assessed(),
         )
         .select_related("organisation")
         .order_by("reference")

@@ -20,12 +20,12 @@ from pulje.casework.permissions import caseworker_conflicts
 from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
 from pulje.core.audit import action_label
 from pulje.core.audit_actions import AuditAction
+from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
 from pulje.funds.selectors import pools_of
 from pulje.ledger.selectors import subtrees
-from pulje.letters.models import Job
 from pulje.registry.models import HousingDepartment
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
-from pulje.applications.models import Application, ApplicationStatus
-from pulje.applications.workflow import ApplicationRefused, next_status, transition
+from pulje.applications.models import Application
+from pulje.applications.workflow import APPLICATION, ApplicationRefused, next_status, transition
 from pulje.calls.models import Call
 from pulje.casework.models import (
     CaseworkerConflict,
@@ -35,7 +35,6 @@ from pulje.casework.selectors import screening_facts
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.core.audit_actions import AuditAction
 
-SCREENABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENED})
 RULE_FIELDS = (
     "require_eligible_applicant",
     "require_partner",
@@ -163,7 +162,7 @@ def screen_applications(*, actor: User, applications: Sequence[Application]) -> 
     having screened none.
     """
     _refuse_screening_by(actor, applications)
-    refused = [a.reference for a in applications if a.status not in SCREENABLE]
+    refused = [a.reference for a in applications if not APPLICATION.allowed(a, "screen")]
     if refused:
         raise ApplicationRefused(
             _(

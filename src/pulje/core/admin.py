@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from pulje.core.audit import record_event, snapshot
 from pulje.core.audit_actions import AdminVerb, admin_action
+from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -120,3 +121,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "action"]
     list_select_related = ["actor"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """Jobs are written by the services and the worker; staff may look."""
+
+    list_display = ("pk", "kind", "status", "done_count", "total", "created_at", "finished_at")
+    list_filter = ("kind", "status")

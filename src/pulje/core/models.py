@@ -1,7 +1,9 @@
+import datetime as dt
 from typing import Any, ClassVar, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -103,3 +105,94 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+# A job running this long has lost its worker (a thousand letters take well under a minute).
+STALLED_AFTER = dt.timedelta(minutes=30)
+
+
+class JobKind(models.TextChoices):
+    DECISION_LETTERS = "decision_letters", _("Decision letters")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    # Done, but some items failed: the job's error (and each item, e.g. Letter.send_error) says why.
+    DONE_WITH_FAILURES = "partial", _("Done, some letters not e-mailed")
+    FAILED = "failed", _("Failed")
+
+    @classmethod
+    def retryable(cls) -> set[str]:
+        """A job run again for what it did not do: its failure or its items left undone."""
+        return {cls.FAILED, cls.DONE_WITH_FAILURES}
+
+    @classmethod
+    def finished(cls) -> set[str]:
+        return {cls.DONE, cls.DONE_WITH_FAILURES, cls.FAILED}
+
+
+class Job(models.Model):
+    """A bulk piece of background work as people follow it: what it is, how far it got, and
+    why it failed. The work itself runs as a django-tasks task (``task_result_id``); this row
+    outlives the task's result and is what the job page shows and a retry starts again. Its
+    status moves only through ``pulje.core.jobs`` (claim, finish, retry)."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=JobKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    # Whose caseworkers may follow and retry the job. A string reference: core imports no app.
+    call = models.ForeignKey(
+        "calls.Call", verbose_name=_("call"), on_delete=models.PROTECT, related_name="+", null=True
+    )
+    # What the job works through, e.g. {"decision_ids": [1, 2, 3]}.
+    payload = models.JSONField(_("payload"), default=dict)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done_count = models.PositiveIntegerField(_("done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    task_result_id = models.CharField(_("task result"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        # The table it was created in, when jobs were the letters app's: moved without a copy.
+        db_table = "letters_job"
+        ordering = ["-created_at"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done_count__lte=models.F("total")), name="job_done_lte_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else self.done_count * 100 // self.total
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in JobStatus.finished()
+
+    @property
+    def is_stalled(self) -> bool:
+        return (
+            self.status == JobStatus.RUNNING
+            and self.started_at is not None
+            and self.started_at < timezone.now() - STALLED_AFTER
+        )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.selectors import applications_for
-from pulje.applications.workflow import TRANSITIONS
+from pulje.applications.workflow import APPLICATION
 from pulje.decisions.models import Decision, GrantProposal, ProposalOutcome
 from pulje.funds.models import Pool
 from pulje.ledger.models import PoolAccount
@@ -19,7 +19,7 @@ def decidable_outcomes(application: Application) -> frozenset[str]:
     application's state: e.g. a submitted application not screened yet may be rejected, not
     granted."""
     return frozenset(
-        action for action in ("grant", "reject") if (application.status, action) in TRANSITIONS
+        action for action in ("grant", "reject") if APPLICATION.allowed(application, action)
     )
 
 
@@ -51,20 +51,10 @@ def decision_for_applicant(user: User, uuid: str) -> Decision | None:
     )
 
 
-DECIDED = frozenset(
-    {
-        ApplicationStatus.GRANTED,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.ACCEPTED,
-        ApplicationStatus.LAPSED,
-    }
-)
-
-
 def decisions_on(applications: Iterable[Application]) -> list[Decision]:
     """The decisions on ``applications`` (already narrowed to what the user may see), newest
     first, each with its application: one query, none when no application is decided."""
-    decided = {a.pk: a for a in applications if a.status in DECIDED}
+    decided = {a.pk: a for a in applications if a.status in ApplicationStatus.decided()}
     if not decided:
         return []
     decisions = list(

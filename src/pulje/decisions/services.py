@@ -24,6 +24,7 @@ from pulje.accounts.models import User
 from pulje.accounts.permissions import is_proven_member
 from pulje.applications.models import Application, ApplicationStatus, BudgetKind
 from pulje.applications.workflow import (
+    APPLICATION,
     ApplicationRefused,
     next_status,
     return_action,
@@ -539,7 +540,7 @@ def accept_grant(
             ),
             code="not_member",
         )
-    if application.status != ApplicationStatus.GRANTED:
+    if not APPLICATION.allowed(application, "accept"):
         raise DecisionRefused(
             _("The grant is not awaiting acceptance."), code="not_awaiting_acceptance"
         )
@@ -635,7 +636,7 @@ def _lapse_one(decision_id: int, now: dt.datetime) -> int | None:
     application = lock_for(
         pools=[decision.band.pk], applications=[decision.application_id]
     ).applications[decision.application_id]
-    if application.status != ApplicationStatus.GRANTED:
+    if not APPLICATION.allowed(application, "lapse"):
         return None
     grant = decision.grant
     assert grant is not None

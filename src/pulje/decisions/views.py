@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.accounts.models import User
-from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.models import Application
+from pulje.applications.workflow import APPLICATION
 from pulje.calls.selectors import call_bands
 from pulje.casework.permissions import (
     duty_context,
@@ -209,7 +210,7 @@ def accept(request: HttpRequest, uuid: str) -> HttpResponse:
     user = request_user(request)
     decision = get_decision_for_applicant_or_404(user, uuid)
     application = decision.application
-    awaiting = application.status == ApplicationStatus.GRANTED
+    awaiting = APPLICATION.allowed(application, "accept")
     late = awaiting and decision.accept_by is not None and timezone.localdate() > decision.accept_by
     form = AcceptForm(
         request.POST if request.method == "POST" else None,

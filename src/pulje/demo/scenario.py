@@ -38,7 +38,6 @@ from pulje.assessment.services import (
     ensure_rubric,
     submit_scores,
 )
-from pulje.assessment.services.rubrics import SCORABLE
 from pulje.calls.models import Call, QuestionKind
 from pulje.calls.services import add_question, create_call
 from pulje.casework.models import ScreeningRules
@@ -858,7 +857,7 @@ def _assessment(summary: DemoSummary, actor: User) -> None:
                 declare_interest(actor=assessor, assignment=assignment, conflict=False)
             scorable = (
                 assignment.state == AssignmentState.TO_SCORE
-                and assignment.application.status in SCORABLE
+                and assignment.application.status in ApplicationStatus.assessed()
             )
             summary.count("assessments", scorable)
             if not scorable:

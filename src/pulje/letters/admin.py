@@ -1,15 +1,7 @@
 from django.contrib import admin
 
 from pulje.core.admin import AuditedAdmin, ReadOnlyAdmin
-from pulje.letters.models import Job, Letter, LetterTemplate
-
-
-@admin.register(Job)
-class JobAdmin(ReadOnlyAdmin):
-    """Jobs are written by the services and the worker; staff may look."""
-
-    list_display = ("pk", "kind", "status", "done_count", "total", "created_at", "finished_at")
-    list_filter = ("kind", "status")
+from pulje.letters.models import Letter, LetterTemplate
 
 
 @admin.register(Letter)

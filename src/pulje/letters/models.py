@@ -1,97 +1,11 @@
-"""Background jobs with their progress, decision letters and the calls' letter templates."""
+"""Decision letters and the calls' letter templates."""
 
-import datetime as dt
-
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pulje.applications.models import Application
 from pulje.calls.models import Call
-
-# A job running this long has lost its worker (a thousand letters take well under a minute).
-STALLED_AFTER = dt.timedelta(minutes=30)
-
-
-class JobKind(models.TextChoices):
-    DECISION_LETTERS = "decision_letters", _("Decision letters")
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    # Done, but some letters' mail was refused: each such letter says why (Letter.send_error).
-    DONE_WITH_FAILURES = "partial", _("Done, some letters not e-mailed")
-    FAILED = "failed", _("Failed")
-
-    @classmethod
-    def retryable(cls) -> set[str]:
-        """A job run again for what it did not do: its failure or its letters not e-mailed."""
-        return {cls.FAILED, cls.DONE_WITH_FAILURES}
-
-
-class Job(models.Model):
-    """A bulk piece of background work as people follow it: what it is, how far it got, and
-    why it failed. The work itself runs as a django-tasks task (``task_result_id``); this row
-    outlives the task's result and is what the job page shows and a retry starts again."""
-
-    kind = models.CharField(_("kind"), max_length=30, choices=JobKind.choices)
-    status = models.CharField(
-        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
-    )
-    # Whose caseworkers may follow and retry the job.
-    call = models.ForeignKey(
-        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="+", null=True
-    )
-    # What the job works through, e.g. {"decision_ids": [1, 2, 3]}.
-    payload = models.JSONField(_("payload"), default=dict)
-    total = models.PositiveIntegerField(_("total"), default=0)
-    done_count = models.PositiveIntegerField(_("done"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    task_result_id = models.CharField(_("task result"), max_length=64, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("job")
-        verbose_name_plural = _("jobs")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(done_count__lte=models.F("total")), name="job_done_lte_total"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}"
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.total == 0 else self.done_count * 100 // self.total
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {JobStatus.DONE, JobStatus.DONE_WITH_FAILURES, JobStatus.FAILED}
-
-    @property
-    def is_stalled(self) -> bool:
-        return (
-            self.status == JobStatus.RUNNING
-            and self.started_at is not None
-            and self.started_at < timezone.now() - STALLED_AFTER
-        )
+from pulje.core.jobs import Job
 
 
 class LetterKind(models.TextChoices):

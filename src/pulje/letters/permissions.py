@@ -11,7 +11,8 @@ from django.http import Http404
 from pulje.accounts.models import User
 from pulje.accounts.permissions import is_member
 from pulje.calls.permissions import can_oversee_call, can_work_call
-from pulje.letters.models import Job, Letter
+from pulje.core.jobs import Job
+from pulje.letters.models import Letter
 from pulje.letters.selectors import job_with_letters
 
 

@@ -2,7 +2,8 @@
 
 from collections.abc import Sequence
 
-from pulje.letters.models import Job, Letter
+from pulje.core.jobs import Job
+from pulje.letters.models import Letter
 
 
 def job_with_letters(job_id: int) -> Job:

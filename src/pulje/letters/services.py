@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,17 +26,19 @@ from django_tasks import task
 from pulje.accounts.models import User
 from pulje.core.audit import record_event
 from pulje.core.audit_actions import AuditAction
-from pulje.core.errors import Refused
-from pulje.core.mail import mail_error_reason, send_mail_now
-from pulje.letters.models import (
-    STALLED_AFTER,
+from pulje.core.jobs import (
+    JOB,
     Job,
     JobKind,
+    JobRefused,
     JobStatus,
-    Letter,
-    LetterKind,
-    LetterTemplate,
+    claim_job,
+    count_progress,
+    finish_job,
+    retry_job_status,
 )
+from pulje.core.mail import mail_error_reason, send_mail_now
+from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.permissions import can_retry_job
 from pulje.letters.rendering import DEFAULT_BODIES, render_letter
 from pulje.letters.sources import LetterSubject, call_ids_of_decisions, letter_subjects
@@ -56,10 +57,6 @@ MAIL_SERVER_UNAVAILABLE = (
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPAuthenticationError,
 )
-
-
-class JobRefused(Refused):
-    """A change to a job its state does not allow; ``message`` is for the person."""
 
 
 def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -> Job:
@@ -96,12 +93,13 @@ def retry_job(*, actor: User, job: Job) -> Job:
     """Queue a failed or stalled job, or one done with letters not e-mailed, again; it makes
     and sends only what its last run did not.
 
-    A job still running after ``STALLED_AFTER`` lost its worker (killed, the machine
+    A job still running after ``core.jobs.STALLED_AFTER`` lost its worker (killed, the machine
     restarted); running it again is safe even if that worker lives on, since a letter is made
     and sent at most once.
 
-    Side effects: the job back to queued (compare-and-swap on its status), its error
-    cleared, the audit event ``letters.job.retried``, the task queued again.
+    Side effects: the job back to queued (``core.jobs.retry_job_status``: compare-and-swap
+    on its status), its error cleared, the audit event ``letters.job.retried``, the task
+    queued again.
     Raises JobRefused for a job that is queued, done with every letter sent, or running for
     less than that, or when ``actor`` does not work the job's call.
     """
@@ -109,14 +107,7 @@ def retry_job(*, actor: User, job: Job) -> Job:
         raise JobRefused(
             _("Only the call's secretariat may run its letters again."), code="not_secretariat"
         )
-    before = job.status
-    stalled = Q(status=JobStatus.RUNNING, started_at__lt=timezone.now() - STALLED_AFTER)
-    moved = (
-        Job.objects.filter(pk=job.pk, status=before)
-        .filter(Q(status__in=JobStatus.retryable()) | stalled)
-        .update(status=JobStatus.QUEUED, error="", finished_at=None)
-    )
-    if moved != 1:
+    if not JOB.allowed(job, "retry"):
         raise JobRefused(
             _(
                 "Only a job that has failed, stalled or left letters not e-mailed can be "
@@ -124,14 +115,7 @@ def retry_job(*, actor: User, job: Job) -> Job:
             ),
             code="not_retryable",
         )
-    job.refresh_from_db()
-    record_event(
-        actor=actor,
-        action=AuditAction.LETTERS_JOB_RETRIED,
-        obj=job,
-        before={"status": before},
-        after={"status": JobStatus.QUEUED},
-    )
+    retry_job_status(actor=actor, job=job, event=AuditAction.LETTERS_JOB_RETRIED)
     _enqueue(job)
     return job
 
@@ -151,7 +135,7 @@ def make_decision_letters(job_id: int) -> None:
 def run_decision_letters(*, job_id: int) -> None:
     """Make, store and e-mail the letters of a queued job, counting its progress.
 
-    Claims the job (queued → running, compare-and-swap: a job runs in one worker at a time),
+    Claims the job (``core.jobs.claim_job``: a job runs in one worker at a time),
     then for each decision in id order: a ``Letter`` with its PDF in the default storage and
     the audit event ``letters.letter.created`` unless there is one already, then its e-mail
     (``send_letter``) unless it was sent already. A letter whose mail fails is marked with the
@@ -162,15 +146,9 @@ def run_decision_letters(*, job_id: int) -> None:
     and the exception raised again, so the worker logs it. A job that is not queued is left
     alone.
     """
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING,
-        started_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        done_count=0,
-    )
-    if claimed != 1:
+    job = claim_job(job_id=job_id)
+    if job is None:
         return
-    job = Job.objects.select_related("created_by").get(pk=job_id)
     ids: list[int] = list(job.payload["decision_ids"])
     subject: LetterSubject | None = None
     sending = False
@@ -197,7 +175,7 @@ def run_decision_letters(*, job_id: int) -> None:
                 except Exception:
                     # send_letter marked the letter with the reason; the others go on.
                     not_sent.append(subject.application.reference)
-            Job.objects.filter(pk=job.pk).update(done_count=position)
+            count_progress(job=job, done=position)
     except Exception as error:
         reason = error.message if isinstance(error, JobRefused) else mail_error_reason(error)
         if subject is not None:
@@ -218,29 +196,19 @@ def run_decision_letters(*, job_id: int) -> None:
             len(not_sent),
         ) % {"count": len(not_sent), "references": ", ".join(not_sent)}
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(
-            status=status, error=summary, finished_at=timezone.now()
-        )
-        record_event(
-            actor=job.created_by,
-            action=AuditAction.LETTERS_JOB_DONE,
-            obj=job,
-            before={"status": JobStatus.RUNNING},
-            after={"status": status, "letters": len(ids), "not_sent": not_sent},
+        finish_job(
+            job=job,
+            status=status,
+            error=summary,
+            event=AuditAction.LETTERS_JOB_DONE,
+            recorded={"letters": len(ids), "not_sent": not_sent},
         )
 
 
 def _fail(job: Job, reason: str) -> None:
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
-        )
-        record_event(
-            actor=job.created_by,
-            action=AuditAction.LETTERS_JOB_FAILED,
-            obj=job,
-            before={"status": JobStatus.RUNNING},
-            after={"status": JobStatus.FAILED, "error": reason},
+        finish_job(
+            job=job, status=JobStatus.FAILED, error=reason, event=AuditAction.LETTERS_JOB_FAILED
         )
 
 

@@ -5,13 +5,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pulje.core.access import logged_in, request_user
+from pulje.core.jobs import JobRefused
 from pulje.letters.permissions import (
     can_retry_job,
     get_job_for_follower_or_404,
     get_letter_for_reader_or_404,
 )
 from pulje.letters.selectors import letters_of_job
-from pulje.letters.services import JobRefused, retry_job
+from pulje.letters.services import retry_job
 
 
 @require_GET

@@ -20,8 +20,8 @@ from pulje.assessment.models import (
     PanelMember,
 )
 from pulje.assessment.services.common import (
+    ASSIGNMENT,
     AssessmentRefused,
-    move_assignment,
     refuse_unless_caseworker,
 )
 from pulje.assessment.services.rubrics import ensure_rubric
@@ -251,23 +251,15 @@ def declare_interest(
         raise AssessmentRefused(
             _("Only the assessor can declare for their assignment."), code="not_assessor"
         )
-    if assignment.state != AssignmentState.TO_DECLARE:
+    action = "declare_conflict" if conflict else "declare_no_conflict"
+    if not ASSIGNMENT.allowed(assignment, action):
         raise AssessmentRefused(
             _("You have declared for this application already."), code="already_declared"
         )
-    new = AssignmentState.CONFLICTED if conflict else AssignmentState.TO_SCORE
-    move_assignment(
-        assignment,
-        AssignmentState.TO_DECLARE,
-        new,
-        declared_at=timezone.now(),
-        conflict_note=note.strip() if conflict else "",
-    )
-    record_event(
+    ASSIGNMENT.move(
         actor=actor,
-        action=AuditAction.ASSESSMENT_ASSIGNMENT_DECLARED,
         obj=assignment,
-        before={"state": AssignmentState.TO_DECLARE.value},
-        after=snapshot(assignment, ("state", "declared_at", "conflict_note")),
+        action=action,
+        changes={"declared_at": timezone.now(), "conflict_note": note.strip() if conflict else ""},
     )
     return assignment

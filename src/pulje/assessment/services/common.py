@@ -1,14 +1,16 @@
-"""What the assessment services share: their refusal and the caseworker check."""
-
-from typing import Any
+"""What the assessment services share: their refusal, the caseworker check and the
+assignment's workflow table."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulje.accounts.models import User
-from pulje.assessment.models import Assignment
+from pulje.assessment.models import Assignment, AssignmentState
 from pulje.assessment.permissions import can_manage_assessment
 from pulje.calls.models import Call
+from pulje.core.audit_actions import AuditAction
 from pulje.core.errors import Refused
+from pulje.core.workflow import Machine
 
 
 class AssessmentRefused(Refused):
@@ -22,14 +24,25 @@ def refuse_unless_caseworker(actor: User, call: Call) -> None:
         )
 
 
-def move_assignment(assignment: Assignment, old: str, new: str, **changes: Any) -> None:
-    """Compare-and-swap the assignment's state, so a double submit counts once."""
-    written = Assignment.objects.filter(pk=assignment.pk, state=old).update(state=new, **changes)
-    if written != 1:
-        raise AssessmentRefused(
-            _("The assignment was changed at the same time elsewhere. Reload the page."),
-            code="conflict",
-        )
-    assignment.state = new
-    for name, value in changes.items():
-        setattr(assignment, name, value)
+A = AssignmentState
+# An assignment's moves, each a compare-and-swap on its state, so a double submit counts once.
+ASSIGNMENT = Machine(
+    model=Assignment,
+    field="state",
+    table={
+        (A.TO_DECLARE, "declare_no_conflict"): A.TO_SCORE,
+        (A.TO_DECLARE, "declare_conflict"): A.CONFLICTED,
+        (A.TO_SCORE, "submit_scores"): A.SUBMITTED,
+    },
+    events={
+        "declare_no_conflict": AuditAction.ASSESSMENT_ASSIGNMENT_DECLARED,
+        "declare_conflict": AuditAction.ASSESSMENT_ASSIGNMENT_DECLARED,
+        "submit_scores": AuditAction.ASSESSMENT_ASSIGNMENT_SUBMITTED,
+    },
+    refuse=lambda message, code: AssessmentRefused(message, code=code),
+    wrong_state=gettext_lazy("An assignment that is “%(status)s” cannot be changed that way."),
+    conflict=gettext_lazy(
+        "The assignment was changed at the same time elsewhere. Reload the page."
+    ),
+    initial=(A.TO_DECLARE, "assign_assessor"),
+)

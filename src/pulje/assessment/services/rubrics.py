@@ -19,8 +19,8 @@ from pulje.assessment.models import (
 )
 from pulje.assessment.selectors import default_criteria
 from pulje.assessment.services.common import (
+    ASSIGNMENT,
     AssessmentRefused,
-    move_assignment,
     refuse_unless_caseworker,
 )
 from pulje.calls.models import Call
@@ -190,24 +190,14 @@ def _scoring_rubric(actor: User, assignment: Assignment) -> Rubric:
         raise AssessmentRefused(
             _("Your scores are submitted and can no longer change."), code="scores_submitted"
         )
-    if assignment.state != AssignmentState.TO_SCORE:
+    if not ASSIGNMENT.allowed(assignment, "submit_scores"):
         raise AssessmentRefused(_("Declare your conflicts of interest first."), code="not_declared")
-    if fresh.application.status not in SCORABLE:
+    if fresh.application.status not in ApplicationStatus.assessed():
         raise AssessmentRefused(
             _("The application has been decided or withdrawn: it can no longer be scored."),
             code="not_scorable",
         )
     return ensure_rubric(actor=actor, call=assignment.application.call)
-
-
-# Scores may be given while the application is in assessment or awaiting its decision.
-SCORABLE = frozenset(
-    {
-        ApplicationStatus.IN_ASSESSMENT,
-        ApplicationStatus.RECOMMENDED,
-        ApplicationStatus.NOT_RECOMMENDED,
-    }
-)
 
 
 @transaction.atomic
@@ -248,20 +238,11 @@ def submit_scores(
             % {"criteria": ", ".join(missing)},
             code="scores_missing",
         )
-    move_assignment(
-        assignment,
-        AssignmentState.TO_SCORE,
-        AssignmentState.SUBMITTED,
-        submitted_at=timezone.now(),
-    )
-    record_event(
+    ASSIGNMENT.move(
         actor=actor,
-        action=AuditAction.ASSESSMENT_ASSIGNMENT_SUBMITTED,
         obj=assignment,
-        before={"state": AssignmentState.TO_SCORE.value},
-        after={
-            **snapshot(assignment, ("state", "submitted_at")),
-            "scores": {str(s.criterion_id): [s.value, s.justification] for s in scores},
-        },
+        action="submit_scores",
+        changes={"submitted_at": timezone.now()},
+        recorded={"scores": {str(s.criterion_id): [s.value, s.justification] for s in scores}},
     )
     return assignment

@@ -1,8 +1,10 @@
 from django import template
+from django.db.models import Model
 
 from pulje.core.audit import action_label as audit_action_label
 from pulje.core.iban import format_iban
 from pulje.core.money import format_dkk
+from pulje.core.workflow import allowed
 
 register = template.Library()
 
@@ -36,3 +38,10 @@ def action_label(action: str) -> str:
 def iban(value: str) -> str:
     """``{{ organisation.payment_iban|iban }}`` → ``DK50 0040 0440 1162 43``"""
     return format_iban(value or "")
+
+
+@register.filter
+def may(obj: Model, action: str) -> bool:
+    """``{% if application|may:"withdraw" %}``: whether the object's workflow table lets it
+    move by that action now (``core.workflow.allowed``)."""
+    return allowed(obj, action)

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import template
 
-from pulje.applications.models import Application
+from pulje.applications.models import Application, ApplicationStatus
 from pulje.decisions.models import Decision
-from pulje.decisions.selectors import DECIDED, decision_of, decisions_on
+from pulje.decisions.selectors import decision_of, decisions_on
 from pulje.letters.models import Letter
 from pulje.letters.selectors import letters_for_applications
 
@@ -24,7 +24,7 @@ def decisions_in(rows: Iterable[tuple[Application, Any]]) -> list[Decision]:
 @register.simple_tag
 def decision_for(application: Application) -> Decision | None:
     """The decision on the receipt's application; no query while it is undecided."""
-    return decision_of(application) if application.status in DECIDED else None
+    return decision_of(application) if application.status in ApplicationStatus.decided() else None
 
 
 @register.simple_tag
