@@ -69,6 +69,7 @@ from pulje.allocation.solver import (
     problem_to_json,
     solve,
 )
+from pulje.allocation.solver.deadline import Deadline
 from pulje.allocation.solver.fill import Filled, fill
 from pulje.allocation.solver.mip import MipAnswer, solve_mip
 from pulje.allocation.solver.model import objective_value
@@ -307,7 +308,7 @@ def build_and_solve(problem: Problem) -> tuple[float, float, Compiled, MipAnswer
     started = time.perf_counter()
     compiled = Compiled(problem)
     built = time.perf_counter()
-    answer = solve_mip(compiled)
+    answer = solve_mip(compiled, deadline=Deadline(problem.time_limit))
     return built - started, time.perf_counter() - built, compiled, answer
 
 

@@ -50,6 +50,7 @@ def test_allocate_writes_the_result_as_json_to_standard_output(tmp_path: Path) -
         "lost": 50_000.0,
         "share": 50_000 / 430_000,
         "below_gap": False,
+        "unproven": False,
     }
     assert err == "optimal: 3 af 4 valgt, 100.000 kr., gap 0.0000%.\n"
 
