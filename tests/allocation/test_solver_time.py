@@ -81,6 +81,24 @@ def test_each_highs_call_gets_only_what_is_left_of_the_whole_limit(
     assert meets_every_rule_by_id(problem, result.amounts)
 
 
+def test_the_price_of_fairness_gets_no_longer_than_the_selection_took(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each call takes a second of the 100: the selection (relaxation and search) takes 2, so
+    the price of fairness is given 2, not the 98 left; here that is enough to prove it."""
+    clock = FakeClock()
+    calls = hard(monkeypatch, clock, lambda integer, left: min(1.0, left))
+    problem = dataclasses.replace(bl_shaped(300, gap=0.0), time_limit=100.0)
+
+    result = solve(problem, clock=clock)
+
+    assert calls.given == [(False, 100.0), (True, 99.0), (False, 2.0), (True, 1.0)]
+    assert (result.status, result.stopped) == (Status.OPTIMAL, False)
+    assert result.price_of_fairness is not None
+    assert not result.price_of_fairness.unproven
+    assert result.price_of_fairness.objective_without is not None
+
+
 def test_a_limit_reached_before_the_search_keeps_the_first_selection_and_its_gap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -190,6 +208,9 @@ def test_a_deadline_is_up_when_its_time_has_passed_or_a_stop_is_asked_for() -> N
     assert Deadline(2.0, clock=clock).left() == 2.0
     clock.now = 3.0
     assert Deadline(1.0, clock=clock).left() == 1.0
+    later = Deadline(10.0, clock=clock)
+    clock.now = 5.0
+    assert (later.elapsed(), later.sooner(1.0).left(), later.sooner(20.0).left()) == (2.0, 1.0, 8.0)
 
 
 def test_the_stopped_result_reads_back_from_json() -> None:

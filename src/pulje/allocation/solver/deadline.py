@@ -22,7 +22,17 @@ class Deadline:
     ) -> None:
         self._clock = clock
         self._stop = stop
-        self._end = clock() + seconds
+        self._start = clock()
+        self._end = self._start + seconds
+
+    def elapsed(self) -> float:
+        return self._clock() - self._start
+
+    def sooner(self, seconds: float) -> "Deadline":
+        """This deadline, or ``seconds`` from now if that comes first."""
+        deadline = Deadline(seconds, clock=self._clock, stop=self._stop)
+        deadline._end = min(deadline._end, self._end)
+        return deadline
 
     def left(self) -> float:
         """The seconds left; 0 when the time is up or a stop was asked for."""
