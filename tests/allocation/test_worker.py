@@ -3,15 +3,17 @@ db_worker``): the pages queue it and never solve in the request, the task solves
 it once, the run page shows its progress and then its result, a person can stop it, and a
 solve that fails is said in Danish on the page, never a 500."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from pulje.allocation import services
-from pulje.allocation.models import AllocationRun
+from pulje.allocation.models import STALLED_AFTER, AllocationRun
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.services import (
     AllocationRefused,
@@ -250,3 +252,24 @@ def test_a_failed_solve_shows_a_danish_message_not_a_500(
     assert 'data-run-state="error"' in page
     assert "Løseren stoppede med en fejl. Kør den igen" in page
     assert "HiGHS crashed" not in page
+
+
+def test_a_run_no_worker_takes_or_finishes_says_so(
+    client: Client, scarce: Scarce, english: object
+) -> None:
+    queued = _queued(scarce)
+    running = _queued(scarce)
+    AllocationRun.objects.filter(pk=running.pk).update(status="running", started_at=timezone.now())
+    client.force_login(scarce.caseworker)
+    for run in (queued, running):
+        assert "data-stalled" not in client.get(_url("run", run)).content.decode()
+
+    AllocationRun.objects.filter(pk=queued.pk).update(created_at=timezone.now() - STALLED_AFTER)
+    # Running: its 20 seconds and the five minutes after them.
+    AllocationRun.objects.filter(pk=running.pk).update(
+        started_at=timezone.now() - dt.timedelta(seconds=20) - STALLED_AFTER
+    )
+
+    for run in (queued, running):
+        page = client.get(_url("run", run)).content.decode()
+        assert '<p class="alert-text" data-stalled>This is taking much longer' in page

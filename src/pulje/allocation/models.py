@@ -8,12 +8,19 @@ never changed, except that it is confirmed at most once: then its proposal becam
 call's decisions (``services.confirm_allocation``).
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pulje.calls.models import Call
+
+# A run the worker has had this long (queued: not taken; running: past the problem's time
+# limit, which bounds the whole solve) has most likely lost its worker.
+STALLED_AFTER = dt.timedelta(minutes=5)
 
 
 class RunMethod(models.TextChoices):
@@ -142,3 +149,15 @@ class AllocationRun(models.Model):
     def pending(self) -> bool:
         """Whether the worker has yet to finish the run (queued or being computed)."""
         return self.status in RunStatus.pending()
+
+    @property
+    def is_stalled(self) -> bool:
+        """A pending run no worker has taken, or one running well past its time limit."""
+        now = timezone.now()
+        if self.status == RunStatus.QUEUED:
+            return self.created_at < now - STALLED_AFTER
+        limit = dt.timedelta(seconds=float(self.problem.get("time_limit", 0.0)))
+        started = self.started_at
+        return self.status == RunStatus.RUNNING and (
+            started is not None and started < now - limit - STALLED_AFTER
+        )
