@@ -4,9 +4,13 @@ it once, the run page shows its progress and then its result, a person can stop 
 solve that fails is said in Danish on the page, never a 500."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +27,10 @@ from pulje.allocation.services import (
 )
 from pulje.allocation.solver import solve
 from pulje.core.models import AuditEvent
-from tests.allocation.conftest import Scarce
+from pulje.core.money import kr
+from tests.allocation.conftest import Scarce, make_scarce
 from tests.allocation.test_views import FORM
+from tests.letters.test_worker import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +279,32 @@ def test_a_run_no_worker_takes_or_finishes_says_so(
     for run in (queued, running):
         page = client.get(_url("run", run)).content.decode()
         assert '<p class="alert-text" data-stalled>This is taking much longer' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_solves_a_queued_run() -> None:
+    """The real worker (``manage.py db_worker``) against the test database: the run the
+    page queued is solved and stored, and its task ends successful."""
+    scarce = make_scarce()
+    run = _queued(scarce)
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": database_url(),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        cwd=settings.PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    run.refresh_from_db()
+    assert (run.status, run.grants, run.total_ore) == ("optimal", 2, kr(80_000))
+    assert DBTaskResult.objects.get(id=run.task_result_id).status == "SUCCESSFUL"
