@@ -69,7 +69,7 @@ class Command(BaseCommand):
                 "gap": "–" if result.gap is None else f"{result.gap:.4%}",
             }
         )
-        if result.stopped:
+        if result.stopped and result.status == Status.FEASIBLE:
             self.stderr.write(
                 _(
                     "Stopped at the time limit: this is the best found in the time, and the "
