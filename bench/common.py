@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,18 @@ T = TypeVar("T")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATABASES = ("sqlite", "postgresql")
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _postgresql_server() -> str:
+    """The PostgreSQL server, named once by ``PG_URL`` in the Makefile; a bench makes its own
+    database there, so this is the URL without the database's name."""
+    found = re.search(r"^PG_URL \?= (\S+)$", (PROJECT_DIR / "Makefile").read_text(), re.M)
+    if found is None:
+        raise RuntimeError("The Makefile sets no PG_URL.")
+    return found[1].rsplit("/", 1)[0] + "/"
+
+
+POSTGRESQL_SERVER = _postgresql_server()
 # Exit codes of a child shared by every bench: it ran and every check held; the database could
 # not be set up (unreachable), so nothing was measured. A failed check is 1.
 OK, UNAVAILABLE = 0, 3
@@ -325,7 +338,7 @@ def add_child_options(parser: argparse.ArgumentParser, bench_db: str) -> None:
     """``--postgresql-url``, and the hidden options by which a parent starts its child."""
     parser.add_argument(
         "--postgresql-url",
-        default="postgres://postgres@127.0.0.1:5432/",
+        default=POSTGRESQL_SERVER,
         help=f"server to create (and afterwards drop) the database {bench_db} on",
     )
     parser.add_argument("--_child", choices=DATABASES, help=argparse.SUPPRESS)
