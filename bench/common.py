@@ -214,10 +214,10 @@ def funded_pool(
     """A funder, its pool ``code`` ("Bench-puljen") with ``money_ore`` appropriated and a band
     below it for each (smallest, largest) grant in øre, each delegated ``band_money_ore``;
     returns the funder, the pool and the bands."""
-    from pulje.demo.scenario import fake_cvr
     from pulje.ledger.services import appropriate, delegate
     from pulje.registry.models import OrganisationKind
     from pulje.registry.services import register_organisation
+    from pulje.registry.testing import fake_cvr
 
     funder = register_organisation(
         actor=None, cvr=fake_cvr(funder_cvr), name=funder_name, kind=OrganisationKind.FUNDER
@@ -291,9 +291,9 @@ def open_call(
 
 def housing_organisation(cvr: int, name: str, number: int) -> Any:
     """A housing organisation in Aarhus C at Benchvej ``number``."""
-    from pulje.demo.scenario import fake_cvr
     from pulje.registry.models import OrganisationKind
     from pulje.registry.services import register_organisation
+    from pulje.registry.testing import fake_cvr
 
     return register_organisation(
         actor=None,
