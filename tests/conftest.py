@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
+from pytest_django import Settings
 
 from pulje.registry.models import Municipality, Region
 from pulje.registry.reference import load_regions_and_municipalities
@@ -47,6 +49,12 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("transactional_db")
         if not Municipality.objects.exists():
             load_regions_and_municipalities(Region, Municipality)
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings: Settings, tmp_path: Path) -> None:
+    """Uploads and letters go to the test's own directory, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

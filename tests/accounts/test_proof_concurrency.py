@@ -30,7 +30,7 @@ def test_guesses_sent_at_once_are_tried_no_more_times_than_the_code_allows() -> 
     membership = request_membership(actor=claimant, organisation=organisation)
     send_proof_code(actor=claimant, membership=membership)
 
-    def guess(code: str) -> Callable[[], None]:
+    def guess(code: str) -> Callable[[], object]:
         return lambda: prove_by_code(actor=claimant, membership=membership, code=code)
 
     outcomes = run_at_once(*(guess(f"x{index}") for index in range(THREADS)))

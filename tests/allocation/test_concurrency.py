@@ -33,15 +33,15 @@ from pulje.assessment.services import (
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
 from pulje.ledger.selectors import find_ledger_discrepancies
-from tests.allocation.conftest import Scarce, make_scarce
 from tests.concurrency import (
     Outcome,
     another_connection_waits_for_a_lock,
     run_at_once,
     wait_until,
 )
-from tests.decisions.conftest import available
 from tests.factories import UserFactory
+from tests.factories.allocation import Scarce, make_scarce
+from tests.factories.decisions import available
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 

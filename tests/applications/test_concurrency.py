@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 from pulje.applications.models import Application, ApplicationVersion
 from pulje.applications.services import Submission, fingerprint, submit_application
 from pulje.core.models import AuditEvent
-from tests.applications.conftest import complete_draft, make_applicant, make_call
 from tests.concurrency import Outcome, run_at_once
+from tests.factories.applications import complete_draft, make_applicant, make_call
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from pulje.applications.models import Application
 from pulje.applications.selectors import applicant_timeline, next_step
 from pulje.applications.services import fingerprint, submit_application
 from pulje.applications.workflow import transition
-from tests.applications.conftest import Applicant
+from tests.factories.applications import Applicant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

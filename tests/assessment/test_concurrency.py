@@ -10,8 +10,8 @@ from pulje.applications.models import ApplicationStatus
 from pulje.assessment.models import Assignment
 from pulje.assessment.services import add_assessor, assign_assessor
 from pulje.core.models import AuditEvent
-from tests.assessment.conftest import make_panel, screened_application
 from tests.concurrency import Outcome, run_at_once
+from tests.factories.assessment import make_panel, screened_application
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 

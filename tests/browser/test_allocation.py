@@ -21,9 +21,9 @@ from pulje.accounts.models import User
 from pulje.allocation.models import AllocationRun
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
-from tests.allocation.conftest import make_scarce
 from tests.browser.helpers import WIDTHS, assert_accessible, log_in
-from tests.decisions.conftest import available
+from tests.factories.allocation import make_scarce
+from tests.factories.decisions import available
 
 pytestmark = [pytest.mark.browser]
 

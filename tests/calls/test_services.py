@@ -13,9 +13,9 @@ from pulje.calls.services import add_question, create_call, remove_question, upd
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.funds.models import Pool
-from tests.calls.conftest import DEADLINE, OPENS
 from tests.factories import COPENHAGEN, CallFactory, OrganisationFactory, PoolFactory, UserFactory
-from tests.funds.conftest import Tree
+from tests.factories.calls import DEADLINE, OPENS
+from tests.factories.funds import Tree
 
 pytestmark = [
     pytest.mark.django_db,

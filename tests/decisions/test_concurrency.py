@@ -16,7 +16,7 @@ from pulje.decisions.models import Decision
 from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.ledger.selectors import find_ledger_discrepancies
 from tests.concurrency import Outcome, another_connection_waits_for_a_lock, run_at_once, wait_until
-from tests.decisions.conftest import available, make_funded, screened
+from tests.factories.decisions import available, make_funded, screened
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from pulje.letters.services import (
     run_decision_letters,
 )
 from tests.factories import UserFactory
-from tests.letters.conftest import TRICKY_TITLE, Decided
+from tests.factories.letters import TRICKY_TITLE, Decided
 
 
 def events(action: str) -> int:

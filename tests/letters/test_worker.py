@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from pulje.core.models import SentEmail
 from pulje.letters.models import JobStatus, Letter
 from pulje.letters.services import queue_decision_letters
-from tests.letters.conftest import make_decided
+from tests.factories.letters import make_decided
 
 
 def database_url() -> str:
