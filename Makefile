@@ -61,8 +61,13 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy src tests bench
 	$(DEV_ENV) DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
+# The coverage gate: line coverage of pulje on the SQLite leg, at the level the suite reached
+# when the gate was set (96.7 % of 10,211 lines, 2026-12-02), rounded down. Raise it as tests
+# are added; the PostgreSQL leg runs without coverage to keep CI's time down.
+COVERAGE_MIN := 96
+
 test-sqlite: $(VENV)/.installed
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --cov=pulje --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 
 # Under CI the PostgreSQL leg is required: a missing server fails the run, never skips it.
 # The probe asks the server (its maintenance database), since the test database is made later.
