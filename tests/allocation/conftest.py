@@ -1,6 +1,7 @@
 """A call whose applications are assessed: the ministry's pool → BL's pool (the call's) →
-three grant bands, BL's caseworker, the ministry's reader, an assessor on the panel, and a
-helper that submits, screens and scores an application in a municipality of one's choosing.
+three grant bands, BL's caseworker, the ministry's reader and an assessor on the panel, built
+in tests/factories/allocation.py (which also submits, screens and scores an application in a
+municipality of one's choosing).
 
 ``scarce`` is the round most tests share: money for fewer projects than apply.
 

@@ -1,5 +1,6 @@
 """A funded call: the ministry's pool → BL's pool (the call's) → three grant bands with money,
-BL's caseworker, the ministry's reader, and helpers for screened applications."""
+BL's caseworker and the ministry's reader (tests/factories/decisions.py builds it, and the
+screened applications)."""
 
 import pytest
 

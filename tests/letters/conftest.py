@@ -1,4 +1,4 @@
-"""Decided applications on a funded call (tests/decisions/conftest.py), with their letters
+"""Decided applications on a funded call (tests/factories/decisions.py), with their letters
 not yet queued, so each test queues and runs the job itself."""
 
 import pytest
