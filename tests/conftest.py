@@ -51,10 +51,14 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
             load_regions_and_municipalities(Region, Municipality)
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings: Settings, tmp_path: Path) -> None:
-    """Uploads and letters go to the test's own directory, never to var/media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture
+def private_media(settings: Settings, tmp_path: Path) -> Path:
+    """Uploads and letters go to the test's own directory, never to var/media. The test
+    directories whose tests store files ask for it in an autouse fixture of their conftest (not
+    here for every test: a module's shared data may keep its files under one MEDIA_ROOT)."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    return media
 
 
 @pytest.fixture(autouse=True)

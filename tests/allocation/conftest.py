@@ -16,10 +16,17 @@ municipality, and so has the applicant ``make_funded`` makes (København): Regio
 has 360 homes, Midtjylland and Syddanmark 120 each, the two others none.
 """
 
+from pathlib import Path
+
 import pytest
 
 from pulje.decisions import services as decision_services
 from tests.factories.allocation import Scarce, make_scarce
+
+
+@pytest.fixture(autouse=True)
+def _private_media(private_media: Path) -> None:
+    """Every test here stores its files in its own directory (tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)
