@@ -4,9 +4,12 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-UV_VERSION := 0.13.9
+# uv's version is pinned once, in pyproject.toml ([tool.uv] required-version).
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"$$/\1/p' pyproject.toml)
+# The one place for the PostgreSQL server that `make test` (and bench/common.py) uses.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/pulje
-# Development settings for the demo and the test suite; production sets its own environment.
+# Development settings for the demo and manage.py; the test suite and mypy take theirs from
+# tests/settings.py; production sets its own environment.
 DEV_ENV := DEBUG=1
 
 .PHONY: demo test install lint test-sqlite test-postgres serve messages assets
@@ -24,8 +27,19 @@ test: install lint test-sqlite test-postgres
 
 install: $(VENV)/.installed node_modules/.installed assets messages
 
+# The Python versions are stated once, in pyproject.toml's requires-python (read without
+# tomllib, which an older Python lacks).
+export PYTHON_CHECK
+define PYTHON_CHECK
+import re, sys
+low, high = re.search(r'^requires-python = ">=([\d.]+),<([\d.]+)"', open("pyproject.toml").read(), re.M).groups()
+version = ".".join(map(str, sys.version_info[:2]))
+if not tuple(map(int, low.split("."))) <= sys.version_info[:2] < tuple(map(int, high.split("."))):
+    sys.exit(f"pulje needs Python >={low},<{high}; {sys.executable} is {version}")
+endef
+
 $(VENV)/.installed: pyproject.toml uv.lock
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pulje needs Python 3.11 or newer")'
+	@$(PYTHON) -c "$$PYTHON_CHECK"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(VENV)/bin/uv sync --frozen --inexact --quiet
@@ -44,11 +58,16 @@ messages: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(DEV_ENV) $(VENV)/bin/mypy src tests bench
+	$(VENV)/bin/mypy src tests bench
 	$(DEV_ENV) DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
+# The coverage gate: line coverage of pulje on the SQLite leg, at the level the suite reached
+# when the gate was set (96.7 % of 10,211 lines, 2026-12-02), rounded down. Raise it as tests
+# are added; the PostgreSQL leg runs without coverage to keep CI's time down.
+COVERAGE_MIN := 96
+
 test-sqlite: $(VENV)/.installed
-	$(DEV_ENV) $(VENV)/bin/pytest
+	$(VENV)/bin/pytest --cov=pulje --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 
 # Under CI the PostgreSQL leg is required: a missing server fails the run, never skips it.
 # The probe asks the server (its maintenance database), since the test database is made later.
@@ -66,7 +85,7 @@ endef
 test-postgres: $(VENV)/.installed
 	@if $(PY) -c "$$PG_PROBE" '$(PG_URL)'; then \
 		echo "== test suite on PostgreSQL ($(PG_URL))"; \
-		$(DEV_ENV) DATABASE_URL='$(PG_URL)' $(VENV)/bin/pytest; \
+		DATABASE_URL='$(PG_URL)' $(VENV)/bin/pytest; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "FAIL: PostgreSQL is not reachable at $(PG_URL); under CI the suite must run on it." >&2; \
 		exit 1; \

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,18 @@ T = TypeVar("T")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATABASES = ("sqlite", "postgresql")
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _postgresql_server() -> str:
+    """The PostgreSQL server, named once by ``PG_URL`` in the Makefile; a bench makes its own
+    database there, so this is the URL without the database's name."""
+    found = re.search(r"^PG_URL \?= (\S+)$", (PROJECT_DIR / "Makefile").read_text(), re.M)
+    if found is None:
+        raise RuntimeError("The Makefile sets no PG_URL.")
+    return found[1].rsplit("/", 1)[0] + "/"
+
+
+POSTGRESQL_SERVER = _postgresql_server()
 # Exit codes of a child shared by every bench: it ran and every check held; the database could
 # not be set up (unreachable), so nothing was measured. A failed check is 1.
 OK, UNAVAILABLE = 0, 3
@@ -201,10 +214,10 @@ def funded_pool(
     """A funder, its pool ``code`` ("Bench-puljen") with ``money_ore`` appropriated and a band
     below it for each (smallest, largest) grant in øre, each delegated ``band_money_ore``;
     returns the funder, the pool and the bands."""
-    from pulje.demo.scenario import fake_cvr
     from pulje.ledger.services import appropriate, delegate
     from pulje.registry.models import OrganisationKind
     from pulje.registry.services import register_organisation
+    from pulje.registry.testing import fake_cvr
 
     funder = register_organisation(
         actor=None, cvr=fake_cvr(funder_cvr), name=funder_name, kind=OrganisationKind.FUNDER
@@ -278,9 +291,9 @@ def open_call(
 
 def housing_organisation(cvr: int, name: str, number: int) -> Any:
     """A housing organisation in Aarhus C at Benchvej ``number``."""
-    from pulje.demo.scenario import fake_cvr
     from pulje.registry.models import OrganisationKind
     from pulje.registry.services import register_organisation
+    from pulje.registry.testing import fake_cvr
 
     return register_organisation(
         actor=None,
@@ -325,7 +338,7 @@ def add_child_options(parser: argparse.ArgumentParser, bench_db: str) -> None:
     """``--postgresql-url``, and the hidden options by which a parent starts its child."""
     parser.add_argument(
         "--postgresql-url",
-        default="postgres://postgres@127.0.0.1:5432/",
+        default=POSTGRESQL_SERVER,
         help=f"server to create (and afterwards drop) the database {bench_db} on",
     )
     parser.add_argument("--_child", choices=DATABASES, help=argparse.SUPPRESS)

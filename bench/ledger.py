@@ -286,10 +286,10 @@ def build_tree(actor: "User", levels: list[int], plan: Plan) -> tuple["Pool", li
     each leaf gets its planned budget; each pool above gets the sum of its children's."""
     import datetime as dt
 
-    from pulje.demo.scenario import fake_cvr
     from pulje.ledger.services import appropriate, delegate, open_grant_account
     from pulje.registry.models import OrganisationKind
     from pulje.registry.services import register_organisation
+    from pulje.registry.testing import fake_cvr
 
     funder = register_organisation(
         actor=actor, cvr=fake_cvr(900_000), name="Benchmarkstyrelsen", kind=OrganisationKind.FUNDER

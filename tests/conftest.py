@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
+from pytest_django import Settings
 
 from pulje.registry.models import Municipality, Region
 from pulje.registry.reference import load_regions_and_municipalities
@@ -47,6 +49,16 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("transactional_db")
         if not Municipality.objects.exists():
             load_regions_and_municipalities(Region, Municipality)
+
+
+@pytest.fixture
+def private_media(settings: Settings, tmp_path: Path) -> Path:
+    """Uploads and letters go to the test's own directory, never to var/media. The test
+    directories whose tests store files ask for it in an autouse fixture of their conftest (not
+    here for every test: a module's shared data may keep its files under one MEDIA_ROOT)."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    return media
 
 
 @pytest.fixture(autouse=True)

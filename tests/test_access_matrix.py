@@ -53,17 +53,17 @@ from pulje.funds.models import Pool
 from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters, run_decision_letters
 from pulje.registry.models import Organisation, OrganisationKind
-from tests.applications.conftest import (
+from tests.factories import OrganisationFactory, PoolFactory, UserFactory
+from tests.factories.applications import (
     PARTNER_CVR,
     complete_draft,
     fund_bands,
     make_applicant,
     make_call,
 )
-from tests.decisions.conftest import screened
-from tests.factories import OrganisationFactory, PoolFactory, UserFactory
+from tests.factories.decisions import screened
 from tests.logins import force_login_with_second_factor
-from tests.test_routes import Route, walk
+from tests.routes import Route, walk
 
 ROLES = (
     "anonymous",

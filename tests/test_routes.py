@@ -1,9 +1,5 @@
 """Every URL states who may use it (``pulje.core.access``), and the statement holds."""
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
@@ -12,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from pulje.core.access import logged_in, public
 from tests.factories import UserFactory
+from tests.routes import Route, all_routes, undecided
 
-ACCESS_LEVELS = {"public", "logged_in", "staff_only"}
 # Later steps of the login flows: without a flow under way they go back to the login page.
 FLOW_STEPS = {
     "accounts:confirm_code",
@@ -21,8 +17,6 @@ FLOW_STEPS = {
     "socialaccount_signup",
     "mfa_authenticate",
 }
-# Django admin makes its own decision: every admin view requires an active staff user.
-STAFF_ONLY_NAMESPACES = {"admin"}
 SAMPLE_KWARGS = {
     "int": 1,
     "str": "x",
@@ -30,48 +24,6 @@ SAMPLE_KWARGS = {
     "slug": "x",
     "uuid": "00000000-0000-0000-0000-000000000000",
 }
-
-
-@dataclass(frozen=True)
-class Route:
-    route: str
-    name: str | None
-    callback: Callable[..., Any]
-    converters: dict[str, str]
-
-    @property
-    def access(self) -> str | None:
-        return getattr(self.callback, "access", None)
-
-
-def walk(
-    patterns: Sequence[URLPattern | URLResolver],
-    prefix: str = "",
-    namespace: str = "",
-) -> Iterator[Route]:
-    """Every URL pattern under ``patterns``, through includes, except Django admin's."""
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace in STAFF_ONLY_NAMESPACES:
-                continue
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
-        else:
-            converters = getattr(entry.pattern, "converters", {})
-            yield Route(
-                route=prefix + str(entry.pattern),
-                name=f"{namespace}{entry.name}" if entry.name else None,
-                callback=entry.callback,
-                converters={key: type(c).__name__ for key, c in converters.items()},
-            )
-
-
-def undecided(patterns: Sequence[URLPattern | URLResolver]) -> list[str]:
-    return [route.route for route in walk(patterns) if route.access not in ACCESS_LEVELS]
-
-
-def _routes() -> list[Route]:
-    return list(walk(get_resolver().url_patterns))
 
 
 def _url(route: Route) -> str:
@@ -84,7 +36,7 @@ def _url(route: Route) -> str:
 
 
 def test_every_route_states_who_may_use_it() -> None:
-    routes = _routes()
+    routes = all_routes()
 
     assert undecided(get_resolver().url_patterns) == []
     # The walk reached into every include, not only the top level.
@@ -107,8 +59,8 @@ def test_every_route_states_who_may_use_it() -> None:
     assert not any(route.route.startswith("admin/") for route in routes)
 
 
-def test_access_decisions_of_the_known_routes() -> None:
-    access = {route.name: route.access for route in _routes()}
+def test_access_decisions_of_the_knownall_routes() -> None:
+    access = {route.name: route.access for route in all_routes()}
 
     assert {
         name: access[name]
@@ -211,7 +163,7 @@ def test_walk_reports_a_view_with_an_unknown_access_level() -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "route",
-    [route for route in _routes() if route.access in {"logged_in", "staff_only"}],
+    [route for route in all_routes() if route.access in {"logged_in", "staff_only"}],
     ids=lambda route: route.name or route.route,
 )
 def test_logged_in_routes_send_anonymous_users_to_login(client: Client, route: Route) -> None:
@@ -229,7 +181,7 @@ def test_logged_in_routes_send_anonymous_users_to_login(client: Client, route: R
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "route",
-    [route for route in _routes() if route.access == "public" and not route.converters],
+    [route for route in all_routes() if route.access == "public" and not route.converters],
     ids=lambda route: route.name or route.route,
 )
 def test_public_routes_answer_anonymous_users(client: Client, route: Route) -> None:

@@ -47,8 +47,8 @@ from pulje.funds.permissions import can_manage_pool
 from pulje.registry.models import Organisation, OrganisationKind
 from pulje.registry.selectors import requests_for
 from pulje.registry.services import update_organisation, update_profile
-from tests.applications.conftest import complete_draft, make_applicant, make_call
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
+from tests.factories.applications import complete_draft, make_applicant, make_call
 
 pytestmark = [pytest.mark.django_db]
 

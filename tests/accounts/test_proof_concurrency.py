@@ -4,11 +4,9 @@ Each thread has its own database connection, as each web worker would; this runs
 PostgreSQL leg of `make test`.
 """
 
-import threading
+from collections.abc import Callable
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from pulje.accounts.models import ProofCode
 from pulje.accounts.services.memberships import (
@@ -18,6 +16,7 @@ from pulje.accounts.services.memberships import (
     request_membership,
     send_proof_code,
 )
+from tests.concurrency import run_at_once
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
@@ -30,26 +29,14 @@ def test_guesses_sent_at_once_are_tried_no_more_times_than_the_code_allows() -> 
     claimant = UserFactory()
     membership = request_membership(actor=claimant, organisation=organisation)
     send_proof_code(actor=claimant, membership=membership)
-    refusals: list[str] = [""] * THREADS
-    start = threading.Barrier(THREADS)
 
-    def guess(index: int) -> None:
-        try:
-            with translation.override("en"):
-                start.wait(timeout=30)
-                prove_by_code(actor=claimant, membership=membership, code=f"x{index}")
-        except MembershipRefused as refused:
-            refusals[index] = refused.code
-        finally:
-            connection.close()
+    def guess(code: str) -> Callable[[], object]:
+        return lambda: prove_by_code(actor=claimant, membership=membership, code=code)
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    outcomes = run_at_once(*(guess(f"x{index}") for index in range(THREADS)))
 
+    assert all(isinstance(outcome, MembershipRefused) for outcome in outcomes), outcomes
+    refusals = [outcome.code for outcome in outcomes if isinstance(outcome, MembershipRefused)]
     assert sorted(refusals) == sorted(
         ["wrong"] * PROOF_CODE_ATTEMPTS + ["attempts"] * (THREADS - PROOF_CODE_ATTEMPTS)
     )

@@ -6,16 +6,21 @@ locks this is about, so this runs in the PostgreSQL leg of `make test`.
 """
 
 import threading
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.utils import translation
+from django.db.models import QuerySet
 
-from pulje.accounts.models import User
+from pulje.allocation import services
+from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
-from pulje.allocation.services import AllocationRefused, confirm_allocation, run_allocation
+from pulje.allocation.services import (
+    AllocationRefused,
+    Refusal,
+    confirm_allocation,
+    run_allocation,
+)
 from pulje.assessment.models import Assignment
 from pulje.assessment.services import (
     add_assessor,
@@ -28,52 +33,57 @@ from pulje.assessment.services import (
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
 from pulje.ledger.selectors import find_ledger_discrepancies
-from tests.allocation.conftest import make_scarce
-from tests.decisions.conftest import available
+from tests.concurrency import (
+    Outcome,
+    another_connection_waits_for_a_lock,
+    run_at_once,
+    wait_until,
+)
 from tests.factories import UserFactory
+from tests.factories.allocation import Scarce, make_scarce
+from tests.factories.decisions import available
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
-def _in_threads(*jobs: Callable[[], Any]) -> list[Any]:
-    """Run the jobs at once, each in its own thread and connection; what each returned or
-    raised."""
-    outcomes: list[Any] = [None] * len(jobs)
+def _confirm_twice(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Outcome], list[bool], Scarce]:
+    """The caseworker and a colleague confirm the same run at once.
 
-    def work(index: int) -> None:
-        try:
-            with translation.override("en"):
-                outcomes[index] = jobs[index]()
-        except Exception as error:  # every outcome is asserted by the caller
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(len(jobs))]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers), "a thread hung"
-    return outcomes
-
-
-def test_a_run_confirmed_twice_at_once_makes_its_decisions_once() -> None:
+    Each waits after the confirmation's checks until the other has passed them too, or waits
+    for a lock: without the locks both pass them on the same unconfirmed run; with them the
+    second is waiting for the first's locks, and the first goes on alone.
+    """
     scarce = make_scarce()
     colleague = UserFactory(name="Kollega", organisation=scarce.call.pool.administrator)
     run = run_allocation(actor=scarce.caseworker, call=scarce.call, options=AllocationOptions())
-    start = threading.Barrier(2)
+    passed_check: list[bool] = []
+    refusal_of = services.confirmation_refusal
 
-    def confirm_as(actor: User) -> Callable[[], Any]:
-        def confirm() -> Any:
-            start.wait(timeout=30)
-            return confirm_allocation(actor=actor, run=run)
+    def check_then_wait(run: AllocationRun) -> Refusal | None:
+        refusal = refusal_of(run)
+        if refusal is None:
+            passed_check.append(True)
+            wait_until(
+                lambda: len(passed_check) == 2 or another_connection_waits_for_a_lock(),
+                what="the other confirmation to pass its checks or wait for a lock",
+            )
+        return refusal
 
-        return confirm
+    monkeypatch.setattr(services, "confirmation_refusal", check_then_wait)
+    outcomes = run_at_once(
+        partial(confirm_allocation, actor=scarce.caseworker, run=run),
+        partial(confirm_allocation, actor=colleague, run=run),
+    )
+    return outcomes, passed_check, scarce
 
-    outcomes = _in_threads(confirm_as(scarce.caseworker), confirm_as(colleague))
 
-    # The second waits for the first's locks and then finds the run confirmed.
+def test_a_run_confirmed_twice_at_once_makes_its_decisions_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outcomes, passed_check, scarce = _confirm_twice(monkeypatch)
+
+    # The second waited for the first's locks and then found the run confirmed.
+    assert passed_check == [True]
     confirmed = [outcome for outcome in outcomes if isinstance(outcome, list)]
     refused = [outcome for outcome in outcomes if isinstance(outcome, AllocationRefused)]
     assert (len(confirmed), len(refused)) == (1, 1), outcomes
@@ -81,6 +91,19 @@ def test_a_run_confirmed_twice_at_once_makes_its_decisions_once() -> None:
     assert Decision.objects.count() == 4
     assert (available(scarce.bands[0]), available(scarce.bands[1])) == (kr(20_000), kr(40_000))
     assert find_ledger_discrepancies() == []
+
+
+def test_control_without_the_locks_both_confirmations_pass_the_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The control: with the confirmation's locks switched off (the pools' and the
+    applications' rows), both confirmations read the run as unconfirmed and pass every check,
+    so the test above proves the locks."""
+    monkeypatch.setattr(services, "lock_for", lambda **kw: None)
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, **kwargs: self)
+    outcomes, passed_check, _scarce = _confirm_twice(monkeypatch)
+
+    assert passed_check == [True, True], outcomes
 
 
 def test_a_score_submitted_while_a_run_is_confirmed_is_never_overlooked(
@@ -118,10 +141,13 @@ def test_a_score_submitted_while_a_run_is_confirmed_is_never_overlooked(
 
     def confirm() -> Any:
         assert writing.wait(timeout=30)
-        threading.Timer(1.0, go_on.set).start()  # the confirmation is waiting on the lock by then
         return confirm_allocation(actor=scarce.caseworker, run=run)
 
-    scored, refused = _in_threads(score, confirm)
+    def release_the_score() -> None:
+        wait_until(another_connection_waits_for_a_lock, what="the confirmation to wait")
+        go_on.set()
+
+    scored, refused, _released = run_at_once(score, confirm, release_the_score)
 
     assert isinstance(scored, Assignment), scored
     assert isinstance(refused, AllocationRefused), refused

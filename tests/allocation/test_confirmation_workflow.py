@@ -8,7 +8,7 @@ from django.utils import timezone
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.services import RUN, AllocationRefused, confirm_allocation, run_allocation
-from tests.allocation.conftest import Scarce
+from tests.factories.allocation import Scarce
 
 pytestmark = pytest.mark.django_db
 

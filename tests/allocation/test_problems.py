@@ -27,7 +27,7 @@ from pulje.allocation.solver import (
     problem_to_json,
 )
 from pulje.core.money import kr
-from tests.allocation.conftest import Scarce
+from tests.factories.allocation import Scarce
 
 pytestmark = pytest.mark.django_db
 

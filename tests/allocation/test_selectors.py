@@ -21,7 +21,7 @@ from pulje.casework.models import Screening
 from pulje.casework.services import override_screening
 from pulje.core.money import kr
 from pulje.decisions.services import decide_applications
-from tests.allocation.conftest import Scarce, scored, submitted
+from tests.factories.allocation import Scarce, scored, submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -41,8 +41,8 @@ from pulje.decisions.models import Outcome as DecisionOutcome
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
 from pulje.ledger.services import commit, open_grant_account
-from tests.allocation.conftest import Scarce, scored
-from tests.decisions.conftest import available
+from tests.factories.allocation import Scarce, scored
+from tests.factories.decisions import available
 
 pytestmark = pytest.mark.django_db
 

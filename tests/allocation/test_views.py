@@ -19,8 +19,8 @@ from pulje.allocation.services import Refusal, run_allocation, solve_queued_run
 from pulje.applications.models import ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
-from tests.allocation.conftest import Scarce, scored, submitted
 from tests.factories import UserFactory
+from tests.factories.allocation import Scarce, scored, submitted
 
 pytestmark = pytest.mark.django_db
 

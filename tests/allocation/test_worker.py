@@ -28,8 +28,8 @@ from pulje.allocation.services import (
 from pulje.allocation.solver import solve
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
-from tests.allocation.conftest import Scarce, make_scarce
 from tests.allocation.test_views import FORM
+from tests.factories.allocation import Scarce, make_scarce
 from tests.letters.test_worker import database_url
 
 pytestmark = pytest.mark.django_db

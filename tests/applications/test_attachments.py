@@ -21,11 +21,10 @@ from pulje.applications.services import (
 from pulje.applications.uploads import MAX_UPLOAD_BYTES
 from pulje.applications.workflow import ApplicationRefused
 from pulje.core.models import AuditEvent
-from tests.applications.conftest import Applicant
+from tests.factories.applications import PDF, Applicant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

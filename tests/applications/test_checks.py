@@ -11,7 +11,7 @@ from pulje.applications.forms import ApplicationForm
 from pulje.applications.rules import CallTerms, PartnerInput
 from pulje.core.money import kr
 from pulje.funds.models import Pool
-from tests.applications.conftest import BANDS_KR, PARTNER_CVR, Applicant, complete_draft
+from tests.factories.applications import BANDS_KR, PARTNER_CVR, Applicant, complete_draft
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

@@ -4,26 +4,22 @@ Each thread has its own database connection, as each web worker would; only Post
 the row locks this is about, so these tests run in the PostgreSQL leg of `make test`.
 """
 
-import threading
-from typing import Any
-
 import pytest
 from django.core import mail
-from django.db import connection
 from django.db.models import QuerySet
-from django.utils import translation
 
 from pulje.applications.models import Application, ApplicationVersion
 from pulje.applications.services import Submission, fingerprint, submit_application
 from pulje.core.models import AuditEvent
-from tests.applications.conftest import complete_draft, make_applicant, make_call
+from tests.concurrency import Outcome, run_at_once
+from tests.factories.applications import complete_draft, make_applicant, make_call
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 THREADS = 6
 
 
-def _race(threads: int) -> tuple[list[Any], Application]:
+def _race(threads: int) -> tuple[list[Outcome], Application]:
     """Submit one application from ``threads`` connections at once; each one's outcome."""
     applicant = make_applicant(make_call())
     application = Application.objects.create(
@@ -33,28 +29,13 @@ def _race(threads: int) -> tuple[list[Any], Application]:
         draft=complete_draft(applicant),
     )
     confirmed = fingerprint(application)
-    start = threading.Barrier(threads)
-    outcomes: list[Any] = [None] * threads
 
-    def work(index: int) -> None:
-        try:
-            with translation.override("en"):
-                start.wait(timeout=30)
-                outcomes[index] = submit_application(
-                    actor=applicant.user, application=application, confirmed=confirmed
-                )
-        except Exception as error:  # every outcome is asserted by the tests
-            outcomes[index] = error
-        finally:
-            connection.close()
+    def submit() -> Submission:
+        return submit_application(
+            actor=applicant.user, application=application, confirmed=confirmed
+        )
 
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers), "a thread hung"
-    return outcomes, application
+    return run_at_once(*[submit] * threads), application
 
 
 def test_simultaneous_submissions_of_one_application_make_one_version() -> None:

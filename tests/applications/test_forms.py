@@ -6,8 +6,8 @@ from pulje.applications.checks import field_names
 from pulje.applications.forms import ApplicationForm
 from pulje.calls.models import Call, QuestionKind
 from pulje.calls.services import add_question
-from tests.applications.conftest import Applicant, add_yes_no, complete_draft, make_call
 from tests.factories import HousingDepartmentFactory
+from tests.factories.applications import Applicant, add_yes_no, complete_draft, make_call
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

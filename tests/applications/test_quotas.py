@@ -27,8 +27,7 @@ from pulje.applications.services import (
 from pulje.applications.workflow import ApplicationRefused
 from pulje.calls.models import Call
 from pulje.core.models import AuditEvent
-from tests.applications.conftest import Applicant, complete_draft, make_applicant
-from tests.applications.test_attachments import PDF
+from tests.factories.applications import PDF, Applicant, complete_draft, make_applicant
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from pulje.applications.services import fingerprint, submit_application
 from pulje.applications.workflow import transition
 from pulje.calls.models import Call
 from pulje.registry.models import OrganisationKind
-from tests.applications.conftest import Applicant
 from tests.factories import OrganisationFactory
+from tests.factories.applications import Applicant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

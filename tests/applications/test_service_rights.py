@@ -21,9 +21,8 @@ from pulje.casework.services import set_screening_rules
 from pulje.core.models import AuditEvent
 from pulje.registry.models import HousingDepartment, Municipality
 from pulje.registry.services import add_own_department
-from tests.applications.conftest import Applicant
-from tests.applications.test_attachments import PDF
 from tests.factories import UserFactory
+from tests.factories.applications import PDF, Applicant
 
 pytestmark = pytest.mark.django_db
 

@@ -28,8 +28,8 @@ from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.registry.models import OrganisationKind
 from pulje.registry.services import update_organisation
-from tests.applications.conftest import PARTNER_CVR, Applicant, complete_draft
 from tests.factories import OrganisationFactory
+from tests.factories.applications import PARTNER_CVR, Applicant, complete_draft
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

@@ -18,9 +18,8 @@ from pulje.applications.services import (
 )
 from pulje.applications.workflow import ApplicationRefused, transition
 from pulje.registry.services import update_organisation
-from tests.applications.conftest import Applicant, complete_draft, make_applicant
-from tests.applications.test_attachments import PDF
 from tests.factories import OrganisationFactory
+from tests.factories.applications import PDF, Applicant, complete_draft, make_applicant
 
 pytestmark = pytest.mark.django_db
 

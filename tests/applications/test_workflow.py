@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import APPLICATION, TRANSITIONS
-from tests.applications.conftest import Applicant
+from tests.factories.applications import Applicant
 
 S = ApplicationStatus
 

@@ -18,9 +18,8 @@ from pulje.applications.services import (
 )
 from pulje.applications.workflow import transition
 from pulje.registry.services import update_organisation
-from tests.applications.conftest import complete_draft, make_applicant
-from tests.applications.test_attachments import PDF
-from tests.assessment.conftest import Panel, assigned
+from tests.factories.applications import PDF, complete_draft, make_applicant
+from tests.factories.assessment import Panel, assigned
 
 pytestmark = pytest.mark.django_db
 

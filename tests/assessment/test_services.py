@@ -38,8 +38,13 @@ from pulje.assessment.services import (
     update_rubric,
 )
 from pulje.core.models import AuditEvent
-from tests.assessment.conftest import Panel, assigned, housing_member, screened_application
-from tests.assessment.test_interfaces import score_all
+from tests.factories.assessment import (
+    Panel,
+    assigned,
+    housing_member,
+    score_all,
+    screened_application,
+)
 
 pytestmark = pytest.mark.django_db
 

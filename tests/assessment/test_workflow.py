@@ -9,7 +9,7 @@ from pulje.accounts.models import User
 from pulje.applications.models import Application
 from pulje.assessment.models import Assignment, AssignmentState
 from pulje.assessment.services import declare_interest
-from tests.assessment.conftest import Panel, assigned
+from tests.factories.assessment import Panel, assigned
 
 
 def my_assignments(user: User) -> str:

@@ -5,29 +5,33 @@ calls from a thread with a running loop; the tests build their data with the ORM
 page is open, so the guard is switched off for them.
 """
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from pulje.accounts.models import User
+from pulje.calls.models import Call
 from pulje.core.money import kr
-from pulje.funds.models import Pool
 from pulje.ledger.services import appropriate, delegate
-from pulje.registry.models import OrganisationKind
-from tests.browser.helpers import AXE_PATH
-from tests.factories import OrganisationFactory, PoolFactory, UserFactory
+from pulje.registry.models import Organisation, OrganisationKind
+from tests.browser.helpers import Tree, open_context
+from tests.factories import (
+    CallFactory,
+    HousingDepartmentFactory,
+    OrganisationFactory,
+    PoolFactory,
+    UserFactory,
+)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-AXE_SOURCE = settings.PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -48,21 +52,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
-
-
-def open_context(browser: Browser, live_server: LiveServer) -> BrowserContext:
-    """A fresh browser profile at desktop width, Danish first, that can load axe-core."""
-    if not AXE_SOURCE.exists():
-        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci` (make install does).", pytrace=False)
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="da-DK", base_url=live_server.url
-    )
-    axe = AXE_SOURCE.read_text(encoding="utf-8")
-    context.route(
-        f"{live_server.url}{AXE_PATH}",
-        lambda route: route.fulfill(body=axe, content_type="text/javascript"),
-    )
-    return context
 
 
 @pytest.fixture
@@ -89,14 +78,6 @@ def new_context(
         context.close()
 
 
-@dataclass
-class Tree:
-    minister: User
-    top: Pool
-    sub: Pool
-    other: Pool
-
-
 @pytest.fixture
 def tree() -> Tree:
     """The ministry's 50 mio. kr. pool with 15 mio. delegated to BL's sub-pool, and another
@@ -111,3 +92,50 @@ def tree() -> Tree:
     appropriate(actor=None, pool=other, amount_ore=kr(1_000_000))
     minister = UserFactory(email="minister@example.dk", organisation=ministry)
     return Tree(minister=minister, top=top, sub=sub, other=other)
+
+
+@pytest.fixture
+def call() -> Call:
+    bl = OrganisationFactory(
+        name="BL – Danmarks Almene Boliger", kind=OrganisationKind.INTERMEDIARY
+    )
+    pool = PoolFactory(
+        code="bl-vaer-med",
+        name="BL – Vær Med-puljen",
+        administrator=bl,
+        period_start=dt.date(2020, 11, 1),
+        period_end=dt.date(2030, 12, 31),
+    )
+    for n, (low, high) in enumerate([(10_000, 49_999), (50_000, 149_999)]):
+        PoolFactory(
+            code=f"bl-ramme-{n}",
+            administrator=bl,
+            parent=pool,
+            grant_min_ore=kr(low),
+            grant_max_ore=kr(high),
+        )
+    now = timezone.now()
+    result: Call = CallFactory(
+        pool=pool,
+        code="bl-faellesskaber-2020",
+        title="Puljen til lokale fællesskaber mod ensomhed",
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=30),
+        project_start_earliest=dt.date(2021, 1, 1),
+        project_end_latest=dt.date(2021, 12, 31),
+        partner_kinds=["association"],
+    )
+    return result
+
+
+@pytest.fixture
+def housing() -> Organisation:
+    organisation = OrganisationFactory(
+        name="Boligstjernen",
+        address="Stjernevej 1",
+        postal_code="8000",
+        city="Aarhus C",
+        registry_email="post@boligstjernen.dk",
+    )
+    HousingDepartmentFactory(organisation=organisation, number="12", name="Stjerneparken")
+    return organisation

@@ -3,22 +3,28 @@
 import json
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.accounts.models import User
+from pulje.funds.models import Pool
 from tests.logins import force_login_with_second_factor
 
 # Served by the browser context itself (page.route), from the page's own origin, so the
 # page's Content-Security-Policy (default-src 'self') lets it run unchanged.
 AXE_PATH = "/__browser-tests__/axe.min.js"
+AXE_SOURCE = settings.PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def log_in(context: BrowserContext, live_server: LiveServer, user: User) -> None:
@@ -94,3 +100,48 @@ def assert_accessible(page: Page) -> None:
     assert violations == [], f"axe-core found WCAG 2.1 AA problems on {page.url}:\n" + describe(
         violations
     )
+
+
+def open_context(browser: Browser, live_server: LiveServer) -> BrowserContext:
+    """A fresh browser profile at desktop width, Danish first, that can load axe-core."""
+    if not AXE_SOURCE.exists():
+        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci` (make install does).", pytrace=False)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="da-DK", base_url=live_server.url
+    )
+    axe = AXE_SOURCE.read_text(encoding="utf-8")
+    context.route(
+        f"{live_server.url}{AXE_PATH}",
+        lambda route: route.fulfill(body=axe, content_type="text/javascript"),
+    )
+    return context
+
+
+@dataclass
+class Tree:
+    minister: User
+    top: Pool
+    sub: Pool
+    other: Pool
+
+
+def fits(page: Page, width: int) -> None:
+    """Nothing sticks out sideways (a phone would have to scroll)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+
+
+NewContext = Callable[[], BrowserContext]
+
+
+def at(path: str) -> Callable[[str], bool]:
+    return lambda url: urlsplit(url).path == path
+
+
+def follow_menu(page: Page, path: str) -> None:
+    """Use the main menu's item, as the width shows it: on a phone, behind the Menu button."""
+    item = page.locator(f".navigation-menu a.nav-link[href='{path}']")
+    if not item.is_visible():
+        page.locator("button.js-menu-open").click()
+        item = page.locator(f".mobile-drawer a.nav-link[href='{path}']")
+    item.click()
+    page.wait_for_url(at(path))

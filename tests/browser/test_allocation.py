@@ -23,9 +23,9 @@ from pulje.allocation.models import AllocationRun
 from pulje.allocation.services import solve_queued_run
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
-from tests.allocation.conftest import make_scarce
 from tests.browser.helpers import WIDTHS, assert_accessible, log_in
-from tests.decisions.conftest import available
+from tests.factories.allocation import make_scarce
+from tests.factories.decisions import available
 
 pytestmark = [pytest.mark.browser]
 

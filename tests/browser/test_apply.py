@@ -6,33 +6,27 @@ and comes back to the draft, submits and sees the receipt; then a second applica
 for nothing pulje already knows.
 """
 
-import datetime as dt
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
 from pulje.applications.services import start_application
 from pulje.calls.models import Call
-from pulje.core.money import kr
-from pulje.registry.models import Organisation, OrganisationKind
+from pulje.registry.models import Organisation
 from tests.browser.helpers import (
     WIDTHS,
     assert_accessible,
     emailed_code,
+    fits,
     log_in,
     prove_by_the_registers_code,
 )
 from tests.factories import (
-    CallFactory,
-    HousingDepartmentFactory,
-    OrganisationFactory,
-    PoolFactory,
     UserFactory,
 )
 
@@ -42,62 +36,10 @@ PARTNER_CVR = "29189706"
 EMAIL = "frivillig@boligstjernen.dk"
 
 
-@pytest.fixture
-def call() -> Call:
-    bl = OrganisationFactory(
-        name="BL – Danmarks Almene Boliger", kind=OrganisationKind.INTERMEDIARY
-    )
-    pool = PoolFactory(
-        code="bl-vaer-med",
-        name="BL – Vær Med-puljen",
-        administrator=bl,
-        period_start=dt.date(2020, 11, 1),
-        period_end=dt.date(2030, 12, 31),
-    )
-    for n, (low, high) in enumerate([(10_000, 49_999), (50_000, 149_999)]):
-        PoolFactory(
-            code=f"bl-ramme-{n}",
-            administrator=bl,
-            parent=pool,
-            grant_min_ore=kr(low),
-            grant_max_ore=kr(high),
-        )
-    now = timezone.now()
-    result: Call = CallFactory(
-        pool=pool,
-        code="bl-faellesskaber-2020",
-        title="Puljen til lokale fællesskaber mod ensomhed",
-        opens_at=now - dt.timedelta(days=1),
-        closes_at=now + dt.timedelta(days=30),
-        project_start_earliest=dt.date(2021, 1, 1),
-        project_end_latest=dt.date(2021, 12, 31),
-        partner_kinds=["association"],
-    )
-    return result
-
-
-@pytest.fixture
-def housing() -> Organisation:
-    organisation = OrganisationFactory(
-        name="Boligstjernen",
-        address="Stjernevej 1",
-        postal_code="8000",
-        city="Aarhus C",
-        registry_email="post@boligstjernen.dk",
-    )
-    HousingDepartmentFactory(organisation=organisation, number="12", name="Stjerneparken")
-    return organisation
-
-
 def phone_page(context: BrowserContext, width: int) -> Page:
     page = context.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     return page
-
-
-def fits(page: Page, width: int) -> None:
-    """Nothing sticks out sideways (a phone would have to scroll)."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
 
 
 def fill_application(page: Page, title: str) -> None:

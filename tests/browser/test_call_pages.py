@@ -12,8 +12,7 @@ from pulje.calls.countdown import countdown_texts
 from pulje.calls.models import Call, QuestionKind
 from pulje.calls.services import add_question
 from pulje.core.money import kr
-from tests.browser.conftest import Tree
-from tests.browser.helpers import WIDTHS, assert_accessible, log_in
+from tests.browser.helpers import WIDTHS, Tree, assert_accessible, log_in
 from tests.factories import CallFactory, PoolFactory
 
 pytestmark = [

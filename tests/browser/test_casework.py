@@ -16,15 +16,13 @@ attributes, and English (the language cookie) only where a sentence is read.
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -38,13 +36,11 @@ from pulje.core.money import kr
 from pulje.decisions.models import Decision, Outcome, RejectionReason
 from pulje.decisions.services import decide_applications
 from pulje.letters.models import Letter
-from tests.browser.helpers import WIDTHS, assert_accessible, log_in
-from tests.casework.conftest import Desk, make_applicant_in, make_desk, submit
-from tests.decisions.conftest import available, make_funded, screened
+from tests.browser.helpers import WIDTHS, NewContext, assert_accessible, at, follow_menu, log_in
+from tests.factories.casework import Desk, make_applicant_in, make_desk, submit
+from tests.factories.decisions import available, make_funded, screened
 
 pytestmark = [pytest.mark.browser]
-
-NewContext = Callable[[], BrowserContext]
 
 
 @pytest.fixture(autouse=True)
@@ -74,20 +70,6 @@ def page_for(
     page = context.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     return page
-
-
-def at(path: str) -> Callable[[str], bool]:
-    return lambda url: urlsplit(url).path == path
-
-
-def follow_menu(page: Page, path: str) -> None:
-    """Use the main menu's item, as the width shows it: on a phone, behind the Menu button."""
-    item = page.locator(f".navigation-menu a.nav-link[href='{path}']")
-    if not item.is_visible():
-        page.locator("button.js-menu-open").click()
-        item = page.locator(f".mobile-drawer a.nav-link[href='{path}']")
-    item.click()
-    page.wait_for_url(at(path))
 
 
 def errors_shown(page: Page, count: int) -> None:

@@ -16,11 +16,10 @@ from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
-from tests.browser.helpers import WIDTHS, assert_accessible, log_in
-from tests.browser.test_casework import at, follow_menu
-from tests.casework.conftest import make_applicant_in, make_desk
-from tests.decisions.conftest import screened
+from tests.browser.helpers import WIDTHS, assert_accessible, at, follow_menu, log_in
 from tests.factories import UserFactory
+from tests.factories.casework import make_applicant_in, make_desk
+from tests.factories.decisions import screened
 
 pytestmark = [pytest.mark.browser]
 

@@ -10,7 +10,6 @@ from pulje.applications.services import start_application
 from pulje.calls.models import Call
 from pulje.registry.models import Organisation
 from tests.browser.helpers import assert_accessible, log_in
-from tests.browser.test_apply import call, housing  # noqa: F401 - the fixtures apply here too
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser]
@@ -19,8 +18,8 @@ pytestmark = [pytest.mark.browser]
 def test_the_count_follows_the_typing_and_a_long_paste_is_kept_whole(
     context: BrowserContext,
     live_server: LiveServer,
-    call: Call,  # noqa: F811
-    housing: Organisation,  # noqa: F811
+    call: Call,
+    housing: Organisation,
 ) -> None:
     user = UserFactory(organisation=housing)
     application = start_application(actor=user, call=call, organisation=housing)

@@ -13,9 +13,9 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, R
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.core.money import format_dkk, kr
-from tests.browser.conftest import Tree
 from tests.browser.helpers import (
     WIDTHS,
+    Tree,
     assert_accessible,
     emailed_code,
     log_in,

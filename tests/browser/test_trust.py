@@ -23,16 +23,19 @@ from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import save_draft, start_application
 from pulje.registry.models import Organisation
 from pulje.registry.services import update_organisation
-from tests.applications.conftest import (  # noqa: F401 - the fixture applies here too
-    Applicant,
-    _fast_passwords_and_private_media,
-    complete_draft,
+from tests.browser.helpers import (
+    WIDTHS,
+    NewContext,
+    assert_accessible,
+    at,
+    emailed_code,
+    fits,
+    follow_menu,
+    log_in,
 )
-from tests.browser.helpers import WIDTHS, assert_accessible, emailed_code, log_in
-from tests.browser.test_apply import fits
-from tests.browser.test_casework import NewContext, at, follow_menu
-from tests.casework.conftest import Desk, make_desk
 from tests.factories import HousingDepartmentFactory, OrganisationFactory, UserFactory
+from tests.factories.applications import Applicant, complete_draft
+from tests.factories.casework import Desk, make_desk
 
 pytestmark = [pytest.mark.browser]
 

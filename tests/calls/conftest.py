@@ -2,31 +2,43 @@
 the call pages read, so that a test says what time it is."""
 
 import datetime as dt
-import html
-import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
+from pulje.accounts.models import User
 from pulje.calls import views
 from pulje.calls.models import Call
-from tests.factories import COPENHAGEN, CallFactory
-from tests.funds.conftest import (  # noqa: F401 - fixtures used by the tests here
-    Tree,
-    _fast_passwords,
-    applicant,
-    bl_user,
-    ministry_user,
-    tree,
-)
-
-OPENS = dt.datetime(2021, 1, 4, 10, 0, tzinfo=COPENHAGEN)
-DEADLINE = dt.datetime(2021, 2, 5, 12, 0, tzinfo=COPENHAGEN)
+from tests.factories import CallFactory, OrganisationFactory, UserFactory
+from tests.factories.calls import DEADLINE, OPENS
+from tests.factories.funds import Tree, make_tree
 
 
 @pytest.fixture
-def bl_call(tree: Tree) -> Call:  # noqa: F811 - the fixture imported above
+def tree(db: None) -> Tree:
+    return make_tree()
+
+
+@pytest.fixture
+def ministry_user(tree: Tree) -> User:
+    user: User = UserFactory(name="Mette Ministeriel", organisation=tree.ministry)
+    return user
+
+
+@pytest.fixture
+def bl_user(tree: Tree) -> User:
+    user: User = UserFactory(name="Birgitte BL", organisation=tree.bl)
+    return user
+
+
+@pytest.fixture
+def applicant(tree: Tree) -> User:
+    user: User = UserFactory(name="Ansøger", organisation=OrganisationFactory())
+    return user
+
+
+@pytest.fixture
+def bl_call(tree: Tree) -> Call:
     call: Call = CallFactory(
         pool=tree.bl_pool,
         code="bl-faellesskaber-2020",
@@ -47,9 +59,3 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
         monkeypatch.setattr(views, "now", lambda: moment)
 
     return set_time
-
-
-def page_text(response: Any) -> str:
-    """The page's text without tags, entities decoded and white space collapsed."""
-    content = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return " ".join(html.unescape(content).split())

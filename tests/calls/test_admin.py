@@ -12,9 +12,9 @@ from pulje.applications.models import Answer, Application
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.services import add_question
 from pulje.core.models import AuditEvent
-from tests.calls.conftest import DEADLINE, OPENS
 from tests.factories import OrganisationFactory, UserFactory
-from tests.funds.conftest import Tree
+from tests.factories.calls import DEADLINE, OPENS
+from tests.factories.funds import Tree
 
 pytestmark = [
     pytest.mark.django_db,

@@ -1,8 +1,8 @@
-from tests.test_routes import _routes
+from tests.routes import all_routes
 
 
-def test_access_decisions_of_the_call_routes() -> None:
-    access = {route.name: route.access for route in _routes()}
+def test_access_decisions_of_the_callall_routes() -> None:
+    access = {route.name: route.access for route in all_routes()}
 
     assert {
         name: level for name, level in access.items() if name and name.startswith("calls:")

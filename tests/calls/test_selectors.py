@@ -18,9 +18,9 @@ from pulje.calls.selectors import (
 )
 from pulje.core.money import kr
 from pulje.ledger.services import commit
-from tests.calls.conftest import DEADLINE, OPENS
 from tests.factories import CallFactory, GrantAccountFactory, OrganisationFactory
-from tests.funds.conftest import Tree
+from tests.factories.calls import DEADLINE, OPENS
+from tests.factories.funds import Tree
 
 pytestmark = [
     pytest.mark.django_db,

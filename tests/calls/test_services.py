@@ -21,9 +21,9 @@ from pulje.calls.services import (
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.funds.models import Pool
-from tests.calls.conftest import DEADLINE, OPENS
 from tests.factories import COPENHAGEN, CallFactory, OrganisationFactory, PoolFactory, UserFactory
-from tests.funds.conftest import Tree
+from tests.factories.calls import DEADLINE, OPENS
+from tests.factories.funds import Tree
 
 pytestmark = [
     pytest.mark.django_db,

@@ -13,9 +13,10 @@ from pulje.applications.models import Answer, Application
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.services import add_question
 from pulje.core.models import AuditEvent
-from tests.calls.conftest import DEADLINE, OPENS, page_text
 from tests.factories import CallFactory, OrganisationFactory, UserFactory
-from tests.funds.conftest import Tree
+from tests.factories.calls import DEADLINE, OPENS
+from tests.factories.funds import Tree
+from tests.pages import page_text
 
 pytestmark = [
     pytest.mark.django_db,

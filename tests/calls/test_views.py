@@ -1,21 +1,20 @@
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.calls.models import Call, QuestionKind
 from pulje.calls.services import add_question
 from pulje.core.money import kr
-from tests.calls.conftest import DEADLINE, OPENS, page_text
 from tests.factories import COPENHAGEN, CallFactory, OrganisationFactory
-from tests.funds.conftest import Tree
+from tests.factories.calls import DEADLINE, OPENS
+from tests.factories.funds import Tree
+from tests.pages import page_text
 
 pytestmark = [
     pytest.mark.django_db,
@@ -79,27 +78,32 @@ def test_call_list_without_calls(english: Client, db: None) -> None:
     assert "There are no open calls for applications at the moment." in page_text(response)
 
 
+@pytest.mark.usefixtures("bl_call")
+@pytest.mark.parametrize("more", [0, 4])
 def test_call_list_runs_the_same_queries_for_one_call_or_many(
-    client: Client, tree: Tree, bl_call: Call, clock: Clock
+    client: Client,
+    tree: Tree,
+    clock: Clock,
+    more: int,
+    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     clock(DURING)
-    client.get(reverse("calls:list"))
-    with CaptureQueriesContext(connection) as small:
-        small_response = client.get(reverse("calls:list"))
     day = dt.timedelta(days=1)
-    for number in range(4):
+    for number in range(more):
         CallFactory(pool=tree.bl_pool, opens_at=OPENS + number * day)
         CallFactory(pool=tree.band1, opens_at=DEADLINE + number * day, closes_at=DEADLINE + 9 * day)
         CallFactory(pool=tree.band2, opens_at=OPENS - 9 * day, closes_at=OPENS - number * day)
-    with CaptureQueriesContext(connection) as large:
-        large_response = client.get(reverse("calls:list"))
+    client.get(reverse("calls:list"))
 
-    def counts(response: Any) -> list[int]:
-        return [len(calls) for _key, _heading, calls in response.context["sections"]]
+    with django_assert_num_queries(4):
+        response = client.get(reverse("calls:list"))
 
-    assert counts(small_response) == [1]
-    assert counts(large_response) == [5, 4, 4]
-    assert len(large) == len(small)
+    counts = [len(calls) for _key, _heading, calls in response.context["sections"]]
+    assert counts == ([1] if more == 0 else [5, 4, 4])
+    content = response.content.decode()
+    assert [f'href="{_detail(call)}"' in content for call in Call.objects.all()] == [True] * (
+        1 + 3 * more
+    )
 
 
 # A call's page

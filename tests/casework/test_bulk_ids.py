@@ -9,7 +9,7 @@ from pulje.applications.models import Application
 from pulje.applications.services import start_application
 from pulje.casework.models import Screening
 from pulje.core.models import AuditEvent
-from tests.casework.conftest import Desk, make_applicant_in, make_desk, submit
+from tests.factories.casework import Desk, make_applicant_in, make_desk, submit
 
 pytestmark = pytest.mark.django_db
 

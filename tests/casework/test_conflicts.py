@@ -40,11 +40,11 @@ from pulje.core.models import AuditEvent
 from pulje.decisions.models import Decision
 from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.ledger.models import Entry, PoolAccount
-from tests.allocation.conftest import Scarce, make_scarce
-from tests.applications.conftest import make_applicant
-from tests.casework.conftest import submit
-from tests.decisions.conftest import Funded, make_funded, screened
 from tests.factories import UserFactory
+from tests.factories.allocation import Scarce, make_scarce
+from tests.factories.applications import make_applicant
+from tests.factories.casework import submit
+from tests.factories.decisions import Funded, make_funded, screened
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,8 @@ from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.funds.models import Pool
 from pulje.registry.models import Organisation, OrganisationKind
-from tests.casework.conftest import Desk, make_applicant_in, submit
 from tests.factories import UserFactory
+from tests.factories.casework import Desk, make_applicant_in, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
 from pulje.ledger.models import Entry
-from tests.casework.conftest import Desk, make_applicant_in, make_desk, submit
 from tests.factories import UserFactory
+from tests.factories.casework import Desk, make_applicant_in, make_desk, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_the_calls_list_shows_what_the_user_works_or_reads(client: Client, desk:
 def test_the_calls_list_runs_a_constant_number_of_queries(
     client: Client, desk: Desk, calls: int, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    from tests.applications.conftest import make_call
+    from tests.factories.applications import make_call
 
     for _ in range(calls - 1):
         make_call(pool=desk.pool)

@@ -33,11 +33,8 @@ from pulje.core.models import AuditEvent
 from pulje.core.money import MAX_AMOUNT_ORE, kr
 from pulje.decisions.services import decide_applications
 from pulje.ledger.models import Entry
-from tests.applications.conftest import (  # noqa: F401 - the fixture applies here too
-    _fast_passwords_and_private_media,
-    complete_draft,
-)
-from tests.decisions.conftest import Funded, make_funded, screened
+from tests.factories.applications import complete_draft
+from tests.factories.decisions import Funded, make_funded, screened
 
 pytestmark = pytest.mark.django_db
 

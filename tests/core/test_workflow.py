@@ -18,7 +18,7 @@ from pulje.assessment.services.common import ASSIGNMENT
 from pulje.core.jobs import JOB
 from pulje.core.models import AuditEvent
 from pulje.core.workflow import Machine, allowed, machine_for
-from tests.applications.conftest import Applicant, make_applicant, make_call
+from tests.factories.applications import Applicant, make_applicant, make_call
 
 pytestmark = pytest.mark.django_db
 S = ApplicationStatus

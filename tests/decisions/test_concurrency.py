@@ -4,13 +4,10 @@ Each thread has its own connection, as each web worker would; only PostgreSQL ha
 locks this is about, so these tests run in the PostgreSQL leg of `make test`.
 """
 
-import contextlib
-import threading
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.core.locks import lock_for
@@ -19,17 +16,18 @@ from pulje.decisions import services
 from pulje.decisions.models import Decision
 from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.ledger.selectors import find_ledger_discrepancies
-from tests.decisions.conftest import available, make_funded, screened
+from tests.concurrency import Outcome, another_connection_waits_for_a_lock, run_at_once, wait_until
+from tests.factories.decisions import available, make_funded, screened
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
-def _race(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[bool], Any]:
+def _race(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Outcome], list[bool], Any]:
     """Two batches of three 25.000 kr. grants against band 1's 100.000 kr., at once.
 
-    Each thread waits after its overspending check for the other to pass its own (at most a
-    second): without the pool lock both pass it on the same balance; with it the second
-    thread is still waiting for the lock, and the first goes on alone.
+    Each thread waits after its overspending check until the other has passed its own too, or
+    waits for a lock: without the pool lock both pass it on the same balance; with it the
+    second thread is waiting for the lock, and the first goes on alone.
     """
     monkeypatch.setattr(services, "queue_decision_letters", lambda **kw: None)
     funded = make_funded()
@@ -37,39 +35,27 @@ def _race(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[bool], Any]:
         [screened(funded.applicant, 25_000, f"Batch {b} nr. {n}") for n in range(3)]
         for b in range(2)
     ]
-    start = threading.Barrier(2)
-    checked = threading.Barrier(2)
     passed_check = [False, False]
-    outcomes: list[Any] = [None, None]
     check = services._refuse_overspending
     first_of_batch = [batch[0].pk for batch in batches]
 
     def check_then_wait(plans: Any, *, holding_back: bool) -> None:
         check(plans, holding_back=holding_back)
         passed_check[first_of_batch.index(plans[0].application.pk)] = True
-        with contextlib.suppress(threading.BrokenBarrierError):
-            checked.wait(timeout=1)
+        wait_until(
+            lambda: all(passed_check) or another_connection_waits_for_a_lock(),
+            what="the other batch to pass its check or wait for a lock",
+        )
 
     monkeypatch.setattr(services, "_refuse_overspending", check_then_wait)
-
-    def work(index: int) -> None:
-        try:
-            with translation.override("en"):
-                start.wait(timeout=30)
-                outcomes[index] = decide_applications(
-                    actor=funded.caseworker, applications=batches[index], outcome="grant"
-                )
-        except Exception as error:  # every outcome is asserted by the tests
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers), "a thread hung"
+    outcomes = run_at_once(
+        *(
+            partial(
+                decide_applications, actor=funded.caseworker, applications=batch, outcome="grant"
+            )
+            for batch in batches
+        )
+    )
     return outcomes, passed_check, funded
 
 

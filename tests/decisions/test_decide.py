@@ -17,7 +17,7 @@ from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.funds.models import ReportingRequirement
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
-from tests.decisions.conftest import SPEND_BY, Funded, available, screened
+from tests.factories.decisions import SPEND_BY, Funded, available, screened
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from pulje.core.jobs import Job
 from pulje.decisions.services import decide_applications
-from tests.decisions.conftest import Funded, screened
+from tests.factories.decisions import Funded, screened
 
 pytestmark = pytest.mark.django_db
 

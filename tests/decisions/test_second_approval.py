@@ -34,9 +34,9 @@ from pulje.funds.selectors import second_approval_threshold
 from pulje.funds.services import update_pool
 from pulje.ledger.models import Entry, PoolAccount
 from pulje.ledger.services import commit
-from tests.allocation.conftest import make_scarce
-from tests.decisions.conftest import Funded, available, screened
 from tests.factories import GrantAccountFactory, UserFactory
+from tests.factories.allocation import make_scarce
+from tests.factories.decisions import Funded, available, screened
 
 pytestmark = pytest.mark.django_db
 

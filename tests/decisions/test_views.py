@@ -18,9 +18,9 @@ from pulje.decisions.services import decide_applications
 from pulje.ledger.models import Entry
 from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters, run_decision_letters
-from tests.applications.conftest import make_applicant
-from tests.decisions.conftest import Funded, available, make_funded, screened
 from tests.factories import UserFactory
+from tests.factories.applications import make_applicant
+from tests.factories.decisions import Funded, available, make_funded, screened
 
 pytestmark = pytest.mark.django_db
 

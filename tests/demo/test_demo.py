@@ -2,7 +2,6 @@
 
 import re
 import time
-from collections.abc import Iterator
 from io import StringIO
 
 import pytest
@@ -10,10 +9,8 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.apps import apps
 from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
-from pytest_django import DjangoDbBlocker
 
 from pulje.accounts.models import Membership, User
 from pulje.allocation.problems import AllocationOptions
@@ -28,6 +25,7 @@ from pulje.funds.selectors import reporting_requirement
 from pulje.ledger.models import Entry
 from pulje.registry.models import HousingDepartment, Organisation, OrganisationKind, Region
 from pulje.registry.selectors import missing_profile_facts, organisations_of
+from tests.factories.demo import load_demo
 
 pytestmark = [
     pytest.mark.django_db,
@@ -36,32 +34,6 @@ pytestmark = [
 ROOT = "ensomhed-2020"
 PARTS = ["slks-faellesskaber", "bl-vaer-med", "covid-partnerskaber", "kfum-social-drive-out"]
 BANDS = ["bl-vaer-med-ramme-1", "bl-vaer-med-ramme-2", "bl-vaer-med-ramme-3"]
-
-
-def _fast_password_hashing() -> override_settings:
-    return override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-
-
-def _load() -> str:
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
-    """The demo, loaded once for this module (it takes seconds) in a transaction that is
-    rolled back after the module; each test runs in a savepoint inside it. Yields what
-    load_demo printed."""
-    with django_db_blocker.unblock(), _fast_password_hashing(), transaction.atomic():
-        yield _load()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords() -> Iterator[None]:
-    with _fast_password_hashing():
-        yield
 
 
 def _row_counts() -> dict[str, int]:
@@ -137,7 +109,7 @@ def test_load_demo_twice_creates_nothing_the_second_time(demo: str, db: None) ->
     counts = _row_counts()
     last_event = AuditEvent.objects.latest("seq").seq
 
-    output = _load()
+    output = load_demo()
 
     assert _row_counts() == counts
     assert AuditEvent.objects.latest("seq").seq == last_event
@@ -147,7 +119,7 @@ def test_load_demo_twice_creates_nothing_the_second_time(demo: str, db: None) ->
 
 
 def test_load_demo_leaves_ledger_and_audit_trail_consistent(demo: str, db: None) -> None:
-    _load()
+    load_demo()
     ledger, audit = StringIO(), StringIO()
 
     call_command("check_ledger", stdout=ledger)

@@ -16,7 +16,7 @@ from pulje.funds.selectors import (
 )
 from pulje.funds.services import set_reporting_rules, update_pool
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
-from tests.funds.conftest import Tree
+from tests.factories.funds import Tree
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from pulje.ledger.models import Entry, PoolAccount
 from pulje.ledger.services import LedgerError
 from pulje.registry.models import Organisation, OrganisationKind
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
-from tests.funds.conftest import Tree
+from tests.factories.funds import Tree
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,10 @@ the row locks this is about, so these tests run in the PostgreSQL leg of `make t
 """
 
 import threading
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from pulje.core.locks import Locked
 from pulje.core.money import kr
@@ -17,6 +16,7 @@ from pulje.ledger import services
 from pulje.ledger.models import Entry, EntryKind, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
 from pulje.ledger.services import LedgerError, appropriate, commit
+from tests.concurrency import Outcome, run_at_once
 from tests.factories import GrantAccountFactory, PoolFactory
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
@@ -26,28 +26,11 @@ GRANT = kr(100)
 BUDGET = kr(550)  # room for five of the ten grants
 
 
-def _race(grants: list[GrantAccount], start: threading.Barrier | None) -> list[Any]:
-    """Commit one grant per thread, all at once; return each thread's entry or error."""
-    outcomes: list[Any] = [None] * len(grants)
-
-    def work(index: int) -> None:
-        try:
-            with translation.override("en"):
-                if start is not None:
-                    start.wait(timeout=30)
-                outcomes[index] = commit(actor=None, grant=grants[index], amount_ore=GRANT)
-        except Exception as error:  # every outcome, refusal or crash, is asserted by the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(grants))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
+def _race(grants: list[GrantAccount]) -> list[Outcome]:
+    """Commit one grant per thread, all at once; each thread's entry or error."""
+    return run_at_once(
+        *(partial(commit, actor=None, grant=grant, amount_ore=GRANT) for grant in grants)
+    )
 
 
 def _pool_with_grants() -> tuple[Any, list[GrantAccount]]:
@@ -58,7 +41,7 @@ def _pool_with_grants() -> tuple[Any, list[GrantAccount]]:
 
 def test_concurrent_commitments_never_exceed_the_budget() -> None:
     pool, grants = _pool_with_grants()
-    outcomes = _race(grants, threading.Barrier(THREADS))
+    outcomes = _race(grants)
 
     posted = [o for o in outcomes if isinstance(o, Entry)]
     refused = [o for o in outcomes if isinstance(o, LedgerError)]
@@ -93,7 +76,7 @@ def test_control_without_the_lock_the_same_race_overspends(
         return read
 
     monkeypatch.setattr(services, "lock_for", read_without_lock)
-    outcomes = _race(grants, start=None)
+    outcomes = _race(grants)
 
     assert all(isinstance(o, Entry) for o in outcomes), outcomes
     total = sum(e.amount_ore for e in Entry.objects.filter(pool=pool, kind=EntryKind.COMMITMENT))

@@ -12,7 +12,7 @@ from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.rendering import LetterData, render_letter
 from pulje.letters.services import queue_decision_letters, retry_job, run_decision_letters
 from tests.factories import UserFactory
-from tests.letters.conftest import TRICKY_TITLE, Decided
+from tests.factories.letters import TRICKY_TITLE, Decided
 
 
 def events(action: str) -> int:

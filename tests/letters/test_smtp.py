@@ -22,8 +22,8 @@ from pulje.decisions.models import Decision, RejectionReason
 from pulje.decisions.services import decide_applications
 from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters, retry_job, run_decision_letters
-from tests.applications.conftest import make_applicant
-from tests.decisions.conftest import make_funded, screened
+from tests.factories.applications import make_applicant
+from tests.factories.decisions import make_funded, screened
 
 pytestmark = pytest.mark.django_db
 REFUSAL = "550 5.1.1 No such mailbox here"

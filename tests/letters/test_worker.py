@@ -15,7 +15,7 @@ from pulje.core.jobs import JobStatus
 from pulje.core.models import SentEmail
 from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters
-from tests.letters.conftest import make_decided
+from tests.factories.letters import make_decided
 
 
 def database_url() -> str:

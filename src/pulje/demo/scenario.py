@@ -44,6 +44,7 @@ from pulje.casework.models import ScreeningRules
 from pulje.casework.selectors import failed_screening
 from pulje.casework.services import set_screening_rules
 from pulje.core.money import format_dkk, kr
+from pulje.demo import data
 from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.services import create_pool, set_reporting_rules
 from pulje.ledger.models import Entry
@@ -54,63 +55,7 @@ from pulje.registry.services import (
     register_organisation,
     update_organisation,
 )
-
-DEMO_PASSWORD = "pulje-demo-2020"  # noqa: S105 - printed for the demo on purpose
-# The demo's staff, caseworkers and funders log in with a second factor like everyone in their
-# roles; they share this authenticator key (base32), printed by load_demo, so a visitor adds it
-# to an authenticator app once. A real server's users each set up their own app.
-DEMO_TOTP_SECRET = "PULJEDEMOTOTRINSPULJEDEMOTOTRINS"  # noqa: S105 - printed on purpose
-HOUSING_ORGANISATIONS = 64
-DEPARTMENTS = 400
-
-_DEPARTMENT_NAMES = [
-    "Parkbo",
-    "Engtoften",
-    "Solvænget",
-    "Birkehøj",
-    "Lindegården",
-    "Søparken",
-    "Vestervang",
-    "Nørrebakken",
-    "Skovlyst",
-    "Åløkken",
-    "Rosenhaven",
-    "Kildeparken",
-    "Havrevangen",
-    "Toftegården",
-    "Bøgeløkken",
-    "Strandhusene",
-    "Egebjerg",
-    "Møllevangen",
-    "Askelunden",
-    "Grønnehave",
-]
-_ORGANISATION_PATTERNS = [
-    "Boligselskabet {town}",
-    "{town} Almennyttige Boligselskab",
-    "Boligforeningen {town}",
-    "Arbejdernes Boligforening {town}",
-    "{town} Boligselskab",
-    "Fællesbo {town}",
-]
-_PARTNERS = [
-    ("Beboerforeningen Samvær", OrganisationKind.ASSOCIATION),
-    ("Spil og Snak Forening", OrganisationKind.ASSOCIATION),
-    ("Kulturforeningen Fællesskabet", OrganisationKind.ASSOCIATION),
-    ("Idrætsforeningen Bevæg Dig", OrganisationKind.ASSOCIATION),
-    ("Foreningen Madfællesskab", OrganisationKind.ASSOCIATION),
-    ("Haveforeningen Grønne Fingre", OrganisationKind.ASSOCIATION),
-    ("Strikkeklubben Masker", OrganisationKind.ASSOCIATION),
-    ("Musikforeningen Sammen", OrganisationKind.ASSOCIATION),
-    ("Frivilligcenter Midt", OrganisationKind.SOCIAL),
-    ("Ældresagen Lokalt", OrganisationKind.SOCIAL),
-    ("Ungdomsnetværket", OrganisationKind.SOCIAL),
-    ("Røde Kors Lokalafdeling", OrganisationKind.SOCIAL),
-    ("Bydelsbiblioteket Nord", OrganisationKind.LIBRARY),
-    ("Centralbiblioteket Syd", OrganisationKind.LIBRARY),
-    ("Lokalbiblioteket Øst", OrganisationKind.LIBRARY),
-    ("Bibliotekerne Vest", OrganisationKind.LIBRARY),
-]
+from pulje.registry.testing import fake_cvr
 
 
 @dataclass
@@ -126,25 +71,6 @@ class DemoSummary:
 
     def count(self, what: str, created: bool) -> None:
         self.created[what] = self.created.get(what, 0) + int(created)
-
-
-_CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2)
-
-
-def fake_cvr(seed: int) -> str:
-    """A made-up but valid CVR number (modulus 11): distinct seeds give distinct numbers.
-
-    Each seed owns three 7-digit prefixes and takes the first whose check digit exists (the
-    sum's remainder may demand a "10", which no digit can be).
-    """
-    if not 0 <= seed < 3_000_000:
-        raise ValueError("seed must be in 0..2,999,999")
-    for prefix in range(1_000_000 + 3 * seed, 1_000_000 + 3 * seed + 3):
-        total = sum(w * int(d) for w, d in zip(_CVR_WEIGHTS, str(prefix), strict=True))
-        check = -total % 11
-        if check < 10:
-            return f"{prefix}{check}"
-    raise AssertionError("three consecutive prefixes without a check digit")
 
 
 @transaction.atomic
@@ -200,14 +126,14 @@ def _user(
             actor=None,
             email=email,
             name=name,
-            password=DEMO_PASSWORD,
+            password=data.DEMO_PASSWORD,
             is_staff=superuser,
             is_superuser=superuser,
         )
     if organisation is not None:
         add_membership(actor=None, user=user, organisation=organisation)
     if needs_second_factor(user) and not has_authenticator_app(user):
-        TOTP.activate(user, DEMO_TOTP_SECRET)
+        TOTP.activate(user, data.DEMO_TOTP_SECRET)
     summary.logins.append(
         Login(email, role or (organisation.name if organisation else "administrator"))
     )
@@ -242,7 +168,7 @@ def _organisations(summary: DemoSummary, actor: User) -> dict[str, Organisation]
         key: _organisation(summary, actor, seed, name, kind, municipality=copenhagen)
         for seed, (key, (name, kind)) in enumerate(spec.items(), start=1)
     }
-    for seed, (name, kind) in enumerate(_PARTNERS, start=100):
+    for seed, (name, kind) in enumerate(data.PARTNERS, start=100):
         _organisation(summary, actor, seed, name, kind)
     return found
 
@@ -250,14 +176,14 @@ def _organisations(summary: DemoSummary, actor: User) -> dict[str, Organisation]
 def _registry(summary: DemoSummary, actor: User) -> None:
     rng = random.Random(2020)
     municipalities = list(Municipality.objects.order_by("code"))
-    step = len(municipalities) / HOUSING_ORGANISATIONS
+    step = len(municipalities) / data.HOUSING_ORGANISATIONS
     by_region: dict[str, list[Municipality]] = {}
     for municipality in municipalities:
         by_region.setdefault(municipality.region_id, []).append(municipality)
-    departments_left = DEPARTMENTS
-    for index in range(HOUSING_ORGANISATIONS):
+    departments_left = data.DEPARTMENTS
+    for index in range(data.HOUSING_ORGANISATIONS):
         home = municipalities[int(index * step)]
-        pattern = _ORGANISATION_PATTERNS[index % len(_ORGANISATION_PATTERNS)]
+        pattern = data.ORGANISATION_PATTERNS[index % len(data.ORGANISATION_PATTERNS)]
         organisation = _organisation(
             summary,
             actor,
@@ -269,11 +195,11 @@ def _registry(summary: DemoSummary, actor: User) -> None:
             # The register's own address: a claim's proof code goes here (the outbox).
             registry_email=f"post@boligorganisation-{101 + index}.demo",
         )
-        count = departments_left // (HOUSING_ORGANISATIONS - index)
+        count = departments_left // (data.HOUSING_ORGANISATIONS - index)
         departments_left -= count
         for number in range(1, count + 1):
             municipality = home if rng.random() < 0.8 else rng.choice(by_region[home.region_id])
-            name = rng.choice(_DEPARTMENT_NAMES)
+            name = rng.choice(data.DEPARTMENT_NAMES)
             homes = rng.randint(24, 640)
             exists = HousingDepartment.objects.filter(
                 organisation=organisation, number=str(number)
@@ -405,51 +331,10 @@ def _post(summary: DemoSummary, key: str, post: Callable[..., Entry], **argument
     post(key=key, **arguments)
 
 
-BL_CALL = "bl-faellesskaber-2020"
-_BL_CALL_TEXTS: dict[str, Any] = {
-    "title": "Puljen til lokale fællesskaber mod ensomhed",
-    "purpose": (
-        "BL – Danmarks Almene Boliger har fået 15 mio. kr. af den politiske aftale af "
-        "6. november 2020 om at bekæmpe ensomhed og isolation i kølvandet på "
-        "coronarestriktionerne. Pengene skal bruges på lokale indsatser i almene boligafdelinger "
-        "i hele landet, der får ensomme og selvisolerede beboere ind i nye fællesskaber – i "
-        "samarbejde med det lokale kultur- og foreningsliv.\n\n"
-        "Puljen støtter både små og store initiativer: fra fællesspisning, gåture og "
-        "strikkeklubber til længere forløb med foreninger og frivillige."
-    ),
-    "eligibility": (
-        "Kun almene boligorganisationer med et CVR-nummer kan søge. Boligorganisationen er "
-        "juridisk og økonomisk ansvarlig for projektet; afdelingsbestyrelser og beboergrupper "
-        "søger gennem deres boligorganisation.\n\n"
-        "Projektet skal gennemføres sammen med mindst én lokal kultur- eller frivillig forening "
-        "med eget CVR-nummer. Biblioteker og sociale organisationer kan være med som ekstra "
-        "partnere; private virksomheder kan ikke være hovedpartner."
-    ),
-    "criteria": (
-        "En ekspertarbejdsgruppe vurderer ansøgningerne, og BL's puljesekretariat træffer "
-        "afgørelse. Vi lægger vægt på, at projektet får ensomme og isolerede beboere ind i nye "
-        "fællesskaber; at formål, målgruppe, aktiviteter, tidsplan og organisering hænger "
-        "sammen; at foreningen er en reel partner i både planlægning og gennemførelse; og at "
-        "budgettet er realistisk og følger reglerne i vejledningen.\n\n"
-        "Samlet skal puljen nå børn og unge, voksne og ældre, med spredning over hele landet."
-    ),
-    "guidance": (
-        "Puljen har tre rammer: 10.000–49.999 kr., 50.000–99.999 kr. og "
-        "100.000–1.000.000 kr. Pengene skal være brugt inden udgangen af 2021.\n\n"
-        "Budgettet skal skille løn, aktiviteter og – i ramme 2 og 3 – revision ad. Løn dækkes "
-        "med højst 34.000 kr. om måneden inkl. pension og feriepenge. Puljen dækker ikke "
-        "almindelig drift og administration, uspecificerede udgifter eller diæter.\n\n"
-        "Får I tilsagn, fører I et særskilt regnskab for tilskuddet og deltager i en fælles "
-        "evaluering på tværs af projekterne. Under 50.000 kr. afrapporterer I med en "
-        "elektronisk erklæring; fra 50.000 kr. med revideret regnskab."
-    ),
-}
-
-
 def _call(summary: DemoSummary, actor: User) -> None:
     """BL's call, open on the day the demo is loaded so it can be walked through any day:
     opened yesterday, deadline at noon 60 days on. A second run leaves it as it is."""
-    exists = Call.objects.filter(code=BL_CALL).exists()
+    exists = Call.objects.filter(code=data.BL_CALL).exists()
     summary.count("calls", not exists)
     if exists:
         return
@@ -458,7 +343,7 @@ def _call(summary: DemoSummary, actor: User) -> None:
     call = create_call(
         actor=actor,
         pool=Pool.objects.get(code="bl-vaer-med"),
-        code=BL_CALL,
+        code=data.BL_CALL,
         reference_prefix="BL20",
         opens_at=(now - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0),
         closes_at=(now + dt.timedelta(days=60))
@@ -468,7 +353,7 @@ def _call(summary: DemoSummary, actor: User) -> None:
         project_end_latest=dt.date(2021, 12, 31),
         applicant_kinds=[OrganisationKind.HOUSING],
         partner_kinds=[OrganisationKind.ASSOCIATION],
-        **_BL_CALL_TEXTS,
+        **data.BL_CALL_TEXTS,
     )
     add_question(
         actor=actor,
@@ -486,243 +371,27 @@ def _call(summary: DemoSummary, actor: User) -> None:
     )
 
 
-# Submitted applications for the secretariat's queue: (title, target groups, amount in kr.,
-# budget lines in kr. by kind, period). Varied bands, regions and target groups; three the
-# screening flags: salaries over BL's cap, a duplicate, a partner the registry lacks.
-_SALARY_CAP = kr(34_000)
-_APPLICATIONS: list[tuple[str, list[str], int, dict[str, int], tuple[str, str]]] = [
-    (
-        "Fællesspisning i beboerhuset",
-        ["adults", "elderly"],
-        25_000,
-        {"activities": 20_000, "materials": 5_000},
-        ("2021-04-01", "2021-12-15"),
-    ),
-    (
-        "Lektiecafé med foreningen",
-        ["children"],
-        45_000,
-        {"activities": 30_000, "materials": 15_000},
-        ("2021-03-15", "2021-12-31"),
-    ),
-    ("Gåklub for ældre", ["elderly"], 12_000, {"activities": 12_000}, ("2021-04-15", "2021-10-31")),
-    (
-        "Strikkecafé og fortællinger",
-        ["elderly", "adults"],
-        18_500,
-        {"activities": 10_000, "materials": 8_500},
-        ("2021-05-01", "2021-12-31"),
-    ),
-    (
-        "Ungdomsklub om fredagen",
-        ["children"],
-        85_000,
-        {"salaries": 50_000, "activities": 25_000, "audit": 10_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    (
-        "Fællesskabshaver i gården",
-        ["adults", "elderly", "children"],
-        60_000,
-        {"activities": 20_000, "materials": 35_000, "audit": 5_000},
-        ("2021-03-15", "2021-11-30"),
-    ),
-    (
-        "Musik og sang for alle",
-        ["adults"],
-        30_000,
-        {"activities": 25_000, "materials": 5_000},
-        ("2021-05-01", "2021-12-31"),
-    ),
-    (
-        "Motion i det fri",
-        ["adults", "elderly"],
-        40_000,
-        {"activities": 35_000, "materials": 5_000},
-        ("2021-04-01", "2021-09-30"),
-    ),
-    (
-        "Bydelsmødre og kaffe",
-        ["adults"],
-        95_000,
-        {"salaries": 60_000, "activities": 30_000, "audit": 5_000},
-        ("2021-03-15", "2021-12-31"),
-    ),
-    (
-        "Digital hjælp til seniorer",
-        ["elderly"],
-        22_000,
-        {"activities": 17_000, "materials": 5_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    (
-        "Børnenes madskole",
-        ["children"],
-        55_000,
-        {"activities": 35_000, "materials": 15_000, "audit": 5_000},
-        ("2021-06-01", "2021-12-31"),
-    ),
-    (
-        "Fællesskab på tværs af generationer",
-        ["children", "elderly"],
-        150_000,
-        {"salaries": 100_000, "activities": 40_000, "audit": 10_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    (
-        "Sommerudflugter for beboerne",
-        ["adults", "children"],
-        35_000,
-        {"activities": 35_000},
-        ("2021-06-01", "2021-08-31"),
-    ),
-    (
-        "Værkstedet: reparér sammen",
-        ["adults"],
-        70_000,
-        {"activities": 30_000, "materials": 35_000, "audit": 5_000},
-        ("2021-04-15", "2021-12-31"),
-    ),
-    (
-        "Søndagscafé",
-        ["elderly"],
-        15_000,
-        {"activities": 10_000, "materials": 5_000},
-        ("2021-03-15", "2021-12-31"),
-    ),
-    (
-        "Teatergruppe for unge",
-        ["children"],
-        48_000,
-        {"activities": 40_000, "materials": 8_000},
-        ("2021-05-01", "2021-12-31"),
-    ),
-    (
-        "Nabonetværk mod ensomhed",
-        ["adults", "elderly"],
-        250_000,
-        {"salaries": 200_000, "activities": 40_000, "audit": 10_000},
-        ("2021-03-15", "2021-12-31"),
-    ),
-    (
-        "Læseklub på biblioteket",
-        ["adults", "elderly"],
-        20_000,
-        {"activities": 15_000, "materials": 5_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    (
-        "Fodbold og fællesskab",
-        ["children"],
-        65_000,
-        {"activities": 45_000, "materials": 15_000, "audit": 5_000},
-        ("2021-04-01", "2021-11-30"),
-    ),
-    (
-        "Kulturnatten i afdelingen",
-        ["adults", "children"],
-        28_000,
-        {"activities": 28_000},
-        ("2021-08-01", "2021-10-31"),
-    ),
-    (
-        "Dans for seniorer",
-        ["elderly"],
-        32_000,
-        {"activities": 27_000, "materials": 5_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    (
-        "Fællesskabsrådgiver i bebyggelsen",
-        ["adults"],
-        180_000,
-        {"salaries": 150_000, "activities": 20_000, "audit": 10_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    (
-        "Kreativt værksted for børn",
-        ["children"],
-        38_000,
-        {"activities": 20_000, "materials": 18_000},
-        ("2021-05-01", "2021-12-31"),
-    ),
-    (
-        "Cykelklubben",
-        ["adults", "elderly"],
-        52_000,
-        {"activities": 22_000, "materials": 25_000, "audit": 5_000},
-        ("2021-04-01", "2021-10-31"),
-    ),
-    (
-        "Madfællesskab om torsdagen",
-        ["adults"],
-        26_000,
-        {"activities": 20_000, "materials": 6_000},
-        ("2021-03-15", "2021-12-31"),
-    ),
-    (
-        "Mentorordning for unge",
-        ["children"],
-        120_000,
-        {"salaries": 90_000, "activities": 20_000, "audit": 10_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    (
-        "Grillaftener i gården",
-        ["adults", "children"],
-        14_000,
-        {"activities": 9_000, "materials": 5_000},
-        ("2021-05-15", "2021-09-15"),
-    ),
-    (
-        "Besøgsvenner i afdelingen",
-        ["elderly"],
-        16_000,
-        {"activities": 16_000},
-        ("2021-04-01", "2021-12-31"),
-    ),
-    # Salaries of 150.000 kr. for April–June: over 3 × 34.000 kr.
-    (
-        "Projektleder til fællesskaber",
-        ["adults"],
-        160_000,
-        {"salaries": 150_000, "audit": 10_000},
-        ("2021-04-01", "2021-06-30"),
-    ),
-]
-# The first application's title again, on the same department: a duplicate.
-_DUPLICATE = (
-    "Fællesspisning i beboerhuset!",
-    ["adults", "elderly"],
-    25_000,
-    {"activities": 25_000},
-    ("2021-04-01", "2021-12-15"),
-)
-# A partner whose (valid) CVR number the registry lacks: a remark.
-_UNKNOWN_PARTNER = ("Spil og Snak Forening (ny afdeling)", fake_cvr(2_999_999))
-
-
 def _applications(summary: DemoSummary, actor: User) -> None:
     """Submitted applications from housing organisations 4 and on (the three demo applicants'
     own organisations are left for them), each by a member of the organisation, through
     ``start_application`` and ``submit_application``; BL's salary cap on the call's screening
     rules first. A second run finds each by organisation and title and skips it."""
-    call = Call.objects.get(code=BL_CALL)
+    call = Call.objects.get(code=data.BL_CALL)
     rules = ScreeningRules.objects.filter(call=call).first()
-    if rules is None or rules.salary_cap_monthly_ore != _SALARY_CAP:
-        set_screening_rules(actor=actor, call=call, salary_cap_monthly_ore=_SALARY_CAP)
+    if rules is None or rules.salary_cap_monthly_ore != data.SALARY_CAP:
+        set_screening_rules(actor=actor, call=call, salary_cap_monthly_ore=data.SALARY_CAP)
     if not call.is_open():
         return
     housing = list(Organisation.objects.filter(kind=OrganisationKind.HOUSING).order_by("cvr")[3:])
     partners = list(Organisation.objects.filter(kind=OrganisationKind.ASSOCIATION).order_by("cvr"))
-    rows = [(index, row) for index, row in enumerate(_APPLICATIONS)]
-    rows.append((0, _DUPLICATE))
+    rows = [(index, row) for index, row in enumerate(data.APPLICATIONS)]
+    rows.append((0, data.DUPLICATE))
     for position, (index, row) in enumerate(rows):
         # Every other organisation: they are registered in municipality order, so this
         # spreads the applications over all five regions.
         organisation = housing[(2 * index) % len(housing)]
         partner_name, partner_cvr = (
-            _UNKNOWN_PARTNER
+            data.UNKNOWN_PARTNER
             if index == 3
             else (partners[index % len(partners)].name, partners[index % len(partners)].cvr)
         )
@@ -762,12 +431,12 @@ def _application(
     actor: User,
     call: Call,
     organisation: Organisation,
-    row: tuple[str, list[str], int, dict[str, int], tuple[str, str]],
+    row: data.DemoApplication,
     partner_name: str,
     partner_cvr: str,
     position: int,
 ) -> None:
-    title, groups, amount, budget, (start, end) = row
+    title = row.title
     exists = Application.objects.filter(call=call, organisation=organisation, title=title).exists()
     summary.count("applications", not exists)
     if exists:
@@ -785,16 +454,16 @@ def _application(
         "departments": [str(department.pk)],
         "title": [title],
         "summary": [f"{title}: et nyt fællesskab for beboere, der sidder alene."],
-        "target_groups": groups,
+        "target_groups": row.target_groups,
         "activities": ["Faste aktiviteter hver uge i afdelingens fælleslokaler."],
         "loneliness": [
             "Vi inviterer personligt, sammen med foreningen og de boligsociale medarbejdere."
         ],
-        "period_start": [start],
-        "period_end": [end],
+        "period_start": [row.period_start],
+        "period_end": [row.period_end],
         "expected_participants": [str(20 + 5 * (position % 9))],
-        "amount": [format_dkk(kr(amount))],
-        **{f"budget_{kind}": [format_dkk(kr(value))] for kind, value in budget.items()},
+        "amount": [format_dkk(kr(row.amount_kr))],
+        **{f"budget_{kind}": [format_dkk(kr(value))] for kind, value in row.budget_kr.items()},
         "partner_1_name": [partner_name],
         "partner_1_cvr": [partner_cvr],
         "partner_1_kind": [OrganisationKind.ASSOCIATION.value],
@@ -810,22 +479,12 @@ def _application(
     submit_application(actor=user, application=application, confirmed=fingerprint(application))
 
 
-# The call's assessor panel: two assessors who have scored every application that passed
-# screening, so the secretariat can allocate the money at once. Their scores are made up but
-# fixed (a seeded draw), with a spread that makes the ranking worth looking at.
-_ASSESSORS = [
-    ("bedoemmer1@pulje.demo", "Bente Bedømmer"),
-    ("bedoemmer2@pulje.demo", "Carl Bedømmer"),
-]
-_JUSTIFICATION = "Vurderet ud fra puljens kriterier og ansøgningens beskrivelse."
-
-
 def _assessment(summary: DemoSummary, actor: User) -> None:
     """Put the assessors on BL's call's panel, then assign, declare and score every
     application that did not fail screening, through the assessment services. A second run
     finds the assignments and scores in place and writes nothing; applications decided in
     the demo since are left alone."""
-    call = Call.objects.get(code=BL_CALL)
+    call = Call.objects.get(code=data.BL_CALL)
     caseworker = User.objects.get(email="sekretariat@pulje.demo")
     # The rubric's default criteria are stored in the language active when it is made.
     with translation.override("da"):
@@ -838,7 +497,7 @@ def _assessment(summary: DemoSummary, actor: User) -> None:
     )
     failed = set(failed_screening(applications))
     applications = [a for a in applications if a not in failed]
-    for number, (email, name) in enumerate(_ASSESSORS):
+    for number, (email, name) in enumerate(data.ASSESSORS):
         assessor = _user(summary, email, name, None, role="bedømmer")
         add_assessor(actor=caseworker, call=call, email=email, name=name)
         assigned = set(
@@ -873,7 +532,7 @@ def _assessment(summary: DemoSummary, actor: User) -> None:
                             rubric.scale_min,
                             min(rubric.scale_max, base + rng.choice([-1, 0, 0, 1])),
                         ),
-                        _JUSTIFICATION,
+                        data.JUSTIFICATION,
                     )
                     for criterion in criteria
                 },

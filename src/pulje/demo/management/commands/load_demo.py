@@ -2,7 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from pulje.demo.scenario import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+from pulje.demo.data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from pulje.demo.scenario import load_demo
 
 
 class Command(BaseCommand):

@@ -17,18 +17,17 @@ from pulje.assessment.services import (
     add_assessor,
     assign_assessor,
     declare_interest,
-    ensure_rubric,
-    submit_scores,
 )
 from pulje.core.models import AuditEvent
-from tests.assessment.conftest import (
+from tests.factories import UserFactory
+from tests.factories.assessment import (
     Panel,
     assigned,
     housing_member,
+    score_all,
     screened_application,
     withdrawn_application,
 )
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,16 +127,6 @@ def test_assign_assessor_refuses_someone_outside_the_secretariat(panel: Panel) -
     application = screened_application(panel.call)
     message = refused(panel, applications=[application], actor=panel.funder)
     assert message == "Only the call's secretariat may do that."
-
-
-def score_all(panel: Panel, assignment: Assignment, values: list[int]) -> None:
-    rubric = ensure_rubric(actor=None, call=panel.call)
-    criteria = list(rubric.criteria.all())
-    submit_scores(
-        actor=assignment.assessor,
-        assignment=assignment,
-        values={c.pk: (v, "Begrundelse") for c, v in zip(criteria, values, strict=True)},
-    )
 
 
 def test_score_summaries_mean_spread_and_flag(panel: Panel) -> None:

@@ -1,5 +1,6 @@
-"""Rules found missing in a review: a failed screening blocks assessment, submitted scores
-are final even against a stale window, no scoring after a decision, drafts stay private."""
+"""When an application may be assessed and scored: a failed screening blocks assessment,
+submitted scores are final even against a stale window, no scoring after a decision, drafts
+stay private."""
 
 import pytest
 from django.db import transaction
@@ -18,8 +19,8 @@ from pulje.assessment.services import (
 )
 from pulje.casework.models import Screening
 from pulje.casework.services import override_screening
-from tests.applications.conftest import make_applicant
-from tests.assessment.conftest import Panel, assigned
+from tests.factories.applications import make_applicant
+from tests.factories.assessment import Panel, assigned
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

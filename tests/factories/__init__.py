@@ -12,13 +12,13 @@ from pulje.accounts.services.users import register_user
 from pulje.calls.models import Call
 from pulje.calls.services import create_call
 from pulje.core.money import kr
-from pulje.demo.scenario import fake_cvr
 from pulje.funds.models import Pool
 from pulje.funds.services import create_pool
 from pulje.ledger.models import GrantAccount
 from pulje.ledger.services import open_grant_account
 from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
 from pulje.registry.services import register_department, register_organisation
+from pulje.registry.testing import fake_cvr
 
 
 class UserFactory(factory.Factory):

@@ -11,15 +11,15 @@ from django.utils import timezone
 from pulje.calls.models import Call, CallQuestion
 from pulje.calls.selectors import call_bands, open_calls
 from pulje.core.models import AuditEvent
-from tests.demo.test_demo import _fast_passwords, _load, demo  # noqa: F401 - fixtures
 from tests.factories import COPENHAGEN
+from tests.factories.demo import load_demo
 
 pytestmark = [
     pytest.mark.django_db,
 ]
 
 
-def test_demo_has_bls_call_open_today(demo: str, db: None) -> None:  # noqa: F811
+def test_demo_has_bls_call_open_today(demo: str, db: None) -> None:
     call = Call.objects.select_related("pool").get(code="bl-faellesskaber-2020")
     now = timezone.now()
 
@@ -56,7 +56,7 @@ def test_demo_has_bls_call_open_today(demo: str, db: None) -> None:  # noqa: F81
 
 
 def test_demo_call_was_written_through_the_audited_services(
-    demo: str,  # noqa: F811
+    demo: str,
     db: None,
 ) -> None:
     call = Call.objects.get(code="bl-faellesskaber-2020")
@@ -70,7 +70,7 @@ def test_demo_call_was_written_through_the_audited_services(
     ]
 
 
-def test_load_demo_twice_leaves_the_call_as_it_was(demo: str, db: None) -> None:  # noqa: F811
+def test_load_demo_twice_leaves_the_call_as_it_was(demo: str, db: None) -> None:
     call = Call.objects.get(code="bl-faellesskaber-2020")
     before = (
         Call.objects.count(),
@@ -78,7 +78,7 @@ def test_load_demo_twice_leaves_the_call_as_it_was(demo: str, db: None) -> None:
         AuditEvent.objects.latest("seq").seq,
     )
 
-    output = _load()
+    output = load_demo()
 
     assert (
         Call.objects.count(),
@@ -91,7 +91,7 @@ def test_load_demo_twice_leaves_the_call_as_it_was(demo: str, db: None) -> None:
 
 def test_demo_call_page_invites_applicants(
     client: Client,
-    demo: str,  # noqa: F811
+    demo: str,
     db: None,
 ) -> None:
     url = reverse("calls:detail", kwargs={"code": "bl-faellesskaber-2020"})
