@@ -204,7 +204,7 @@ def funded_pool(
     from pulje.demo.scenario import fake_cvr
     from pulje.ledger.services import appropriate, delegate
     from pulje.registry.models import OrganisationKind
-    from pulje.registry.services import register_organisation
+    from pulje.registry.services.organisations import register_organisation
 
     funder = register_organisation(
         actor=None, cvr=fake_cvr(funder_cvr), name=funder_name, kind=OrganisationKind.FUNDER
@@ -280,7 +280,7 @@ def housing_organisation(cvr: int, name: str, number: int) -> Any:
     """A housing organisation in Aarhus C at Benchvej ``number``."""
     from pulje.demo.scenario import fake_cvr
     from pulje.registry.models import OrganisationKind
-    from pulje.registry.services import register_organisation
+    from pulje.registry.services.organisations import register_organisation
 
     return register_organisation(
         actor=None,
@@ -296,7 +296,7 @@ def housing_organisation(cvr: int, name: str, number: int) -> Any:
 def department(organisation: Any, number: int) -> Any:
     """The organisation's department ``number``, 120 homes in Copenhagen (municipality 101)."""
     from pulje.registry.models import Municipality
-    from pulje.registry.services import register_department
+    from pulje.registry.services.organisations import register_department
 
     return register_department(
         actor=None,
@@ -310,8 +310,8 @@ def department(organisation: Any, number: int) -> Any:
 
 def member(organisation: Any, email: str, name: str) -> Any:
     """A new user, a member of ``organisation``."""
-    from pulje.accounts.services.memberships import add_membership
     from pulje.accounts.services.users import register_user
+    from pulje.registry.services.memberships import add_membership
 
     user = register_user(actor=None, email=email, name=name)
     add_membership(actor=None, user=user, organisation=organisation)

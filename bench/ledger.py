@@ -289,7 +289,7 @@ def build_tree(actor: "User", levels: list[int], plan: Plan) -> tuple["Pool", li
     from pulje.demo.scenario import fake_cvr
     from pulje.ledger.services import appropriate, delegate, open_grant_account
     from pulje.registry.models import OrganisationKind
-    from pulje.registry.services import register_organisation
+    from pulje.registry.services.organisations import register_organisation
 
     funder = register_organisation(
         actor=actor, cvr=fake_cvr(900_000), name="Benchmarkstyrelsen", kind=OrganisationKind.FUNDER

@@ -34,7 +34,6 @@ from pytest_django import DjangoDbBlocker
 
 from pulje.accounts import mfa
 from pulje.accounts.models import Invitation, Membership, MembershipRole, User
-from pulje.accounts.services.memberships import add_membership, invite_member, request_membership
 from pulje.accounts.services.users import register_user
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
@@ -53,6 +52,8 @@ from pulje.funds.models import Pool
 from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters, run_decision_letters
 from pulje.registry.models import Organisation, OrganisationKind
+from pulje.registry.services.invitations import invite_member
+from pulje.registry.services.memberships import add_membership, request_membership
 from tests.applications.conftest import (
     PARTNER_CVR,
     complete_draft,

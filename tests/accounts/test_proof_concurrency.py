@@ -11,13 +11,8 @@ from django.db import connection
 from django.utils import translation
 
 from pulje.accounts.models import ProofCode
-from pulje.accounts.services.memberships import (
-    PROOF_CODE_ATTEMPTS,
-    MembershipRefused,
-    prove_by_code,
-    request_membership,
-    send_proof_code,
-)
+from pulje.registry.services.memberships import MembershipRefused, request_membership
+from pulje.registry.services.proof import PROOF_CODE_ATTEMPTS, prove_by_code, send_proof_code
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import translation
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import (
     fingerprint,
@@ -28,6 +27,7 @@ from pulje.assessment.services import (
 from pulje.calls.models import Call
 from pulje.core.money import kr
 from pulje.registry.models import OrganisationKind
+from pulje.registry.services.memberships import add_membership
 
 # Reuse the applications tests' autouse fixture (fast passwords, private media).
 from tests.applications.conftest import (

@@ -17,7 +17,7 @@ from pulje.applications.services import (
     submit_application,
 )
 from pulje.applications.workflow import transition
-from pulje.registry.services import update_organisation
+from pulje.registry.services.organisations import update_organisation
 from tests.applications.conftest import complete_draft, make_applicant
 from tests.applications.test_attachments import PDF
 from tests.assessment.conftest import Panel, assigned

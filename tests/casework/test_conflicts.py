@@ -15,7 +15,6 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.services import AllocationRefused, confirm_allocation, run_allocation
@@ -40,6 +39,7 @@ from pulje.core.models import AuditEvent
 from pulje.decisions.models import Decision
 from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.ledger.models import Entry, PoolAccount
+from pulje.registry.services.memberships import add_membership
 from tests.allocation.conftest import Scarce, make_scarce
 from tests.applications.conftest import make_applicant
 from tests.casework.conftest import submit

@@ -24,7 +24,7 @@ from pulje.decisions.services import (
 )
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
-from pulje.registry.services import update_organisation
+from pulje.registry.services.organisations import update_organisation
 from tests.applications.conftest import make_applicant
 from tests.decisions.conftest import Funded, available, screened
 from tests.factories import UserFactory

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.services import confirm_allocation, run_allocation
 from pulje.applications.models import Application, ApplicationStatus
@@ -34,6 +33,7 @@ from pulje.funds.selectors import second_approval_threshold
 from pulje.funds.services import update_pool
 from pulje.ledger.models import Entry, PoolAccount
 from pulje.ledger.services import commit
+from pulje.registry.services.memberships import add_membership
 from tests.allocation.conftest import make_scarce
 from tests.decisions.conftest import Funded, available, screened
 from tests.factories import GrantAccountFactory, UserFactory
