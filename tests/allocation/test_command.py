@@ -1,5 +1,6 @@
 """``manage.py allocate``: a problem file in, the result as JSON out, no database."""
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -7,6 +8,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from pulje.allocation.management.commands import allocate as command
+from pulje.allocation.solver import problem_to_json, solve
+from tests.allocation.test_solver_time import FakeClock, hard
+from tests.allocation.test_start import bl_shaped
 
 PROBLEM: dict[str, Any] = {
     "version": 1,
@@ -50,6 +56,7 @@ def test_allocate_writes_the_result_as_json_to_standard_output(tmp_path: Path) -
         "lost": 50_000.0,
         "share": 50_000 / 430_000,
         "below_gap": False,
+        "unproven": False,
     }
     assert err == "optimal: 3 af 4 valgt, 100.000 kr., gap 0.0000%.\n"
 
@@ -110,3 +117,23 @@ def test_allocate_writes_the_conflicts_of_an_infeasible_problem_and_fails(
         }
     ]
     assert str(refused.value) == "Ingen fordeling opfylder alle problemets regler: se ovenfor."
+
+
+def test_allocate_says_when_the_time_limit_stopped_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relaxation uses the whole limit (a fake clock, as in test_solver_time): the
+    command writes the first selection, says it stopped at the limit, and succeeds."""
+    clock = FakeClock()
+    hard(monkeypatch, clock, lambda integer, left: left)
+    monkeypatch.setattr(command, "solve", lambda problem: solve(problem, clock=clock))
+    problem = dataclasses.replace(bl_shaped(300, gap=0.0), time_limit=5.0)
+    path = write(tmp_path, problem_to_json(problem))
+
+    out, err = allocate(path)
+
+    assert (json.loads(out)["status"], json.loads(out)["stopped"]) == ("feasible", True)
+    assert err.splitlines()[1] == (
+        "Stoppet ved tidsgrænsen: dette er det bedste, der blev fundet i tiden, og gap'et "
+        "siger, hvor langt fra det bedste det kan være."
+    )

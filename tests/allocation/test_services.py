@@ -124,7 +124,17 @@ def test_a_run_records_an_audit_event(scarce: Scarce) -> None:
         "seed": "",
         "locked_in": [],
         "locked_out": [],
+        "status": "queued",
+    }
+    solved = AuditEvent.objects.get(action="allocation.run.solved")
+    assert (solved.actor, solved.object_id, solved.before) == (
+        scarce.caseworker,
+        str(run.pk),
+        {"status": "running"},
+    )
+    assert solved.after == {
         "status": "optimal",
+        "stopped": False,
         "grants": 2,
         "total_ore": kr(80_000),
         "selected": {
@@ -172,7 +182,7 @@ def test_an_infeasible_problem_is_stored_with_its_conflicts(scarce: Scarce) -> N
 def test_a_problem_the_solver_refuses_is_stored_with_its_errors(
     scarce: Scarce, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(problem: object) -> None:
+    def refuse(problem: object, **kwargs: object) -> None:
         raise ProblemError(["Budgettet mangler.", "Ukendt metode."])
 
     monkeypatch.setattr(services, "solve", refuse)
@@ -185,7 +195,7 @@ def test_a_problem_the_solver_refuses_is_stored_with_its_errors(
         None,
         ["Budgettet mangler.", "Ukendt metode."],
     )
-    assert AuditEvent.objects.get(action="allocation.run.created").after["status"] == "error"  # type: ignore[index]
+    assert AuditEvent.objects.get(action="allocation.run.solved").after["status"] == "error"  # type: ignore[index]
 
 
 def test_only_the_call_s_caseworkers_may_run(scarce: Scarce, english: object) -> None:

@@ -219,13 +219,13 @@ def test_locked_in_above_the_budget_is_a_conflict_for_every_method(method: Metho
     assert {o.reason for o in result.outcomes} == {ReasonCode.UNSOLVED}
 
 
-def test_a_conflict_only_the_solver_finds_is_narrowed_to_the_rules_that_cause_it() -> None:
+def solver_only_conflict() -> Problem:
     """Each region floor can be met, and together they fit the budget, but only ``a`` can
     meet Nordjylland's and only ``b`` Hovedstaden's (``d`` is under the minimum score), and
     the two are the same organisation's, which may have one grant. The target group, the cap
     on Midtjylland and the lock out have nothing to do with it: the deletion filter drops
     them and keeps exactly the three rules that conflict."""
-    problem = Problem(
+    return Problem(
         budget_ore=kr(1_300_000),
         candidates=(
             candidate("a", 4.0, 500_000, region="1081", organisation="11111111"),
@@ -245,6 +245,10 @@ def test_a_conflict_only_the_solver_finds_is_narrowed_to_the_rules_that_cause_it
         locked_out=frozenset({"e"}),
         labels=LABELS,
     )
+
+
+def test_a_conflict_only_the_solver_finds_is_narrowed_to_the_rules_that_cause_it() -> None:
+    problem = solver_only_conflict()
 
     result = solve(problem)
 

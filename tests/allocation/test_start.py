@@ -23,6 +23,7 @@ from pulje.allocation.solver import (
     mip,
     solve,
 )
+from pulje.allocation.solver.deadline import Deadline
 from pulje.allocation.solver.model import programme
 from pulje.allocation.solver.rules import Compiled
 from pulje.allocation.solver.start import first_selection
@@ -35,7 +36,7 @@ from tests.allocation.test_solver_properties import THOROUGH, meets_every_rule_b
 def test_a_first_selection_meets_every_rule_and_stays_below_the_bound(problem: Problem) -> None:
     compiled = Compiled(problem)
     model = programme(compiled, compiled.rows, feasibility_only=False)
-    relaxation = mip._highs(model, problem, integer=False, seconds=10.0)
+    relaxation = mip._highs(model, problem, integer=False, deadline=Deadline(10.0))
     relaxation.run()
     if relaxation.getModelStatus() != HighsModelStatus.kOptimal:
         event("relaxation not optimal")

@@ -15,7 +15,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
-from pulje.allocation.services import Refusal, run_allocation
+from pulje.allocation.services import Refusal, run_allocation, solve_queued_run
 from pulje.applications.models import ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
@@ -286,6 +286,62 @@ def test_the_run_page_shows_the_proposal_charts_and_comparison(
     assert 'tabindex="0" role="region" aria-labelledby="proposal-caption"' in content
 
 
+def _price_of_fairness(content: str) -> str:
+    found = re.search(r'<dd data-total="price-of-fairness">(.*?)</dd>', content, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_price_of_fairness_below_the_gap_is_a_sentence_never_a_figure(
+    client: Client, scarce: Scarce, english: object
+) -> None:
+    """Spiseklub, the best score, is for adults and granted anyway: the one rule (a grant
+    for adults) costs nothing the solver can tell from its gap, and the page says so in
+    words, with no amount and no percentage."""
+    run = _run(scarce, group_min_counts={"adults": 1})
+    assert run.result is not None
+    assert run.result["price_of_fairness"]["below_gap"] is True
+    client.force_login(scarce.caseworker)
+
+    price = _price_of_fairness(client.get(_url("run", run)).content.decode())
+
+    assert price == (
+        "Below the solver's gap: the rules for fairness cost nothing that can be measured."
+    )
+    assert not re.search(r"\d", price)
+
+
+def test_a_price_of_fairness_not_proven_in_time_is_a_sentence_never_a_figure(
+    client: Client, scarce: Scarce, english: object
+) -> None:
+    run = _run(scarce)
+    assert run.result is not None
+    stopped = {
+        **run.result,
+        "stopped": True,
+        "price_of_fairness": {
+            "objective_without": None,
+            "lost": 0.0,
+            "share": 0.0,
+            "below_gap": False,
+            "unproven": True,
+        },
+    }
+    AllocationRun.objects.filter(pk=run.pk).update(result=stopped)
+    client.force_login(scarce.caseworker)
+
+    content = client.get(_url("run", run)).content.decode()
+
+    price = _price_of_fairness(content)
+    assert price == (
+        "Not measured: the solve without the rules for fairness was not proven within the "
+        "time limit."
+    )
+    assert not re.search(r"\d", price)
+    # The selection itself was proven: only the price of fairness ran out of time.
+    assert "data-stopped" not in content
+
+
 def test_an_infeasible_run_shows_its_conflicts_and_no_confirmation(
     client: Client, scarce: Scarce
 ) -> None:
@@ -367,6 +423,8 @@ def test_run_again_with_the_ticked_locks(client: Client, scarce: Scarce) -> None
         [],
         [scarce.dining.reference],
     )
+    assert again.status == "queued"
+    solve_queued_run(run_id=again.pk)
     page = client.get(_url("run", again))
     assert page.context["ticked_out"] == {scarce.dining.reference}
     assert re.search(

@@ -2,17 +2,25 @@
 
 A run keeps everything it was made from and everything it found, as the solver's own JSON
 (``problem_to_json``, ``result_to_json``), so it can be read, compared and solved again
-however the applications change later. It is never changed once made, except that it is
-confirmed at most once: then its proposal became the call's decisions
-(``services.confirm_allocation``).
+however the applications change later. It is made queued, with its problem; the worker
+solves it once and stores what it found (``services.solve_queued_run``); after that it is
+never changed, except that it is confirmed at most once: then its proposal became the
+call's decisions (``services.confirm_allocation``).
 """
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pulje.calls.models import Call
+
+# A run the worker has had this long (queued: not taken; running: past the problem's time
+# limit, which bounds the whole solve) has most likely lost its worker.
+STALLED_AFTER = dt.timedelta(minutes=5)
 
 
 class RunMethod(models.TextChoices):
@@ -34,14 +42,23 @@ class RunObjective(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
-    """The solver's status (``solver.Status``), and "error" for a problem it could not read."""
+    """Queued and being computed (by the worker: ``tasks.solve_allocation_run``), then the
+    solver's status (``solver.Status``), or "error" for a problem it could not read or a
+    solve that failed."""
 
+    QUEUED = "queued", _("Waiting for the solver")
+    RUNNING = "running", _("Being computed")
     OPTIMAL = "optimal", _("Best possible")
     FEASIBLE = "feasible", _("Meets every rule, not proven best")
     DONE = "done", _("Done by the method's rule")
     INFEASIBLE = "infeasible", _("No proposal meets every rule")
     TIME_LIMIT = "time_limit", _("No proposal found in the time allowed")
     ERROR = "error", _("The problem could not be solved")
+
+    @classmethod
+    def pending(cls) -> list[str]:
+        """Statuses of a run the worker has not finished."""
+        return [cls.QUEUED.value, cls.RUNNING.value]
 
     @classmethod
     def confirmable(cls) -> list[str]:
@@ -87,6 +104,12 @@ class AllocationRun(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=RunStatus.choices)
     grants = models.PositiveIntegerField(_("grants proposed"), default=0)
     total_ore = models.BigIntegerField(_("amount proposed (øre)"), default=0)
+    # The worker's solve: the django-tasks result it was queued as, when it began and ended,
+    # and when a person asked it to stop (it then stops with the best proposal found so far).
+    task_result_id = models.CharField(_("task"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("computing began"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("computing ended"), null=True, blank=True)
+    stop_requested_at = models.DateTimeField(_("stop asked for"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -121,3 +144,20 @@ class AllocationRun(models.Model):
     @property
     def confirmable(self) -> bool:
         return self.status in RunStatus.confirmable()
+
+    @property
+    def pending(self) -> bool:
+        """Whether the worker has yet to finish the run (queued or being computed)."""
+        return self.status in RunStatus.pending()
+
+    @property
+    def is_stalled(self) -> bool:
+        """A pending run no worker has taken, or one running well past its time limit."""
+        now = timezone.now()
+        if self.status == RunStatus.QUEUED:
+            return self.created_at < now - STALLED_AFTER
+        limit = dt.timedelta(seconds=float(self.problem.get("time_limit", 0.0)))
+        started = self.started_at
+        return self.status == RunStatus.RUNNING and (
+            started is not None and started < now - limit - STALLED_AFTER
+        )

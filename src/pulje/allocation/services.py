@@ -1,10 +1,15 @@
-"""Writes of allocation: make a run (solve the call's problem and keep it), make it again
-with other locks, and confirm it into the call's decisions.
+"""Writes of allocation: make a run (the call's problem, solved by the worker or here, and
+kept), make it again with other locks, stop a run being computed, and confirm a run into
+the call's decisions.
 
-Solving is pure computation and may take seconds, so it happens before the transaction
-that stores the run: the transaction (and the audit trail's lock it takes) stays short.
+Solving is pure computation and may take as long as the problem's time limit, so it
+happens outside any transaction: the run is stored queued first, and what the solve found
+in a short transaction after it (the audit trail's lock is never held while solving).
 """
 
+import logging
+import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -14,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
+from django_tasks import task
 
 from pulje.accounts.models import User
 from pulje.allocation.models import AllocationRun, RunStatus
@@ -38,6 +44,7 @@ from pulje.allocation.solver import (
     solve,
 )
 from pulje.allocation.solver import Outcome as SolverOutcome
+from pulje.allocation.solver.deadline import StopRequested
 from pulje.applications.models import Application
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_work_call
@@ -51,6 +58,8 @@ from pulje.core.workflow import Derived, Machine
 from pulje.decisions.models import Decision, GrantProposal, RejectionReason
 from pulje.decisions.services import Decided, DecisionRefused, decide_applications
 from pulje.letters.services import queue_decision_letters
+
+logger = logging.getLogger(__name__)
 
 
 class AllocationRefused(Refused):
@@ -89,11 +98,12 @@ class _Solved:
     errors: list[str]
 
 
-def _solve(problem: Problem) -> _Solved:
-    """The problem solved by its method, and by the greedy ranking for comparison. A problem
-    the solver cannot read is kept with its errors, never raised."""
+def _solve(problem: Problem, *, stop: StopRequested | None = None) -> _Solved:
+    """The problem solved by its method (stopped early if ``stop`` says so), and by the
+    greedy ranking for comparison. A problem the solver cannot read is kept with its errors,
+    never raised."""
     try:
-        result = solve(problem)
+        result = solve(problem, stop=stop)
     except ProblemError as error:
         return _Solved(None, None, error.errors)
     if problem.method == Method.GREEDY:
@@ -105,53 +115,53 @@ def _solve(problem: Problem) -> _Solved:
     return _Solved(result, baseline, [])
 
 
-@transaction.atomic
-def _store(
+def _make_run(
     *,
     actor: User,
     call: Call,
     problem: Problem,
-    solved: _Solved,
     options: AllocationOptions,
     statuses: dict[str, str],
     parent: AllocationRun | None,
+    in_worker: bool,
 ) -> AllocationRun:
-    result = solved.result
-    run = AllocationRun.objects.create(
-        call=call,
-        parent=parent,
-        created_by=actor,
-        method=problem.method.value,
-        objective=problem.objective.value,
-        seed=problem.lottery.seed if problem.lottery else "",
-        options=options.to_json(),
-        problem=problem_to_json(problem),
-        result=result_to_json(result) if result else None,
-        baseline=result_to_json(solved.baseline) if solved.baseline else None,
-        errors=solved.errors,
-        statuses=statuses,
-        status=result.status.value if result else RunStatus.ERROR,
-        grants=len(result.selected) if result else 0,
-        total_ore=result.total_ore if result else 0,
-    )
-    record_event(
-        actor=actor,
-        action=AuditAction.ALLOCATION_RUN_CREATED,
-        obj=run,
-        after={
-            "call": call.pk,
-            "parent": parent.pk if parent else None,
-            "method": run.method,
-            "objective": run.objective,
-            "seed": run.seed,
-            "locked_in": sorted(problem.locked_in),
-            "locked_out": sorted(problem.locked_out),
-            "status": run.status,
-            "grants": run.grants,
-            "total_ore": run.total_ore,
-            "selected": result.amounts if result else {},
-        },
-    )
+    """The run, queued with its problem, and the audit event; then solved here, or queued
+    for the worker in the same transaction (with the database backend the worker sees the
+    task only once the run is committed, and never without it)."""
+    with transaction.atomic():
+        run = AllocationRun.objects.create(
+            call=call,
+            parent=parent,
+            created_by=actor,
+            method=problem.method.value,
+            objective=problem.objective.value,
+            seed=problem.lottery.seed if problem.lottery else "",
+            options=options.to_json(),
+            problem=problem_to_json(problem),
+            statuses=statuses,
+            status=RunStatus.QUEUED,
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.ALLOCATION_RUN_CREATED,
+            obj=run,
+            after={
+                "call": call.pk,
+                "parent": parent.pk if parent else None,
+                "method": run.method,
+                "objective": run.objective,
+                "seed": run.seed,
+                "locked_in": sorted(problem.locked_in),
+                "locked_out": sorted(problem.locked_out),
+                "status": run.status,
+            },
+        )
+        if in_worker:
+            queued = solve_allocation_run.enqueue(run_id=run.pk)
+            AllocationRun.objects.filter(pk=run.pk).update(task_result_id=str(queued.id))
+    if not in_worker:
+        solve_queued_run(run_id=run.pk)
+    run.refresh_from_db(fields=_WORKER_FIELDS)
     return run
 
 
@@ -161,14 +171,18 @@ def run_allocation(
     call: Call,
     options: AllocationOptions,
     parent: AllocationRun | None = None,
+    in_worker: bool = False,
 ) -> AllocationRun:
-    """Make a run: the call's problem as it is now with ``options``, solved by their method
-    and by the greedy ranking (the baseline), stored whole.
+    """Make a run: the call's problem as it is now with ``options``, to be solved by their
+    method and by the greedy ranking (the baseline). With ``in_worker`` (the pages) the solve
+    is queued for the worker (``solve_allocation_run``) and the run comes back queued;
+    without, it is solved here before this returns (commands, the shell, tests).
 
-    Side effects: an ``AllocationRun`` (with ``parent`` when made from an earlier run) and
-    the audit event ``allocation.run.created``, in one transaction after the solving. A
-    problem the solver refuses (status "error", with its reasons) or that no selection
-    solves (status "infeasible", with the conflicting rules) is stored all the same.
+    Side effects: an ``AllocationRun`` (with ``parent`` when made from an earlier run), queued,
+    and the audit event ``allocation.run.created``, in one transaction with the task; then
+    what ``solve_queued_run`` does. A problem the solver refuses (status "error", with its
+    reasons) or that no selection solves (status "infeasible", with the conflicting rules)
+    is stored all the same.
 
     Raises AllocationRefused for a user who does not work the call, and ValidationError on
     the option's field for options the call's facts rule out (``compose_problem``); nothing
@@ -177,14 +191,14 @@ def run_allocation(
     _refuse_unless_caseworker(actor, call)
     facts = allocation_facts(call)
     problem = compose_problem(facts, options)
-    return _store(
+    return _make_run(
         actor=actor,
         call=call,
         problem=problem,
-        solved=_solve(problem),
         options=options,
         statuses=_statuses(facts),
         parent=parent,
+        in_worker=in_worker,
     )
 
 
@@ -198,14 +212,15 @@ def rerun_with_locks(
     run: AllocationRun,
     locked_in: Iterable[str],
     locked_out: Iterable[str],
+    in_worker: bool = False,
 ) -> AllocationRun:
     """Make a new run from ``run``'s stored problem with these locks instead of its own: the
     same candidates and rules as then, so the caseworker sees what the locks change.
     Whether the applications have changed since is checked when a run is confirmed.
 
-    Side effects and refusals as ``run_allocation``; the new run's ``parent`` is ``run``.
-    Raises ValidationError (field ``locked_in`` or ``locked_out``) for a reference that is
-    not one of the run's candidates, or one both locked in and out.
+    Side effects, ``in_worker`` and refusals as ``run_allocation``; the new run's ``parent``
+    is ``run``. Raises ValidationError (field ``locked_in`` or ``locked_out``) for a
+    reference that is not one of the run's candidates, or one both locked in and out.
     """
     call = run.call
     _refuse_unless_caseworker(actor, call)
@@ -216,15 +231,150 @@ def rerun_with_locks(
         raise ValidationError(errors)
     problem = replace(stored, locked_in=ins, locked_out=outs)
     options = replace(AllocationOptions.from_json(run.options), locked_in=ins, locked_out=outs)
-    return _store(
+    return _make_run(
         actor=actor,
         call=call,
         problem=problem,
-        solved=_solve(problem),
         options=options,
         statuses=dict(run.statuses),
         parent=run,
+        in_worker=in_worker,
     )
+
+
+# What the worker writes on a run (a refresh of only these keeps the call and the user).
+_WORKER_FIELDS = [
+    "task_result_id",
+    "status",
+    "started_at",
+    "finished_at",
+    "result",
+    "baseline",
+    "errors",
+    "grants",
+    "total_ore",
+]
+
+
+@task()
+def solve_allocation_run(run_id: int) -> None:
+    """The worker's side of ``run_allocation(in_worker=True)``."""
+    solve_queued_run(run_id=run_id)
+
+
+class _StopAsked:
+    """Whether a person has asked the run to stop, read from the database at most once a
+    second: HiGHS asks often while it searches."""
+
+    def __init__(self, run_id: int, *, every: float = 1.0) -> None:
+        self.run_id = run_id
+        self.every = every
+        self.asked = False
+        self.read_at = -math.inf
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if not self.asked and now - self.read_at >= self.every:
+            self.read_at = now
+            self.asked = AllocationRun.objects.filter(
+                pk=self.run_id, stop_requested_at__isnull=False
+            ).exists()
+        return self.asked
+
+
+def solve_queued_run(*, run_id: int) -> None:
+    """Solve a queued run and store what it found.
+
+    Claims the run (queued → running, compare-and-swap: a run is solved once), solves its
+    stored problem by its method, stopping early with the best proposal found so far if a
+    person asks (``request_stop``), and by the greedy ranking, then stores the result, the
+    baseline and their figures (running → the solver's status, or "error"). A solve that
+    fails is stored as "error" with a message in Danish, never raised: the page says what
+    happened. Side effects: the run's fields and the audit event ``allocation.run.solved``
+    (status, grants, amount, the selected amounts), in one transaction. A run that is not
+    queued is left alone.
+    """
+    claimed = AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now()
+    )
+    if claimed != 1:
+        return
+    run = AllocationRun.objects.select_related("created_by").get(pk=run_id)
+    try:
+        solved = _solve(problem_from_json(run.problem), stop=_StopAsked(run_id))
+    except ProblemError as error:
+        solved = _Solved(None, None, error.errors)
+    except Exception:
+        # Whatever went wrong, the page must say so rather than wait for ever.
+        logger.exception("Allocation run %s failed", run_id)
+        with override("da"):
+            message = _(
+                "The solver stopped with an error. Run it again; if it happens again, tell "
+                "the system's administrator."
+            )
+        solved = _Solved(None, None, [message])
+    _store(run, solved)
+
+
+@transaction.atomic
+def _store(run: AllocationRun, solved: _Solved) -> None:
+    result = solved.result
+    status = result.status.value if result else RunStatus.ERROR
+    grants = len(result.selected) if result else 0
+    total_ore = result.total_ore if result else 0
+    stored = AllocationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        result=result_to_json(result) if result else None,
+        baseline=result_to_json(solved.baseline) if solved.baseline else None,
+        errors=solved.errors,
+        status=status,
+        grants=grants,
+        total_ore=total_ore,
+        finished_at=timezone.now(),
+    )
+    if stored != 1:
+        return
+    record_event(
+        actor=run.created_by,
+        action=AuditAction.ALLOCATION_RUN_SOLVED,
+        obj=run,
+        before={"status": RunStatus.RUNNING},
+        after={
+            "status": status,
+            "stopped": bool(result and result.stopped),
+            "grants": grants,
+            "total_ore": total_ore,
+            "selected": result.amounts if result else {},
+        },
+    )
+
+
+def request_stop(*, actor: User, run: AllocationRun) -> None:
+    """Ask the worker to stop solving ``run``: it stops at its next check (about once a
+    second) and stores the best proposal found so far, said to be stopped.
+
+    Side effects: the run's ``stop_requested_at`` (compare-and-swap: once, and only while
+    the run is queued or being computed) and the audit event
+    ``allocation.run.stop_requested``, in one transaction.
+
+    Raises AllocationRefused for a user who does not work the call, and for a run that is
+    no longer being computed or was asked to stop already; nothing is written then.
+    """
+    _refuse_unless_caseworker(actor, run.call)
+    with transaction.atomic():
+        asked = AllocationRun.objects.filter(
+            pk=run.pk, status__in=RunStatus.pending(), stop_requested_at__isnull=True
+        ).update(stop_requested_at=timezone.now())
+        if asked != 1:
+            raise AllocationRefused(
+                _("This run is not being computed any more."), code="not_computing"
+            )
+        run.refresh_from_db(fields=["stop_requested_at", "status"])
+        record_event(
+            actor=actor,
+            action=AuditAction.ALLOCATION_RUN_STOP_REQUESTED,
+            obj=run,
+            after={"stop_requested_at": run.stop_requested_at},
+        )
 
 
 def changed_since(run: AllocationRun, facts: AllocationFacts) -> list[str]:

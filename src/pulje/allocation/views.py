@@ -1,5 +1,6 @@
 """The secretariat's allocation pages for a call: the runs, a new run, one run with its
-proposal, charts and comparison, run again with locks, and confirm.
+proposal, charts and comparison (or, while the worker computes it, its progress), stop it,
+run again with locks, and confirm.
 
 The call's secretariat acts; the funder above reads the runs (and gets 403 for the
 actions, as in the queue); anyone else gets a 404 (``allocation.permissions``).
@@ -27,6 +28,7 @@ from pulje.allocation.services import (
     confirmation_refusal,
     default_reduction_reason,
     plan_of,
+    request_stop,
     rerun_with_locks,
     run_allocation,
 )
@@ -57,7 +59,12 @@ def new_run(request: HttpRequest, code: str) -> HttpResponse:
         form = RunForm(request.POST, available_ore=available)
         if form.is_valid():
             try:
-                run = run_allocation(actor=request_user(request), call=call, options=form.options())
+                run = run_allocation(
+                    actor=request_user(request),
+                    call=call,
+                    options=form.options(),
+                    in_worker=True,
+                )
             except ValidationError as error:
                 add_service_error(form, error)
             except AllocationRefused as refusal:
@@ -106,9 +113,32 @@ def _run_context(
 @logged_in
 def run(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """One run: its status, the proposal with locks, charts, the comparison with the greedy
-    ranking, and the call's other runs."""
+    ranking, and the call's other runs; while the worker computes it, how far it is. htmx
+    asks for that part every 2 seconds and is told to reload the page once the run is done."""
     found, works = get_run_for_overseer_or_404(request_user(request), code, pk)
+    if request.headers.get("HX-Request") == "true":
+        if found.pending:
+            return render(
+                request,
+                "allocation/_progress.html",
+                {"call": found.call, "run": found, "works": works},
+            )
+        return HttpResponse(headers={"HX-Refresh": "true"})
     return render(request, "allocation/run.html", _run_context(found, works))
+
+
+@require_POST
+@logged_in
+def stop(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Ask the worker to stop computing the run and keep the best proposal found so far."""
+    found, works = get_run_for_overseer_or_404(request_user(request), code, pk)
+    if not works:
+        raise PermissionDenied
+    try:
+        request_stop(actor=request_user(request), run=found)
+    except AllocationRefused as refusal:
+        messages.info(request, refusal.message)
+    return redirect("allocation:run", code=found.call.code, pk=found.pk)
 
 
 @require_POST
@@ -127,6 +157,7 @@ def rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 run=found,
                 locked_in=form.cleaned_data["locked_in"],
                 locked_out=form.cleaned_data["locked_out"],
+                in_worker=True,
             )
         except (ValidationError, AllocationRefused) as error:
             add_service_error(form, error)

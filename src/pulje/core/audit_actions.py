@@ -101,6 +101,8 @@ class AuditAction(models.TextChoices):
     ASSESSMENT_RUBRIC_UPDATED = "assessment.rubric.updated", _("Changed")
 
     ALLOCATION_RUN_CREATED = "allocation.run.created", _("Created")
+    ALLOCATION_RUN_SOLVED = "allocation.run.solved", _("Computed")
+    ALLOCATION_RUN_STOP_REQUESTED = "allocation.run.stop_requested", _("Asked to stop")
     ALLOCATION_RUN_CONFIRMED = "allocation.run.confirmed", _("Confirmed")
 
     LETTERS_JOB_QUEUED = "letters.job.queued", _("Letters queued")

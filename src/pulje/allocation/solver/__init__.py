@@ -16,9 +16,8 @@ from pulje.allocation.solver.problem import (
     OrganisationRule,
     Problem,
     ProblemError,
-    problem_from_json,
-    problem_to_json,
 )
+from pulje.allocation.solver.problem_json import problem_from_json, problem_to_json
 from pulje.allocation.solver.result import (
     Conflict,
     Outcome,

@@ -86,12 +86,16 @@ class Conflict:
 
 @dataclass(frozen=True)
 class PriceOfFairness:
-    objective_without: float  # the best objective with no rules for regions/groups/orgs
+    # The best objective with no rules for regions/groups/orgs; None when not proven in time.
+    objective_without: float | None
     lost: float
     share: float  # lost / objective_without, 0–1
     # The exact method's price is within its gap of nothing (lost and share are then 0): no
     # figure can be told from the solver's tolerance.
     below_gap: bool = False
+    # The solve without the rules was not proven within its gap before the time limit (lost
+    # and share are then 0): no figure.
+    unproven: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,10 @@ class Result:
     envelopes: Mapping[str, int] | None = None  # region → øre (envelopes and lottery)
     seed: str | None = None
     seconds: float = 0.0
+    # The time limit (or a person's stop) cut the solve short: the selection is the best
+    # found, with the bound and gap reached; a price of fairness or a conflict may be
+    # unfinished.
+    stopped: bool = False
 
     @property
     def selected(self) -> tuple[Outcome, ...]:
@@ -142,6 +150,7 @@ def result_to_json(result: Result) -> dict[str, Any]:
         "cutoff_score": result.cutoff_score,
         "met_all_rules": result.met_all_rules,
         "seconds": round(result.seconds, 4),
+        "stopped": result.stopped,
         "seed": result.seed,
         "envelopes": dict(result.envelopes) if result.envelopes is not None else None,
         "price_of_fairness": (
@@ -150,6 +159,7 @@ def result_to_json(result: Result) -> dict[str, Any]:
                 "lost": result.price_of_fairness.lost,
                 "share": result.price_of_fairness.share,
                 "below_gap": result.price_of_fairness.below_gap,
+                "unproven": result.price_of_fairness.unproven,
             }
             if result.price_of_fairness
             else None
@@ -200,6 +210,7 @@ def result_from_json(data: Mapping[str, Any]) -> Result:
         total_ore=data["total_ore"],
         cutoff_score=data.get("cutoff_score"),
         seconds=data.get("seconds", 0.0),
+        stopped=data.get("stopped", False),
         seed=data.get("seed"),
         envelopes=dict(envelopes) if envelopes is not None else None,
         price_of_fairness=PriceOfFairness(**fairness) if fairness else None,

@@ -4,10 +4,12 @@ import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
+from pulje.allocation.solver.deadline import Clock, Deadline, StopRequested
 from pulje.allocation.solver.explain import explain, rule_usage
 from pulje.allocation.solver.fill import fill
 from pulje.allocation.solver.mip import solve_mip
@@ -27,10 +29,21 @@ from pulje.allocation.solver.ties import in_rank_order
 from pulje.core.dkk import format_dkk
 
 
-def solve(problem: Problem) -> Result:
+def solve(
+    problem: Problem, *, clock: Clock = time.monotonic, stop: StopRequested | None = None
+) -> Result:
     """Solve ``problem`` with its method. Never raises for a problem that was read: a problem
-    no selection can meet comes back with status "infeasible" and the conflicting rules."""
+    no selection can meet comes back with status "infeasible" and the conflicting rules.
+
+    The whole solve keeps to the problem's ``time_limit`` on ``clock`` (model building, the
+    selection, the price of fairness and the conflicts' reasons): each HiGHS call gets what
+    is left (the price of fairness no longer than the selection took, or a second). When the
+    time runs out, or ``stop`` says a person stopped it, the result is the
+    best selection proven so far with the bound and gap it reached (status "feasible"), a
+    price of fairness not proven in the time is marked ``unproven``, and ``stopped`` says
+    the limit was reached."""
     started = time.perf_counter()
+    deadline = Deadline(problem.time_limit, clock=clock, stop=stop)
     compiled = Compiled(problem)
     conflicts = _lock_conflicts(compiled)
     if problem.method == Method.OPTIMAL:
@@ -41,41 +54,25 @@ def solve(problem: Problem) -> Result:
     bound = gap = None
     draw_position = envelopes = None
     if problem.method == Method.OPTIMAL:
-        answer = _solve_exact(compiled)
+        answer = _solve_exact(compiled, deadline)
         if answer is None:
-            return _unsolved(compiled, Status.TIME_LIMIT, [], started)
-        if isinstance(answer, list):
-            return _unsolved(compiled, Status.INFEASIBLE, answer, started)
-        granted, status, bound, gap = answer
+            return _unsolved(compiled, Status.TIME_LIMIT, [], started, stopped=True)
+        if isinstance(answer, _Diagnosis):
+            return _unsolved(
+                compiled, Status.INFEASIBLE, answer.conflicts, started, stopped=not answer.complete
+            )
+        granted, status, bound, gap = answer.granted, answer.status, answer.bound, answer.gap
     else:
         filled = fill(compiled)
         granted, status = filled.granted, Status.DONE
         draw_position, envelopes = filled.draw_position, filled.envelopes
 
     objective = objective_value(compiled, granted)
-    free = price = None
-    if problem.has_fairness:
-        free_compiled = Compiled(problem.without_fairness())
-        if problem.method == Method.OPTIMAL:
-            free_answer = _solve_exact(free_compiled)
-            free = free_answer[0] if isinstance(free_answer, tuple) else None
-        else:
-            free = fill(free_compiled).granted
-        if free is not None:
-            without = objective_value(free_compiled, free)
-            lost = without - objective
-            # Both objectives are proven only within the gap: a smaller price (or a negative
-            # one) is no figure, only "below the gap".
-            tolerance = problem.gap * without if problem.method == Method.OPTIMAL else 0.0
-            below_gap = lost <= tolerance and problem.method == Method.OPTIMAL
-            if below_gap:
-                lost = 0.0
-            price = PriceOfFairness(
-                objective_without=without,
-                lost=lost,
-                share=lost / without if without else 0.0,
-                below_gap=below_gap,
-            )
+    # The price of fairness is a figure beside the answer: it gets what is left, but no longer
+    # than the selection took (at least a second), so a search without the rules that stalls
+    # (the count objective at 10,000 did, bench/allocate.py) does not hold the answer back.
+    price_deadline = deadline.sooner(max(_PRICE_SECONDS, deadline.elapsed()))
+    price, free, unproven = _price_of_fairness(problem, objective, price_deadline)
     usages = rule_usage(compiled, granted, free)
     outcomes, cutoff = explain(compiled, granted, usages, free=free, draw_position=draw_position)
     return Result(
@@ -93,7 +90,45 @@ def solve(problem: Problem) -> Result:
         envelopes=envelopes,
         seed=_seed(problem),
         seconds=time.perf_counter() - started,
+        stopped=status == Status.FEASIBLE or unproven,
     )
+
+
+_PRICE_SECONDS = 1.0
+
+
+def _price_of_fairness(
+    problem: Problem, objective: float, deadline: Deadline
+) -> tuple[PriceOfFairness | None, IntArray | None, bool]:
+    """What the rules for fairness cost: the same method without them, in the time left;
+    with the selection without them, and whether the time ran out before it was proven."""
+    if not problem.has_fairness:
+        return None, None, False
+    free_compiled = Compiled(problem.without_fairness())
+    if problem.method != Method.OPTIMAL:
+        free = fill(free_compiled).granted
+    else:
+        answer = _solve_exact(free_compiled, deadline)
+        if not isinstance(answer, _Exact) or answer.status != Status.OPTIMAL:
+            # Not proven within the gap in the time left: no figure, and no reasons that
+            # rest on the selection without the rules.
+            return PriceOfFairness(None, lost=0.0, share=0.0, unproven=True), None, True
+        free = answer.granted
+    without = objective_value(free_compiled, free)
+    lost = without - objective
+    # Both objectives are proven only within the gap: a smaller price (or a negative one) is
+    # no figure, only "below the gap".
+    tolerance = problem.gap * without if problem.method == Method.OPTIMAL else 0.0
+    below_gap = lost <= tolerance and problem.method == Method.OPTIMAL
+    if below_gap:
+        lost = 0.0
+    price = PriceOfFairness(
+        objective_without=without,
+        lost=lost,
+        share=lost / without if without else 0.0,
+        below_gap=below_gap,
+    )
+    return price, free, False
 
 
 def _seed(problem: Problem) -> str | None:
@@ -110,7 +145,22 @@ def broken_rules(problem: Problem, amounts: Mapping[str, int]) -> list[RuleUsage
     return [usage for usage in rule_usage(compiled, granted) if not usage.met]
 
 
-_ExactAnswer = tuple[IntArray, Status, float | None, float | None]
+@dataclass(frozen=True)
+class _Exact:
+    granted: IntArray
+    status: Status  # optimal (within the gap), or feasible (stopped at the time limit)
+    bound: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class _Diagnosis:
+    conflicts: list[Conflict]
+    # Whether the deletion filter finished in the time; else the rules conflict, but may not
+    # all be needed.
+    complete: bool
+
+
 # Tries at a selection that meets every rule exactly: each tightens what broke ten times
 # more than the last.
 _ATTEMPTS = 6
@@ -122,9 +172,9 @@ def _shortfall(compiled: Compiled, row: Row, granted: IntArray) -> int:
     return max(limit - used, 0) if row.sense == "ge" else max(used - limit, 0)
 
 
-def _solve_exact(compiled: Compiled) -> _ExactAnswer | list[Conflict] | None:
+def _solve_exact(compiled: Compiled, deadline: Deadline) -> "_Exact | _Diagnosis | None":
     """The exact selection; the conflicting rules when there is none; None when the solver
-    found nothing in its time.
+    found nothing in the time left of ``deadline``.
 
     The programme's objective is the problem's own, with no bonus for rank in it, so with
     gap 0 the answer is the optimum itself and bound and gap are the objective's. HiGHS's
@@ -134,15 +184,13 @@ def _solve_exact(compiled: Compiled) -> _ExactAnswer | list[Conflict] | None:
     on each try, and the problem solved again. Then candidates alike in everything the rules
     and the objective see are granted in rank order (``ties``), and every krone cut that no
     rule needs is given back."""
-    deadline = time.perf_counter() + compiled.problem.time_limit
     rows = list(compiled.rows)
     for attempt in range(_ATTEMPTS):
-        seconds = deadline - time.perf_counter()
-        if seconds <= 0:
+        if deadline.passed:
             return None
-        answer = solve_mip(compiled, rows=rows, seconds=seconds)
+        answer = solve_mip(compiled, rows=rows, deadline=deadline)
         if answer.status == "infeasible":
-            return _diagnose(compiled)
+            return _diagnose(compiled, deadline)
         if answer.granted is None:
             return None
         granted = answer.granted
@@ -150,7 +198,7 @@ def _solve_exact(compiled: Compiled) -> _ExactAnswer | list[Conflict] | None:
         if not any(short):
             status = Status.OPTIMAL if answer.status == "optimal" else Status.FEASIBLE
             granted = in_rank_order(compiled, _give_back_cuts(compiled, granted))
-            return granted, status, answer.bound, answer.gap
+            return _Exact(granted, status, answer.bound, answer.gap)
         rows = [
             dataclasses.replace(row, margin=row.margin + (missing + 1) * 10**attempt)
             if missing
@@ -192,7 +240,12 @@ def _give_back_cuts(compiled: Compiled, granted: IntArray) -> IntArray:
 
 
 def _unsolved(
-    compiled: Compiled, status: Status, conflicts: list[Conflict], started: float
+    compiled: Compiled,
+    status: Status,
+    conflicts: list[Conflict],
+    started: float,
+    *,
+    stopped: bool = False,
 ) -> Result:
     text = (
         "Ingen fordeling kan opfylde alle reglerne; se konflikterne."
@@ -224,6 +277,7 @@ def _unsolved(
         conflicts=tuple(conflicts),
         seed=_seed(compiled.problem),
         seconds=time.perf_counter() - started,
+        stopped=stopped,
     )
 
 
@@ -377,10 +431,12 @@ def _rule_of(row: Row) -> str:
     return "organisation" if row.key.startswith("organisation:") else row.key
 
 
-def _diagnose(compiled: Compiled) -> list[Conflict]:
+def _diagnose(compiled: Compiled, deadline: Deadline) -> _Diagnosis:
     """A smallest set of rules that cannot be met together (deletion filter): drop each rule
     in turn and keep it dropped if the rest still cannot be met. Each lock is a rule of its
-    own, so the conflict names the locks that cause it."""
+    own, so the conflict names the locks that cause it. A rule whose check does not finish
+    in the time left is kept: the set still conflicts, but may then not be the smallest
+    (``False`` with it)."""
     problem = compiled.problem
     rules = list(dict.fromkeys(_rule_of(row) for row in compiled.rows if row.fairness))
     locks = [f"locked_in:{i}" for i in sorted(problem.locked_in)]
@@ -395,9 +451,14 @@ def _diagnose(compiled: Compiled) -> list[Conflict]:
         )
         trial = Compiled(relaxed)
         rows = [row for row in trial.rows if not row.fairness or _rule_of(row) in kept]
-        return solve_mip(trial, rows=rows, feasibility_only=True).status == "infeasible"
+        answer = solve_mip(trial, rows=rows, feasibility_only=True, deadline=deadline)
+        return answer.status == "infeasible"
 
+    complete = True
     for rule in list(needed):
+        if deadline.passed:
+            complete = False
+            break
         without = [kept for kept in needed if kept != rule]
         if infeasible(without):
             needed = without
@@ -410,12 +471,10 @@ def _diagnose(compiled: Compiled) -> list[Conflict]:
         if ids:
             kinds.append(kind)
             named.append(f"de ansøgninger, der er {words} ({', '.join(ids)})")
-    return [
-        Conflict(
-            rules=tuple(kinds),
-            text=(
-                "Inden for budgettet (og båndenes budgetter) kan dette ikke opfyldes: "
-                f"{'; '.join(named) or 'reglerne'}."
-            ),
-        )
-    ]
+    text = (
+        "Inden for budgettet (og båndenes budgetter) kan dette ikke opfyldes: "
+        f"{'; '.join(named) or 'reglerne'}."
+    )
+    if not complete:
+        text += " Tidsgrænsen nåede før det var afgjort, hvilke af reglerne der er nødvendige."
+    return _Diagnosis([Conflict(rules=tuple(kinds), text=text)], complete)

@@ -69,6 +69,13 @@ class Command(BaseCommand):
                 "gap": "–" if result.gap is None else f"{result.gap:.4%}",
             }
         )
+        if result.stopped and result.status == Status.FEASIBLE:
+            self.stderr.write(
+                _(
+                    "Stopped at the time limit: this is the best found in the time, and the "
+                    "gap says how far from the best it may be."
+                )
+            )
         for conflict in result.conflicts:
             self.stderr.write(f"- {conflict.text}")
         if result.status == Status.INFEASIBLE:
