@@ -667,7 +667,7 @@ def test_joining_a_pool_s_secretariat_by_invitation_asks_for_the_second_factor_a
     accepted = invitee.post(url.removeprefix("http://127.0.0.1:8000"))
 
     assert accepted.status_code == 302
-    assert invitee.get(reverse("casework:calls"))["Location"] == reverse("mfa_activate_totp")
+    assert invitee.get(reverse("desk:calls"))["Location"] == reverse("mfa_activate_totp")
 
 
 # Roles

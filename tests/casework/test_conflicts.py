@@ -320,7 +320,7 @@ def test_confirming_an_allocation_that_decides_one_s_own_application_is_refused(
 
 
 def casework_url(application: Application) -> str:
-    return reverse("casework:application", kwargs={"uuid": application.uuid})
+    return reverse("desk:application", kwargs={"uuid": application.uuid})
 
 
 def decide_url(application: Application) -> str:
@@ -359,7 +359,7 @@ def test_each_page_says_why_and_names_who_can(
 def acting_forms(application: Application) -> list[str]:
     uuid = {"uuid": application.uuid}
     return [
-        f'action="{reverse("casework:override", kwargs=uuid)}"',
+        f'action="{reverse("desk:override", kwargs=uuid)}"',
         f'action="{reverse("assessment:recommend", kwargs=uuid)}"',
         'name="outcome" value="grant"',
         'name="outcome" value="reject"',
@@ -394,7 +394,7 @@ def test_the_confirm_page_shows_the_refusal(english: Client) -> None:
 def test_the_application_page_declares_a_conflict(duties: Duties, english: Client) -> None:
     english.force_login(duties.colleague)
     page = english.get(casework_url(duties.other)).content.decode()
-    declare = reverse("casework:declare_conflict", kwargs={"uuid": duties.other.uuid})
+    declare = reverse("desk:declare_conflict", kwargs={"uuid": duties.other.uuid})
     assert f'action="{declare}"' in page
     response = english.post(declare, {"scope": "organisation", "note": "Min søster er formand"})
     assert response.status_code == 302

@@ -386,7 +386,7 @@ def test_the_queue_lists_the_grants_awaiting_my_approval(
     four_eyes: Funded, second: User, english: Client
 ) -> None:
     mine = propose(four_eyes, title="Min")
-    queue = reverse("casework:queue", kwargs={"code": four_eyes.call.code})
+    queue = reverse("desk:queue", kwargs={"code": four_eyes.call.code})
     english.force_login(second)
     page = english.get(queue).content.decode()
     assert f'href="{queue}?awaiting_me=on"' in page
