@@ -216,7 +216,7 @@ def funded_pool(
     returns the funder, the pool and the bands."""
     from pulje.ledger.services import appropriate, delegate
     from pulje.registry.models import OrganisationKind
-    from pulje.registry.services import register_organisation
+    from pulje.registry.services.organisations import register_organisation
     from pulje.registry.testing import fake_cvr
 
     funder = register_organisation(
@@ -292,7 +292,7 @@ def open_call(
 def housing_organisation(cvr: int, name: str, number: int) -> Any:
     """A housing organisation in Aarhus C at Benchvej ``number``."""
     from pulje.registry.models import OrganisationKind
-    from pulje.registry.services import register_organisation
+    from pulje.registry.services.organisations import register_organisation
     from pulje.registry.testing import fake_cvr
 
     return register_organisation(
@@ -309,7 +309,7 @@ def housing_organisation(cvr: int, name: str, number: int) -> Any:
 def department(organisation: Any, number: int) -> Any:
     """The organisation's department ``number``, 120 homes in Copenhagen (municipality 101)."""
     from pulje.registry.models import Municipality
-    from pulje.registry.services import register_department
+    from pulje.registry.services.organisations import register_department
 
     return register_department(
         actor=None,
@@ -323,8 +323,8 @@ def department(organisation: Any, number: int) -> Any:
 
 def member(organisation: Any, email: str, name: str) -> Any:
     """A new user, a member of ``organisation``."""
-    from pulje.accounts.services.memberships import add_membership
     from pulje.accounts.services.users import register_user
+    from pulje.registry.services.memberships import add_membership
 
     user = register_user(actor=None, email=email, name=name)
     add_membership(actor=None, user=user, organisation=organisation)

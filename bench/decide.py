@@ -269,7 +269,7 @@ def create_data(count: int) -> tuple["User", list["Application"], Any]:
 
     from pulje.applications.services import fingerprint, start_application, submit_application
     from pulje.applications.workflow import transition
-    from pulje.registry.services import update_organisation
+    from pulje.registry.services.organisations import update_organisation
 
     money = count * 60_000 * KR
     funder, pool, (band,) = common.funded_pool(

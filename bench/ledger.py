@@ -288,7 +288,7 @@ def build_tree(actor: "User", levels: list[int], plan: Plan) -> tuple["Pool", li
 
     from pulje.ledger.services import appropriate, delegate, open_grant_account
     from pulje.registry.models import OrganisationKind
-    from pulje.registry.services import register_organisation
+    from pulje.registry.services.organisations import register_organisation
     from pulje.registry.testing import fake_cvr
 
     funder = register_organisation(

@@ -34,7 +34,6 @@ from pytest_django import DjangoDbBlocker
 
 from pulje.accounts import mfa
 from pulje.accounts.models import Invitation, Membership, MembershipRole, User
-from pulje.accounts.services.memberships import add_membership, invite_member, request_membership
 from pulje.accounts.services.users import register_user
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
@@ -53,6 +52,8 @@ from pulje.funds.models import Pool
 from pulje.letters.models import Letter
 from pulje.letters.services import queue_decision_letters, run_decision_letters
 from pulje.registry.models import Organisation, OrganisationKind
+from pulje.registry.services.invitations import invite_member
+from pulje.registry.services.memberships import add_membership, request_membership
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 from tests.factories.applications import (
     PARTNER_CVR,
@@ -191,12 +192,12 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "allocation:stop": post_only(WORKS_CALL),
     "allocation:rerun": post_only(WORKS_CALL),
     "allocation:confirm": both(WORKS_CALL),
-    "casework:calls": both(LOGGED_IN),
-    "casework:application": both(OVERSEES_CALL),
-    "casework:override": post_only(WORKS_CALL),
-    "casework:declare_conflict": post_only(WORKS_CALL),
-    "casework:queue": both(OVERSEES_CALL),
-    "casework:bulk": post_only(WORKS_CALL),
+    "desk:calls": both(LOGGED_IN),
+    "desk:application": both(OVERSEES_CALL),
+    "desk:override": post_only(WORKS_CALL),
+    "desk:declare_conflict": post_only(WORKS_CALL),
+    "desk:queue": both(OVERSEES_CALL),
+    "desk:bulk": post_only(WORKS_CALL),
     "assessment:mine": both(LOGGED_IN),
     "assessment:score": both(frozenset({"assessor"})),
     "assessment:declare": both(frozenset({"assessor"})),
@@ -402,11 +403,11 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "allocation:stop": _run,
     "allocation:rerun": _run,
     "allocation:confirm": _run,
-    "casework:application": _submitted,
-    "casework:override": _submitted,
-    "casework:declare_conflict": _submitted,
-    "casework:queue": _call,
-    "casework:bulk": _call,
+    "desk:application": _submitted,
+    "desk:override": _submitted,
+    "desk:declare_conflict": _submitted,
+    "desk:queue": _call,
+    "desk:bulk": _call,
     "assessment:score": _submitted,
     "assessment:declare": _submitted,
     "assessment:panel": _call,

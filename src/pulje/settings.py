@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "pulje.calls",
     "pulje.applications",
     "pulje.casework",
+    "pulje.desk",
     "pulje.assessment",
     "pulje.decisions",
     "pulje.letters",

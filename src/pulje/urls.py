@@ -38,7 +38,7 @@ urlpatterns = [
     path("opslag/", include("pulje.calls.urls")),
     path("ansoegninger/", include("pulje.applications.urls")),
     path("sekretariat/opslag/", include("pulje.allocation.urls")),
-    path("sekretariat/", include("pulje.casework.urls")),
+    path("sekretariat/", include("pulje.desk.urls")),
     path("bedoemmelse/", include("pulje.assessment.urls")),
     path("afgoerelser/", include("pulje.decisions.urls")),
     path("breve/", include("pulje.letters.urls")),

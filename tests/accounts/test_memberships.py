@@ -8,30 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.signals import pre_social_login
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pulje.accounts.adapters import SocialAccountAdapter, proven_cvr
 from pulje.accounts.models import Invitation, Membership, MembershipRole, Proof, User
-from pulje.accounts.permissions import is_claimable, may_approve_membership
-from pulje.accounts.services.memberships import (
-    PROVEN_CVR_KEY,
-    MembershipRefused,
-    accept_invitation,
-    add_membership,
-    approve_membership,
-    change_role,
-    invite_member,
-    prove_by_code,
-    prove_by_identity_provider,
-    refuse_membership,
-    remove_member,
-    request_membership,
-    send_proof_code,
-)
 from pulje.applications.models import Application
 from pulje.applications.services import (
     fingerprint,
@@ -45,8 +30,26 @@ from pulje.calls.models import Call
 from pulje.core.models import AuditEvent
 from pulje.funds.permissions import can_manage_pool
 from pulje.registry.models import Organisation, OrganisationKind
+from pulje.registry.permissions import is_claimable, may_approve_membership
+from pulje.registry.receivers import proven_cvr
 from pulje.registry.selectors import requests_for
-from pulje.registry.services import update_organisation, update_profile
+from pulje.registry.services.invitations import accept_invitation, invite_member
+from pulje.registry.services.memberships import (
+    MembershipRefused,
+    add_membership,
+    approve_membership,
+    change_role,
+    refuse_membership,
+    remove_member,
+    request_membership,
+)
+from pulje.registry.services.organisations import update_organisation, update_profile
+from pulje.registry.services.proof import (
+    PROVEN_CVR_KEY,
+    prove_by_code,
+    prove_by_identity_provider,
+    send_proof_code,
+)
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 from tests.factories.applications import complete_draft, make_applicant, make_call
 
@@ -382,8 +385,11 @@ def test_a_login_by_the_identity_provider_proves_the_claim_for_its_cvr_number(
     request = rf.get("/")
     request.session = {}
 
-    SocialAccountAdapter().pre_social_login(
-        request, FakeSocialLogin(claimant, {"userinfo": {"cvr": housing.cvr}}, existing=True)
+    # The signal allauth sends before every social login (after the adapter's own hook).
+    pre_social_login.send(
+        sender=SocialLogin,
+        request=request,
+        sociallogin=FakeSocialLogin(claimant, {"userinfo": {"cvr": housing.cvr}}, existing=True),
     )
 
     wanted.refresh_from_db()
@@ -661,7 +667,7 @@ def test_joining_a_pool_s_secretariat_by_invitation_asks_for_the_second_factor_a
     accepted = invitee.post(url.removeprefix("http://127.0.0.1:8000"))
 
     assert accepted.status_code == 302
-    assert invitee.get(reverse("casework:calls"))["Location"] == reverse("mfa_activate_totp")
+    assert invitee.get(reverse("desk:calls"))["Location"] == reverse("mfa_activate_totp")
 
 
 # Roles

@@ -40,7 +40,7 @@ from tests.logins import force_login_without_second_factor, give_authenticator_a
 pytestmark = [pytest.mark.django_db]
 PASSWORD = "correct-horse-battery-staple"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-QUEUE = "casework:calls"
+QUEUE = "desk:calls"
 
 
 def totp_code(secret: str) -> str:

@@ -9,13 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from pulje.accounts.models import ProofCode
-from pulje.accounts.services.memberships import (
-    PROOF_CODE_ATTEMPTS,
-    MembershipRefused,
-    prove_by_code,
-    request_membership,
-    send_proof_code,
-)
+from pulje.registry.services.memberships import MembershipRefused, request_membership
+from pulje.registry.services.proof import PROOF_CODE_ATTEMPTS, prove_by_code, send_proof_code
 from tests.concurrency import run_at_once
 from tests.factories import OrganisationFactory, UserFactory
 

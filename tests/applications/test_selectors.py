@@ -1,7 +1,6 @@
 import pytest
 from django.db import transaction
 
-from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application
 from pulje.applications.selectors import (
     applicant_timeline,
@@ -13,6 +12,7 @@ from pulje.applications.services import fingerprint, submit_application
 from pulje.applications.workflow import transition
 from pulje.calls.models import Call
 from pulje.registry.models import OrganisationKind
+from pulje.registry.services.memberships import add_membership
 from tests.factories import OrganisationFactory
 from tests.factories.applications import Applicant
 

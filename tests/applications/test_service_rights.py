@@ -20,7 +20,7 @@ from pulje.applications.workflow import ApplicationRefused
 from pulje.casework.services import set_screening_rules
 from pulje.core.models import AuditEvent
 from pulje.registry.models import HousingDepartment, Municipality
-from pulje.registry.services import add_own_department
+from pulje.registry.services.organisations import add_own_department
 from tests.factories import UserFactory
 from tests.factories.applications import PDF, Applicant
 

@@ -27,7 +27,7 @@ from pulje.calls.services import update_call
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.registry.models import OrganisationKind
-from pulje.registry.services import update_organisation
+from pulje.registry.services.organisations import update_organisation
 from tests.factories import OrganisationFactory
 from tests.factories.applications import PARTNER_CVR, Applicant, complete_draft
 

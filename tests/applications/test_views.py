@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application, ApplicationStatus, ApplicationVersion
 from pulje.applications.services import (
     add_attachment,
@@ -17,7 +16,8 @@ from pulje.applications.services import (
     withdraw_application,
 )
 from pulje.applications.workflow import ApplicationRefused, transition
-from pulje.registry.services import update_organisation
+from pulje.registry.services.memberships import add_membership
+from pulje.registry.services.organisations import update_organisation
 from tests.factories import OrganisationFactory
 from tests.factories.applications import PDF, Applicant, complete_draft, make_applicant
 

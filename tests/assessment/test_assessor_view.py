@@ -17,7 +17,7 @@ from pulje.applications.services import (
     submit_application,
 )
 from pulje.applications.workflow import transition
-from pulje.registry.services import update_organisation
+from pulje.registry.services.organisations import update_organisation
 from tests.factories.applications import PDF, complete_draft, make_applicant
 from tests.factories.assessment import Panel, assigned
 
@@ -88,7 +88,7 @@ def test_the_caseworker_still_sees_the_account_and_the_contacts(panel: Panel) ->
     application = _submitted_with_a_file(panel)
     contact_email = application.organisation.contact_email
 
-    text = _page(panel.caseworker, reverse("casework:application", args=[application.uuid]))
+    text = _page(panel.caseworker, reverse("desk:application", args=[application.uuid]))
 
     assert [judged for judged in JUDGED if judged not in text] == []
     missing = [

@@ -12,10 +12,10 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
+from pulje.registry.services.memberships import add_membership
 from tests.browser.helpers import WIDTHS, assert_accessible, at, follow_menu, log_in
 from tests.factories import UserFactory
 from tests.factories.casework import make_applicant_in, make_desk

@@ -57,7 +57,7 @@ def test_a_caseworker_sets_up_the_app_at_the_first_login_and_types_its_code_at_t
     page.wait_for_url(at(reverse("mfa_activate_totp")))
     assert page.locator("main img[src^='data:image/svg+xml']").is_visible()
     assert_accessible(page)
-    page.goto(reverse("casework:calls"))
+    page.goto(reverse("desk:calls"))
     assert urlsplit(page.url).path == reverse("mfa_activate_totp")
 
     secret = page.locator("main code").inner_text()
@@ -68,8 +68,8 @@ def test_a_caseworker_sets_up_the_app_at_the_first_login_and_types_its_code_at_t
     assert_accessible(page)
     page.goto(reverse("mfa_index"))
     assert_accessible(page)
-    page.goto(reverse("casework:calls"))
-    assert urlsplit(page.url).path == reverse("casework:calls")
+    page.goto(reverse("desk:calls"))
+    assert urlsplit(page.url).path == reverse("desk:calls")
 
     context.clear_cookies()
     log_in_by_code(page, caseworker)
@@ -83,5 +83,5 @@ def test_a_caseworker_sets_up_the_app_at_the_first_login_and_types_its_code_at_t
     page.fill("input[name=code]", totp_code(secret, step=1))
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(at(reverse("core:home")))
-    page.goto(reverse("casework:calls"))
-    assert urlsplit(page.url).path == reverse("casework:calls")
+    page.goto(reverse("desk:calls"))
+    assert urlsplit(page.url).path == reverse("desk:calls")

@@ -18,11 +18,11 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.accounts.models import Membership, MembershipRole, Proof
-from pulje.accounts.services.memberships import request_membership
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import save_draft, start_application
 from pulje.registry.models import Organisation
-from pulje.registry.services import update_organisation
+from pulje.registry.services.memberships import request_membership
+from pulje.registry.services.organisations import update_organisation
 from tests.browser.helpers import (
     WIDTHS,
     NewContext,

@@ -66,7 +66,7 @@ def test_an_unknown_id_refuses_the_whole_bulk_action_by_name(
     screenings, events = Screening.objects.count(), AuditEvent.objects.count()
 
     response = client.post(
-        reverse("casework:bulk", kwargs={"code": desk.call.code}),
+        reverse("desk:bulk", kwargs={"code": desk.call.code}),
         {"action": "screen", "applications": [known.pk, value]},
     )
 

@@ -15,7 +15,6 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.services import AllocationRefused, confirm_allocation, run_allocation
@@ -40,6 +39,7 @@ from pulje.core.models import AuditEvent
 from pulje.decisions.models import Decision
 from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.ledger.models import Entry, PoolAccount
+from pulje.registry.services.memberships import add_membership
 from tests.factories import UserFactory
 from tests.factories.allocation import Scarce, make_scarce
 from tests.factories.applications import make_applicant
@@ -320,7 +320,7 @@ def test_confirming_an_allocation_that_decides_one_s_own_application_is_refused(
 
 
 def casework_url(application: Application) -> str:
-    return reverse("casework:application", kwargs={"uuid": application.uuid})
+    return reverse("desk:application", kwargs={"uuid": application.uuid})
 
 
 def decide_url(application: Application) -> str:
@@ -359,7 +359,7 @@ def test_each_page_says_why_and_names_who_can(
 def acting_forms(application: Application) -> list[str]:
     uuid = {"uuid": application.uuid}
     return [
-        f'action="{reverse("casework:override", kwargs=uuid)}"',
+        f'action="{reverse("desk:override", kwargs=uuid)}"',
         f'action="{reverse("assessment:recommend", kwargs=uuid)}"',
         'name="outcome" value="grant"',
         'name="outcome" value="reject"',
@@ -394,7 +394,7 @@ def test_the_confirm_page_shows_the_refusal(english: Client) -> None:
 def test_the_application_page_declares_a_conflict(duties: Duties, english: Client) -> None:
     english.force_login(duties.colleague)
     page = english.get(casework_url(duties.other)).content.decode()
-    declare = reverse("casework:declare_conflict", kwargs={"uuid": duties.other.uuid})
+    declare = reverse("desk:declare_conflict", kwargs={"uuid": duties.other.uuid})
     assert f'action="{declare}"' in page
     response = english.post(declare, {"scope": "organisation", "note": "Min søster er formand"})
     assert response.status_code == 302

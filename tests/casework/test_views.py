@@ -24,11 +24,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _queue(desk: Desk) -> str:
-    return reverse("casework:queue", kwargs={"code": desk.call.code})
+    return reverse("desk:queue", kwargs={"code": desk.call.code})
 
 
 def _bulk(desk: Desk) -> str:
-    return reverse("casework:bulk", kwargs={"code": desk.call.code})
+    return reverse("desk:bulk", kwargs={"code": desk.call.code})
 
 
 def _references(response: object) -> list[str]:
@@ -67,7 +67,7 @@ def four(desk: Desk) -> dict[str, Application]:
 
 
 def test_anonymous_users_are_sent_to_log_in(client: Client, desk: Desk) -> None:
-    for url in (reverse("casework:calls"), _queue(desk)):
+    for url in (reverse("desk:calls"), _queue(desk)):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
@@ -82,11 +82,11 @@ def test_people_outside_the_calls_pools_get_404(client: Client, desk: Desk) -> N
         client.force_login(user)
         urls = [
             _queue(desk),
-            reverse("casework:application", kwargs={"uuid": application.uuid}),
+            reverse("desk:application", kwargs={"uuid": application.uuid}),
         ]
         assert [client.get(url).status_code for url in urls] == [404, 404]
         assert client.post(_bulk(desk), {"action": "screen"}).status_code == 404
-        override = reverse("casework:override", kwargs={"uuid": application.uuid})
+        override = reverse("desk:override", kwargs={"uuid": application.uuid})
         assert client.post(override, {"outcome": "fail", "reason": "x"}).status_code == 404
     assert Screening.objects.count() == 1
 
@@ -96,10 +96,10 @@ def test_the_funder_reads_the_queue_but_cannot_act(client: Client, desk: Desk) -
     client.force_login(desk.funder)
 
     response = client.get(_queue(desk))
-    page = client.get(reverse("casework:application", kwargs={"uuid": application.uuid}))
+    page = client.get(reverse("desk:application", kwargs={"uuid": application.uuid}))
     bulk = client.post(_bulk(desk), {"action": "screen", "applications": [application.pk]})
     override = client.post(
-        reverse("casework:override", kwargs={"uuid": application.uuid}),
+        reverse("desk:override", kwargs={"uuid": application.uuid}),
         {"outcome": "fail", "reason": "Nej."},
     )
 
@@ -122,7 +122,7 @@ def test_the_calls_list_shows_what_the_user_works_or_reads(client: Client, desk:
     seen = {}
     for user in (desk.caseworker, desk.funder, outsider):
         client.force_login(user)
-        rows = client.get(reverse("casework:calls")).context["rows"]
+        rows = client.get(reverse("desk:calls")).context["rows"]
         seen[user.name] = [(r.call.code, r.works, r.submitted, r.requested_ore) for r in rows]
 
     assert seen == {
@@ -144,7 +144,7 @@ def test_the_calls_list_runs_a_constant_number_of_queries(
 
     # The calls, their pools and figures, and the requests to act for an organisation.
     with django_assert_num_queries(9):
-        response = client.get(reverse("casework:calls"))
+        response = client.get(reverse("desk:calls"))
 
     assert len(response.context["rows"]) == calls
 
@@ -242,7 +242,7 @@ def test_the_score_filter_and_sort_use_the_assessors_scores(
         four["ode"].pk: ScoreSummary(mean=3.0, spread=0.0, count=1, flagged=False),
     }
     monkeypatch.setattr(
-        "pulje.casework.selectors.score_summaries",
+        "pulje.desk.selectors.score_summaries",
         lambda applications: {a.pk: scores[a.pk] for a in applications if a.pk in scores},
     )
     client.force_login(desk.caseworker)
@@ -272,7 +272,7 @@ def test_the_queue_runs_a_constant_number_of_queries(
 def test_the_queue_pages_by_fifty_and_keeps_the_filter(
     client: Client, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pulje.casework.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("pulje.desk.views.PAGE_SIZE", 2)
     applications = [
         submit(make_applicant_in(desk.call, name=f"Bolig {n}"), title=f"Projekt {n}")
         for n in range(3)
@@ -450,7 +450,7 @@ def test_the_application_page_shows_the_content_the_screening_and_the_timeline(
     application = submit(make_applicant_in(desk.call), partner_1_cvr="10000009")
     english.force_login(desk.caseworker)
 
-    response = english.get(reverse("casework:application", kwargs={"uuid": application.uuid}))
+    response = english.get(reverse("desk:application", kwargs={"uuid": application.uuid}))
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -468,7 +468,7 @@ def test_the_application_page_shows_the_content_the_screening_and_the_timeline(
 
 def test_the_override_form_needs_a_reason_and_then_records_it(english: Client, desk: Desk) -> None:
     application = submit(make_applicant_in(desk.call))
-    url = reverse("casework:override", kwargs={"uuid": application.uuid})
+    url = reverse("desk:override", kwargs={"uuid": application.uuid})
     english.force_login(desk.caseworker)
 
     refused = english.post(url, {"outcome": "fail", "reason": ""})
@@ -495,6 +495,4 @@ def test_a_draft_has_no_casework_page(client: Client, desk: Desk) -> None:
     )
     client.force_login(desk.caseworker)
 
-    assert (
-        client.get(reverse("casework:application", kwargs={"uuid": draft.uuid})).status_code == 404
-    )
+    assert client.get(reverse("desk:application", kwargs={"uuid": draft.uuid})).status_code == 404

@@ -309,7 +309,7 @@ def test_the_queue_ignores_a_score_it_cannot_read(client: Client) -> None:
 
     for typed in (HUGE, ENDLESS, "1e400", "NaN", "٣"):
         response = client.get(
-            reverse("casework:queue", kwargs={"code": world.call.code}),
+            reverse("desk:queue", kwargs={"code": world.call.code}),
             {"score_min": typed, "score_max": typed},
         )
         assert response.status_code == 200

@@ -24,7 +24,7 @@ from pulje.decisions.services import (
 )
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
-from pulje.registry.services import update_organisation
+from pulje.registry.services.organisations import update_organisation
 from tests.factories import UserFactory
 from tests.factories.applications import make_applicant
 from tests.factories.decisions import Funded, available, screened

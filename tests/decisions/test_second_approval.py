@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.services import confirm_allocation, run_allocation
 from pulje.applications.models import Application, ApplicationStatus
@@ -34,6 +33,7 @@ from pulje.funds.selectors import second_approval_threshold
 from pulje.funds.services import update_pool
 from pulje.ledger.models import Entry, PoolAccount
 from pulje.ledger.services import commit
+from pulje.registry.services.memberships import add_membership
 from tests.factories import GrantAccountFactory, UserFactory
 from tests.factories.allocation import make_scarce
 from tests.factories.decisions import Funded, available, screened
@@ -386,7 +386,7 @@ def test_the_queue_lists_the_grants_awaiting_my_approval(
     four_eyes: Funded, second: User, english: Client
 ) -> None:
     mine = propose(four_eyes, title="Min")
-    queue = reverse("casework:queue", kwargs={"code": four_eyes.call.code})
+    queue = reverse("desk:queue", kwargs={"code": four_eyes.call.code})
     english.force_login(second)
     page = english.get(queue).content.decode()
     assert f'href="{queue}?awaiting_me=on"' in page

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import factory
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.accounts.services.users import register_user
 from pulje.calls.models import Call
 from pulje.calls.services import create_call
@@ -17,7 +16,8 @@ from pulje.funds.services import create_pool
 from pulje.ledger.models import GrantAccount
 from pulje.ledger.services import open_grant_account
 from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
-from pulje.registry.services import register_department, register_organisation
+from pulje.registry.services.memberships import add_membership
+from pulje.registry.services.organisations import register_department, register_organisation
 from pulje.registry.testing import fake_cvr
 
 

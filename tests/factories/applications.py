@@ -14,7 +14,7 @@ from pulje.core.money import kr
 from pulje.funds.models import Pool
 from pulje.ledger.services import appropriate, delegate
 from pulje.registry.models import HousingDepartment, Municipality, Organisation
-from pulje.registry.services import update_organisation
+from pulje.registry.services.organisations import update_organisation
 from tests.factories import HousingDepartmentFactory, OrganisationFactory, PoolFactory, UserFactory
 
 PARTNER_CVR = "29189706"

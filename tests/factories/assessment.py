@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import translation
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import (
     fingerprint,
@@ -28,6 +27,7 @@ from pulje.assessment.services import (
 from pulje.calls.models import Call
 from pulje.core.money import kr
 from pulje.registry.models import OrganisationKind
+from pulje.registry.services.memberships import add_membership
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 from tests.factories.applications import complete_draft, make_applicant, make_call
 

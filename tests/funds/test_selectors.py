@@ -4,7 +4,6 @@ import pytest
 from pytest_django import DjangoAssertNumQueries
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.core.money import kr
 from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.selectors import (
@@ -15,6 +14,7 @@ from pulje.funds.selectors import (
     reporting_requirement,
 )
 from pulje.funds.services import set_reporting_rules, update_pool
+from pulje.registry.services.memberships import add_membership
 from tests.factories import OrganisationFactory, PoolFactory, UserFactory
 from tests.factories.funds import Tree
 

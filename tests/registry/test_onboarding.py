@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from pulje.accounts.models import Membership, User
-from pulje.accounts.services.memberships import MembershipRefused, request_membership
 from pulje.core.models import AuditEvent
 from pulje.registry.models import Organisation, OrganisationKind
+from pulje.registry.services.memberships import MembershipRefused, request_membership
 from pulje.registry.testing import fake_cvr
 from tests.factories import HousingDepartmentFactory, OrganisationFactory, UserFactory
 

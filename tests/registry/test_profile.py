@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from pulje.accounts.models import Membership, User
-from pulje.accounts.services.memberships import add_membership
 from pulje.core.iban import format_iban
 from pulje.core.models import AuditEvent
 from pulje.registry.forms import OrganisationProfileForm
 from pulje.registry.models import Organisation
 from pulje.registry.selectors import missing_profile_facts, organisations_of
+from pulje.registry.services.memberships import add_membership
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db]

@@ -1,6 +1,7 @@
 """pulje's hooks into django-allauth: who may sign up, where a login leads, and that every
 user is created through ``accounts.services.users`` so the audit trail records it; and
-that the second factor's secrets are stored encrypted (``MFAAdapter``)."""
+that the second factor's secrets are stored encrypted (``MFAAdapter``). What an identity
+provider's login proves about an organisation is the registry's (``registry.receivers``)."""
 
 import base64
 from typing import Any
@@ -19,10 +20,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
-from stdnum.dk.cvr import is_valid as is_valid_cvr
 
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import PROVEN_CVR_KEY, prove_by_identity_provider
 from pulje.accounts.services.users import register_user
 
 
@@ -44,33 +43,10 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         return str(super().get_login_redirect_url(request))
 
 
-def proven_cvr(extra_data: dict[str, Any]) -> str:
-    """The CVR number the identity provider vouches for (``settings.OIDC_CVR_CLAIM`` in its
-    user info or ID token), as 8 digits; empty when it gives none or one that is not valid."""
-    for part in ("userinfo", "id_token"):
-        claims = extra_data.get(part)
-        if isinstance(claims, dict) and claims.get(settings.OIDC_CVR_CLAIM):
-            cvr = "".join(str(claims[settings.OIDC_CVR_CLAIM]).split())
-            return cvr if is_valid_cvr(cvr) else ""
-    return ""
-
-
 class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         # The identity provider (MitID Erhverv through a broker) has proved who this is.
         return True
-
-    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        """MitID Erhverv says which organisation the person logs in for: keep its CVR number
-        for this session (a claim made later is proven by it) and prove the person's requests
-        for it now."""
-        super().pre_social_login(request, sociallogin)
-        cvr = proven_cvr(sociallogin.account.extra_data or {})
-        if not cvr:
-            return
-        request.session[PROVEN_CVR_KEY] = cvr
-        if sociallogin.is_existing:
-            prove_by_identity_provider(user=sociallogin.user, cvr=cvr)
 
     def populate_user(
         self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]

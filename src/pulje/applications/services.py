@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from pulje.accounts.models import User
-from pulje.accounts.permissions import is_member, is_proven_member
 from pulje.applications.checks import ReadDraft, check_draft, field_names
 from pulje.applications.models import (
     Answer,
@@ -48,8 +47,9 @@ from pulje.core.audit import record_event, snapshot
 from pulje.core.audit_actions import AuditAction
 from pulje.core.mail import queue_mail
 from pulje.registry.models import Organisation
+from pulje.registry.permissions import is_member, is_proven_member
 from pulje.registry.selectors import missing_profile_facts
-from pulje.registry.services import ORGANISATION_FIELDS
+from pulje.registry.services.organisations import ORGANISATION_FIELDS
 
 MAX_ATTACHMENTS = 20
 

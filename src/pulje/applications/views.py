@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pulje.accounts.permissions import is_proven_member
 from pulje.applications.forms import ApplicationForm, AttachmentForm, draft_initial
 from pulje.applications.models import (
     Application,
@@ -45,6 +44,7 @@ from pulje.calls.permissions import get_call_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.navigation import remember_return
+from pulje.registry.permissions import is_proven_member
 from pulje.registry.selectors import organisations_of
 
 AUTOSAVE_FIELDS = "_fields"

@@ -1,4 +1,4 @@
-"""Who may use casework: the call's secretariat works its queue (``can_work_call``); the
+"""Who may use desk: the call's secretariat works its queue (``can_work_call``); the
 funder above it reads the queue and the applications but acts on nothing
 (``can_oversee_call``). Anyone else gets a 404, as if the call had no casework.
 

@@ -1,4 +1,4 @@
-"""Writes of casework: screening applications, the caseworker's override, and a
+"""Writes of desk: screening applications, the caseworker's override, and a
 caseworker's declared conflict of interest.
 
 An application's status changes only through ``applications.workflow.transition``; every

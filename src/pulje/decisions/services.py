@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pulje.accounts.models import User
-from pulje.accounts.permissions import is_proven_member
 from pulje.applications.models import Application, ApplicationStatus, BudgetKind
 from pulje.applications.workflow import (
     APPLICATION,
@@ -64,6 +63,7 @@ from pulje.ledger.services import (
     release,
 )
 from pulje.letters.services import queue_decision_letters
+from pulje.registry.permissions import is_proven_member
 
 
 class DecisionRefused(Refused):

@@ -20,7 +20,6 @@ from stdnum import iban as stdnum_iban
 
 from pulje.accounts.mfa import has_authenticator_app, needs_second_factor
 from pulje.accounts.models import User
-from pulje.accounts.services.memberships import add_membership
 from pulje.accounts.services.users import register_user
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.services import (
@@ -50,7 +49,8 @@ from pulje.funds.services import create_pool, set_reporting_rules
 from pulje.ledger.models import Entry
 from pulje.ledger.services import appropriate, delegate
 from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
-from pulje.registry.services import (
+from pulje.registry.services.memberships import add_membership
+from pulje.registry.services.organisations import (
     register_department,
     register_organisation,
     update_organisation,

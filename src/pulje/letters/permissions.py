@@ -9,11 +9,11 @@
 from django.http import Http404
 
 from pulje.accounts.models import User
-from pulje.accounts.permissions import is_member
 from pulje.calls.permissions import can_oversee_call, can_work_call
 from pulje.core.jobs import Job
 from pulje.letters.models import Letter
 from pulje.letters.selectors import job_with_letters
+from pulje.registry.permissions import is_member
 
 
 def can_follow_job(user: User, job: Job) -> bool:

@@ -37,7 +37,7 @@ def open_invitations(organisation: Organisation) -> list[Invitation]:
 
 def requests_for(user: User) -> list[Membership]:
     """The requests to act for an organisation that ``user`` may decide on
-    (``accounts.permissions.may_approve_membership``), oldest first: claims of organisations
+    (``registry.permissions.may_approve_membership``), oldest first: claims of organisations
     that have applied to the user's secretariat's calls, and requests of people who work for a
     secretariat that the user administers."""
     if not user.is_authenticated:

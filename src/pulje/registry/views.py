@@ -13,34 +13,6 @@ from django.views.decorators.http import require_POST
 
 from pulje.accounts import mfa
 from pulje.accounts.models import Invitation, Membership, MembershipRole
-from pulje.accounts.permissions import (
-    get_colleague_membership_for_member_or_404,
-    get_membership_for_approver_or_404,
-    get_membership_for_member_or_404,
-    is_claimable,
-    is_member,
-    is_organisation_administrator,
-    may_approve_membership,
-)
-from pulje.accounts.services.memberships import (
-    PROVEN_CVR_KEY,
-    MembershipRefused,
-    accept_invitation,
-    approve_membership,
-    change_role,
-    invitation_for_token,
-    invite_member,
-    mask_address,
-    not_claimable_message,
-    prove_by_code,
-    prove_by_identity_provider,
-    refuse_membership,
-    register_own_organisation,
-    remove_member,
-    request_membership,
-    revoke_invitation,
-    send_proof_code,
-)
 from pulje.accounts.views import identity_providers
 from pulje.core.access import logged_in, public, request_user
 from pulje.core.forms import add_service_error
@@ -56,6 +28,15 @@ from pulje.registry.forms import (
     RoleForm,
 )
 from pulje.registry.models import OrganisationKind
+from pulje.registry.permissions import (
+    get_colleague_membership_for_member_or_404,
+    get_membership_for_approver_or_404,
+    get_membership_for_member_or_404,
+    is_claimable,
+    is_member,
+    is_organisation_administrator,
+    may_approve_membership,
+)
 from pulje.registry.selectors import (
     RegistryEntry,
     members_of,
@@ -65,7 +46,30 @@ from pulje.registry.selectors import (
     registry_entry,
     requests_for,
 )
-from pulje.registry.services import add_own_department, update_profile
+from pulje.registry.services.invitations import (
+    accept_invitation,
+    invitation_for_token,
+    invite_member,
+    revoke_invitation,
+)
+from pulje.registry.services.memberships import (
+    MembershipRefused,
+    approve_membership,
+    change_role,
+    not_claimable_message,
+    refuse_membership,
+    register_own_organisation,
+    remove_member,
+    request_membership,
+)
+from pulje.registry.services.organisations import add_own_department, update_profile
+from pulje.registry.services.proof import (
+    PROVEN_CVR_KEY,
+    mask_address,
+    prove_by_code,
+    prove_by_identity_provider,
+    send_proof_code,
+)
 
 
 @logged_in

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from pulje.casework import views
+from pulje.desk import views
 
-app_name = "casework"
+app_name = "desk"
 urlpatterns = [
     path("", views.calls, name="calls"),
     path("ansoegning/<uuid:uuid>/", views.application, name="application"),

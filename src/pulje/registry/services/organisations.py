@@ -9,11 +9,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pulje.accounts.models import User
-from pulje.accounts.permissions import (
-    is_member,
-    is_organisation_administrator,
-    is_proven_member,
-)
 from pulje.core.audit import apply_changes, create_recorded
 from pulje.core.audit_actions import AuditAction
 from pulje.core.mail import queue_mail
@@ -26,6 +21,11 @@ from pulje.registry.imports import (
     check_rows,
 )
 from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
+from pulje.registry.permissions import (
+    is_member,
+    is_organisation_administrator,
+    is_proven_member,
+)
 
 ORGANISATION_FIELDS = (
     "cvr",

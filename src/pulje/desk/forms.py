@@ -9,9 +9,9 @@ from pulje.applications.models import Application, ApplicationStatus, TargetGrou
 from pulje.calls.models import Call
 from pulje.calls.selectors import call_bands
 from pulje.casework.models import ConflictScope, ScreeningOutcome
-from pulje.casework.selectors import QueueFilters
 from pulje.core.forms import LimitedTextField, RowsField, ScoreField
 from pulje.decisions.models import RejectionReason
+from pulje.desk.selectors import QueueFilters
 from pulje.registry.models import Municipality, Region
 
 SORT_CHOICES = [

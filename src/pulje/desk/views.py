@@ -19,18 +19,8 @@ from pulje.assessment.selectors import assessors_of
 from pulje.assessment.services import AssessmentRefused, assign_assessor
 from pulje.calls.models import Call
 from pulje.calls.permissions import get_call_for_overseer_or_404
-from pulje.casework.forms import BulkForm, ConflictForm, OverrideForm, QueueFilterForm
 from pulje.casework.permissions import duty_context, get_application_for_overseer_or_404
-from pulje.casework.selectors import (
-    application_timeline,
-    awaiting_approval_count,
-    casework_calls,
-    latest_letters_job,
-    latest_screening,
-    queue,
-    queue_totals,
-    screenings_of,
-)
+from pulje.casework.selectors import latest_screening, screenings_of
 from pulje.casework.services import (
     declare_caseworker_conflict,
     override_screening,
@@ -39,6 +29,15 @@ from pulje.casework.services import (
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.desk.forms import BulkForm, ConflictForm, OverrideForm, QueueFilterForm
+from pulje.desk.selectors import (
+    application_timeline,
+    awaiting_approval_count,
+    casework_calls,
+    latest_letters_job,
+    queue,
+    queue_totals,
+)
 from pulje.registry.selectors import requests_for
 
 PAGE_SIZE = 50
@@ -50,7 +49,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     return render(
         request,
-        "casework/calls.html",
+        "desk/calls.html",
         {"rows": casework_calls(user), "requests": len(requests_for(user))},
     )
 
@@ -85,13 +84,13 @@ def queue_view(request: HttpRequest, code: str) -> HttpResponse:
     call, works = get_call_for_overseer_or_404(request_user(request), code)
     return render(
         request,
-        "casework/queue.html",
+        "desk/queue.html",
         _queue_context(request.GET, call, works, request_user(request)),
     )
 
 
 def _back_to_queue(call: Call, query: str) -> str:
-    target = reverse("casework:queue", kwargs={"code": call.code})
+    target = reverse("desk:queue", kwargs={"code": call.code})
     # Re-encoded: only a query string goes back, never anything else the form was sent.
     query = QueryDict(query).urlencode()
     return f"{target}?{query}" if query else target
@@ -164,7 +163,7 @@ def _bulk_refused(request: HttpRequest, call: Call, works: bool, form: BulkForm)
     context["chosen"] = {str(a.pk) for a in form.cleaned_data.get("applications", [])} or set(
         request.POST.getlist("applications")
     )
-    return render(request, "casework/queue.html", context, status=400)
+    return render(request, "desk/queue.html", context, status=400)
 
 
 @logged_in
@@ -173,7 +172,7 @@ def application(request: HttpRequest, uuid: str) -> HttpResponse:
     found, works = get_application_for_overseer_or_404(request_user(request), uuid)
     return render(
         request,
-        "casework/application.html",
+        "desk/application.html",
         _application_context(found, works, request_user(request)),
     )
 
@@ -231,10 +230,10 @@ def override(request: HttpRequest, uuid: str) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, _("The screening's outcome is changed."))
-            return redirect("casework:application", uuid=found.uuid)
+            return redirect("desk:application", uuid=found.uuid)
     return render(
         request,
-        "casework/application.html",
+        "desk/application.html",
         _application_context(found, works, request_user(request), override_form=form),
         status=400,
     )
@@ -264,10 +263,10 @@ def declare_conflict(request: HttpRequest, uuid: str) -> HttpResponse:
                 request,
                 _("Your conflict of interest is recorded. Another caseworker will act on it."),
             )
-            return redirect("casework:application", uuid=found.uuid)
+            return redirect("desk:application", uuid=found.uuid)
     return render(
         request,
-        "casework/application.html",
+        "desk/application.html",
         _application_context(found, works, user, conflict_form=form),
         status=400,
     )
