@@ -37,7 +37,7 @@ from pulje.assessment.services import (
 )
 from pulje.calls.models import Call
 from pulje.core.money import kr
-from pulje.decisions import services as decision_services
+from pulje.decisions.services import write as decision_writes
 from pulje.funds.models import Pool
 from pulje.registry.models import Organisation, OrganisationKind
 from tests.applications.conftest import PARTNER_CVR, complete_draft, make_applicant
@@ -75,7 +75,7 @@ def _fast_and_private(settings: Settings, tmp_path: Path) -> None:
 def _no_letters(monkeypatch: pytest.MonkeyPatch) -> None:
     """The letters are the letters app's to make (tested there): a decision's own queue is a
     no-op here; a confirmation queues its one job through ``allocation.services``."""
-    monkeypatch.setattr(decision_services, "queue_decision_letters", lambda **kwargs: None)
+    monkeypatch.setattr(decision_writes, "queue_decision_letters", lambda **kwargs: None)
 
 
 def make_round(band_money: tuple[int, int, int] = SCARCE_MONEY) -> Round:
