@@ -39,11 +39,11 @@ from pulje.applications.models import (
     Partner,
 )
 from pulje.applications.selectors import listed_in_a_version
+from pulje.applications.signals import application_submitted
 from pulje.applications.uploads import check_upload
 from pulje.applications.workflow import ApplicationRefused, next_status, transition
 from pulje.calls.models import Call, CallQuestion, QuestionKind
 from pulje.calls.services import next_reference_number
-from pulje.casework.services import screen_application
 from pulje.core.audit import record_event, snapshot
 from pulje.core.audit_actions import AuditAction
 from pulje.core.mail import queue_mail
@@ -378,7 +378,9 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
     application, where the call allows it, appends a new version.
     Side effects: typed fields, departments, budget lines, partners and answers written from
     the draft; an ``ApplicationVersion``; the reference number on first submission; one audit
-    event ``applications.application.submitted``; after commit, the receipt by e-mail.
+    event ``applications.application.submitted``; the signal ``signals.application_submitted``,
+    on which casework screens the application in this transaction; after commit, the receipt
+    by e-mail.
     Raises ApplicationRefused (not a proven member of the organisation, deadline, state,
     content changed since it was checked) or
     ValidationError (the form's messages, ``check_submission``'s, and what the profile lacks),
@@ -437,7 +439,8 @@ def submit_application(*, actor: User, application: Application, confirmed: str)
         changes=first,
         recorded={"amount_ore": locked.amount_ore, "version": version.number},
     )
-    screen_application(actor=actor, application=locked, on_submission=True)
+    # Screening (casework) listens and screens in this transaction; its failure undoes all.
+    application_submitted.send(sender=Application, actor=actor, application=locked)
     # robust: a mail server that fails is logged; the submission stands, its receipt is online.
     transaction.on_commit(lambda: send_receipt(version.pk), robust=True)
     return Submission(version=version, new=True)
