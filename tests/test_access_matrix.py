@@ -47,10 +47,10 @@ from pulje.calls.services import add_question
 from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
-from pulje.decisions.services import decide_applications
+from pulje.decisions.services import decide_applications, queue_decision_letters
 from pulje.funds.models import Pool
 from pulje.letters.models import Letter
-from pulje.letters.services import queue_decision_letters, run_decision_letters
+from pulje.letters.services import run_decision_letters
 from pulje.registry.models import Organisation, OrganisationKind
 from pulje.registry.services.invitations import invite_member
 from pulje.registry.services.memberships import add_membership, request_membership

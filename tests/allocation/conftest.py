@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pulje.decisions import services as decision_services
+from pulje.decisions.services import write as decision_writes
 from tests.factories.allocation import Scarce, make_scarce
 
 
@@ -33,7 +33,7 @@ def _private_media(private_media: Path) -> None:
 def _no_letters(monkeypatch: pytest.MonkeyPatch) -> None:
     """The letters are the letters app's to make (tested there): a decision's own queue is a
     no-op here; a confirmation queues its one job through ``allocation.services``."""
-    monkeypatch.setattr(decision_services, "queue_decision_letters", lambda **kwargs: None)
+    monkeypatch.setattr(decision_writes, "queue_decision_letters", lambda **kwargs: None)
 
 
 @pytest.fixture

@@ -372,7 +372,7 @@ def test_confirming_makes_the_proposal_the_call_s_decisions(scarce: Scarce) -> N
         4,
         scarce.caseworker,
     )
-    assert job.payload == {"decision_ids": sorted(decision.pk for decision in decisions)}
+    assert job.payload["decision_ids"] == sorted(decision.pk for decision in decisions)
 
 
 def test_confirming_reduced_grants_gives_the_amounts_and_the_reason(scarce: Scarce) -> None:

@@ -129,7 +129,7 @@ def test_a_file_stored_by_a_failed_transaction_is_removed(
     def fail(**kwargs: object) -> None:
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr("pulje.applications.services.record_event", fail)
+    monkeypatch.setattr("pulje.applications.services.attachments.record_event", fail)
     with pytest.raises(RuntimeError):
         attach_pdf(draft, applicant)
     assert not Attachment.objects.exists()

@@ -301,3 +301,24 @@ def test_a_profile_changed_since_the_check_is_not_submitted_unseen(
     with pytest.raises(ApplicationRefused) as refused:
         submit_application(actor=applicant.user, application=draft, confirmed=seen)
     assert refused.value.code == "changed"
+
+
+def test_a_screening_that_fails_undoes_the_whole_submission(
+    draft: Application, applicant: Applicant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(**kwargs: Any) -> None:
+        raise RuntimeError("screening broke")
+
+    monkeypatch.setattr("pulje.casework.services.screen_application", fail)
+
+    with pytest.raises(RuntimeError, match="screening broke"):
+        submit(draft, applicant)
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.reference, draft.submitted_at) == (
+        ApplicationStatus.DRAFT,
+        "",
+        None,
+    )
+    assert ApplicationVersion.objects.count() == 0
+    assert AuditEvent.objects.filter(action="applications.application.submitted").count() == 0

@@ -13,7 +13,6 @@ from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import APPLICATION, ApplicationRefused, transition
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
-from pulje.decisions import services
 from pulje.decisions.models import Decision, RevisedBudgetLine
 from pulje.decisions.services import (
     DecisionRefused,
@@ -21,6 +20,7 @@ from pulje.decisions.services import (
     accept_grant,
     decide_applications,
     lapse_overdue_grants,
+    write,
 )
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
@@ -36,7 +36,7 @@ Capture = Callable[..., Any]
 
 @pytest.fixture(autouse=True)
 def _no_letters(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "queue_decision_letters", lambda **kw: None)
+    monkeypatch.setattr(write, "queue_decision_letters", lambda **kw: None)
 
 
 def grant(funded: Funded, amount_kr: int = 60_000, reduced_kr: int | None = None) -> Decision:

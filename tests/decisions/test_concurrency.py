@@ -12,9 +12,8 @@ import pytest
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.core.locks import lock_for
 from pulje.core.money import kr
-from pulje.decisions import services
 from pulje.decisions.models import Decision
-from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.decisions.services import DecisionRefused, common, decide, decide_applications, write
 from pulje.ledger.selectors import find_ledger_discrepancies
 from tests.concurrency import Outcome, another_connection_waits_for_a_lock, run_at_once, wait_until
 from tests.factories.decisions import available, make_funded, screened
@@ -29,14 +28,14 @@ def _race(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Outcome], list[bool], A
     waits for a lock: without the pool lock both pass it on the same balance; with it the
     second thread is waiting for the lock, and the first goes on alone.
     """
-    monkeypatch.setattr(services, "queue_decision_letters", lambda **kw: None)
+    monkeypatch.setattr(write, "queue_decision_letters", lambda **kw: None)
     funded = make_funded()
     batches = [
         [screened(funded.applicant, 25_000, f"Batch {b} nr. {n}") for n in range(3)]
         for b in range(2)
     ]
     passed_check = [False, False]
-    check = services._refuse_overspending
+    check = common._refuse_overspending
     first_of_batch = [batch[0].pk for batch in batches]
 
     def check_then_wait(plans: Any, *, holding_back: bool) -> None:
@@ -47,7 +46,7 @@ def _race(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Outcome], list[bool], A
             what="the other batch to pass its check or wait for a lock",
         )
 
-    monkeypatch.setattr(services, "_refuse_overspending", check_then_wait)
+    monkeypatch.setattr(decide, "_refuse_overspending", check_then_wait)
     outcomes = run_at_once(
         *(
             partial(
@@ -84,7 +83,7 @@ def test_control_without_the_pool_lock_both_batches_pass_the_check(
     """The control: with the pool lock switched off both threads read the same balance and
     pass the check, so the test above proves the lock. The ledger's own lock per posting
     still stops the second batch (halfway through, rolled back whole); it never overspends."""
-    monkeypatch.setattr(services, "lock_for", lambda **locks: lock_for(**{**locks, "pools": []}))
+    monkeypatch.setattr(decide, "lock_for", lambda **locks: lock_for(**{**locks, "pools": []}))
     outcomes, passed_check, funded = _race(monkeypatch)
     assert passed_check == [True, True]
     granted = [outcome for outcome in outcomes if isinstance(outcome, list)]

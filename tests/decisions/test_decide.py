@@ -11,9 +11,8 @@ from pulje.casework.models import Screening
 from pulje.casework.services import override_screening
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
-from pulje.decisions import services
 from pulje.decisions.models import Decision, DecisionTerms, Outcome, RejectionReason
-from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.decisions.services import DecisionRefused, decide_applications, write
 from pulje.funds.models import ReportingRequirement
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount
 from pulje.ledger.selectors import find_ledger_discrepancies
@@ -28,7 +27,7 @@ Capture = Callable[..., Any]
 def queued_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The letters app's queue, recorded: what it does is tested in tests/letters."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(services, "queue_decision_letters", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(write, "queue_decision_letters", lambda **kw: calls.append(kw))
     return calls
 
 

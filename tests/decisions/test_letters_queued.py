@@ -19,5 +19,5 @@ def test_a_bulk_decision_queues_one_letters_job_after_commit(
             actor=funded.caseworker, applications=applications, outcome="grant"
         )
     job = Job.objects.get()
-    assert job.payload == {"decision_ids": [d.pk for d in decisions]}
+    assert job.payload["decision_ids"] == [d.pk for d in decisions]
     assert (job.total, job.created_by) == (2, funded.caseworker)

@@ -21,13 +21,13 @@ from pulje.applications.selectors import applicant_timeline
 from pulje.applications.services import withdraw_application
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
-from pulje.decisions import services
 from pulje.decisions.models import Decision, GrantProposal, Outcome, ProposalOutcome
 from pulje.decisions.services import (
     DecisionRefused,
     approve_grant_proposals,
     decide_applications,
     return_grant_proposal,
+    write,
 )
 from pulje.funds.selectors import second_approval_threshold
 from pulje.funds.services import update_pool
@@ -47,7 +47,7 @@ Capture = Callable[..., Any]
 def queued_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The letters app's queue, recorded: what it does is tested in tests/letters."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(services, "queue_decision_letters", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(write, "queue_decision_letters", lambda **kw: calls.append(kw))
     return calls
 
 
@@ -56,7 +56,7 @@ def notices(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     """The applicants' e-mails about decisions, recorded by decision (tested in
     test_decide.py)."""
     calls: list[list[int]] = []
-    monkeypatch.setattr(services, "send_decision_notices", lambda ids: calls.append(list(ids)))
+    monkeypatch.setattr(write, "send_decision_notices", lambda ids: calls.append(list(ids)))
     return calls
 
 

@@ -12,12 +12,11 @@ from django.utils import timezone, translation
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.core.money import kr
-from pulje.decisions import services
 from pulje.decisions.models import Decision, Outcome, RevisedBudgetLine
-from pulje.decisions.services import decide_applications
+from pulje.decisions.services import decide_applications, queue_decision_letters, write
 from pulje.ledger.models import Entry
 from pulje.letters.models import Letter
-from pulje.letters.services import queue_decision_letters, run_decision_letters
+from pulje.letters.services import run_decision_letters
 from tests.factories import UserFactory
 from tests.factories.applications import make_applicant
 from tests.factories.decisions import Funded, available, make_funded, screened
@@ -29,7 +28,7 @@ Capture = Callable[..., Any]
 
 @pytest.fixture(autouse=True)
 def _no_letters(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "queue_decision_letters", lambda **kw: None)
+    monkeypatch.setattr(write, "queue_decision_letters", lambda **kw: None)
 
 
 def as_user(client: Client, user: User) -> Client:

@@ -7,10 +7,12 @@ from pytest_django import Settings
 
 from pulje.core.jobs import STALLED_AFTER, Job, JobRefused, JobStatus
 from pulje.core.models import AuditEvent
+from pulje.decisions.models import Decision
+from pulje.decisions.services import DecisionRefused, queue_decision_letters
 from pulje.letters import services
 from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.rendering import LetterData, render_letter
-from pulje.letters.services import queue_decision_letters, retry_job, run_decision_letters
+from pulje.letters.services import retry_job, run_decision_letters
 from tests.factories import UserFactory
 from tests.factories.letters import TRICKY_TITLE, Decided
 
@@ -27,7 +29,7 @@ def test_queue_makes_a_queued_job_with_its_task(decided: Decided) -> None:
 
     job.refresh_from_db()
     assert (job.status, job.total, job.done_count) == (JobStatus.QUEUED, 3, 0)
-    assert job.payload == {"decision_ids": ids}
+    assert job.payload["decision_ids"] == ids
     assert job.call == decided.funded.call
     assert job.task_result_id != ""
     assert events("letters.job.queued") == before + 1
@@ -189,27 +191,48 @@ def test_retry_is_refused_unless_the_job_failed(decided: Decided, english: objec
     assert events("letters.job.retried") == 0
 
 
-def test_a_job_for_missing_decisions_fails_naming_them(decided: Decided, english: object) -> None:
-    job = queue_decision_letters(
-        actor=decided.funded.caseworker, decision_ids=[decided.decisions[0].pk, 999_999]
-    )
+def test_letters_for_missing_decisions_are_refused_naming_them(
+    decided: Decided, english: object
+) -> None:
+    before = Job.objects.count()
 
-    with pytest.raises(JobRefused):
-        run_decision_letters(job_id=job.pk)
+    with pytest.raises(DecisionRefused) as refused:
+        queue_decision_letters(
+            actor=decided.funded.caseworker, decision_ids=[decided.decisions[0].pk, 999_999]
+        )
 
-    job.refresh_from_db()
-    assert (job.status, job.error) == (JobStatus.FAILED, "These decisions do not exist: 999999.")
-    assert Letter.objects.count() == 0
+    assert refused.value.message == "These decisions do not exist: 999999."
+    assert Job.objects.count() == before
+
+
+def test_the_letter_says_what_was_decided_when_it_was_queued(
+    decided: Decided, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decision = decided.decisions[0]
+    job = queue_decision_letters(actor=decided.funded.caseworker, decision_ids=[decision.pk])
+    Decision.objects.filter(pk=decision.pk).update(amount_ore=1_00)
+    rendered: list[LetterData] = []
+
+    def render_letter(data: LetterData) -> bytes:
+        rendered.append(data)
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr(services, "render_letter", render_letter)
+    run_decision_letters(job_id=job.pk)
+
+    assert [data.amount_ore for data in rendered] == [decision.amount_ore]
+    assert decision.amount_ore != 1_00
 
 
 def test_the_letter_source_escapes_the_applicants_title(decided: Decided) -> None:
+    from pulje.decisions.selectors import letter_subjects
     from pulje.letters.rendering import letter_source
     from pulje.letters.services import ensure_letter_templates
-    from pulje.letters.sources import letter_subjects
 
     ids = [decided.decisions[0].pk]
     bodies = ensure_letter_templates(call_ids=[decided.funded.call.pk])
-    (subject,) = letter_subjects(ids, bodies=bodies)
+    (unworded,) = letter_subjects(ids)
+    subject = unworded.with_body(bodies[(unworded.call_id, unworded.kind)])
 
     assert subject.data.title == TRICKY_TITLE
     assert '#"Fest # *fed* $5 [x] _y_ \\\\ \\"z\\" {{ title }}";' in letter_source(subject.data)

@@ -19,9 +19,9 @@ from pytest_django import Settings
 from pulje.core.jobs import JobStatus
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import Decision, RejectionReason
-from pulje.decisions.services import decide_applications
+from pulje.decisions.services import decide_applications, queue_decision_letters
 from pulje.letters.models import Letter
-from pulje.letters.services import queue_decision_letters, retry_job, run_decision_letters
+from pulje.letters.services import retry_job, run_decision_letters
 from tests.factories.applications import make_applicant
 from tests.factories.decisions import make_funded, screened
 

@@ -1,4 +1,5 @@
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.template.loader import render_to_string
@@ -10,9 +11,11 @@ from pytest_django import DjangoAssertNumQueries
 from pulje.accounts.models import User
 from pulje.core.jobs import STALLED_AFTER, Job, JobStatus
 from pulje.core.models import AuditEvent
+from pulje.decisions.services import queue_decision_letters
+from pulje.letters import services
 from pulje.letters.models import Letter, LetterKind
 from pulje.letters.selectors import letters_for_applications
-from pulje.letters.services import queue_decision_letters, run_decision_letters
+from pulje.letters.services import run_decision_letters
 from tests.factories import OrganisationFactory, UserFactory
 from tests.factories.letters import Decided
 
@@ -33,9 +36,13 @@ def done_job(decided: Decided, count: int = 3) -> Job:
 
 def failed_job(decided: Decided) -> Job:
     job = queue_decision_letters(
-        actor=decided.funded.caseworker, decision_ids=[decided.decisions[0].pk, 999_999]
+        actor=decided.funded.caseworker, decision_ids=[decided.decisions[0].pk]
     )
-    with pytest.raises(Exception, match="999999"):
+    out_of_paper = ValueError("typst is out of paper")
+    with (
+        mock.patch.object(services, "render_letter", side_effect=out_of_paper),
+        pytest.raises(ValueError, match="out of paper"),
+    ):
         run_decision_letters(job_id=job.pk)
     job.refresh_from_db()
     return job
@@ -82,7 +89,7 @@ def test_a_failed_job_says_why_and_offers_a_retry(decided: Decided, english: Cli
     html = client_for(decided.funded.caseworker, english).get(job_url(job)).content.decode()
 
     assert "The job failed" in html
-    assert "These decisions do not exist: 999999." in html
+    assert "could not be made: typst is out of paper" in html
     assert reverse("letters:retry", kwargs={"pk": job.pk}) in html
 
 

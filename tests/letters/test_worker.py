@@ -13,8 +13,8 @@ from django_tasks_db.models import DBTaskResult
 
 from pulje.core.jobs import JobStatus
 from pulje.core.models import SentEmail
+from pulje.decisions.services import queue_decision_letters
 from pulje.letters.models import Letter
-from pulje.letters.services import queue_decision_letters
 from tests.factories.letters import make_decided
 
 

@@ -56,8 +56,12 @@ from pulje.core.errors import Refused
 from pulje.core.locks import lock_for
 from pulje.core.workflow import Derived, Machine
 from pulje.decisions.models import Decision, GrantProposal, RejectionReason
-from pulje.decisions.services import Decided, DecisionRefused, decide_applications
-from pulje.letters.services import queue_decision_letters
+from pulje.decisions.services import (
+    Decided,
+    DecisionRefused,
+    decide_applications,
+    queue_decision_letters,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,7 @@
 """Reads of applications, always through what a user may see."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -9,17 +11,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pulje.accounts.models import User
+from pulje.applications.checks import ReadDraft, check_draft
 from pulje.applications.models import (
     Application,
     ApplicationStatus,
     ApplicationVersion,
     Attachment,
 )
-from pulje.calls.models import Call
+from pulje.applications.workflow import ApplicationRefused
+from pulje.calls.models import Call, QuestionKind
+from pulje.core.audit import snapshot
 from pulje.core.audit_actions import AuditAction
 from pulje.core.models import AuditEvent
 from pulje.registry.models import Organisation
-from pulje.registry.selectors import organisations_of
+from pulje.registry.selectors import missing_profile_facts, organisations_of
+from pulje.registry.services.organisations import ORGANISATION_FIELDS
 
 
 def applications_for(user: User) -> QuerySet[Application]:
@@ -159,3 +165,104 @@ LATER_STEPS = {
     ),
     ApplicationStatus.WITHDRAWN: gettext_lazy("Nothing: the application was withdrawn."),
 }
+
+
+def deadline_refusal(call: Call) -> ApplicationRefused | None:
+    """The refusal of any change or submission on ``call`` once its deadline has passed, or
+    None before it."""
+    if timezone.now() >= call.closes_at:
+        return ApplicationRefused(
+            _(
+                "The deadline for this call was %(deadline)s. The application can no longer be "
+                "changed or submitted."
+            )
+            % {"deadline": date_format(timezone.localtime(call.closes_at), "DATETIME_FORMAT")},
+            code="deadline",
+        )
+    return None
+
+
+def editing_refusal(application: Application) -> ApplicationRefused | None:
+    """Why the applicant cannot change the application now, as the refusal the services
+    raise, or None if they can."""
+    refusal = deadline_refusal(application.call)
+    if refusal is not None:
+        return refusal
+    if application.status == ApplicationStatus.WITHDRAWN:
+        return ApplicationRefused(
+            _("The application has been withdrawn and cannot be changed."), code="withdrawn"
+        )
+    if application.status not in ApplicationStatus.applicant_editable():
+        return ApplicationRefused(
+            _("The application is being processed and can no longer be changed."),
+            code="processing",
+        )
+    if application.status != ApplicationStatus.DRAFT and not application.call.edit_after_submit:
+        return ApplicationRefused(
+            _("This call does not allow changes after submission."), code="locked"
+        )
+    return None
+
+
+def edit_refusal(application: Application) -> str | None:
+    """Why the applicant cannot change the application now, or None if they can."""
+    refusal = editing_refusal(application)
+    return refusal.message if refusal is not None else None
+
+
+def fingerprint(application: Application) -> str:
+    """Identifies what would be submitted now: the draft, the files attached and the
+    organisation's profile (its payment account and contacts go with the application)."""
+    files = sorted(
+        application.attachments.filter(removed_at__isnull=True).values_list("pk", flat=True)
+    )
+    payload = json.dumps(
+        {
+            "draft": application.draft,
+            "files": files,
+            "organisation": snapshot(application.organisation, ORGANISATION_FIELDS),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SubmissionCheck:
+    """What submitting the draft now would meet: the draft read and held to the call's rules
+    (``read.errors``: the form's messages, by field), and what else stops it (``problems``:
+    the organisation's profile, required files)."""
+
+    read: ReadDraft
+    problems: list[str]
+
+    @property
+    def valid(self) -> bool:
+        """Whether the draft itself may be submitted (the form would be valid)."""
+        return not self.read.errors
+
+    def messages(self) -> list[str]:
+        """Every message, the fields' in the form's order first."""
+        return [
+            *(message for messages in self.read.errors.values() for message in messages),
+            *self.problems,
+        ]
+
+
+def check_submission(application: Application) -> SubmissionCheck:
+    """The draft read by its fields and the call's rules, and what else stops submission
+    (profile, files)."""
+    read = check_draft(
+        application.draft, call=application.call, organisation=application.organisation
+    )
+    problems = list(missing_profile_facts(application.organisation))
+    attached = set(
+        application.attachments.filter(removed_at__isnull=True).values_list(
+            "question_id", flat=True
+        )
+    )
+    for question in application.call.questions.filter(kind=QuestionKind.FILE, required=True):
+        if question.pk not in attached:
+            problems.append(_("Attach a file for “%(question)s”.") % {"question": question.label})
+    return SubmissionCheck(read=read, problems=problems)

@@ -1,4 +1,3 @@
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -10,32 +9,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.applications.forms import ApplicationForm, AttachmentForm, draft_initial
-from pulje.applications.models import (
-    Application,
-    BudgetKind,
-    TargetGroup,
-)
+from pulje.applications.models import Application
 from pulje.applications.permissions import (
     get_application_for_applicant_or_404,
     get_attachment_for_applicant_or_404,
 )
+from pulje.applications.presenters import content_context, draft_data, submission_content
 from pulje.applications.selectors import (
     applicant_timeline,
+    check_submission,
     dashboard_applications,
     draft_to_resume,
+    edit_refusal,
+    fingerprint,
     next_step,
     organisations_that_may_apply,
 )
 from pulje.applications.services import (
     add_attachment,
-    check_submission,
-    draft_data,
-    edit_refusal,
-    fingerprint,
     remove_attachment,
     save_draft,
     start_application,
-    submission_content,
     submit_application,
     withdraw_application,
 )
@@ -103,22 +97,6 @@ def _checked_form(application: Application) -> ApplicationForm:
     return ApplicationForm(
         data=draft_data(application), call=application.call, organisation=application.organisation
     )
-
-
-def content_context(content: dict[str, Any]) -> dict[str, Any]:
-    """A submitted (or to-be-submitted) content, ready for ``applications/_content.html``."""
-    fields = content["fields"]
-    return {
-        "content": content,
-        "target_groups": [TargetGroup(value).label for value in fields["target_groups"]],
-        "period_start": dt.date.fromisoformat(fields["period_start"]),
-        "period_end": dt.date.fromisoformat(fields["period_end"]),
-        "budget": [
-            (label, content["budget"][kind])
-            for kind, label in BudgetKind.choices
-            if kind in content["budget"]
-        ],
-    }
 
 
 def _form_context(request: HttpRequest, application: Application) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.applications.models import Application
+from pulje.applications.presenters import content_context
 from pulje.applications.selectors import latest_version
-from pulje.applications.views import content_context
 from pulje.assessment import selectors
 from pulje.assessment.forms import (
     AddAssessorForm,

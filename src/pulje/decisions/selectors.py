@@ -1,17 +1,29 @@
-"""Reads of decisions, always through what the user may see."""
+"""Reads of decisions, always through what the user may see, and what their letters say."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
+from django.utils.translation import override
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.selectors import applications_for
 from pulje.applications.workflow import APPLICATION
-from pulje.decisions.models import Decision, GrantProposal, ProposalOutcome
+from pulje.calls.models import Call
+from pulje.decisions.models import (
+    DEFAULT_ACCEPT_DAYS,
+    Decision,
+    DecisionTerms,
+    GrantProposal,
+    ProposalOutcome,
+    RejectionReason,
+)
 from pulje.funds.models import Pool
 from pulje.ledger.models import PoolAccount
+from pulje.letters.models import LetterKind
+from pulje.letters.rendering import LetterData
+from pulje.letters.sources import REPORTING_TEXT, USE_OF_GRANT, LetterSubject
 
 
 def decidable_outcomes(application: Application) -> frozenset[str]:
@@ -90,3 +102,73 @@ def overdue_decision_ids(*, now: dt.datetime) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def accept_by_for(call: Call, decided_on: dt.date) -> dt.date:
+    """The date by which a grant decided on ``decided_on`` must be accepted: the call's
+    decision terms' days later, or ``DEFAULT_ACCEPT_DAYS``."""
+    terms = DecisionTerms.objects.filter(call=call).first()
+    return decided_on + dt.timedelta(days=terms.accept_days if terms else DEFAULT_ACCEPT_DAYS)
+
+
+def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
+    """What the letters of these decisions say, in id order, as ``pulje.letters`` stores them
+    when their job is queued (the call's wording is added when it runs). One query for any
+    number of decisions."""
+    decisions = list(
+        Decision.objects.filter(pk__in=decision_ids)
+        .select_related(
+            "application__call__pool__administrator", "application__organisation", "decided_by"
+        )
+        .order_by("pk")
+    )
+    today = timezone.localdate()
+    subjects = []
+    for decision in decisions:
+        application = decision.application
+        organisation = application.organisation
+        kind = LetterKind.GRANT if decision.is_grant else LetterKind.REJECTION
+        rejection = ""
+        if not decision.is_grant:
+            with override("da"):
+                label = str(RejectionReason(decision.reason_code).label)
+            rejection = " ".join(part for part in (f"{label}.", decision.reason_text) if part)
+        data = LetterData(
+            kind=kind,
+            body="",
+            sender=application.call.pool.administrator.name,
+            date=timezone.localdate(decision.decided_at) if decision.decided_at else today,
+            reference=application.reference,
+            recipient=organisation.name,
+            address="\n".join(
+                part
+                for part in (
+                    f"Att.: {organisation.contact_name}" if organisation.contact_name else "",
+                    organisation.address,
+                    f"{organisation.postal_code} {organisation.city}".strip(),
+                )
+                if part
+            ),
+            title=application.title,
+            signer=decision.decided_by.name,
+            amount_ore=decision.amount_ore or 0,
+            requested_ore=decision.requested_ore,
+            reduction_reason=decision.reason_text if decision.is_grant else "",
+            accept_by=decision.accept_by,
+            spend_by=decision.spend_by,
+            reporting=REPORTING_TEXT.get(decision.reporting, ""),
+            use_of_grant=USE_OF_GRANT,
+            rejection_reason=rejection,
+        )
+        subjects.append(
+            LetterSubject(
+                decision_id=decision.pk,
+                application_id=application.pk,
+                call_id=application.call_id,
+                reference=application.reference,
+                kind=kind,
+                data=data,
+                recipient_email=organisation.contact_email,
+            )
+        )
+    return subjects

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application
+from pulje.applications.presenters import content_context
 from pulje.applications.selectors import latest_version
-from pulje.applications.views import content_context
 from pulje.applications.workflow import ApplicationRefused
 from pulje.assessment.selectors import assessors_of
 from pulje.assessment.services import AssessmentRefused, assign_assessor

@@ -41,7 +41,7 @@ from pulje.core.mail import mail_error_reason, send_mail_now
 from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.permissions import can_retry_job
 from pulje.letters.rendering import DEFAULT_BODIES, render_letter
-from pulje.letters.sources import LetterSubject, call_ids_of_decisions, letter_subjects
+from pulje.letters.sources import LetterSubject, subject_from_payload, subject_to_payload
 
 logger = logging.getLogger(__name__)
 
@@ -59,22 +59,27 @@ MAIL_SERVER_UNAVAILABLE = (
 )
 
 
-def queue_decision_letters(*, actor: User | None, decision_ids: Sequence[int]) -> Job:
-    """Queue one job that makes, stores and e-mails the letters of these decisions.
+def queue_letters(*, actor: User | None, subjects: Sequence[LetterSubject]) -> Job:
+    """Queue one job that makes, stores and e-mails these letters, one per decision, saying
+    what ``subjects`` say now (``sources``: the deciding app builds them).
 
-    Side effects: a ``Job`` (total = the number of distinct decisions), the audit event
-    ``letters.job.queued`` and the task, queued in the same transaction: with the database
-    backend a worker sees the task only once the job is committed, and never without it.
-    Call it in the decision's transaction or after it; the job page (``letters:job``) shows
-    its progress.
+    Side effects: a ``Job`` whose payload holds the subjects (total = the number of distinct
+    decisions), the audit event ``letters.job.queued`` and the task, queued in the same
+    transaction: with the database backend a worker sees the task only once the job is
+    committed, and never without it. Call it in the decision's transaction or after it; the
+    job page (``letters:job``) shows its progress.
     """
-    ids = sorted(set(decision_ids))
-    call_ids = call_ids_of_decisions(ids)
+    by_decision = {subject.decision_id: subject for subject in subjects}
+    ids = sorted(by_decision)
+    call_ids = sorted({subject.call_id for subject in subjects})
     with transaction.atomic():
         job = Job.objects.create(
             kind=JobKind.DECISION_LETTERS,
             call_id=call_ids[0] if len(call_ids) == 1 else None,
-            payload={"decision_ids": ids},
+            payload={
+                "decision_ids": ids,
+                "letters": [subject_to_payload(by_decision[pk]) for pk in ids],
+            },
             total=len(ids),
             created_by=actor,
         )
@@ -128,7 +133,7 @@ def _enqueue(job: Job) -> None:
 
 @task()
 def make_decision_letters(job_id: int) -> None:
-    """The worker's side of ``queue_decision_letters``."""
+    """The worker's side of ``queue_letters``."""
     run_decision_letters(job_id=job_id)
 
 
@@ -136,7 +141,8 @@ def run_decision_letters(*, job_id: int) -> None:
     """Make, store and e-mail the letters of a queued job, counting its progress.
 
     Claims the job (``core.jobs.claim_job``: a job runs in one worker at a time),
-    then for each decision in id order: a ``Letter`` with its PDF in the default storage and
+    then for each letter stored in its payload, in decision id order, worded by the call's
+    template (``ensure_letter_templates``): a ``Letter`` with its PDF in the default storage and
     the audit event ``letters.letter.created`` unless there is one already, then its e-mail
     (``send_letter``) unless it was sent already. A letter whose mail fails is marked with the
     reason (``Letter.send_error``) and the others go on. Ends done (audit event
@@ -149,23 +155,16 @@ def run_decision_letters(*, job_id: int) -> None:
     job = claim_job(job_id=job_id)
     if job is None:
         return
-    ids: list[int] = list(job.payload["decision_ids"])
+    subjects = [subject_from_payload(payload) for payload in job.payload["letters"]]
     subject: LetterSubject | None = None
     sending = False
     not_sent: list[str] = []
     try:
-        bodies = ensure_letter_templates(call_ids=call_ids_of_decisions(ids))
-        subjects = letter_subjects(ids, bodies=bodies)
-        if len(subjects) != len(ids):
-            missing = sorted(set(ids) - {s.decision_id for s in subjects})
-            raise JobRefused(
-                _("These decisions do not exist: %(ids)s.")
-                % {"ids": ", ".join(str(pk) for pk in missing)},
-                code="unknown_decisions",
-            )
+        bodies = ensure_letter_templates(call_ids=sorted({s.call_id for s in subjects}))
         for position, subject in enumerate(subjects, start=1):
             sending = False
-            letter = make_letter(actor=job.created_by, job=job, subject=subject)
+            worded = subject.with_body(bodies[(subject.call_id, subject.kind)])
+            letter = make_letter(actor=job.created_by, job=job, subject=worded)
             if letter.sent_at is None and letter.recipient_email:
                 sending = True
                 try:
@@ -174,17 +173,17 @@ def run_decision_letters(*, job_id: int) -> None:
                     raise
                 except Exception:
                     # send_letter marked the letter with the reason; the others go on.
-                    not_sent.append(subject.application.reference)
+                    not_sent.append(subject.reference)
             count_progress(job=job, done=position)
     except Exception as error:
-        reason = error.message if isinstance(error, JobRefused) else mail_error_reason(error)
+        reason = mail_error_reason(error)
         if subject is not None:
             failed = (
                 _("The letter for %(reference)s could not be e-mailed: %(reason)s")
                 if sending
                 else _("The letter for %(reference)s could not be made: %(reason)s")
             )
-            reason = failed % {"reference": subject.application.reference, "reason": reason}
+            reason = failed % {"reference": subject.reference, "reason": reason}
         _fail(job, reason or type(error).__name__)
         raise
     status, summary = JobStatus.DONE, ""
@@ -201,7 +200,7 @@ def run_decision_letters(*, job_id: int) -> None:
             status=status,
             error=summary,
             event=AuditAction.LETTERS_JOB_DONE,
-            recorded={"letters": len(ids), "not_sent": not_sent},
+            recorded={"letters": len(subjects), "not_sent": not_sent},
         )
 
 
@@ -226,7 +225,7 @@ def make_letter(*, actor: User | None, job: Job | None, subject: LetterSubject) 
     pdf = render_letter(subject.data)
     letter = Letter(
         decision_id=subject.decision_id,
-        application=subject.application,
+        application_id=subject.application_id,
         kind=subject.kind,
         recipient_email=subject.recipient_email,
         job=job,
@@ -241,7 +240,7 @@ def make_letter(*, actor: User | None, job: Job | None, subject: LetterSubject) 
                 obj=letter,
                 after={
                     "decision_id": subject.decision_id,
-                    "application_id": subject.application.pk,
+                    "application_id": subject.application_id,
                     "kind": subject.kind,
                     "file": letter.file.name,
                 },

@@ -1,19 +1,18 @@
-"""What a decision letter says, read from the decision (``pulje.decisions``), as plain data.
+"""What a decision letter says, as plain data frozen when its job is queued.
 
-The decisions app calls this app (``queue_decision_letters``) after it decides, so this app
-reads decisions only here, importing them when a job runs rather than at import time: the
-two apps then never import each other at start-up.
+The deciding app (``pulje.decisions``) sits above this one: it builds a ``LetterSubject`` for
+each decision from its own rows and hands them to ``services.queue_letters``, which stores
+them in the job's payload. The letter then states what was decided when it was queued, even
+if a row changes before the job runs, and this app never reads, nor imports, the decisions
+app. Only the call's wording (``LetterTemplate``) is read when the job runs.
 """
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
-from django.utils import timezone
-from django.utils.translation import override
-
-from pulje.applications.models import Application
 from pulje.funds.models import ReportingRequirement
-from pulje.letters.models import LetterKind
 from pulje.letters.rendering import LetterData
 
 # How the grantee reports, as the letter says it (Danish: the letters are Danish documents).
@@ -35,89 +34,40 @@ USE_OF_GRANT = (
 )
 
 
+# LetterData's dates, kept in the payload (JSON) as ISO dates.
+_DATES = ("date", "accept_by", "spend_by")
+
+
 @dataclass(frozen=True)
 class LetterSubject:
-    """One letter to make: for which decision and application, of which kind, saying what,
-    and to whom it is e-mailed."""
+    """One letter to make: for which decision, application and call, of which kind, saying
+    what (``data``, its ``body`` empty until the job reads the call's wording), and to whom it
+    is e-mailed."""
 
     decision_id: int
-    application: Application
+    application_id: int
+    call_id: int
+    reference: str
     kind: str
     data: LetterData
     recipient_email: str
 
-
-def call_ids_of_decisions(decision_ids: Sequence[int]) -> list[int]:
-    from pulje.decisions.models import Decision
-
-    return sorted(
-        set(
-            Decision.objects.filter(pk__in=decision_ids).values_list(
-                "application__call_id", flat=True
-            )
-        )
-    )
+    def with_body(self, body: str) -> "LetterSubject":
+        return replace(self, data=replace(self.data, body=body))
 
 
-def letter_subjects(
-    decision_ids: Sequence[int], *, bodies: Mapping[tuple[int, str], str]
-) -> list[LetterSubject]:
-    """The letters for these decisions, in id order, worded by ``bodies`` (by call id and
-    kind). One query for any number of decisions."""
-    from pulje.decisions.models import Decision, RejectionReason
+def subject_to_payload(subject: LetterSubject) -> dict[str, Any]:
+    """``subject`` as JSON-ready data for the job's payload (without the body)."""
+    data = asdict(subject.data)
+    del data["body"]
+    for name in _DATES:
+        data[name] = data[name].isoformat() if data[name] else None
+    return {**asdict(subject), "data": data}
 
-    decisions = list(
-        Decision.objects.filter(pk__in=decision_ids)
-        .select_related(
-            "application__call__pool__administrator", "application__organisation", "decided_by"
-        )
-        .order_by("pk")
-    )
-    today = timezone.localdate()
-    subjects = []
-    for decision in decisions:
-        application = decision.application
-        organisation = application.organisation
-        kind = LetterKind.GRANT if decision.is_grant else LetterKind.REJECTION
-        rejection = ""
-        if not decision.is_grant:
-            with override("da"):
-                label = str(RejectionReason(decision.reason_code).label)
-            rejection = " ".join(part for part in (f"{label}.", decision.reason_text) if part)
-        data = LetterData(
-            kind=kind,
-            body=bodies[(application.call_id, kind)],
-            sender=application.call.pool.administrator.name,
-            date=timezone.localdate(decision.decided_at) if decision.decided_at else today,
-            reference=application.reference,
-            recipient=organisation.name,
-            address="\n".join(
-                part
-                for part in (
-                    f"Att.: {organisation.contact_name}" if organisation.contact_name else "",
-                    organisation.address,
-                    f"{organisation.postal_code} {organisation.city}".strip(),
-                )
-                if part
-            ),
-            title=application.title,
-            signer=decision.decided_by.name,
-            amount_ore=decision.amount_ore or 0,
-            requested_ore=decision.requested_ore,
-            reduction_reason=decision.reason_text if decision.is_grant else "",
-            accept_by=decision.accept_by,
-            spend_by=decision.spend_by,
-            reporting=REPORTING_TEXT.get(decision.reporting, ""),
-            use_of_grant=USE_OF_GRANT,
-            rejection_reason=rejection,
-        )
-        subjects.append(
-            LetterSubject(
-                decision_id=decision.pk,
-                application=application,
-                kind=kind,
-                data=data,
-                recipient_email=organisation.contact_email,
-            )
-        )
-    return subjects
+
+def subject_from_payload(payload: Mapping[str, Any]) -> LetterSubject:
+    """The ``LetterSubject`` that ``subject_to_payload`` stored, its body empty."""
+    data = dict(payload["data"])
+    for name in _DATES:
+        data[name] = dt.date.fromisoformat(data[name]) if data[name] else None
+    return LetterSubject(**{**payload, "data": LetterData(body="", **data)})
