@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from pulje.applications.models import (
 from pulje.calls.models import Call
 from pulje.core.audit_actions import AuditAction
 from pulje.core.models import AuditEvent
+from pulje.ledger.selectors import subtrees
 from pulje.registry.models import Organisation
 from pulje.registry.selectors import organisations_of
 
@@ -159,3 +160,24 @@ LATER_STEPS = {
     ),
     ApplicationStatus.WITHDRAWN: gettext_lazy("Nothing: the application was withdrawn."),
 }
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    available_ore: int
+    requested_ore: int
+    submitted: int
+
+
+def call_figures(call: Call) -> CallFigures:
+    """What the call's pool (with its sub-pools) still has available, and what submitted
+    applications ask for so far. Three queries."""
+    (node,) = subtrees([call.pool])[:1]
+    totals = Application.objects.filter(
+        call=call, status__in=ApplicationStatus.counted()
+    ).aggregate(requested=Sum("amount_ore", default=0), submitted=Count("pk"))
+    return CallFigures(
+        available_ore=node.subtree.available,
+        requested_ore=totals["requested"],
+        submitted=totals["submitted"],
+    )
