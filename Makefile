@@ -59,6 +59,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy src tests bench
+	$(VENV)/bin/lint-imports --no-cache
 	$(DEV_ENV) DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 # The coverage gate: line coverage of pulje on the SQLite leg, at the level the suite reached

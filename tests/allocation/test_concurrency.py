@@ -12,15 +12,11 @@ from typing import Any
 import pytest
 from django.db.models import QuerySet
 
-from pulje.allocation import services
+from pulje.allocation import plans
 from pulje.allocation.models import AllocationRun
+from pulje.allocation.plans import Refusal
 from pulje.allocation.problems import AllocationOptions
-from pulje.allocation.services import (
-    AllocationRefused,
-    Refusal,
-    confirm_allocation,
-    run_allocation,
-)
+from pulje.allocation.services import AllocationRefused, confirm, confirm_allocation, run_allocation
 from pulje.assessment.models import Assignment
 from pulje.assessment.services import (
     add_assessor,
@@ -57,7 +53,7 @@ def _confirm_twice(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Outcome], list
     colleague = UserFactory(name="Kollega", organisation=scarce.call.pool.administrator)
     run = run_allocation(actor=scarce.caseworker, call=scarce.call, options=AllocationOptions())
     passed_check: list[bool] = []
-    refusal_of = services.confirmation_refusal
+    refusal_of = plans.confirmation_refusal
 
     def check_then_wait(run: AllocationRun) -> Refusal | None:
         refusal = refusal_of(run)
@@ -69,7 +65,7 @@ def _confirm_twice(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Outcome], list
             )
         return refusal
 
-    monkeypatch.setattr(services, "confirmation_refusal", check_then_wait)
+    monkeypatch.setattr(confirm, "confirmation_refusal", check_then_wait)
     outcomes = run_at_once(
         partial(confirm_allocation, actor=scarce.caseworker, run=run),
         partial(confirm_allocation, actor=colleague, run=run),
@@ -99,7 +95,7 @@ def test_control_without_the_locks_both_confirmations_pass_the_checks(
     """The control: with the confirmation's locks switched off (the pools' and the
     applications' rows), both confirmations read the run as unconfirmed and pass every check,
     so the test above proves the locks."""
-    monkeypatch.setattr(services, "lock_for", lambda **kw: None)
+    monkeypatch.setattr(confirm, "lock_for", lambda **kw: None)
     monkeypatch.setattr(QuerySet, "select_for_update", lambda self, **kwargs: self)
     outcomes, passed_check, _scarce = _confirm_twice(monkeypatch)
 

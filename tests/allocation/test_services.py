@@ -10,17 +10,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from pulje.allocation import services
 from pulje.allocation.models import AllocationRun
+from pulje.allocation.plans import default_reduction_reason, rejection_reason
 from pulje.allocation.problems import AllocationOptions, compose_problem
 from pulje.allocation.selectors import allocation_facts
 from pulje.allocation.services import (
     AllocationRefused,
     confirm_allocation,
-    default_reduction_reason,
-    rejection_reason,
     rerun_with_locks,
     run_allocation,
+    runs,
 )
 from pulje.allocation.solver import (
     Method,
@@ -185,7 +184,7 @@ def test_a_problem_the_solver_refuses_is_stored_with_its_errors(
     def refuse(problem: object, **kwargs: object) -> None:
         raise ProblemError(["Budgettet mangler.", "Ukendt metode."])
 
-    monkeypatch.setattr(services, "solve", refuse)
+    monkeypatch.setattr(runs, "solve", refuse)
 
     run = run_allocation(actor=scarce.caseworker, call=scarce.call, options=AllocationOptions())
 

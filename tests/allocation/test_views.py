@@ -14,8 +14,9 @@ from django.utils import translation
 from pytest_django import DjangoAssertNumQueries
 
 from pulje.allocation.models import AllocationRun
+from pulje.allocation.plans import Refusal
 from pulje.allocation.problems import AllocationOptions
-from pulje.allocation.services import Refusal, run_allocation, solve_queued_run
+from pulje.allocation.services import run_allocation, solve_queued_run
 from pulje.applications.models import ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision

@@ -23,6 +23,7 @@ from pulje.allocation.services import (
     AllocationRefused,
     request_stop,
     run_allocation,
+    runs,
     solve_queued_run,
 )
 from pulje.allocation.solver import solve
@@ -46,7 +47,7 @@ def no_solving(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("solved in the request")
 
-    monkeypatch.setattr(services, "solve", refuse)
+    monkeypatch.setattr(runs, "solve", refuse)
 
 
 def _queued(scarce: Scarce, **options: Any) -> AllocationRun:
@@ -68,7 +69,7 @@ def test_a_run_for_the_worker_is_queued_with_its_task_and_not_solved(
 
     assert (run.status, run.result, run.baseline, run.grants) == ("queued", None, None, 0)
     task = DBTaskResult.objects.get(id=run.task_result_id)
-    assert task.task_path == "pulje.allocation.services.solve_allocation_run"
+    assert task.task_path == "pulje.allocation.services.runs.solve_allocation_run"
     assert task.args_kwargs == {"args": [], "kwargs": {"run_id": run.pk}}
     assert AuditEvent.objects.get(action="allocation.run.created").after["status"] == "queued"  # type: ignore[index]
     assert not AuditEvent.objects.filter(action="allocation.run.solved").exists()
@@ -98,7 +99,7 @@ def test_a_solve_that_fails_is_stored_as_an_error_in_danish(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(services, "solve", broken)
+    monkeypatch.setattr(runs, "solve", broken)
 
     solve_queued_run(run_id=run.pk)
 
@@ -128,7 +129,7 @@ def test_a_stop_asked_for_ends_the_solve_with_what_it_has(
             asked.append(kwargs["stop"]())
         return solve(problem, **kwargs)
 
-    monkeypatch.setattr(services, "solve", watched)
+    monkeypatch.setattr(runs, "solve", watched)
 
     solve_queued_run(run_id=run.pk)
 
@@ -247,7 +248,7 @@ def test_a_failed_solve_shows_a_danish_message_not_a_500(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("HiGHS crashed")
 
-    monkeypatch.setattr(services, "solve", broken)
+    monkeypatch.setattr(runs, "solve", broken)
     solve_queued_run(run_id=run.pk)
     client.force_login(scarce.caseworker)
 

@@ -7,10 +7,10 @@ from django.utils import translation
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.selectors import call_figures
 from pulje.calls.countdown import countdown_texts, time_left
 from pulje.calls.models import Call
 from pulje.calls.selectors import (
-    call_figures,
     open_calls,
     recently_closed_calls,
     upcoming_calls,

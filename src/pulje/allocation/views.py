@@ -19,15 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pulje.allocation.forms import ConfirmForm, LocksForm, RunForm
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.permissions import get_run_for_overseer_or_404
+from pulje.allocation.plans import confirmation_refusal, default_reduction_reason, plan_of
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.report import run_report
 from pulje.allocation.selectors import allocation_facts, call_money, newest_options, runs_of
 from pulje.allocation.services import (
     AllocationRefused,
     confirm_allocation,
-    confirmation_refusal,
-    default_reduction_reason,
-    plan_of,
     request_stop,
     rerun_with_locks,
     run_allocation,

@@ -4,7 +4,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from pulje.calls.models import Call, QuestionKind
 from pulje.core.audit import snapshot
 from pulje.core.audit_actions import AuditAction
 from pulje.core.models import AuditEvent
+from pulje.ledger.selectors import subtrees
 from pulje.registry.models import Organisation
 from pulje.registry.selectors import missing_profile_facts, organisations_of
 from pulje.registry.services.organisations import ORGANISATION_FIELDS
@@ -266,3 +267,24 @@ def check_submission(application: Application) -> SubmissionCheck:
         if question.pk not in attached:
             problems.append(_("Attach a file for “%(question)s”.") % {"question": question.label})
     return SubmissionCheck(read=read, problems=problems)
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    available_ore: int
+    requested_ore: int
+    submitted: int
+
+
+def call_figures(call: Call) -> CallFigures:
+    """What the call's pool (with its sub-pools) still has available, and what submitted
+    applications ask for so far. Three queries."""
+    (node,) = subtrees([call.pool])[:1]
+    totals = Application.objects.filter(
+        call=call, status__in=ApplicationStatus.counted()
+    ).aggregate(requested=Sum("amount_ore", default=0), submitted=Count("pk"))
+    return CallFigures(
+        available_ore=node.subtree.available,
+        requested_ore=totals["requested"],
+        submitted=totals["submitted"],
+    )

@@ -5,13 +5,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from pulje.applications.models import ApplicationStatus
 from pulje.calls.models import Call
 from pulje.funds.models import Pool
-from pulje.ledger.selectors import subtrees
 
 
 def open_calls(at: dt.datetime | None = None) -> QuerySet[Call]:
@@ -77,27 +75,4 @@ def call_bands(call: Call) -> list[Pool]:
         return [call.pool]
     return list(
         call.pool.children.filter(grant_min_ore__isnull=False).order_by("grant_min_ore", "pk")
-    )
-
-
-@dataclass(frozen=True)
-class CallFigures:
-    available_ore: int
-    requested_ore: int
-    submitted: int
-
-
-def call_figures(call: Call) -> CallFigures:
-    """What the call's pool (with its sub-pools) still has available, and what submitted
-    applications ask for so far. Three queries."""
-    (node,) = subtrees([call.pool])[:1]
-    counted = Q(applications__status__in=ApplicationStatus.counted())
-    totals = Call.objects.filter(pk=call.pk).aggregate(
-        requested=Sum("applications__amount_ore", filter=counted, default=0),
-        submitted=Count("applications", filter=counted),
-    )
-    return CallFigures(
-        available_ore=node.subtree.available,
-        requested_ore=totals["requested"],
-        submitted=totals["submitted"],
     )

@@ -10,14 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulje.accounts.models import User
-from pulje.applications.selectors import drafts_for, organisations_that_may_apply
+from pulje.applications.selectors import call_figures, drafts_for, organisations_that_may_apply
 from pulje.calls.countdown import countdown_texts, time_left
 from pulje.calls.forms import CALL_TIME_ZONE, CallForm, QuestionForm
 from pulje.calls.models import Call, CallQuestion
 from pulje.calls.permissions import get_call_for_caseworker_or_404, get_call_or_404
 from pulje.calls.selectors import (
     call_bands,
-    call_figures,
     open_calls,
     recently_closed_calls,
     upcoming_calls,
