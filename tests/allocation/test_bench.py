@@ -14,7 +14,12 @@ def test_the_allocation_bench_runs_every_objective_and_the_file_at_a_small_size(
     done = subprocess.run(
         [sys.executable, "bench/allocate.py", "--sizes", "40", "--seeds", "1", "--no-reading"],
         cwd=ROOT,
-        env={**os.environ, "DEBUG": "1", "PYTHONPATH": str(ROOT / "src")},
+        env={
+            **os.environ,
+            "DEBUG": "1",
+            "PYTHONPATH": str(ROOT / "src"),
+            "DJANGO_SETTINGS_MODULE": "pulje.settings",
+        },
         capture_output=True,
         text=True,
         timeout=300,
