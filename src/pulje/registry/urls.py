@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pulje.registry import views
+from pulje.registry import membership_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -8,15 +8,19 @@ urlpatterns = [
     path("registrer/", views.onboarding, name="onboarding"),
     path("registrer/overtag/", views.claim, name="claim"),
     path("registrer/ny/", views.register, name="register"),
-    path("anmodninger/", views.requests, name="requests"),
-    path("anmodninger/<int:member>/", views.decide_request, name="decide_request"),
-    path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("anmodninger/", membership_views.requests, name="requests"),
+    path("anmodninger/<int:member>/", membership_views.decide_request, name="decide_request"),
+    path("invitation/<str:token>/", membership_views.invitation, name="invitation"),
     path("<int:pk>/", views.profile, name="profile"),
-    path("<int:pk>/inviter/", views.invite, name="invite"),
-    path("<int:pk>/invitationer/<int:invitation>/tilbagekald/", views.revoke, name="revoke"),
-    path("<int:pk>/bevis/kode/", views.send_code, name="send_code"),
-    path("<int:pk>/bevis/", views.prove_code, name="prove_code"),
-    path("<int:pk>/medlemmer/<int:member>/fjern/", views.remove, name="remove"),
-    path("<int:pk>/medlemmer/<int:member>/rolle/", views.role, name="role"),
+    path("<int:pk>/inviter/", membership_views.invite, name="invite"),
+    path(
+        "<int:pk>/invitationer/<int:invitation>/tilbagekald/",
+        membership_views.revoke,
+        name="revoke",
+    ),
+    path("<int:pk>/bevis/kode/", membership_views.send_code, name="send_code"),
+    path("<int:pk>/bevis/", membership_views.prove_code, name="prove_code"),
+    path("<int:pk>/medlemmer/<int:member>/fjern/", membership_views.remove, name="remove"),
+    path("<int:pk>/medlemmer/<int:member>/rolle/", membership_views.role, name="role"),
     path("<int:pk>/afdeling/", views.add_department, name="add_department"),
 ]

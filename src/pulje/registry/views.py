@@ -2,19 +2,16 @@
 says once what every application needs (payment account, contacts) and who works for it."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pulje.accounts import mfa
-from pulje.accounts.models import Invitation, Membership, MembershipRole
+from pulje.accounts.models import Membership
 from pulje.accounts.views import identity_providers
-from pulje.core.access import logged_in, public, request_user
+from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.iban import format_iban
 from pulje.core.navigation import pop_return
@@ -25,15 +22,11 @@ from pulje.registry.forms import (
     NewOrganisationForm,
     OrganisationProfileForm,
     ProofCodeForm,
-    RoleForm,
 )
 from pulje.registry.models import OrganisationKind
 from pulje.registry.permissions import (
-    get_colleague_membership_for_member_or_404,
-    get_membership_for_approver_or_404,
     get_membership_for_member_or_404,
     is_claimable,
-    is_member,
     is_organisation_administrator,
     may_approve_membership,
 )
@@ -44,31 +37,18 @@ from pulje.registry.selectors import (
     open_invitations,
     organisations_of,
     registry_entry,
-    requests_for,
-)
-from pulje.registry.services.invitations import (
-    accept_invitation,
-    invitation_for_token,
-    invite_member,
-    revoke_invitation,
 )
 from pulje.registry.services.memberships import (
     MembershipRefused,
-    approve_membership,
-    change_role,
     not_claimable_message,
-    refuse_membership,
     register_own_organisation,
-    remove_member,
     request_membership,
 )
 from pulje.registry.services.organisations import add_own_department, update_profile
 from pulje.registry.services.proof import (
     PROVEN_CVR_KEY,
     mask_address,
-    prove_by_code,
     prove_by_identity_provider,
-    send_proof_code,
 )
 
 
@@ -121,7 +101,7 @@ def _prove_by_login(request: HttpRequest, membership: Membership) -> None:
         membership.refresh_from_db()
 
 
-def _tell_where_it_stands(request: HttpRequest, membership: Membership) -> None:
+def tell_where_it_stands(request: HttpRequest, membership: Membership) -> None:
     """What a person now may do for the organisation, after a claim, a proof or an invitation."""
     name = membership.organisation.name
     if membership.is_proven:
@@ -148,7 +128,7 @@ def _tell_where_it_stands(request: HttpRequest, membership: Membership) -> None:
 
 def _after_request(request: HttpRequest, membership: Membership) -> HttpResponse:
     _prove_by_login(request, membership)
-    _tell_where_it_stands(request, membership)
+    tell_where_it_stands(request, membership)
     return redirect("registry:profile", pk=membership.organisation_id)
 
 
@@ -186,7 +166,7 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _profile_page(
+def profile_page(
     request: HttpRequest,
     membership: Membership,
     *,
@@ -247,7 +227,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     if request.method != "POST":
-        return _profile_page(request, membership)
+        return profile_page(request, membership)
     if not membership.is_proven:
         messages.error(
             request, _("Prove that you act for the organisation before you change its profile.")
@@ -265,205 +245,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
             back = pop_return(request) if not missing_profile_facts(organisation) else None
             return redirect(back or reverse("registry:profile", kwargs={"pk": organisation.pk}))
     organisation.refresh_from_db()
-    return _profile_page(request, membership, form=form)
-
-
-def _refusal_message(request: HttpRequest, refusal: MembershipRefused) -> None:
-    messages.error(request, refusal.message)
-
-
-@require_POST
-@logged_in
-def invite(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_for_member_or_404(request_user(request), pk)
-    organisation = membership.organisation
-    form = InviteForm(request.POST)
-    if not form.is_valid():
-        return _profile_page(request, membership, invite_form=form)
-    try:
-        sent = invite_member(
-            actor=request_user(request),
-            organisation=organisation,
-            email=form.cleaned_data["email"],
-            role=MembershipRole(form.cleaned_data["role"]),
-        )
-    except MembershipRefused as refusal:
-        form.add_error("email", refusal.message)
-        return _profile_page(request, membership, invite_form=form)
-    messages.success(
-        request,
-        _("%(email)s has been sent an invitation. It gives access once they accept it.")
-        % {"email": sent.invitation.email},
-    )
-    return redirect(reverse("registry:profile", kwargs={"pk": organisation.pk}) + "#medlemmer")
-
-
-@require_POST
-@logged_in
-def revoke(request: HttpRequest, pk: int, invitation: int) -> HttpResponse:
-    membership = get_membership_for_member_or_404(request_user(request), pk)
-    found = get_object_or_404(Invitation, pk=invitation, organisation=membership.organisation)
-    try:
-        revoke_invitation(actor=request_user(request), invitation=found)
-    except MembershipRefused as refusal:
-        _refusal_message(request, refusal)
-    else:
-        messages.success(
-            request, _("The invitation to %(email)s is withdrawn.") % {"email": found.email}
-        )
-    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#medlemmer")
-
-
-@require_POST
-@logged_in
-def send_code(request: HttpRequest, pk: int) -> HttpResponse:
-    """The claimant asks for a code to the organisation's address in the register."""
-    membership = get_membership_for_member_or_404(request_user(request), pk)
-    try:
-        proof_code = send_proof_code(actor=request_user(request), membership=membership)
-    except MembershipRefused as refusal:
-        _refusal_message(request, refusal)
-    else:
-        messages.success(
-            request,
-            _("A code has been sent to %(address)s. Ask whoever reads that address for it.")
-            % {"address": mask_address(proof_code.sent_to)},
-        )
-    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#bevis")
-
-
-@require_POST
-@logged_in
-def prove_code(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_membership_for_member_or_404(request_user(request), pk)
-    form = ProofCodeForm(request.POST)
-    if form.is_valid():
-        try:
-            membership = prove_by_code(
-                actor=request_user(request), membership=membership, code=form.cleaned_data["code"]
-            )
-        except MembershipRefused as refusal:
-            form.add_error("code", refusal.message)
-        else:
-            _tell_where_it_stands(request, membership)
-            return redirect("registry:profile", pk=pk)
-    return _profile_page(request, membership, code_form=form)
-
-
-@require_POST
-@logged_in
-def remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
-    target = get_colleague_membership_for_member_or_404(request_user(request), pk, member)
-    try:
-        remove_member(actor=request_user(request), membership=target)
-    except MembershipRefused as refusal:
-        _refusal_message(request, refusal)
-    else:
-        messages.success(
-            request,
-            _("%(person)s no longer acts for %(name)s.")
-            % {"person": target.user, "name": target.organisation.name},
-        )
-        if target.user_id == request_user(request).pk:
-            return redirect("registry:mine")
-    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#medlemmer")
-
-
-@require_POST
-@logged_in
-def role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
-    target = get_colleague_membership_for_member_or_404(request_user(request), pk, member)
-    form = RoleForm(request.POST)
-    if form.is_valid():
-        try:
-            change_role(
-                actor=request_user(request),
-                membership=target,
-                role=MembershipRole(form.cleaned_data["role"]),
-            )
-        except MembershipRefused as refusal:
-            _refusal_message(request, refusal)
-        else:
-            messages.success(
-                request,
-                _("%(person)s is now %(role)s.")
-                % {
-                    "person": target.user,
-                    "role": MembershipRole(form.cleaned_data["role"]).label.lower(),
-                },
-            )
-    return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#medlemmer")
-
-
-@require_POST
-@logged_in
-def decide_request(request: HttpRequest, member: int) -> HttpResponse:
-    """Approve or refuse a request to act for an organisation (from the requests list or the
-    organisation's page); the service decides whether the user may."""
-    user = request_user(request)
-    target = get_membership_for_approver_or_404(user, member)
-    approve = request.POST.get("decision") == "approve"
-    try:
-        if approve:
-            approve_membership(actor=user, membership=target)
-        else:
-            refuse_membership(actor=user, membership=target)
-    except MembershipRefused as refusal:
-        _refusal_message(request, refusal)
-    else:
-        text = (
-            _("%(person)s now acts for %(name)s.")
-            if approve
-            else _("The request of %(person)s to act for %(name)s is refused.")
-        )
-        messages.success(request, text % {"person": target.user, "name": target.organisation.name})
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("registry:requests")
-
-
-@logged_in
-def requests(request: HttpRequest) -> HttpResponse:
-    """The requests to act for an organisation that this user may decide on."""
-    return render(
-        request, "registry/requests.html", {"requests": requests_for(request_user(request))}
-    )
-
-
-@public
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The invitee opens the link from the mail: the link is the key to seeing the invitation;
-    accepting it needs the invited address logged in, so someone not logged in is offered the
-    login, which comes back here."""
-    found = invitation_for_token(token)
-    if found is None:
-        raise Http404
-    if not request.user.is_authenticated:
-        if request.method == "POST":
-            return redirect_to_login(request.get_full_path())
-        return render(request, "registry/invitation.html", {"invitation": found})
-    if request.method == "POST":
-        try:
-            membership = accept_invitation(actor=request_user(request), token=token)
-        except MembershipRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            # Joining a pool's secretariat calls for the second factor in this session, not
-            # from the next login: the session was let in by an e-mail code alone.
-            mfa.assess_login(request, request_user(request))
-            _tell_where_it_stands(request, membership)
-            return redirect("registry:profile", pk=membership.organisation_id)
-    user = request_user(request)
-    return render(
-        request,
-        "registry/invitation.html",
-        {
-            "invitation": found,
-            "for_another": user.email.lower() != found.email.lower(),
-            "already": is_member(user, found.organisation),
-        },
-    )
+    return profile_page(request, membership, form=form)
 
 
 @require_POST
@@ -488,4 +270,4 @@ def add_department(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Department %(number)s %(name)s is added.") % form.cleaned_data,
             )
             return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#afdelinger")
-    return _profile_page(request, membership, department_form=form)
+    return profile_page(request, membership, department_form=form)
