@@ -22,7 +22,7 @@ from pulje.registry.imports import (
     read_table,
 )
 from pulje.registry.models import HousingDepartment, Organisation, OrganisationKind
-from pulje.registry.services.organisations import ChangeCounts, import_housing_registry
+from pulje.registry.services.housing_import import ChangeCounts, import_housing_registry
 from tests.factories import OrganisationFactory, UserFactory
 
 CVR_A = "12345674"

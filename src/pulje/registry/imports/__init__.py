@@ -2,8 +2,8 @@
 
 ``reading`` turns the file into a ``SourceTable``; ``checking`` checks its rows against each other
 and against facts about the register, given as plain data. Neither touches the database:
-``services.import_housing_registry`` reads those facts and writes the rows that pass. The
-format is described in docs/registry-import.md.
+``services.housing_import.import_housing_registry`` reads those facts and writes the rows
+that pass. The format is described in docs/registry-import.md.
 """
 
 from pulje.registry.imports.checking import (

@@ -15,7 +15,7 @@ from pulje.registry.imports import (
     read_table,
     write_rejections,
 )
-from pulje.registry.services.organisations import ChangeCounts, import_housing_registry
+from pulje.registry.services.housing_import import ChangeCounts, import_housing_registry
 
 
 class Command(BaseCommand):
