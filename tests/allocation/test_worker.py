@@ -293,6 +293,8 @@ def test_a_worker_process_solves_a_queued_run() -> None:
         "DEBUG": "1",
         "DATABASE_URL": database_url(),
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        # This checkout's code, whichever checkout the virtual environment was made for.
+        "PYTHONPATH": str(settings.PROJECT_DIR / "src"),
     }
 
     finished = subprocess.run(
