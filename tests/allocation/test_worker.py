@@ -4,13 +4,9 @@ it once, the run page shows its progress and then its result, a person can stop 
 solve that fails is said in Danish on the page, never a 500."""
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +27,7 @@ from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from tests.allocation.test_views import FORM
 from tests.factories.allocation import Scarce, make_scarce
-from tests.letters.test_worker import database_url
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -288,24 +284,7 @@ def test_a_worker_process_solves_a_queued_run() -> None:
     page queued is solved and stored, and its task ends successful."""
     scarce = make_scarce()
     run = _queued(scarce)
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": database_url(),
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        # This checkout's code, whichever checkout the virtual environment was made for.
-        "PYTHONPATH": str(settings.PROJECT_DIR / "src"),
-    }
-
-    finished = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
-        cwd=settings.PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = run_worker()
 
     assert finished.returncode == 0, finished.stderr
     run.refresh_from_db()
