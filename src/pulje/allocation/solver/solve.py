@@ -72,7 +72,7 @@ def solve(
     # than the selection took (at least a second), so a search without the rules that stalls
     # (the count objective at 10,000 did, bench/allocate.py) does not hold the answer back.
     price_deadline = deadline.sooner(max(_PRICE_SECONDS, deadline.elapsed()))
-    price, free, unproven = _price_of_fairness(problem, objective, price_deadline)
+    price, free, unproven = _price_of_fairness(compiled, objective, price_deadline)
     usages = rule_usage(compiled, granted, free)
     outcomes, cutoff = explain(compiled, granted, usages, free=free, draw_position=draw_position)
     return Result(
@@ -98,13 +98,14 @@ _PRICE_SECONDS = 1.0
 
 
 def _price_of_fairness(
-    problem: Problem, objective: float, deadline: Deadline
+    compiled: Compiled, objective: float, deadline: Deadline
 ) -> tuple[PriceOfFairness | None, IntArray | None, bool]:
     """What the rules for fairness cost: the same method without them, in the time left;
     with the selection without them, and whether the time ran out before it was proven."""
+    problem = compiled.problem
     if not problem.has_fairness:
         return None, None, False
-    free_compiled = Compiled(problem.without_fairness())
+    free_compiled = Compiled(problem.without_fairness(), ordered=compiled.candidates)
     if problem.method != Method.OPTIMAL:
         free = fill(free_compiled).granted
     else:
