@@ -14,7 +14,13 @@ def test_the_allocation_bench_runs_every_objective_and_the_file_at_a_small_size(
     done = subprocess.run(
         [sys.executable, "bench/allocate.py", "--sizes", "40", "--seeds", "1", "--no-reading"],
         cwd=ROOT,
-        env={**os.environ, "DEBUG": "1", "PYTHONPATH": str(ROOT / "src")},
+        # pytest's own settings (tests.settings) are in the environment: the root on the path
+        # lets the bench's Django find them.
+        env={
+            **os.environ,
+            "DEBUG": "1",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        },
         capture_output=True,
         text=True,
         timeout=300,
