@@ -55,9 +55,11 @@ def canonical_order(candidates: tuple[Candidate, ...]) -> list[Candidate]:
 class Compiled:
     """The candidates in canonical order as arrays, with the problem's rules as rows."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, *, ordered: list[Candidate] | None = None) -> None:
+        """``ordered``: ``problem``'s candidates already in canonical order (those of another
+        ``Compiled`` of the same candidates), so sorting 100,000 is not done twice."""
         self.problem = problem
-        self.candidates = canonical_order(problem.candidates)
+        self.candidates = canonical_order(problem.candidates) if ordered is None else ordered
         self.index = {candidate.id: i for i, candidate in enumerate(self.candidates)}
         self.n = len(self.candidates)
         self.amount = np.array([c.amount_ore for c in self.candidates], dtype=np.int64)

@@ -14,7 +14,7 @@ from pulje.allocation.solver.explain import explain, rule_usage
 from pulje.allocation.solver.fill import fill
 from pulje.allocation.solver.mip import solve_mip
 from pulje.allocation.solver.model import objective_value
-from pulje.allocation.solver.problem import Method, Problem, exact_share
+from pulje.allocation.solver.problem import Method, Objective, Problem, exact_share
 from pulje.allocation.solver.result import (
     Conflict,
     Outcome,
@@ -72,7 +72,7 @@ def solve(
     # than the selection took (at least a second), so a search without the rules that stalls
     # (the count objective at 10,000 did, bench/allocate.py) does not hold the answer back.
     price_deadline = deadline.sooner(max(_PRICE_SECONDS, deadline.elapsed()))
-    price, free, unproven = _price_of_fairness(problem, objective, price_deadline)
+    price, free, unproven = _price_of_fairness(compiled, objective, price_deadline)
     usages = rule_usage(compiled, granted, free)
     outcomes, cutoff = explain(compiled, granted, usages, free=free, draw_position=draw_position)
     return Result(
@@ -98,13 +98,14 @@ _PRICE_SECONDS = 1.0
 
 
 def _price_of_fairness(
-    problem: Problem, objective: float, deadline: Deadline
+    compiled: Compiled, objective: float, deadline: Deadline
 ) -> tuple[PriceOfFairness | None, IntArray | None, bool]:
     """What the rules for fairness cost: the same method without them, in the time left;
     with the selection without them, and whether the time ran out before it was proven."""
+    problem = compiled.problem
     if not problem.has_fairness:
         return None, None, False
-    free_compiled = Compiled(problem.without_fairness())
+    free_compiled = Compiled(problem.without_fairness(), ordered=compiled.candidates)
     if problem.method != Method.OPTIMAL:
         free = fill(free_compiled).granted
     else:
@@ -184,6 +185,11 @@ def _solve_exact(compiled: Compiled, deadline: Deadline) -> "_Exact | _Diagnosis
     on each try, and the problem solved again. Then candidates alike in everything the rules
     and the objective see are granted in rank order (``ties``), and every krone cut that no
     rule needs is given back."""
+    most = _most_grants(compiled)
+    if most is not None:
+        count = float(np.count_nonzero(most))
+        granted = in_rank_order(compiled, _give_back_cuts(compiled, most))
+        return _Exact(granted, Status.OPTIMAL, count, 0.0)
     rows = list(compiled.rows)
     for attempt in range(_ATTEMPTS):
         if deadline.passed:
@@ -206,6 +212,47 @@ def _solve_exact(compiled: Compiled, deadline: Deadline) -> "_Exact | _Diagnosis
             for row, missing in zip(rows, short, strict=True)
         ]
     return None
+
+
+def _most_grants(compiled: Compiled) -> IntArray | None:
+    """The most grants the budget and the bands' budgets allow, exactly in whole øre and
+    without a search, when those are the only rules (the count objective without the rules
+    for fairness, as the price of fairness solves it; HiGHS's search for it could stall at
+    10,000 until the limit, bench/allocate.py); None for any other problem, or when the locks
+    do not fit.
+
+    Each candidate costs the least it can be granted (cut in whole kroner to at least its
+    lowest amount, where reductions are allowed). Some selection with the most grants takes,
+    in each band, that band's cheapest candidates (swapping a granted one for a cheaper one
+    of its band breaks no budget), and taking the cheapest candidates across all bands one
+    at a time, skipping those whose band's budget is spent, gives for every number of grants
+    the least money that number can cost (the cost of a band's k cheapest grows faster with
+    each k): so the greedy fill cheapest first is optimal. Equal costs go in rank order."""
+    problem = compiled.problem
+    if problem.objective != Objective.COUNT or problem.method != Method.OPTIMAL:
+        return None
+    if any(row.key != "budget" and not row.key.startswith("band:") for row in compiled.rows):
+        return None
+    cut = (compiled.amount - compiled.lowest) // 100 * 100
+    cost = compiled.amount - cut
+    room = {row.key: int(row.limit) for row in compiled.rows}
+    band_of = [f"band:{candidate.band}" for candidate in compiled.candidates]
+    granted = np.zeros(compiled.n, dtype=np.int64)
+    forced = np.flatnonzero(compiled.locked_in & compiled.eligible)
+    free = np.flatnonzero(compiled.eligible & ~compiled.locked_in)
+    order = np.concatenate([forced, free[np.argsort(cost[free], kind="stable")]])
+    for i in order.tolist():
+        price = int(cost[i])
+        band = band_of[i]
+        if price > room["budget"] or price > room.get(band, price):
+            if compiled.locked_in[i]:
+                return None
+            continue
+        room["budget"] -= price
+        if band in room:
+            room[band] -= price
+        granted[i] = price
+    return granted
 
 
 def _give_back_cuts(compiled: Compiled, granted: IntArray) -> IntArray:

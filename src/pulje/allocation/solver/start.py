@@ -40,9 +40,12 @@ class _Columns:
     programme: Programme
     m: int
     row_of: IntArray
+    # Column j's rows and what granting it adds to each, T's part included:
+    # ``rows[starts[j]:starts[j + 1]]`` and ``changes[...]`` (worked out once for all
+    # columns, not at every move).
     starts: IntArray
     rows: IntArray
-    coefficients: FloatArray
+    changes: FloatArray
     total_rows: IntArray
     total_coefficients: FloatArray
     money: FloatArray
@@ -55,11 +58,6 @@ class _Columns:
         ends = np.append(programme.starts, len(programme.indices))
         row_of = np.repeat(np.arange(count), np.diff(ends))
         indices, coefficients = programme.indices, programme.values
-        on_x = indices < m
-        by_column = np.argsort(indices[on_x], kind="stable")
-        starts = np.zeros(m + 1, dtype=np.int64)
-        np.cumsum(np.bincount(indices[on_x], minlength=m), out=starts[1:])
-        on_total = indices == programme.columns - 1
 
         def dense(row: int) -> FloatArray:
             values = np.zeros(m)
@@ -68,16 +66,36 @@ class _Columns:
             values[indices[entries][mine]] = coefficients[entries][mine]
             return values
 
+        on_x = indices < m
+        on_total = indices == programme.columns - 1
+        total_rows, total_coefficients = row_of[on_total], coefficients[on_total]
+        money = dense(count - 1)
+        # Every (column, row) a grant changes: the column's own entries and, through T, the
+        # share rules and T's row; summed per pair, in column then row order.
+        every = np.arange(m)
+        column_of = np.concatenate([indices[on_x], np.repeat(every, len(total_rows))]).astype(
+            np.int64
+        )
+        row_at = np.concatenate([row_of[on_x], np.tile(total_rows, m)]).astype(np.int64)
+        change = np.concatenate(
+            [coefficients[on_x], np.outer(money, total_coefficients).reshape(-1)]
+        )
+        pairs, pair_of = np.unique(column_of * count + row_at, return_inverse=True)
+        starts = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pairs // count, minlength=m), out=starts[1:])
+
         return cls(
             programme=programme,
             m=m,
             row_of=row_of,
             starts=starts,
-            rows=row_of[on_x][by_column],
-            coefficients=coefficients[on_x][by_column],
-            total_rows=row_of[on_total],
-            total_coefficients=coefficients[on_total],
-            money=dense(count - 1),
+            rows=pairs % count,
+            changes=np.bincount(pair_of.reshape(-1), weights=change, minlength=len(pairs)).astype(
+                np.float64
+            ),
+            total_rows=total_rows,
+            total_coefficients=total_coefficients,
+            money=money,
             budget=dense(0),
         )
 
@@ -128,15 +146,8 @@ class _Search:
         if sign > 0 and columns.budget[j] > room:
             return False  # the usual no, answered without building the change
         start, end = columns.starts[j], columns.starts[j + 1]
-        touched, inverse = np.unique(
-            np.concatenate([columns.rows[start:end], columns.total_rows]), return_inverse=True
-        )
-        change = sign * np.bincount(
-            inverse,
-            weights=np.concatenate(
-                [columns.coefficients[start:end], columns.money[j] * columns.total_coefficients]
-            ),
-        )
+        touched = columns.rows[start:end]
+        change = sign * columns.changes[start:end]
         after = self.activity[touched] + change
         before_broken = columns.violation(touched, self.activity[touched])
         after_broken = columns.violation(touched, after)
