@@ -54,7 +54,10 @@ class Command(BaseCommand):
                 _("The problem cannot be read:") + "".join(f"\n- {e}" for e in error.errors)
             ) from error
         result = solve(read)
-        written = json.dumps(result_to_json(result), ensure_ascii=False, indent=2) + "\n"
+        # Compact: Python's JSON encoder runs in C only without an indent (at 100,000
+        # candidates an indented result took 3 s to write; docs/bench.md).
+        written = json.dumps(result_to_json(result), ensure_ascii=False, separators=(",", ":"))
+        written += "\n"
         if output is None:
             self.stdout.write(written, ending="")
         else:
