@@ -11,8 +11,7 @@ from django.core.management import CommandError, call_command
 
 from pulje.allocation.management.commands import allocate as command
 from pulje.allocation.solver import problem_to_json, solve
-from tests.allocation.test_solver_time import FakeClock, hard
-from tests.allocation.test_start import bl_shaped
+from tests.factories.solver import FakeClock, bl_shaped, hard
 
 PROBLEM: dict[str, Any] = {
     "version": 1,

@@ -19,7 +19,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -45,24 +44,10 @@ from pulje.allocation.solver import (
     solve,
 )
 from pulje.core.money import kr
+from tests.factories.solver import LABELS, candidate, solver_only_conflict
 
 SOLVER = Path(__file__).resolve().parents[2] / "src" / "pulje" / "allocation" / "solver"
 UNSOLVED_TEXT = "Ingen fordeling kan opfylde alle reglerne; se konflikterne."
-LABELS = {
-    "region:1081": "Region Nordjylland",
-    "region:1082": "Region Midtjylland",
-    "region:1083": "Region Syddanmark",
-    "region:1084": "Region Hovedstaden",
-    "region:1085": "Region Sjælland",
-    "band:1": "Bånd 1",
-    "group:children": "børn og unge",
-    "group:elderly": "ældre",
-    "organisation:11111111": "Boligselskabet Nord",
-}
-
-
-def candidate(candidate_id: str, score: float, kroner: int, **fields: Any) -> Candidate:
-    return Candidate(id=candidate_id, score=score, amount_ore=kr(kroner), **fields)
 
 
 def reasons(problem: Problem) -> dict[str, tuple[ReasonCode, str, str]]:
@@ -217,34 +202,6 @@ def test_locked_in_above_the_budget_is_a_conflict_for_every_method(method: Metho
     )
     assert result.selected == ()
     assert {o.reason for o in result.outcomes} == {ReasonCode.UNSOLVED}
-
-
-def solver_only_conflict() -> Problem:
-    """Each region floor can be met, and together they fit the budget, but only ``a`` can
-    meet Nordjylland's and only ``b`` Hovedstaden's (``d`` is under the minimum score), and
-    the two are the same organisation's, which may have one grant. The target group, the cap
-    on Midtjylland and the lock out have nothing to do with it: the deletion filter drops
-    them and keeps exactly the three rules that conflict."""
-    return Problem(
-        budget_ore=kr(1_300_000),
-        candidates=(
-            candidate("a", 4.0, 500_000, region="1081", organisation="11111111"),
-            candidate("b", 3.0, 500_000, region="1084", organisation="11111111"),
-            candidate("c", 5.0, 300_000, region="1082", target_groups=("elderly",)),
-            candidate("d", 1.0, 500_000, region="1084", organisation="22222222"),
-            candidate("e", 2.0, 100_000, region="1082", organisation="33333333"),
-        ),
-        regions={
-            "1081": Limit(floor_ore=kr(400_000)),
-            "1082": Limit(cap_ore=kr(300_000)),
-            "1084": Limit(floor_ore=kr(400_000)),
-        },
-        target_groups={"elderly": GroupRule(min_count=1)},
-        organisation=OrganisationRule(max_grants=1),
-        min_score=2.0,
-        locked_out=frozenset({"e"}),
-        labels=LABELS,
-    )
 
 
 def test_a_conflict_only_the_solver_finds_is_narrowed_to_the_rules_that_cause_it() -> None:

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from pulje.allocation.solver import Candidate, Method, Objective, Problem, Status, solve
-from tests.allocation.test_solver_properties import meets_every_rule_by_id
+from tests.factories.solver import meets_every_rule_by_id
 
 
 def least_grant(candidate: Candidate, *, reductions: bool) -> int:

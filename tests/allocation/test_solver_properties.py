@@ -6,12 +6,11 @@ the docstrings of ``Problem``), not from ``rules.py``, so that the two can disag
 """
 
 import dataclasses
-import datetime as dt
 import functools
 import json
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,8 +22,6 @@ from hypothesis import strategies as st
 from pulje.allocation.solver import (
     Apportionment,
     Candidate,
-    GroupRule,
-    Limit,
     LotteryRule,
     Method,
     Objective,
@@ -42,16 +39,20 @@ from pulje.allocation.solver import (
 )
 from pulje.allocation.solver.fill import draw_key
 from pulje.allocation.solver.result import SELECTING
+from tests.factories.solver import (
+    ORGANISATIONS,
+    SHARE_SLACK,
+    THOROUGH,
+    IntMatrix,
+    meets_every_rule,
+    meets_every_rule_by_id,
+    problems,
+    quarters,
+)
 
 BoolMatrix = npt.NDArray[np.bool_]
-IntMatrix = npt.NDArray[np.int64]
 FloatVector = npt.NDArray[np.float64]
 
-REGIONS = ("1081", "1082", "1083", "1084")
-BANDS = ("1", "2", "3")
-ORGANISATIONS = ("A", "B", "C", "D")
-GROUPS = ("adults", "children", "elderly")
-START = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 RULE_BASED = (Method.GREEDY, Method.FIRST_COME, Method.ENVELOPES, Method.LOTTERY)
 # Every sentence a conflict can open with (solve.py): a conflict is always said in Danish.
 CONFLICT_OPENINGS = (
@@ -65,197 +66,12 @@ CONFLICT_OPENINGS = (
     "Kun ",
     "Inden for budgettet (og båndenes budgetter) kan dette ikke opfyldes: ",
 )
-# This oracle compares shares in floating point, so it allows them this slack; the solver
-# meets them exactly, which test_solver_exact.py checks in integer øre and fractions.
-SHARE_SLACK = 1e-6
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-THOROUGH = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --- strategies -------------------------------------------------------------------------------
 
-quarters = st.integers(0, 20).map(lambda n: n / 4)  # scores 0–5 with ties
 shares = st.integers(0, 20).map(lambda n: n / 20)  # 0 %, 5 %, …, 100 %
-amounts = st.one_of(
-    st.integers(1, 40).map(lambda n: n * 25_000_00),  # 25.000 kr. steps: many equal amounts
-    st.integers(1_000_00, 1_000_000_00),  # any amount in øre from 1.000 to 1.000.000 kr.
-)
-
-
-@st.composite
-def candidate_lists(
-    draw: st.DrawFn, *, min_size: int = 0, max_size: int = 10, reductions: bool = True
-) -> tuple[Candidate, ...]:
-    size = draw(st.integers(min_size, max_size))
-    candidates = []
-    for number in range(size):
-        amount = draw(amounts)
-        lowest = draw(st.none() | st.integers(1, amount)) if reductions else None
-        minutes = draw(st.none() | st.integers(0, 60 * 24 * 30))
-        candidates.append(
-            Candidate(
-                id=f"c{number:02d}",
-                score=draw(quarters),
-                amount_ore=amount,
-                min_amount_ore=lowest,
-                band=draw(st.sampled_from(BANDS)),
-                region=draw(st.sampled_from((*REGIONS, ""))),
-                municipality=draw(st.sampled_from(("", "101", "751"))),
-                organisation=draw(st.sampled_from(ORGANISATIONS)),
-                target_groups=tuple(sorted(draw(st.sets(st.sampled_from(GROUPS))))),
-                participants=draw(st.integers(0, 60)),
-                submitted_at=None if minutes is None else START + dt.timedelta(minutes=minutes),
-            )
-        )
-    return tuple(candidates)
-
-
-def _optional(draw: st.DrawFn, strategy: st.SearchStrategy[Any]) -> Any:
-    return draw(st.none() | strategy)
-
-
-def _share(draw: st.DrawFn, low: float, high: float) -> float:
-    """A share in steps of 5 % between ``low`` and ``high`` (rounded inwards)."""
-    steps = draw(st.integers(int(np.ceil(low * 20 - 1e-9)), int(np.floor(high * 20 + 1e-9))))
-    return float(steps / 20)
-
-
-class _Rules:
-    """Limits drawn around a witness: a selection that, in a *loose* problem, meets every
-    rule drawn (so most problems have a solution worth finding, often with rules that bind);
-    in a *wild* problem the limits are drawn at random and many problems have none."""
-
-    def __init__(self, draw: st.DrawFn, witness: list[Candidate], loose: bool) -> None:
-        self.draw = draw
-        self.witness = witness
-        self.loose = loose
-        self.total = sum(candidate.amount_ore for candidate in witness)
-
-    def used(self, attribute: str, value: str) -> tuple[int, int]:
-        """Money and grants of the witness's candidates whose ``attribute`` is (or, for the
-        target groups, holds) ``value``."""
-        members = [
-            candidate
-            for candidate in self.witness
-            if (
-                value in candidate.target_groups
-                if attribute == "target_groups"
-                else getattr(candidate, attribute) == value
-            )
-        ]
-        return sum(candidate.amount_ore for candidate in members), len(members)
-
-    def cap(self, used: int, top: int) -> int:
-        return self.draw(st.integers(used, max(used, top)) if self.loose else st.integers(0, top))
-
-    def floor(self, used: int, top: int) -> int:
-        return self.draw(st.integers(0, used) if self.loose else st.integers(0, top))
-
-    def share(self, used: int) -> float:
-        return used / self.total if self.total else 0.0
-
-    def floor_share(self, used: int, top: float) -> float:
-        return _share(self.draw, 0.0, min(self.share(used), top) if self.loose else top)
-
-    def cap_share(self, used: int, low: float) -> float:
-        return _share(self.draw, max(self.share(used), low) if self.loose else low, 1.0)
-
-    def region(self, region: str, budget: int) -> Limit:
-        used, _count = self.used("region", region)
-        draw = self.draw
-        limit = Limit(
-            floor_ore=self.floor(used, budget // 2) if draw(st.booleans()) else None,
-            cap_ore=self.cap(used, budget) if draw(st.booleans()) else None,
-            floor_share=self.floor_share(used, 0.6) if draw(st.booleans()) else None,
-            cap_share=self.cap_share(used, 0.2) if draw(st.booleans()) else None,
-        )
-        return Limit(cap_ore=max(used, budget)) if limit.is_empty else limit
-
-    def group(self, group: str) -> GroupRule:
-        used, count = self.used("target_groups", group)
-        return GroupRule(
-            min_count=self.floor(count, 3) if self.draw(st.booleans()) else None,
-            min_share=self.floor_share(used, 0.5) if self.draw(st.booleans()) else None,
-        )
-
-    def organisation(self, asked: int) -> OrganisationRule:
-        most = [self.used("organisation", o) for o in ORGANISATIONS]
-        money = max(amount for amount, _count in most)
-        grants = max(count for _amount, count in most)
-        return OrganisationRule(
-            max_grants=self.cap(max(grants, 1), 3) or 1 if self.draw(st.booleans()) else None,
-            max_ore=self.cap(max(money, 1), asked) or 1 if self.draw(st.booleans()) else None,
-        )
-
-
-@st.composite
-def problems(
-    draw: st.DrawFn,
-    *,
-    methods: Iterable[Method] = tuple(Method),
-    min_candidates: int = 0,
-    max_candidates: int = 10,
-    reductions: bool = True,
-    gap: float | None = 0.0,
-) -> Problem:
-    """A problem with every kind of rule, any of them possibly absent."""
-    candidates = draw(
-        candidate_lists(min_size=min_candidates, max_size=max_candidates, reductions=reductions)
-    )
-    ids = [candidate.id for candidate in candidates]
-    asked = sum(candidate.amount_ore for candidate in candidates)
-    witness = [candidate for candidate in candidates if draw(st.booleans())]
-    rules = _Rules(draw, witness, loose=draw(st.integers(0, 4)) > 0)
-    budget = rules.cap(rules.total, max(rules.total + (asked - rules.total) // 2, 1))
-    chosen = [candidate.id for candidate in witness]
-    others = [candidate_id for candidate_id in ids if candidate_id not in chosen]
-    if rules.loose:
-        locked_in = draw(st.sets(st.sampled_from(chosen), max_size=2)) if chosen else set()
-        locked_out = draw(st.sets(st.sampled_from(others), max_size=2)) if others else set()
-        lowest = min((candidate.score for candidate in witness), default=5.0)
-        min_score = _optional(draw, st.integers(0, int(lowest * 4)).map(lambda n: n / 4))
-    else:
-        locked_in = draw(st.sets(st.sampled_from(ids), max_size=2)) if ids else set()
-        free = [candidate_id for candidate_id in ids if candidate_id not in locked_in]
-        locked_out = draw(st.sets(st.sampled_from(free), max_size=2)) if free else set()
-        min_score = _optional(draw, quarters)
-    method = draw(st.sampled_from(tuple(methods)))
-    has_lottery = method == Method.LOTTERY or draw(st.booleans())
-    return Problem(
-        budget_ore=budget,
-        candidates=candidates,
-        objective=draw(st.sampled_from(Objective)),
-        method=method,
-        allow_reductions=reductions and draw(st.booleans()),
-        band_budgets={
-            band: rules.cap(rules.used("band", band)[0], asked)
-            for band in sorted(draw(st.sets(st.sampled_from(BANDS))))
-        },
-        regions={
-            region: rules.region(region, budget)
-            for region in sorted(draw(st.sets(st.sampled_from(REGIONS), max_size=3)))
-        },
-        target_groups={
-            group: rules.group(group)
-            for group in sorted(draw(st.sets(st.sampled_from(GROUPS), max_size=2)))
-        },
-        organisation=rules.organisation(asked) if draw(st.booleans()) else OrganisationRule(),
-        min_score=min_score,
-        locked_in=frozenset(locked_in),
-        locked_out=frozenset(locked_out),
-        region_weights=draw(
-            st.just({})
-            | st.dictionaries(st.sampled_from(REGIONS), st.integers(0, 5000).map(float), min_size=1)
-        ),
-        apportionment=draw(st.sampled_from(Apportionment)),
-        envelope_unit_ore=draw(st.sampled_from((100, 100_000, 1_000_000))),
-        lottery=(
-            LotteryRule(seed=draw(st.text(min_size=1, max_size=12)), threshold=draw(quarters))
-            if has_lottery
-            else None
-        ),
-        gap=draw(st.sampled_from((0.0, 1e-4))) if gap is None else gap,
-    )
 
 
 # --- the oracle ---------------------------------------------------------------------------------
@@ -273,65 +89,6 @@ def every_subset(size: int) -> BoolMatrix:
     return ((numbers >> np.arange(size, dtype=np.int64)) & 1).astype(np.bool_)
 
 
-def meets_every_rule(
-    problem: Problem, granted: IntMatrix, *, slack: float = SHARE_SLACK
-) -> npt.NDArray[np.bool_]:
-    """For each row of ``granted`` (øre per candidate, columns in the order of
-    ``problem.candidates``, 0 = not granted): whether the selection meets every rule of the
-    problem, with rules on shares met up to ``slack`` of the total."""
-    candidates = problem.candidates
-    chosen = granted > 0
-    total = granted.sum(axis=1)
-    ok = total <= problem.budget_ore
-
-    def column(attribute: str) -> npt.NDArray[np.str_]:
-        return np.array([getattr(c, attribute) for c in candidates], dtype=np.str_)
-
-    def money(members: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-        summed: npt.NDArray[np.int64] = granted[:, members].sum(axis=1)
-        return summed
-
-    def share_at_least(used: npt.NDArray[np.int64], share: float) -> npt.NDArray[np.bool_]:
-        met: npt.NDArray[np.bool_] = used - share * total >= -slack * np.maximum(total, 1)
-        return met
-
-    def share_at_most(used: npt.NDArray[np.int64], share: float) -> npt.NDArray[np.bool_]:
-        met: npt.NDArray[np.bool_] = share * total - used >= -slack * np.maximum(total, 1)
-        return met
-
-    ids, score = column("id"), np.array([c.score for c in candidates], dtype=np.float64)
-    locked_in = np.isin(ids, list(problem.locked_in))
-    below = score < (-np.inf if problem.min_score is None else problem.min_score)
-    shut = np.isin(ids, list(problem.locked_out)) | (below & ~locked_in)
-    ok &= chosen[:, locked_in].all(axis=1) & ~chosen[:, shut].any(axis=1)
-    for band, budget in problem.band_budgets.items():
-        ok &= money(column("band") == band) <= budget
-    for region, limit in problem.regions.items():
-        used = money(column("region") == region)
-        if limit.floor_ore is not None:
-            ok &= used >= limit.floor_ore
-        if limit.cap_ore is not None:
-            ok &= used <= limit.cap_ore
-        if limit.floor_share is not None:
-            ok &= share_at_least(used, limit.floor_share)
-        if limit.cap_share is not None:
-            ok &= share_at_most(used, limit.cap_share)
-    for group, rule in problem.target_groups.items():
-        members = np.array([group in c.target_groups for c in candidates], dtype=np.bool_)
-        if rule.min_count is not None:
-            ok &= chosen[:, members].sum(axis=1) >= rule.min_count
-        if rule.min_share is not None:
-            ok &= share_at_least(money(members), rule.min_share)
-    for organisation in set(column("organisation").tolist()):
-        members = column("organisation") == organisation
-        if problem.organisation.max_grants is not None:
-            ok &= chosen[:, members].sum(axis=1) <= problem.organisation.max_grants
-        if problem.organisation.max_ore is not None:
-            ok &= money(members) <= problem.organisation.max_ore
-    met: npt.NDArray[np.bool_] = ok
-    return met
-
-
 def objective_of(problem: Problem, amounts: Mapping[str, int]) -> float:
     """The objective of a selection (id → øre), in its own units."""
     by_id = {candidate.id: candidate for candidate in problem.candidates}
@@ -341,12 +98,6 @@ def objective_of(problem: Problem, amounts: Mapping[str, int]) -> float:
     if problem.objective == Objective.PARTICIPANTS:
         return float(sum(candidate.participants for candidate, _amount in chosen))
     return float(len(chosen))
-
-
-def meets_every_rule_by_id(problem: Problem, amounts: Mapping[str, int]) -> bool:
-    """``meets_every_rule`` for one selection given as id → øre."""
-    granted = np.array([[amounts.get(c.id, 0) for c in problem.candidates]], dtype=np.int64)
-    return bool(meets_every_rule(problem, granted)[0])
 
 
 def objectives(problem: Problem, chosen: BoolMatrix) -> FloatVector:

@@ -5,7 +5,6 @@ and gap it reached. Time here is a fake clock: each HiGHS call is made to use up
 given, as on a hard instance, so nothing rests on how fast this machine is."""
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,42 +19,13 @@ from pulje.allocation.solver import (
     solve,
 )
 from pulje.allocation.solver.deadline import Deadline
-from tests.allocation.test_solver import solver_only_conflict
-from tests.allocation.test_solver_properties import meets_every_rule_by_id
-from tests.allocation.test_start import bl_shaped
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclasses.dataclass
-class Calls:
-    """What each HiGHS call of the solve was given: (search or relaxation, seconds left)."""
-
-    given: list[tuple[bool, float]] = dataclasses.field(default_factory=list)
-
-
-def hard(
-    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, uses: Callable[[bool, float], float]
-) -> Calls:
-    """Every HiGHS call takes ``uses(integer, seconds left)`` seconds of the fake clock."""
-    calls = Calls()
-    build = mip._highs
-
-    def timed(*args: Any, integer: bool, deadline: Deadline, **kwargs: Any) -> Any:
-        left = deadline.left()
-        calls.given.append((integer, left))
-        highs = build(*args, integer=integer, deadline=deadline, **kwargs)
-        clock.now += uses(integer, left)
-        return highs
-
-    monkeypatch.setattr(mip, "_highs", timed)
-    return calls
+from tests.factories.solver import (
+    FakeClock,
+    bl_shaped,
+    hard,
+    meets_every_rule_by_id,
+    solver_only_conflict,
+)
 
 
 def test_each_highs_call_gets_only_what_is_left_of_the_whole_limit(

@@ -13,11 +13,9 @@ from hypothesis import event, given
 
 from pulje.allocation.solver import (
     Candidate,
-    GroupRule,
     Limit,
     Method,
     Objective,
-    OrganisationRule,
     Problem,
     Status,
     mip,
@@ -27,8 +25,7 @@ from pulje.allocation.solver.deadline import Deadline
 from pulje.allocation.solver.model import programme
 from pulje.allocation.solver.rules import Compiled
 from pulje.allocation.solver.start import first_selection
-from pulje.core.money import kr
-from tests.allocation.test_solver_properties import THOROUGH, meets_every_rule_by_id, problems
+from tests.factories.solver import THOROUGH, bl_shaped, meets_every_rule_by_id, problems
 
 
 @THOROUGH
@@ -65,40 +62,6 @@ def test_a_first_selection_meets_every_rule_and_stays_below_the_bound(problem: P
         assert amount == 0 or lowest <= amount <= candidate.amount_ore
     bound = float(relaxation.getInfo().objective_function_value)
     assert float(model.cost @ values) <= bound + 1e-9 * max(abs(bound), 1.0)
-
-
-def bl_shaped(n: int, *, gap: float) -> Problem:
-    """n applications like BL's: three bands, five regions with floors by homes, three
-    target groups with a minimum count, at most two grants per organisation, half the money
-    asked for."""
-    rng = np.random.default_rng(n)
-    regions = ("1081", "1082", "1083", "1084", "1085")
-    homes = np.array([60, 115, 105, 245, 65]) / 590
-    kroner = rng.choice([25_000, 40_000, 75_000, 150_000, 400_000], size=n)
-    groups = ("children", "adults", "elderly")
-    candidates = tuple(
-        Candidate(
-            id=f"a{i:05d}",
-            score=float(np.round(rng.uniform(1, 5), 2)),
-            amount_ore=kr(int(kroner[i])),
-            band="1" if kroner[i] < 50_000 else "2" if kroner[i] < 100_000 else "3",
-            region=regions[rng.choice(5, p=homes)],
-            organisation=f"org{rng.integers(n // 4)}",
-            target_groups=(groups[rng.choice(3, p=(0.5, 0.42, 0.08))],),
-        )
-        for i in range(n)
-    )
-    asked = sum(c.amount_ore for c in candidates)
-    return Problem(
-        budget_ore=asked // 2,
-        candidates=candidates,
-        regions={
-            r: Limit(floor_share=round(0.6 * h, 4)) for r, h in zip(regions, homes, strict=True)
-        },
-        target_groups={g: GroupRule(min_count=n // 40) for g in groups},
-        organisation=OrganisationRule(max_grants=2),
-        gap=gap,
-    )
 
 
 @pytest.fixture

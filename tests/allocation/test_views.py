@@ -21,7 +21,7 @@ from pulje.applications.models import ApplicationStatus
 from pulje.core.money import kr
 from pulje.decisions.models import Decision
 from tests.factories import UserFactory
-from tests.factories.allocation import Scarce, scored, submitted
+from tests.factories.allocation import FORM, Scarce, scored, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -42,24 +42,6 @@ def _run(scarce: Scarce, **options: Any) -> AllocationRun:
     return run_allocation(
         actor=scarce.caseworker, call=scarce.call, options=AllocationOptions(**options)
     )
-
-
-FORM = {
-    "method": "optimal",
-    "objective": "score",
-    "budget": "",
-    "min_score": "",
-    "reduce_to_percent": "",
-    "region_floor_percent": "",
-    "region_cap_percent": "",
-    "group_children": "1",
-    "group_adults": "1",
-    "group_elderly": "1",
-    "max_grants_per_organisation": "",
-    "apportionment": "sainte_lague",
-    "lottery_seed": "",
-    "lottery_threshold": "",
-}
 
 
 # Who may use the pages

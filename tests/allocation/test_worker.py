@@ -25,8 +25,7 @@ from pulje.allocation.services import (
 from pulje.allocation.solver import solve
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
-from tests.allocation.test_views import FORM
-from tests.factories.allocation import Scarce, make_scarce
+from tests.factories.allocation import FORM, Scarce, make_scarce
 from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db

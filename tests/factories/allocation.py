@@ -177,3 +177,22 @@ def make_scarce() -> Scarce:
             participants=12,
         ),
     )
+
+
+# The allocation page's form, every field at its default.
+FORM = {
+    "method": "optimal",
+    "objective": "score",
+    "budget": "",
+    "min_score": "",
+    "reduce_to_percent": "",
+    "region_floor_percent": "",
+    "region_cap_percent": "",
+    "group_children": "1",
+    "group_adults": "1",
+    "group_elderly": "1",
+    "max_grants_per_organisation": "",
+    "apportionment": "sainte_lague",
+    "lottery_seed": "",
+    "lottery_threshold": "",
+}
