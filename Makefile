@@ -63,9 +63,9 @@ lint: $(VENV)/.installed
 	$(DEV_ENV) DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 # The coverage gate: line coverage of pulje on the SQLite leg, at the level the suite reached
-# when the gate was set (96.7 % of 10,211 lines, 2026-12-02), rounded down. Raise it as tests
-# are added; the PostgreSQL leg runs without coverage to keep CI's time down.
-COVERAGE_MIN := 96
+# when the gate was last raised (97.8 % of 11,085 lines, 2026-12-02), rounded down. Raise it
+# as tests are added; the PostgreSQL leg runs without coverage to keep CI's time down.
+COVERAGE_MIN := 97
 
 test-sqlite: $(VENV)/.installed
 	$(VENV)/bin/pytest --cov=pulje --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
