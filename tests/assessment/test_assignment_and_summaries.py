@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from pulje.applications.models import ApplicationStatus
+from pulje.assessment.aggregates import ScoreSummary
 from pulje.assessment.models import Assignment, AssignmentState
-from pulje.assessment.selectors import ScoreSummary, assessors_of, score_summaries
+from pulje.assessment.selectors import assessors_of, score_summaries
 from pulje.assessment.services import (
     AssessmentRefused,
     add_assessor,

@@ -22,15 +22,6 @@ from pulje.assessment.models import (
 )
 from pulje.calls.models import Call
 
-__all__ = [
-    "ScoreSummary",
-    "assessors_of",
-    "assignments_of_application",
-    "my_assignments",
-    "panel_of",
-    "score_summaries",
-]
-
 
 def panel_of(call: Call) -> list[PanelMember]:
     """The call's assessor panel, by name, each with its user (one query)."""

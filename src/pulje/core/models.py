@@ -23,7 +23,7 @@ class AppendOnlyModel(models.Model):
     """A row is written once and never changed: corrections are new rows.
 
     The ORM refuses updates and deletes here; on PostgreSQL a trigger refuses them in the
-    database as well (see ``pulje.core.migrations_support``).
+    database as well (see ``pulje.core.db.append_only``).
     """
 
     objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]

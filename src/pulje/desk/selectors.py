@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
-from pulje.assessment.selectors import ScoreSummary, score_summaries
+from pulje.assessment.aggregates import ScoreSummary
+from pulje.assessment.selectors import score_summaries
 from pulje.calls.models import Call
 from pulje.casework.models import Screening, ScreeningOutcome
 from pulje.casework.permissions import caseworker_conflicts
