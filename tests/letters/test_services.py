@@ -113,6 +113,22 @@ def test_a_failing_letter_fails_the_job_with_the_reason_and_keeps_what_was_done(
     assert events("letters.job.retried") == 1
 
 
+def test_a_job_queued_before_the_letters_were_frozen_in_it_fails_and_is_not_left_running(
+    decided: Decided,
+) -> None:
+    ids = [d.pk for d in decided.decisions]
+    job = queue_decision_letters(actor=decided.funded.caseworker, decision_ids=ids)
+    Job.objects.filter(pk=job.pk).update(payload={"decision_ids": ids})
+
+    with pytest.raises(KeyError):
+        run_decision_letters(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.error, job.done_count) == (JobStatus.FAILED, "'letters'", 0)
+    assert job.finished_at is not None
+    assert not Letter.objects.exists()
+
+
 def test_a_failing_mail_server_is_retried_without_a_second_letter(
     decided: Decided, settings: Settings
 ) -> None:

@@ -155,11 +155,13 @@ def run_decision_letters(*, job_id: int) -> None:
     job = claim_job(job_id=job_id)
     if job is None:
         return
-    subjects = [subject_from_payload(payload) for payload in job.payload["letters"]]
     subject: LetterSubject | None = None
     sending = False
     not_sent: list[str] = []
     try:
+        # Inside the try: a payload that cannot be read (a job queued before the letters were
+        # frozen in it) fails the job with the reason instead of leaving it running.
+        subjects = [subject_from_payload(payload) for payload in job.payload["letters"]]
         bodies = ensure_letter_templates(call_ids=sorted({s.call_id for s in subjects}))
         for position, subject in enumerate(subjects, start=1):
             sending = False
