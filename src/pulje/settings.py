@@ -182,6 +182,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "pulje: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Counted in the cache (CACHES below), which must be shared by all workers in production.
 # "key" is the e-mail address typed; each code itself allows 3 attempts.
+ACCOUNT_FORMS = {"request_login_code": "pulje.accounts.forms.RequestLoginCodeForm"}
 ACCOUNT_RATE_LIMITS = {
     "request_login_code": "20/m/ip,3/m/key,10/h/key",
     "login": "30/m/ip",

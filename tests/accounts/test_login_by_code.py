@@ -198,6 +198,9 @@ def test_a_code_is_still_good_just_before_it_expires(
     assert logged_in_user_id(english) == str(user.pk)
 
 
+TOO_MANY_CODES = "Too many login codes have been asked for. Wait a few minutes and try again."
+
+
 def test_asking_for_codes_too_often_for_one_address_is_refused(english: Client) -> None:
     for _ in range(3):
         assert request_code(english, "kendt@example.dk").status_code == 302
@@ -205,7 +208,7 @@ def test_asking_for_codes_too_often_for_one_address_is_refused(english: Client) 
     response = request_code(english, "Kendt@example.dk")
 
     assert response.status_code == 200
-    assert errors_of(response) == {"email": ["Too many failed login attempts. Try again later."]}
+    assert errors_of(response) == {"email": [TOO_MANY_CODES]}
     assert len(mail.outbox) == 3
     # Another address from the same place may still ask.
     assert request_code(english, "anden@example.dk").status_code == 302
@@ -220,7 +223,7 @@ def test_asking_for_codes_too_often_from_one_place_is_refused(english: Client) -
 
     response = request_code(english, "person5@example.dk")
 
-    assert errors_of(response) == {"email": ["Too many failed login attempts. Try again later."]}
+    assert errors_of(response) == {"email": [TOO_MANY_CODES]}
     assert len(mail.outbox) == 5
 
 
@@ -353,3 +356,13 @@ def test_an_identity_providers_first_user_is_registered_with_an_audit_event(
     assert list(AuditEvent.objects.values_list("action", "object_id")[before:]) == [
         ("accounts.user.registered", str(user.pk))
     ]
+
+
+def test_the_refusal_of_too_many_codes_says_so_in_danish(client: Client) -> None:
+    for _ in range(3):
+        request_code(client, "kendt@example.dk")
+
+    response = request_code(client, "kendt@example.dk")
+
+    assert "Der er bedt om for mange login-koder" in response.content.decode()
+    assert "mislykkede" not in response.content.decode()
