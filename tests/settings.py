@@ -5,6 +5,7 @@ with ``settings.DEBUG`` off, as production serves pages; tests/core/test_setting
 production defaults by computing the settings afresh."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "1")
 
@@ -12,3 +13,7 @@ from pulje.settings import *  # noqa: F403
 
 # The suite makes thousands of users; a fast hash keeps it quick (production keeps Django's).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The CVR register as recorded (tests/registry/cvr/<cvr>.json): nothing is fetched from outside.
+CVR_LOOKUP = "pulje.registry.cvr.RecordedCvrLookup"
+CVR_RECORDINGS = str(Path(__file__).resolve().parent / "registry" / "cvr")

@@ -230,6 +230,20 @@ SOCIALACCOUNT_STORE_TOKENS = False
 # organisation the person logged in for (MitID Erhverv through a broker; the broker's
 # documentation names it). A matching CVR number proves a claim to act for that organisation.
 OIDC_CVR_CLAIM = env_str("OIDC_CVR_CLAIM", "cvr")
+# Looking organisations up in the CVR register (pulje.registry.cvr, docs/cvr.md): the provider
+# by dotted path. The default finds nothing, so nothing is fetched from outside unless asked;
+# "pulje.registry.cvr.VirkCvrLookup" asks Erhvervsstyrelsen's CVR data service with the user
+# name and password it hands out. A provider that is slower than the time-out is not waited
+# for: the form is filled in by hand instead.
+CVR_LOOKUP = env_str("CVR_LOOKUP", "pulje.registry.cvr.NoCvrLookup")
+CVR_VIRK_URL = env_str(
+    "CVR_VIRK_URL", "http://distribution.virk.dk/cvr-permanent/virksomhed/_search"
+)
+CVR_VIRK_USER = env_str("CVR_VIRK_USER", "")
+CVR_VIRK_PASSWORD = env_str("CVR_VIRK_PASSWORD", "")
+CVR_LOOKUP_TIMEOUT = env_int("CVR_LOOKUP_TIMEOUT", 3)
+# RecordedCvrLookup's recorded responses of the CVR data service (<cvr>.json).
+CVR_RECORDINGS = env_str("CVR_RECORDINGS", str(PROJECT_DIR / "var" / "cvr-recordings"))
 # An administrator's invitation to work for an organisation: how long its link works, and how
 # many an organisation may send an hour (a stolen administrator's login cannot mail thousands).
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)

@@ -147,6 +147,7 @@ def test_an_organisation_not_in_the_registry_is_registered_with_the_applicant(
         {
             "cvr": cvr,
             "name": "Boligforeningen Ny",
+            "kind": "housing",
             "address": "Ny Vej 3",
             "postal_code": "8000",
             "city": "Aarhus C",
@@ -180,7 +181,14 @@ def test_registering_a_new_organisation_with_a_bad_postal_code_writes_nothing(
 
     response = english.post(
         reverse("registry:register"),
-        {"cvr": cvr, "name": "X", "address": "Y 1", "postal_code": "80", "city": "Z"},
+        {
+            "cvr": cvr,
+            "name": "X",
+            "kind": "housing",
+            "address": "Y 1",
+            "postal_code": "80",
+            "city": "Z",
+        },
     )
 
     assert response.status_code == 200

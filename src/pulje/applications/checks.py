@@ -34,6 +34,7 @@ from pulje.core.forms import (
 from pulje.funds.bands import bands_text
 from pulje.funds.forms import DateInput
 from pulje.funds.selectors import effective_spend_by
+from pulje.registry.models import PARTNER_KINDS as PARTNER_KIND_VALUES
 from pulje.registry.models import HousingDepartment, Organisation, OrganisationKind
 from pulje.registry.validators import clean_cvr
 
@@ -41,10 +42,7 @@ PARTNER_SLOTS = 3
 PARTNER_PARTS = ("name", "cvr", "kind")
 SUMMARY_LIMIT = 500
 TEXT_LIMIT = 3000
-PARTNER_KINDS = [
-    (kind.value, kind.label)
-    for kind in (OrganisationKind.ASSOCIATION, OrganisationKind.LIBRARY, OrganisationKind.SOCIAL)
-]
+PARTNER_KINDS = [(kind.value, kind.label) for kind in PARTNER_KIND_VALUES]
 CORE_FIELDS = (
     "departments",
     "title",

@@ -14,9 +14,13 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from pulje.applications.signals import application_submitted
+        from pulje.registry.signals import organisations_verified
 
         application_submitted.connect(
             screen_on_submission, weak=False, dispatch_uid="casework.screen_on_submission"
+        )
+        organisations_verified.connect(
+            screen_on_verification, weak=False, dispatch_uid="casework.screen_on_verification"
         )
 
 
@@ -28,3 +32,14 @@ def screen_on_submission(
     from pulje.casework import services
 
     services.screen_application(actor=actor, application=application, on_submission=True)
+
+
+def screen_on_verification(
+    sender: object, *, actor: "User | None", cvrs: frozenset[str], **kwargs: object
+) -> None:
+    """Screen again, in the verification's transaction, the applications whose screening
+    found one of the newly verified partners unknown (``registry.signals.
+    organisations_verified``)."""
+    from pulje.casework import services
+
+    services.screen_again_for_verified_partners(actor=actor, cvrs=cvrs)

@@ -11,6 +11,7 @@ from pulje.applications.checks import call_terms
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
 from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
+from pulje.registry.selectors import verified_cvrs
 
 
 def screening_rules(application: Application) -> Rules:
@@ -44,6 +45,10 @@ def screening_facts(application: Application) -> tuple[Candidate, Rules, list[Ea
     rules, the applications submitted to the call before it, and its latest version number."""
     organisation = application.organisation
     departments = frozenset(application.departments.values_list("pk", flat=True))
+    partners = list(application.partners.all())
+    # Known by its CVR number in the registry now, verified (not only linked at submission):
+    # a partner a caseworker verified since counts when the application is screened again.
+    verified = verified_cvrs(partner.cvr for partner in partners)
     candidate = Candidate(
         organisation_kind=organisation.kind,
         organisation_cvr=organisation.cvr,
@@ -56,9 +61,9 @@ def screening_facts(application: Application) -> tuple[Candidate, Rules, list[Ea
                 name=partner.name,
                 cvr=partner.cvr,
                 kind=partner.kind,
-                registered=partner.organisation_id is not None,
+                registered=partner.cvr in verified,
             )
-            for partner in application.partners.all()
+            for partner in partners
         ],
         period_start=application.period_start,
         period_end=application.period_end,

@@ -5,7 +5,7 @@ An application's status changes only through ``applications.workflow.transition`
 write records its audit event in the same transaction.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,9 +31,14 @@ from pulje.casework.permissions import (
     conflict_refusal,
 )
 from pulje.casework.screening import screen
-from pulje.casework.selectors import screening_facts
+from pulje.casework.selectors import latest_screening, screening_facts
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.core.audit_actions import AuditAction
+from pulje.registry.models import Organisation
+from pulje.registry.services.verification import (
+    VerificationRefused,
+    verify_partner_organisation,
+)
 
 RULE_FIELDS = (
     "require_eligible_applicant",
@@ -178,6 +183,78 @@ def screen_applications(*, actor: User, applications: Sequence[Application]) -> 
         screenings.append(_screen(actor, locked, by_person=True))
         application.status = locked.status
     return screenings
+
+
+def _finds_unknown(screening: Screening, cvrs: Collection[str]) -> bool:
+    return any(
+        reason.code == "partner_unknown" and reason.params.get("cvr") in cvrs
+        for reason in screening.reason_list
+    )
+
+
+@transaction.atomic
+def screen_again_for_verified_partners(
+    *, actor: User | None, cvrs: Collection[str]
+) -> list[Screening]:
+    """Screen again the applications whose latest screening found a partner of ``cvrs`` not
+    in the registry, now that the registry vouches for them (``registry.signals.
+    organisations_verified``), while they may be screened (submitted or screened) and no
+    caseworker has overridden that screening (their outcome is the caseworker's).
+
+    The screening is made by ``actor``'s verification (``screened_by`` them; None: pulje
+    itself), whichever call the application is to: it applies the call's own rules.
+    Side effects: those of ``screen_application`` for each, in this transaction.
+    """
+    applications = (
+        Application.objects.filter(
+            status__in=APPLICATION.sources("screen"), partners__cvr__in=set(cvrs)
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    screenings = []
+    for application in applications:
+        latest = latest_screening(application)
+        if latest is None or latest.override_outcome or not _finds_unknown(latest, cvrs):
+            continue
+        screenings.append(_screen(actor, _locked(application), by_person=actor is not None))
+    return screenings
+
+
+@transaction.atomic
+def verify_application_partner(
+    *, actor: User, application: Application, cvr: str, name: str
+) -> Organisation:
+    """The call's caseworker has checked a partner the application names (by ``cvr``) and
+    verifies it in the registry as ``name``, of the kind the application gives it, for
+    every pool (``registry.services.verification.verify_partner_organisation``).
+
+    Side effects: those of ``verify_partner_organisation``, among them the re-screening of
+    the applications (this one too) whose screening found the partner unknown.
+    Raises VerificationRefused (``duty``: not the call's caseworker, or one with a conflict
+    of interest with the application; ``not_named``: the application names no such
+    partner; and those of ``verify_partner_organisation``), having written nothing.
+    """
+    if not can_do_casework(actor, application.call):
+        raise VerificationRefused(
+            _("Only the secretariat of “%(call)s” verifies its applications' partners.")
+            % {"call": application.call.title},
+            code="duty",
+        )
+    refusal = conflict_refusal(
+        actor,
+        [application],
+        lead=_("You have a conflict of interest and cannot verify this application's partner:"),
+    )
+    if refusal:
+        raise VerificationRefused(refusal, code="duty")
+    partner = application.partners.filter(cvr=cvr).order_by("position").first()
+    if partner is None:
+        raise VerificationRefused(
+            _("The application names no partner with CVR number %(cvr)s.") % {"cvr": cvr},
+            code="not_named",
+        )
+    return verify_partner_organisation(actor=actor, cvr=cvr, name=name, kind=partner.kind)
 
 
 @transaction.atomic

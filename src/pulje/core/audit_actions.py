@@ -31,6 +31,10 @@ class AuditAction(models.TextChoices):
 
     REGISTRY_ORGANISATION_REGISTERED = "registry.organisation.registered", _("Registered")
     REGISTRY_ORGANISATION_UPDATED = "registry.organisation.updated", _("Changed")
+    REGISTRY_ORGANISATION_VERIFIED = (
+        "registry.organisation.verified",
+        _("Verified as a partner organisation"),
+    )
     REGISTRY_DEPARTMENT_REGISTERED = "registry.department.registered", _("Registered")
     REGISTRY_DEPARTMENT_UPDATED = "registry.department.updated", _("Changed")
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 from pulje.accounts.models import MembershipRole
 from pulje.core.forms import WholeNumberField
 from pulje.core.iban import clean_iban, dk_iban, format_iban
-from pulje.registry.models import Municipality, Organisation
+from pulje.registry.cvr import lookup_cvr
+from pulje.registry.models import Municipality, Organisation, OrganisationKind
 from pulje.registry.validators import clean_cvr, validate_postal_code
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ]{6,18}[0-9]$")
@@ -37,9 +38,30 @@ class CvrLookupForm(forms.Form):
     cvr = CvrField(help_text=gettext_lazy("The organisation's 8-digit CVR number."))
 
 
+# What an organisation that registers itself may be, in the order the form asks.
+REGISTRATION_KINDS = (
+    OrganisationKind.HOUSING,
+    OrganisationKind.ASSOCIATION,
+    OrganisationKind.LIBRARY,
+    OrganisationKind.SOCIAL,
+    OrganisationKind.OTHER,
+)
+
+
 class NewOrganisationForm(forms.Form):
     cvr = CvrField(widget=forms.HiddenInput)
     name = forms.CharField(label=gettext_lazy("Name of the organisation"), max_length=200)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What kind of organisation is it?"),
+        choices=[(kind.value, kind.label) for kind in REGISTRATION_KINDS],
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "A housing organisation is an almen boligorganisation with housing departments. "
+            "An association is a local association (forening) with its own CVR number. "
+            "The calls say which kinds may apply."
+        ),
+        error_messages={"required": gettext_lazy("Choose what kind of organisation it is.")},
+    )
     address = forms.CharField(
         label=gettext_lazy("Address"),
         max_length=200,
@@ -54,6 +76,23 @@ class NewOrganisationForm(forms.Form):
         ),
     )
     city = forms.CharField(label=gettext_lazy("City"), max_length=100)
+
+    @classmethod
+    def for_cvr(cls, cvr: str) -> "NewOrganisationForm":
+        """The empty form for ``cvr``, with what the CVR register says of it (name, address,
+        the kind its company form implies) filled in where the provider knows it."""
+        initial: dict[str, str] = {"cvr": cvr}
+        record = lookup_cvr(cvr)
+        if record is not None:
+            found = {
+                "name": record.name,
+                "address": record.address,
+                "postal_code": record.postal_code,
+                "city": record.city,
+                "kind": record.kind or "",
+            }
+            initial.update({name: value for name, value in found.items() if value})
+        return cls(initial=initial)
 
 
 class OrganisationProfileForm(forms.Form):

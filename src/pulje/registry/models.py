@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,11 @@ class OrganisationKind(models.TextChoices):
     SOCIAL = "social", _("Social organisation")
     FUNDER = "funder", _("Funder")
     INTERMEDIARY = "intermediary", _("Intermediary")
+    OTHER = "other", _("Other organisation")
+
+
+# The kinds an application's partner may be (the application form offers these).
+PARTNER_KINDS = (OrganisationKind.ASSOCIATION, OrganisationKind.LIBRARY, OrganisationKind.SOCIAL)
 
 
 class Organisation(models.Model):
@@ -89,6 +95,19 @@ class Organisation(models.Model):
     finance_name = models.CharField(_("finance contact"), max_length=200, blank=True)
     finance_email = models.EmailField(_("finance contact's e-mail"), blank=True)
     finance_phone = models.CharField(_("finance contact's phone"), max_length=30, blank=True)
+    # Whether pulje vouches that the CVR number is this organisation's: the register and its
+    # imports (``verified_by`` the importer, or empty for pulje itself) or a caseworker who
+    # checked it. An organisation that registered itself is not, until a caseworker verifies
+    # it; only a verified partner passes screening's "partner in the registry".
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -104,10 +123,18 @@ class Organisation(models.Model):
                 condition=models.Q(housing_number="") | models.Q(kind="housing"),
                 name="organisation_housing_number_only_for_housing",
             ),
+            models.CheckConstraint(
+                condition=models.Q(verified_by__isnull=True) | models.Q(verified_at__isnull=False),
+                name="organisation_verified_by_has_time",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} (CVR {self.cvr})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class HousingDepartment(models.Model):

@@ -25,6 +25,7 @@ APPLICANT_KINDS = frozenset(
         OrganisationKind.ASSOCIATION,
         OrganisationKind.LIBRARY,
         OrganisationKind.SOCIAL,
+        OrganisationKind.OTHER,
     }
 )
 
@@ -71,6 +72,19 @@ def secretariats_of(user: User) -> set[int]:
         *staff_of.values_list("organisation_id", flat=True),
         *assesses_for.values_list("pk", flat=True),
     }
+
+
+def is_caseworker(user: User) -> bool:
+    """Whether ``user`` works a call's applications anywhere: a proven member of an
+    organisation that administers a pool with a call (or a superuser). Such a person may
+    vouch for a partner organisation in the registry, which every pool's screening reads."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or (
+        Membership.objects.proven()
+        .filter(user=user, organisation__administered_pools__calls__isnull=False)
+        .exists()
+    )
 
 
 def works_for_a_pool(user: User) -> bool:

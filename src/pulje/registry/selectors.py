@@ -1,5 +1,6 @@
 """Reads of the registry for pages and for other apps."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -7,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import Invitation, Membership, MembershipRole, User
-from pulje.registry.models import Organisation
+from pulje.registry.models import PARTNER_KINDS, Organisation
 
 
 def organisations_of(user: User) -> list[Organisation]:
@@ -111,3 +112,28 @@ def missing_profile_facts(organisation: Organisation) -> list[str]:
         (organisation.finance_email, _("The finance contact's e-mail address is missing.")),
     ]
     return [message for value, message in wanted if not value]
+
+
+def verified_cvrs(cvrs: Iterable[str]) -> frozenset[str]:
+    """Those of ``cvrs`` that the registry has as verified organisations (``verified_at``:
+    the register's imports, or a caseworker who checked it): a partner screening counts as
+    known. An organisation that registered itself is not among them. One query; none for
+    none."""
+    wanted = set(cvrs)
+    if not wanted:
+        return frozenset()
+    return frozenset(
+        Organisation.objects.filter(cvr__in=wanted, verified_at__isnull=False).values_list(
+            "cvr", flat=True
+        )
+    )
+
+
+def verified_associations() -> list[Organisation]:
+    """The partner organisations (associations, libraries, social organisations) the registry
+    vouches for, the latest verified first, with who verified them."""
+    return list(
+        Organisation.objects.filter(verified_at__isnull=False, kind__in=PARTNER_KINDS)
+        .select_related("verified_by", "municipality")
+        .order_by("-verified_at", "name", "pk")
+    )

@@ -71,7 +71,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     cvr = form.cleaned_data["cvr"]
     entry = registry_entry(cvr)
     if entry is None:
-        new_form = NewOrganisationForm(initial={"cvr": cvr})
+        new_form = NewOrganisationForm.for_cvr(cvr)
         return render(request, "registry/onboarding_new.html", {"form": new_form, "cvr": cvr})
     if not is_claimable(entry.organisation):
         return _refused(request, not_claimable_message(entry.organisation))

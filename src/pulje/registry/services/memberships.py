@@ -18,6 +18,7 @@ Mail goes only after the transaction commits (``core.mail.queue_mail``).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -34,8 +35,9 @@ from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.core.audit_actions import AuditAction
 from pulje.core.errors import Refused
 from pulje.core.mail import queue_mail, single_line
-from pulje.registry.models import Organisation, OrganisationKind
+from pulje.registry.models import Organisation
 from pulje.registry.permissions import (
+    APPLICANT_KINDS,
     is_claimable,
     is_organisation_administrator,
     may_approve_membership,
@@ -198,23 +200,28 @@ def request_membership(*, actor: User, organisation: Organisation) -> Membership
 
 @transaction.atomic
 def register_own_organisation(
-    *, actor: User, cvr: str, name: str, address: str, postal_code: str, city: str
+    *, actor: User, cvr: str, name: str, kind: str, address: str, postal_code: str, city: str
 ) -> Membership:
-    """Register a housing organisation the register does not know, with ``actor``'s request
-    to act for it (to be proven like any claim).
+    """Register an organisation the register does not know, of the applicant ``kind`` the
+    person says it is, with ``actor``'s request to act for it (to be proven like any claim).
+    It is not verified: a caseworker may verify it as a partner later.
 
     Side effects: through ``register_organisation`` and ``request_membership``, their audit
     events, in one transaction.
-    Raises ValidationError naming the field that is wrong (e.g. a CVR number already there).
+    Raises ValidationError naming the field that is wrong (e.g. a CVR number already there,
+    a kind that is not an applicant's).
     """
+    if kind not in APPLICANT_KINDS:
+        raise ValidationError({"kind": _("Choose what kind of organisation it is.")}, code="kind")
     organisation = register_organisation(
         actor=actor,
         cvr=cvr,
         name=name,
-        kind=OrganisationKind.HOUSING,
+        kind=kind,
         address=address,
         postal_code=postal_code,
         city=city,
+        verified=False,
     )
     return request_membership(actor=actor, organisation=organisation)
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -37,6 +38,8 @@ ORGANISATION_FIELDS = (
 )
 # With the register's own e-mail address, which applications do not copy (it is not theirs).
 REGISTER_FIELDS = (*ORGANISATION_FIELDS, "registry_email")
+# Who vouches for the organisation's CVR number: changed only by ``verification``.
+VERIFICATION_FIELDS = ("verified_at", "verified_by")
 DEPARTMENT_FIELDS = ("organisation", "number", "name", "municipality", "homes")
 
 
@@ -53,9 +56,13 @@ def register_organisation(
     city: str = "",
     municipality: Municipality | None = None,
     registry_email: str = "",
+    verified: bool = True,
 ) -> Organisation:
     """Create an organisation after validating it (CVR modulus 11, postal code).
 
+    ``verified``: whoever registers it vouches that the CVR number is this organisation's
+    (the register's imports, pulje's administrators, a caseworker); ``verified_by`` is then
+    ``actor``. An organisation that registers itself is not verified.
     Side effects: one audit event ``registry.organisation.registered``.
     Raises ValidationError naming the field that is wrong.
     """
@@ -71,8 +78,10 @@ def register_organisation(
             city=city,
             municipality=municipality,
             registry_email=registry_email,
+            verified_at=timezone.now() if verified else None,
+            verified_by=actor if verified else None,
         ),
-        recorded=REGISTER_FIELDS,
+        recorded=(*REGISTER_FIELDS, *VERIFICATION_FIELDS),
         action=AuditAction.REGISTRY_ORGANISATION_REGISTERED,
         validate=Organisation.full_clean,
     )
