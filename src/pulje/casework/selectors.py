@@ -2,13 +2,14 @@
 an application."""
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from pulje.applications.checks import call_terms
 from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.workflow import APPLICATION
 from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
 from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
 from pulje.registry.selectors import verified_cvrs
@@ -147,3 +148,34 @@ def latest_screening_outcome() -> Subquery:
             effective=Coalesce(NullIf("override_outcome", Value("")), "outcome")
         ).values("effective")[:1]
     )
+
+
+def awaiting_partner_verification(cvrs: Collection[str]) -> list[Application]:
+    """The applications, oldest first, whose latest screening found a partner of ``cvrs``
+    not in the registry, that may still be screened (submitted or screened) and whose
+    screening no caseworker has overridden (their outcome is the caseworker's): those a
+    verification of the partner screens again. Two queries."""
+    wanted = set(cvrs)
+    applications = list(
+        Application.objects.filter(
+            status__in=APPLICATION.sources("screen"), partners__cvr__in=wanted
+        )
+        .distinct()
+        .select_related("call")
+        .order_by("pk")
+    )
+    latest: dict[int, Screening] = {}
+    for screening in Screening.objects.filter(
+        application_id__in=[application.pk for application in applications]
+    ).order_by(*NEWEST_SCREENING_FIRST):
+        latest.setdefault(screening.application_id, screening)
+    return [
+        application
+        for application in applications
+        if application.pk in latest
+        and not latest[application.pk].override_outcome
+        and any(
+            reason.code == "partner_unknown" and reason.params.get("cvr") in wanted
+            for reason in latest[application.pk].reason_list
+        )
+    ]

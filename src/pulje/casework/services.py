@@ -31,7 +31,7 @@ from pulje.casework.permissions import (
     conflict_refusal,
 )
 from pulje.casework.screening import screen
-from pulje.casework.selectors import latest_screening, screening_facts
+from pulje.casework.selectors import awaiting_partner_verification, screening_facts
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.core.audit_actions import AuditAction
 from pulje.registry.models import Organisation
@@ -185,40 +185,22 @@ def screen_applications(*, actor: User, applications: Sequence[Application]) -> 
     return screenings
 
 
-def _finds_unknown(screening: Screening, cvrs: Collection[str]) -> bool:
-    return any(
-        reason.code == "partner_unknown" and reason.params.get("cvr") in cvrs
-        for reason in screening.reason_list
-    )
-
-
 @transaction.atomic
 def screen_again_for_verified_partners(
     *, actor: User | None, cvrs: Collection[str]
 ) -> list[Screening]:
-    """Screen again the applications whose latest screening found a partner of ``cvrs`` not
-    in the registry, now that the registry vouches for them (``registry.signals.
-    organisations_verified``), while they may be screened (submitted or screened) and no
-    caseworker has overridden that screening (their outcome is the caseworker's).
+    """Screen again the applications whose screening found a partner of ``cvrs`` not in the
+    registry (``selectors.awaiting_partner_verification``), now that the registry vouches
+    for them (``registry.signals.organisations_verified``).
 
     The screening is made by ``actor``'s verification (``screened_by`` them; None: pulje
     itself), whichever call the application is to: it applies the call's own rules.
     Side effects: those of ``screen_application`` for each, in this transaction.
     """
-    applications = (
-        Application.objects.filter(
-            status__in=APPLICATION.sources("screen"), partners__cvr__in=set(cvrs)
-        )
-        .distinct()
-        .order_by("pk")
-    )
-    screenings = []
-    for application in applications:
-        latest = latest_screening(application)
-        if latest is None or latest.override_outcome or not _finds_unknown(latest, cvrs):
-            continue
-        screenings.append(_screen(actor, _locked(application), by_person=actor is not None))
-    return screenings
+    return [
+        _screen(actor, _locked(application), by_person=actor is not None)
+        for application in awaiting_partner_verification(cvrs)
+    ]
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pulje.desk import views
+from pulje.desk import partner_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -8,6 +8,11 @@ urlpatterns = [
     path("ansoegning/<uuid:uuid>/", views.application, name="application"),
     path("ansoegning/<uuid:uuid>/screening/", views.override, name="override"),
     path("ansoegning/<uuid:uuid>/inhabilitet/", views.declare_conflict, name="declare_conflict"),
+    path(
+        "ansoegning/<uuid:uuid>/partner/<str:cvr>/godkend/",
+        partner_views.verify_partner,
+        name="verify_partner",
+    ),
     path("<slug:code>/", views.queue_view, name="queue"),
     path("<slug:code>/handling/", views.bulk, name="bulk"),
 ]

@@ -95,6 +95,26 @@ class NewOrganisationForm(forms.Form):
         return cls(initial=initial)
 
 
+class PartnerVerificationForm(forms.Form):
+    """A caseworker vouches for a partner organisation's CVR number."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Name of the organisation"),
+        max_length=200,
+        help_text=gettext_lazy("As the CVR register has it."),
+        error_messages={
+            "required": gettext_lazy("Give the organisation's name as the CVR register has it.")
+        },
+    )
+    checked = forms.BooleanField(
+        label=gettext_lazy("I have checked in the CVR register that the number is this organisation's"),
+        template_name="forms/checkbox.html",
+        error_messages={
+            "required": gettext_lazy("Tick the box to confirm that you have checked it.")
+        },
+    )
+
+
 class OrganisationProfileForm(forms.Form):
     """The organisation's payment account and contacts. The account is given either as an
     IBAN (Danish or foreign) or as a Danish reg.nr. and account number, which become the

@@ -137,3 +137,9 @@ def verified_associations() -> list[Organisation]:
         .select_related("verified_by", "municipality")
         .order_by("-verified_at", "name", "pk")
     )
+
+
+def organisation_with_cvr(cvr: str) -> Organisation | None:
+    """The registry's organisation with this CVR number, with who verified it; None when it
+    has none."""
+    return Organisation.objects.filter(cvr=cvr).select_related("verified_by").first()
