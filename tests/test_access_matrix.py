@@ -141,6 +141,8 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "mfa_view_recovery_codes": get_only(SECOND_FACTOR),
     "mfa_generate_recovery_codes": both(LOGGED_IN),
     "mfa_download_recovery_codes": both(SECOND_FACTOR),
+    "registry:cvr_lookup": get_only(LOGGED_IN),
+    "registry:associations": both(WORKS_CALL),
     "registry:mine": both(LOGGED_IN),
     "registry:onboarding": both(LOGGED_IN),
     "registry:claim": post_only(LOGGED_IN),

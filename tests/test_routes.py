@@ -90,6 +90,8 @@ def test_access_decisions_of_the_knownall_routes() -> None:
         "registry:prove_code": "logged_in",
         "registry:remove": "logged_in",
         "registry:role": "logged_in",
+        "registry:cvr_lookup": "logged_in",
+        "registry:associations": "logged_in",
     }
     assert {
         name: level for name, level in access.items() if name and name.startswith("applications:")

@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -224,7 +225,17 @@ def draft_fields(
             max_length=20,
             required=required,
             error_messages={"required": MISSING_PARTNER["cvr"]},
-            widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "input-width-s"}),
+            widget=forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "class": "input-width-s",
+                    # The name (and kind) are filled in from the CVR register where it knows
+                    # the number (static/src/cvrlookup.js); they stay editable.
+                    "data-cvr-lookup": reverse("registry:cvr_lookup"),
+                    "data-cvr-name": partner_field(slot, "name"),
+                    "data-cvr-kind": partner_field(slot, "kind"),
+                }
+            ),
         )
         fields[partner_field(slot, "kind")] = forms.ChoiceField(
             label=_("Kind of partner %(n)d") % {"n": slot},

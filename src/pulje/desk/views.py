@@ -38,6 +38,7 @@ from pulje.desk.selectors import (
     queue,
     queue_totals,
 )
+from pulje.registry.permissions import is_caseworker
 from pulje.registry.selectors import requests_for
 
 PAGE_SIZE = 50
@@ -50,7 +51,11 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/calls.html",
-        {"rows": casework_calls(user), "requests": len(requests_for(user))},
+        {
+            "rows": casework_calls(user),
+            "requests": len(requests_for(user)),
+            "verifies_partners": is_caseworker(user),
+        },
     )
 
 

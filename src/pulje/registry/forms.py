@@ -107,11 +107,24 @@ class PartnerVerificationForm(forms.Form):
         },
     )
     checked = forms.BooleanField(
-        label=gettext_lazy("I have checked in the CVR register that the number is this organisation's"),
+        label=gettext_lazy(
+            "I have checked in the CVR register that the number is this organisation's"
+        ),
         template_name="forms/checkbox.html",
         error_messages={
             "required": gettext_lazy("Tick the box to confirm that you have checked it.")
         },
+    )
+
+
+class AssociationImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File of partner organisations"),
+        help_text=gettext_lazy(
+            "A .csv or .xlsx file with the columns cvr and navn, and if you like type "
+            "(forening, bibliotek or social), adresse, postnummer, by and email."
+        ),
+        error_messages={"required": gettext_lazy("Choose the file to import.")},
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pulje.registry import membership_views, views
+from pulje.registry import association_views, cvr_views, membership_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("registrer/", views.onboarding, name="onboarding"),
     path("registrer/overtag/", views.claim, name="claim"),
     path("registrer/ny/", views.register, name="register"),
+    path("cvr/", cvr_views.cvr_lookup, name="cvr_lookup"),
+    path("foreninger/", association_views.associations, name="associations"),
     path("anmodninger/", membership_views.requests, name="requests"),
     path("anmodninger/<int:member>/", membership_views.decide_request, name="decide_request"),
     path("invitation/<str:token>/", membership_views.invitation, name="invitation"),

@@ -1,11 +1,17 @@
-"""Reading and checking a housing register file (CSV or XLSX) before anything is written.
+"""Reading and checking a register file (CSV or XLSX) before anything is written.
 
-``reading`` turns the file into a ``SourceTable``; ``checking`` checks its rows against each other
-and against facts about the register, given as plain data. Neither touches the database:
-``services.housing_import.import_housing_registry`` reads those facts and writes the rows
-that pass. The format is described in docs/registry-import.md.
+``reading`` turns the file into a ``SourceTable``; ``checking`` (the housing register) and
+``associations`` (partner organisations) check its rows against each other and against facts
+about the register, given as plain data. None touches the database:
+``services.housing_import`` and ``services.association_import`` read those facts and write
+the rows that pass. The formats are described in docs/registry-import.md.
 """
 
+from pulje.registry.imports.associations import (
+    ASSOCIATION_COLUMNS,
+    AssociationRow,
+    check_associations,
+)
 from pulje.registry.imports.checking import (
     HousingRow,
     ImportRefused,
@@ -13,16 +19,21 @@ from pulje.registry.imports.checking import (
     check_rows,
 )
 from pulje.registry.imports.reading import (
+    Columns,
     ImportFileError,
     Rejection,
     SourceRow,
     SourceTable,
     default_report_path,
+    read_data,
     read_table,
     write_rejections,
 )
 
 __all__ = [
+    "ASSOCIATION_COLUMNS",
+    "AssociationRow",
+    "Columns",
     "HousingRow",
     "ImportFileError",
     "ImportRefused",
@@ -30,8 +41,10 @@ __all__ = [
     "Rejection",
     "SourceRow",
     "SourceTable",
+    "check_associations",
     "check_rows",
     "default_report_path",
+    "read_data",
     "read_table",
     "write_rejections",
 ]

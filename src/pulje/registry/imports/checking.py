@@ -7,7 +7,7 @@ organisation numbers already in use) come in as plain data, so every rule is qui
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -129,6 +129,23 @@ def _clean(
     row: SourceRow, columns: tuple[str, ...], facts: RegistryFacts
 ) -> tuple[dict[str, str], list[str]]:
     """The row's values that are right, normalised, and a reason for each one that is not."""
+    values, problems = clean_row(
+        row, columns, required=REQUIRED_COLUMNS, limits=MAX_LENGTHS, cleaners=_cleaners(facts)
+    )
+    return values, problems + _register_problems(values, facts)
+
+
+def clean_row(
+    row: SourceRow,
+    columns: tuple[str, ...],
+    *,
+    required: Collection[str],
+    limits: Mapping[str, int],
+    cleaners: Mapping[str, Callable[[str], str]],
+) -> tuple[dict[str, str], list[str]]:
+    """The row's values that are right, normalised by ``cleaners`` (a ValidationError's
+    messages are the reasons), and a reason for each one that is not: a ``required`` column
+    empty, a value longer than its limit, cells beyond the header's last column."""
     problems: list[str] = []
     if row.surplus_cells:
         problems.append(
@@ -144,8 +161,8 @@ def _clean(
     values: dict[str, str] = {}
     for column in columns:
         value = row.values.get(column, "")
-        limit = MAX_LENGTHS.get(column)
-        if not value and column in REQUIRED_COLUMNS:
+        limit = limits.get(column)
+        if not value and column in required:
             problems.append(_("The column “%(column)s” is empty.") % {"column": column})
         elif limit is not None and len(value) > limit:
             problems.append(
@@ -154,14 +171,14 @@ def _clean(
             )
         else:
             values[column] = value
-    for column, clean in _CLEANERS.items():
+    for column, clean in cleaners.items():
         if values.get(column):
             try:
-                values[column] = clean(values[column], facts)
+                values[column] = clean(values[column])
             except ValidationError as error:
                 problems.extend(error.messages)
                 del values[column]
-    return values, problems + _register_problems(values, facts)
+    return values, problems
 
 
 def _clean_municipality_code(value: str, facts: RegistryFacts) -> str:
@@ -172,7 +189,7 @@ def _clean_municipality_code(value: str, facts: RegistryFacts) -> str:
     return code
 
 
-def _clean_homes(value: str, facts: RegistryFacts) -> str:
+def _clean_homes(value: str) -> str:
     homes = int(value.replace(".", "")) if _WHOLE_NUMBER.fullmatch(value) else 0
     if homes < 1:
         raise ValidationError(
@@ -182,7 +199,7 @@ def _clean_homes(value: str, facts: RegistryFacts) -> str:
     return str(homes)
 
 
-def _clean_email(value: str, facts: RegistryFacts) -> str:
+def clean_email(value: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
@@ -192,7 +209,7 @@ def _clean_email(value: str, facts: RegistryFacts) -> str:
     return value.lower()
 
 
-def _clean_postal_code(value: str, facts: RegistryFacts) -> str:
+def clean_postal_code(value: str) -> str:
     if not (len(value) == 4 and value.isascii() and value.isdigit()):
         raise ValidationError(
             _("A postal code has 4 digits; “%(value)s” does not.") % {"value": value}
@@ -200,13 +217,14 @@ def _clean_postal_code(value: str, facts: RegistryFacts) -> str:
     return value
 
 
-_CLEANERS: dict[str, Callable[[str, RegistryFacts], str]] = {
-    "cvr": lambda value, facts: clean_cvr(value),
-    "kommunekode": _clean_municipality_code,
-    "boliger": _clean_homes,
-    "postnummer": _clean_postal_code,
-    "email": _clean_email,
-}
+def _cleaners(facts: RegistryFacts) -> dict[str, Callable[[str], str]]:
+    return {
+        "cvr": clean_cvr,
+        "kommunekode": lambda value: _clean_municipality_code(value, facts),
+        "boliger": _clean_homes,
+        "postnummer": clean_postal_code,
+        "email": clean_email,
+    }
 
 
 def _register_problems(values: Mapping[str, str], facts: RegistryFacts) -> list[str]:

@@ -1,5 +1,7 @@
-"""Reading a housing register file (CSV or XLSX) into a ``SourceTable``, and writing the report
-of the rows that were rejected. Nothing here knows the rules a row must meet: see ``checking``.
+"""Reading a register file (CSV or XLSX: the housing register, or associations) into a
+``SourceTable`` of the columns it is read for, and writing the report of the rows that were
+rejected. Nothing here knows the rules a row must meet: see ``checking`` and
+``associations``.
 """
 
 import csv
@@ -30,6 +32,21 @@ OPTIONAL_COLUMNS = ("adresse", "postnummer", "by", "email")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
+@dataclass(frozen=True)
+class Columns:
+    """The columns a kind of file has: those it must have and those it may have."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+HOUSING_COLUMNS = Columns(required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+
+
 def line_message(line: int, reason: str) -> str:
     return _("Line %(line)d: %(reason)s") % {"line": line, "reason": reason}
 
@@ -58,36 +75,44 @@ class SourceRow:
 
 @dataclass(frozen=True)
 class SourceTable:
-    columns: tuple[str, ...]  # the known columns the header has, in the order of COLUMNS
+    columns: tuple[str, ...]  # the known columns the header has, in the order of its Columns
     rows: tuple[SourceRow, ...]
 
 
-def read_table(path: Path) -> SourceTable:
+def read_table(path: Path, columns: Columns = HOUSING_COLUMNS) -> SourceTable:
     """Read a .csv (UTF-8, with or without BOM, ``;`` or ``,``) or .xlsx file (first sheet).
 
     The first non-empty line is the header; column names are matched without regard to case,
-    and columns pulje does not know are ignored. Empty lines are skipped.
+    and columns not among ``columns`` are ignored. Empty lines are skipped.
     Raises ImportFileError when the file cannot be read or lacks a required column.
     """
-    suffix = path.suffix.lower()
+    _check_suffix(path.name)
     try:
-        if suffix == ".csv":
-            lines = _csv_lines(path.read_bytes())
-        elif suffix == ".xlsx":
-            lines = _xlsx_lines(path)
-        else:
-            raise ImportFileError(
-                _("Unknown file type “%(suffix)s”: use a .csv or .xlsx file.")
-                % {"suffix": path.suffix},
-                code="unknown_file_type",
-            )
+        data = path.read_bytes()
     except OSError as error:
         raise ImportFileError(
             _("The file %(path)s cannot be read: %(error)s.")
             % {"path": path, "error": error.strerror or error},
             code="unreadable",
         ) from error
-    return _table(lines)
+    return read_data(path.name, data, columns)
+
+
+def read_data(name: str, data: bytes, columns: Columns = HOUSING_COLUMNS) -> SourceTable:
+    """``read_table`` for a file's contents (an upload), its type told by its ``name``."""
+    suffix = _check_suffix(name)
+    lines = _csv_lines(data) if suffix == ".csv" else _xlsx_lines(data)
+    return _table(lines, columns)
+
+
+def _check_suffix(name: str) -> str:
+    suffix = Path(name).suffix
+    if suffix.lower() not in {".csv", ".xlsx"}:
+        raise ImportFileError(
+            _("Unknown file type “%(suffix)s”: use a .csv or .xlsx file.") % {"suffix": suffix},
+            code="unknown_file_type",
+        )
+    return suffix.lower()
 
 
 def default_report_path(path: Path) -> Path:
@@ -154,9 +179,9 @@ def _csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
     return lines
 
 
-def _xlsx_lines(path: Path) -> list[tuple[int, list[str]]]:
+def _xlsx_lines(data: bytes) -> list[tuple[int, list[str]]]:
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
         raise ImportFileError(
             _("The file is not an Excel workbook (.xlsx) that can be read."), code="not_xlsx"
@@ -184,7 +209,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _table(lines: Iterable[tuple[int, list[str]]]) -> SourceTable:
+def _table(lines: Iterable[tuple[int, list[str]]], columns: Columns) -> SourceTable:
     header_line, header = 0, []
     rows: list[SourceRow] = []
     for line, raw_cells in lines:
@@ -193,24 +218,24 @@ def _table(lines: Iterable[tuple[int, list[str]]]) -> SourceTable:
             continue
         if not header_line:
             header_line, header = line, [cell.lower() for cell in cells]
-            _check_header(header_line, header)
+            _check_header(header_line, header, columns)
             continue
         values = {
             name: cells[position] if position < len(cells) else ""
             for position, name in enumerate(header)
-            if name in COLUMNS
+            if name in columns.known
         }
         surplus = sum(1 for cell in cells[len(header) :] if cell)
         rows.append(SourceRow(line=line, values=values, surplus_cells=surplus))
     if not header_line:
         raise ImportFileError(_("The file is empty: it has no header line."), code="empty")
     return SourceTable(
-        columns=tuple(column for column in COLUMNS if column in header), rows=tuple(rows)
+        columns=tuple(column for column in columns.known if column in header), rows=tuple(rows)
     )
 
 
-def _check_header(line: int, header: list[str]) -> None:
-    for column in COLUMNS:
+def _check_header(line: int, header: list[str], columns: Columns) -> None:
+    for column in columns.known:
         if header.count(column) > 1:
             raise ImportFileError(
                 _("The column “%(column)s” appears more than once in the header.")
@@ -218,7 +243,7 @@ def _check_header(line: int, header: list[str]) -> None:
                 line=line,
                 code="duplicate_column",
             )
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    missing = [column for column in columns.required if column not in header]
     if missing:
         raise ImportFileError(
             _("The file lacks the required columns: %(columns)s.")

@@ -5,6 +5,7 @@ import { init } from "dkfds";
 import htmx from "htmx.org";
 
 import { initAutosave } from "./autosave.js";
+import { initCvrLookup } from "./cvrlookup.js";
 import "./countdown.js";
 
 // Our CSP allows no inline styles or eval: htmx must not add either.
@@ -14,3 +15,4 @@ window.htmx = htmx;
 
 init();
 initAutosave();
+initCvrLookup();

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pulje.accounts.models import User
 from pulje.registry.imports import (
     ImportFileError,
     ImportRefused,
@@ -15,7 +14,8 @@ from pulje.registry.imports import (
     read_table,
     write_rejections,
 )
-from pulje.registry.services.housing_import import ChangeCounts, import_housing_registry
+from pulje.registry.management.commands._imports import active_user, counts_line, refusal
+from pulje.registry.services.housing_import import import_housing_registry
 
 
 class Command(BaseCommand):
@@ -61,7 +61,7 @@ class Command(BaseCommand):
     ) -> None:
         if report is not None and not partial:
             raise CommandError(_("--report is only used with --partial."))
-        user = None if actor is None else self._user(actor)
+        user = None if actor is None else active_user(actor)
         report = report or default_report_path(file)
         try:
             table = read_table(file)
@@ -76,17 +76,7 @@ class Command(BaseCommand):
         except ImportFileError as error:
             raise CommandError(f"{file}: {error}") from error
         except ImportRefused as refused:
-            for message in refused.messages():
-                self.stderr.write(message)
-            count = len(refused.rejected)
-            raise CommandError(
-                ngettext(
-                    "%(file)s: %(count)d row is bad, so nothing was imported.",
-                    "%(file)s: %(count)d rows are bad, so nothing was imported.",
-                    count,
-                )
-                % {"file": file, "count": count}
-            ) from refused
+            raise refusal(file, refused, self.stderr) from refused
         except OSError as error:
             raise CommandError(
                 _("The report %(report)s cannot be written (%(error)s); nothing was imported.")
@@ -98,8 +88,8 @@ class Command(BaseCommand):
                 self.stderr.write(message)
         if dry_run:
             self.stdout.write(_("Dry run: nothing was written. The file would give:"))
-        self.stdout.write(self._counts(_("Organisations"), result.organisations))
-        self.stdout.write(self._counts(_("Departments"), result.departments))
+        self.stdout.write(counts_line(_("Organisations"), result.organisations))
+        self.stdout.write(counts_line(_("Departments"), result.departments))
         if partial:
             count = len(result.rejected)
             rejected = ngettext("%(count)d row rejected.", "%(count)d rows rejected.", count) % {
@@ -108,22 +98,3 @@ class Command(BaseCommand):
             if not dry_run:
                 rejected += " " + _("The report is %(report)s.") % {"report": report}
             self.stdout.write(rejected)
-
-    @staticmethod
-    def _user(email: str) -> User:
-        # Matched exactly, as at login; a deactivated user no longer acts in pulje.
-        try:
-            return User.objects.get(email=email, is_active=True)
-        except User.DoesNotExist:
-            raise CommandError(
-                _("No active user has the e-mail address %(email)s.") % {"email": email}
-            ) from None
-
-    @staticmethod
-    def _counts(what: str, counts: ChangeCounts) -> str:
-        return _("%(what)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % {
-            "what": what,
-            "created": counts.created,
-            "updated": counts.updated,
-            "unchanged": counts.unchanged,
-        }
