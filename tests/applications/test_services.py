@@ -69,7 +69,10 @@ def test_only_eligible_kinds_of_organisation_may_start(applicant: Applicant) -> 
     association = OrganisationFactory(name="Foreningen", kind=OrganisationKind.ASSOCIATION)
     with pytest.raises(ApplicationRefused) as refused:
         start_application(actor=applicant.user, call=applicant.call, organisation=association)
-    assert refused.value.message == "Foreningen cannot apply to this call: see who may apply."
+    assert refused.value.message == (
+        "Foreningen is registered as “Association”, but this call is open only to: "
+        "Housing organisation."
+    )
     assert not Application.objects.exists()
 
 

@@ -27,6 +27,7 @@ from pulje.applications.selectors import (
 )
 from pulje.applications.services import (
     add_attachment,
+    not_open_to,
     remove_attachment,
     save_draft,
     start_application,
@@ -65,9 +66,13 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     if chosen:
         organisations = [o for o in organisations if str(o.pk) == chosen]
     if not organisations:
+        # The organisation the person acts for is of a kind the call is not open to: say so.
+        others = [o for o in organisations_of(user) if not chosen or str(o.pk) == chosen]
         messages.error(
             request,
-            _(
+            not_open_to(call, others[0])
+            if others
+            else _(
                 "You must act for an organisation that may apply to this call. Register your "
                 "organisation first."
             ),

@@ -15,7 +15,7 @@ from pulje.applications.services.attachments import (
     add_attachment,
     remove_attachment,
 )
-from pulje.applications.services.drafts import save_draft, start_application
+from pulje.applications.services.drafts import not_open_to, save_draft, start_application
 from pulje.applications.services.submission import Submission, send_receipt, submit_application
 from pulje.applications.services.withdrawal import withdraw_application
 
@@ -24,6 +24,7 @@ __all__ = [
     "Submission",
     "add_attachment",
     "fingerprint",
+    "not_open_to",
     "remove_attachment",
     "save_draft",
     "send_receipt",

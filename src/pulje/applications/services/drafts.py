@@ -25,7 +25,20 @@ from pulje.applications.workflow import ApplicationRefused
 from pulje.calls.models import Call
 from pulje.core.audit import record_event, snapshot
 from pulje.core.audit_actions import AuditAction
-from pulje.registry.models import Organisation
+from pulje.registry.models import Organisation, OrganisationKind
+
+
+def not_open_to(call: Call, organisation: Organisation) -> str:
+    """Why ``organisation`` may not apply to ``call``: its kind, and the kinds the call is
+    open to."""
+    kinds = [str(OrganisationKind(kind).label) for kind in call.applicant_kind_values()]
+    return _(
+        "%(organisation)s is registered as “%(kind)s”, but this call is open only to: %(kinds)s."
+    ) % {
+        "organisation": organisation.name,
+        "kind": OrganisationKind(organisation.kind).label,
+        "kinds": ", ".join(kinds),
+    }
 
 
 @transaction.atomic
@@ -46,11 +59,7 @@ def start_application(*, actor: User, call: Call, organisation: Organisation) ->
         )
     _refuse_after_deadline(call)
     if organisation.kind not in call.applicant_kind_values():
-        raise ApplicationRefused(
-            _("%(organisation)s cannot apply to this call: see who may apply.")
-            % {"organisation": organisation.name},
-            code="not_eligible",
-        )
+        raise ApplicationRefused(not_open_to(call, organisation), code="not_eligible")
     _refuse_unless_member(actor, organisation)
     _refuse_beyond_draft_quota(call, organisation)
     application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
