@@ -33,6 +33,7 @@ from pulje.applications.services import (
     submit_application,
     withdraw_application,
 )
+from pulje.applications.uploads import attachment_response
 from pulje.applications.workflow import ApplicationRefused
 from pulje.calls.permissions import get_call_or_404
 from pulje.core.access import logged_in, request_user
@@ -184,6 +185,7 @@ def check(request: HttpRequest, uuid: str) -> HttpResponse:
             "problems": checked.problems,
             "unproven": not is_proven_member(request_user(request), application.organisation),
             "fingerprint": fingerprint(application),
+            "attachment_route": "applications:attachment",
             **content_context(submission_content(application, checked.read)),
         },
     )
@@ -236,6 +238,7 @@ def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
             "version": version,
             "versions": versions,
             "timeline": applicant_timeline(application),
+            "attachment_route": "applications:attachment",
             **content_context(version.content),
         },
     )
@@ -272,13 +275,7 @@ def attach(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @logged_in
 def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
-    found = get_attachment_for_applicant_or_404(request_user(request), uuid, pk)
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.original_name,
-        content_type=found.content_type,
-    )
+    return attachment_response(get_attachment_for_applicant_or_404(request_user(request), uuid, pk))
 
 
 @require_POST
