@@ -22,8 +22,10 @@ from pulje.applications.selectors import (
     draft_to_resume,
     edit_refusal,
     fingerprint,
+    latest_version,
     next_step,
     organisations_that_may_apply,
+    unsent_changes,
 )
 from pulje.applications.services import (
     add_attachment,
@@ -48,7 +50,10 @@ AUTOSAVE_FIELDS = "_fields"
 @logged_in
 def dashboard(request: HttpRequest) -> HttpResponse:
     applications = dashboard_applications(request_user(request))
-    rows = [(application, next_step(application)) for application in applications]
+    rows = [
+        (application, next_step(application, application.latest_version))  # type: ignore[attr-defined]
+        for application in applications
+    ]
     return render(request, "applications/dashboard.html", {"rows": rows})
 
 
@@ -110,6 +115,7 @@ def _form_context(request: HttpRequest, application: Application) -> dict[str, A
         ),
         "session_seconds": request.session.get_expiry_age(),
         "autosave_fields": AUTOSAVE_FIELDS,
+        "unsent": unsent_changes(application, latest_version(application)),
     }
 
 
@@ -185,6 +191,7 @@ def check(request: HttpRequest, uuid: str) -> HttpResponse:
             "problems": checked.problems,
             "unproven": not is_proven_member(request_user(request), application.organisation),
             "fingerprint": fingerprint(application),
+            "read": checked.read,
             "attachment_route": "applications:attachment",
             **content_context(submission_content(application, checked.read)),
         },
@@ -238,6 +245,7 @@ def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
             "version": version,
             "versions": versions,
             "timeline": applicant_timeline(application),
+            "step": next_step(application, versions[-1]),
             "attachment_route": "applications:attachment",
             **content_context(version.content),
         },
