@@ -165,7 +165,7 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "registry:prove_code": post_only(A),
     "registry:remove": post_only(A),
     "registry:role": post_only(A),
-    "registry:add_department": post_only(A),
+    "registry:add_department": both(A),
     "funds:pool_list": both(LOGGED_IN),
     "funds:pool_detail": both(OVERSEES_CALL),
     "funds:sub_pool_create": both(WORKS_CALL),
