@@ -109,9 +109,7 @@ def test_the_assessor_opens_the_file_from_the_assessment_page(
     client.force_login(panel.alice)
     attachment = the_file(application)
     page = client.get(reverse("assessment:score", kwargs={"uuid": application.uuid}))
-    link = reverse(
-        "assessment:attachment", kwargs={"uuid": application.uuid, "pk": attachment.pk}
-    )
+    link = reverse("assessment:attachment", kwargs={"uuid": application.uuid, "pk": attachment.pk})
     assert f'href="{link}"' in page.content.decode()
     assert_downloaded(
         download(client, "assessment:attachment", application, attachment), "aftale.pdf"

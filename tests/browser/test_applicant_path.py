@@ -84,6 +84,7 @@ def check_answers(page: Page) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_an_applicant_puts_the_salary_cap_right_and_changes_the_application_after_submitting(
+    *,
     context: BrowserContext,
     live_server: LiveServer,
     call: Call,
@@ -204,6 +205,7 @@ def test_an_applicant_puts_the_salary_cap_right_and_changes_the_application_afte
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_an_assessor_opens_the_applicants_file_from_the_assessment_page(
+    *,
     new_context: NewContext,
     live_server: LiveServer,
     call: Call,
@@ -236,7 +238,9 @@ def test_an_assessor_opens_the_applicants_file_from_the_assessment_page(
     )
     submit_application(actor=applicant, application=application, confirmed=fingerprint(application))
     caseworker = UserFactory(email="sagsbehandler@bl.dk", organisation=call.pool.administrator)
-    assessor = add_assessor(actor=caseworker, call=call, email="bente@example.dk", name="Bente").user
+    assessor = add_assessor(
+        actor=caseworker, call=call, email="bente@example.dk", name="Bente"
+    ).user
     assign_assessor(actor=caseworker, applications=[application], assessor=assessor)
 
     context = new_context()
@@ -258,4 +262,3 @@ def test_an_assessor_opens_the_applicants_file_from_the_assessment_page(
         page.locator("main a", has_text="samarbejdsaftale.pdf").click()
     assert download.value.suggested_filename == "samarbejdsaftale.pdf"
     assert Path(download.value.path()).read_bytes() == PDF
-

@@ -172,20 +172,7 @@ def next_step(application: Application, latest: ApplicationVersion | None = None
         return NextStep(_("The deadline has passed; the draft was not submitted."), urgent=False)
     status = ApplicationStatus(application.status)
     if may_change(application):
-        if unsent_changes(application, latest):
-            return NextStep(
-                _("Submit your changes before %(deadline)s, or they will not count.")
-                % {"deadline": deadline},
-                urgent=True,
-                may_change=True,
-                unsent=True,
-            )
-        return NextStep(
-            _("Nothing for now. You can change the application until %(deadline)s.")
-            % {"deadline": deadline},
-            urgent=False,
-            may_change=True,
-        )
+        return _changeable_step(application, latest, deadline)
     if application.is_resubmittable:
         return NextStep(_("Nothing for now: the secretariat is processing it."), urgent=False)
     if status == ApplicationStatus.GRANTED:
@@ -194,6 +181,26 @@ def next_step(application: Application, latest: ApplicationVersion | None = None
         )
     later = LATER_STEPS.get(status, LATER_STEPS[ApplicationStatus.IN_ASSESSMENT])
     return NextStep(str(later), urgent=False)
+
+
+def _changeable_step(
+    application: Application, latest: ApplicationVersion | None, deadline: str
+) -> NextStep:
+    """The next step of a submitted application the applicant may still change."""
+    if unsent_changes(application, latest):
+        return NextStep(
+            _("Submit your changes before %(deadline)s, or they will not count.")
+            % {"deadline": deadline},
+            urgent=True,
+            may_change=True,
+            unsent=True,
+        )
+    return NextStep(
+        _("Nothing for now. You can change the application until %(deadline)s.")
+        % {"deadline": deadline},
+        urgent=False,
+        may_change=True,
+    )
 
 
 LATER_STEPS = {

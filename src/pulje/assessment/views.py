@@ -29,10 +29,10 @@ from pulje.assessment.forms import (
 )
 from pulje.assessment.models import AssignmentState, PanelMember
 from pulje.assessment.permissions import (
-    get_attachment_for_assessor_or_404,
     can_see_application,
     can_see_others_scores,
     get_assignment_for_assessor_or_404,
+    get_attachment_for_assessor_or_404,
 )
 from pulje.assessment.services import (
     AssessmentRefused,

@@ -78,9 +78,7 @@ def draft_screening_facts(
     typed = read.input
     partners = list(typed.partners or ())
     registered = set(
-        Organisation.objects.filter(cvr__in=[p.cvr for p in partners]).values_list(
-            "cvr", flat=True
-        )
+        Organisation.objects.filter(cvr__in=[p.cvr for p in partners]).values_list("cvr", flat=True)
     )
     candidate = Candidate(
         organisation_kind=application.organisation.kind,

@@ -218,7 +218,9 @@ def _application_context(
 @logged_in
 def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
     """A file the application's latest version lists, for its call's caseworker."""
-    return attachment_response(get_attachment_for_caseworker_or_404(request_user(request), uuid, pk))
+    return attachment_response(
+        get_attachment_for_caseworker_or_404(request_user(request), uuid, pk)
+    )
 
 
 @require_POST

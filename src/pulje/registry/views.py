@@ -257,7 +257,9 @@ def _onward(request: HttpRequest, membership: Membership, *, section: str = "") 
     missing = missing_profile_facts(organisation)
     if organisation.kind == OrganisationKind.HOUSING and not organisation.departments.exists():
         if not missing:
-            messages.info(request, _("Now add the housing departments your projects take place in."))
+            messages.info(
+                request, _("Now add the housing departments your projects take place in.")
+            )
         return f"{profile}#afdelinger"
     back = pop_return(request) if not missing else None
     return back or f"{profile}{section}"
