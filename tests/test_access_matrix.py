@@ -39,7 +39,12 @@ from pulje.allocation.models import AllocationRun
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.services import run_allocation
 from pulje.applications.models import Application, Attachment
-from pulje.applications.services import add_attachment, start_application
+from pulje.applications.services import (
+    add_attachment,
+    fingerprint,
+    start_application,
+    submit_application,
+)
 from pulje.assessment.models import Assignment, PanelMember
 from pulje.assessment.services import add_assessor, assign_assessor, declare_interest
 from pulje.calls.models import Call, CallQuestion, QuestionKind
@@ -162,7 +167,7 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "registry:prove_code": post_only(A),
     "registry:remove": post_only(A),
     "registry:role": post_only(A),
-    "registry:add_department": post_only(A),
+    "registry:add_department": both(A),
     "funds:pool_list": both(LOGGED_IN),
     "funds:pool_detail": both(OVERSEES_CALL),
     "funds:sub_pool_create": both(WORKS_CALL),
@@ -196,6 +201,8 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "allocation:confirm": both(WORKS_CALL),
     "desk:calls": both(LOGGED_IN),
     "desk:application": both(OVERSEES_CALL),
+    # The funder reads the case but does not download the applicant's files.
+    "desk:attachment": get_only(WORKS_CALL),
     "desk:override": post_only(WORKS_CALL),
     "desk:declare_conflict": post_only(WORKS_CALL),
     "desk:verify_partner": both(WORKS_CALL),
@@ -204,6 +211,7 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "assessment:mine": both(LOGGED_IN),
     "assessment:score": both(frozenset({"assessor"})),
     "assessment:declare": both(frozenset({"assessor"})),
+    "assessment:attachment": get_only(frozenset({"assessor"})),
     "assessment:panel": both(WORKS_CALL),
     "assessment:panel_remove": post_only(WORKS_CALL),
     "assessment:rubric": both(WORKS_CALL),
@@ -235,6 +243,7 @@ class World:
     draft: Application
     attachment: Attachment
     submitted: Application
+    submitted_file: Attachment
     panel_member: PanelMember
     decided: Application
     job: Job
@@ -298,6 +307,12 @@ def build_world() -> World:
     )
 
     submitted = screened(a, 60_000, title="Spiseklub")
+    # Its file, submitted as its second version.
+    submitted_file = add_attachment(
+        actor=a.user, application=submitted, upload=SimpleUploadedFile("aftale.pdf", PDF)
+    )
+    submit_application(actor=a.user, application=submitted, confirmed=fingerprint(submitted))
+    submitted.refresh_from_db()
     member = add_assessor(actor=caseworker, call=call, email="bente@example.dk", name="Bente")
     users["assessor"] = member.user
     assign_assessor(actor=caseworker, applications=[submitted], assessor=member.user)
@@ -330,6 +345,7 @@ def build_world() -> World:
         draft=draft,
         attachment=attachment,
         submitted=submitted,
+        submitted_file=submitted_file,
         panel_member=member,
         decided=decided,
         job=job,
@@ -407,6 +423,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "allocation:rerun": _run,
     "allocation:confirm": _run,
     "desk:application": _submitted,
+    "desk:attachment": lambda w: {"uuid": w.submitted.uuid, "pk": w.submitted_file.pk},
     "desk:override": _submitted,
     "desk:declare_conflict": _submitted,
     "desk:verify_partner": lambda w: {"uuid": w.submitted.uuid, "cvr": PARTNER_CVR},
@@ -414,6 +431,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "desk:bulk": _call,
     "assessment:score": _submitted,
     "assessment:declare": _submitted,
+    "assessment:attachment": lambda w: {"uuid": w.submitted.uuid, "pk": w.submitted_file.pk},
     "assessment:panel": _call,
     "assessment:panel_remove": lambda w: {"code": w.call.code, "pk": w.panel_member.pk},
     "assessment:rubric": _call,

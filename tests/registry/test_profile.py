@@ -1,5 +1,6 @@
 """The organisation's "tell us once" profile: payment account, contacts, members, invitations."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -371,3 +372,65 @@ def test_departments_are_added_only_by_members_of_a_housing_organisation(
         response = english.post(reverse("registry:add_department", args=[target.pk]), data)
         assert response.status_code == 404
     assert not stranger.departments.exists()
+
+
+def test_a_department_added_from_an_application_goes_back_to_it(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    url = reverse("registry:add_department", args=[organisation.pk])
+    draft = "/ansoegninger/0b6f7a1c-0d1e-4a55-9d43-1c6f0f3f0c11/#projekt"
+    page = english.get(url, {"next": draft})
+    assert page.status_code == 200
+    assert f'name="next" value="{draft}"' in page.content.decode()
+    assert "Back to the application" in page.content.decode()
+
+    wrong = english.post(url, {"number": "", "next": draft})
+    assert wrong.status_code == 400
+    assert f'name="next" value="{draft}"' in wrong.content.decode()
+
+    data = {"number": "7", "name": "Solgården", "municipality": "751", "homes": "84"}
+    response = english.post(url, {**data, "next": draft})
+    assert response["Location"] == draft
+    assert organisation.departments.count() == 1
+
+
+def test_a_department_page_goes_back_only_to_this_site(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    url = reverse("registry:add_department", args=[organisation.pk])
+    data = {"number": "7", "name": "Solgården", "municipality": "751", "homes": "84"}
+    response = english.post(url, {**data, "next": "https://example.com/"})
+    assert (
+        response["Location"] == reverse("registry:profile", args=[organisation.pk]) + "#afdelinger"
+    )
+
+
+def test_fields_an_application_needs_are_not_marked_optional(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    Membership.objects.filter(user=member).update(role="administrator")
+    html = english.get(reverse("registry:profile", args=[organisation.pk])).content.decode()
+    labels = dict(re.findall(r'<label class="form-label" for="id_(\w+)">(.*?)</label>', html))
+    for needed in ("iban", "contact_name", "contact_email", "contact_phone", "finance_email"):
+        assert "optional" not in labels[needed], needed
+    assert "(optional)" in labels["finance_phone"]
+
+
+def test_a_profile_saved_on_the_way_to_an_application_asks_for_a_department_first(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    """Registering on the way to an application (the call's Apply): the profile's facts, then
+    a housing department, then back to the call."""
+    Membership.objects.filter(user=member).update(role="administrator")
+    session = english.session
+    session["pulje_return_to"] = "/opslag/bl-faellesskaber-2020/"
+    session.save()
+    profile = reverse("registry:profile", args=[organisation.pk])
+    response = english.post(profile, {"iban": "DK5000400440116243", **CONTACTS})
+    assert response["Location"] == profile + "#afdelinger"
+    page = english.get(response["Location"]).content.decode()
+    assert "Now add the housing departments your projects take place in." in page
+
+    data = {"number": "7", "name": "Solgården", "municipality": "751", "homes": "84"}
+    response = english.post(reverse("registry:add_department", args=[organisation.pk]), data)
+    assert response["Location"] == "/opslag/bl-faellesskaber-2020/"

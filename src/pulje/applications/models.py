@@ -161,8 +161,10 @@ class Application(models.Model):
 
     @property
     def draft_title(self) -> str:
-        value: Any = self.draft.get("title", "")
-        return str(value).strip()
+        """The title as typed so far; a draft keeps each field as the list of values the
+        form sent (``{"title": ["…"]}``)."""
+        value: Any = self.draft.get("title") or [""]
+        return str(value[0] if isinstance(value, list) else value).strip()
 
     @property
     def is_draft(self) -> bool:

@@ -18,7 +18,7 @@ from pulje.applications.models import (
     ApplicationVersion,
     Attachment,
 )
-from pulje.applications.workflow import ApplicationRefused
+from pulje.applications.workflow import APPLICATION, ApplicationRefused
 from pulje.calls.models import Call, QuestionKind
 from pulje.core.audit import snapshot
 from pulje.core.audit_actions import AuditAction
@@ -36,12 +36,16 @@ def applications_for(user: User) -> QuerySet[Application]:
 
 def dashboard_applications(user: User) -> list[Application]:
     """The user's organisations' applications for the dashboard, newest first; each with
-    ``latest_version`` (or None). Two queries, however many applications."""
+    ``latest_version`` (or None). Three queries, however many applications."""
     latest = ApplicationVersion.objects.order_by("-number")
     applications = (
         applications_for(user)
         .select_related("call", "organisation")
-        .prefetch_related(Prefetch("versions", queryset=latest, to_attr="versions_newest_first"))
+        .prefetch_related(
+            Prefetch("versions", queryset=latest, to_attr="versions_newest_first"),
+            # For the fingerprint of what would be submitted now (``unsent_changes``).
+            "attachments",
+        )
         .order_by("-created_at")
     )
     result: list[Application] = list(applications)
@@ -119,12 +123,42 @@ def draft_to_resume(
 
 @dataclass(frozen=True)
 class NextStep:
+    """What is expected of the applicant next, in a sentence (``urgent``: they must act);
+    ``may_change``: they may change the submitted application now, ``unsent``: they have
+    changed it and not yet submitted the changes."""
+
     text: str
     urgent: bool
+    may_change: bool = False
+    unsent: bool = False
 
 
-def next_step(application: Application) -> NextStep:
-    """What is expected of the applicant next, in a sentence."""
+def may_change(application: Application) -> bool:
+    """Whether the applicant may change the submitted application now and submit it again:
+    the workflow lets it be submitted again (it is "screened" right after a submission), the
+    call allows changes after submission, and its deadline has not passed. No query."""
+    return (
+        not application.is_draft
+        and APPLICATION.allowed(application, "submit")
+        and editing_refusal(application) is None
+    )
+
+
+def unsent_changes(application: Application, latest: ApplicationVersion | None) -> bool:
+    """Whether the applicant has changed the submitted application (its draft, its files or
+    the organisation's profile it carries) since ``latest``, its latest submitted version,
+    and may still submit the changes."""
+    return (
+        latest is not None
+        and may_change(application)
+        and fingerprint(application) != latest.fingerprint
+    )
+
+
+def next_step(application: Application, latest: ApplicationVersion | None = None) -> NextStep:
+    """What is expected of the applicant next, in a sentence, with whether they may change
+    the submitted application and have changes not yet submitted (``latest``: its latest
+    submitted version)."""
     call = application.call
     deadline = date_format(timezone.localtime(call.closes_at), "DATETIME_FORMAT")
     open_ = timezone.now() < call.closes_at
@@ -137,13 +171,9 @@ def next_step(application: Application) -> NextStep:
             )
         return NextStep(_("The deadline has passed; the draft was not submitted."), urgent=False)
     status = ApplicationStatus(application.status)
+    if may_change(application):
+        return _changeable_step(application, latest, deadline)
     if application.is_resubmittable:
-        if open_ and call.edit_after_submit:
-            return NextStep(
-                _("Nothing for now. You can change the application until %(deadline)s.")
-                % {"deadline": deadline},
-                urgent=False,
-            )
         return NextStep(_("Nothing for now: the secretariat is processing it."), urgent=False)
     if status == ApplicationStatus.GRANTED:
         return NextStep(
@@ -151,6 +181,26 @@ def next_step(application: Application) -> NextStep:
         )
     later = LATER_STEPS.get(status, LATER_STEPS[ApplicationStatus.IN_ASSESSMENT])
     return NextStep(str(later), urgent=False)
+
+
+def _changeable_step(
+    application: Application, latest: ApplicationVersion | None, deadline: str
+) -> NextStep:
+    """The next step of a submitted application the applicant may still change."""
+    if unsent_changes(application, latest):
+        return NextStep(
+            _("Submit your changes before %(deadline)s, or they will not count.")
+            % {"deadline": deadline},
+            urgent=True,
+            may_change=True,
+            unsent=True,
+        )
+    return NextStep(
+        _("Nothing for now. You can change the application until %(deadline)s.")
+        % {"deadline": deadline},
+        urgent=False,
+        may_change=True,
+    )
 
 
 LATER_STEPS = {
@@ -214,9 +264,8 @@ def edit_refusal(application: Application) -> str | None:
 def fingerprint(application: Application) -> str:
     """Identifies what would be submitted now: the draft, the files attached and the
     organisation's profile (its payment account and contacts go with the application)."""
-    files = sorted(
-        application.attachments.filter(removed_at__isnull=True).values_list("pk", flat=True)
-    )
+    # Read in Python, so a prefetch of the attachments (the dashboard's) spares the query.
+    files = sorted(a.pk for a in application.attachments.all() if a.removed_at is None)
     payload = json.dumps(
         {
             "draft": application.draft,

@@ -1,10 +1,14 @@
-"""Which files an applicant may attach: decided by the file's content, not its name."""
+"""Which files an applicant may attach (decided by the file's content, not its name), and how
+an attached file is served to those who may read it."""
 
 import filetype  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from pulje.applications.models import Attachment
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ALLOWED_TYPES = frozenset(
@@ -50,3 +54,18 @@ def check_upload(upload: UploadedFile) -> str:
             % {"name": upload.name}
         )
     return str(kind.mime)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """The file to download, whoever may read it: always as a download with its checked
+    type, never shown in the browser as something else (``nosniff``), and not kept in a
+    shared cache."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -22,8 +22,10 @@ from pulje.applications.selectors import (
     draft_to_resume,
     edit_refusal,
     fingerprint,
+    latest_version,
     next_step,
     organisations_that_may_apply,
+    unsent_changes,
 )
 from pulje.applications.services import (
     add_attachment,
@@ -34,6 +36,7 @@ from pulje.applications.services import (
     submit_application,
     withdraw_application,
 )
+from pulje.applications.uploads import attachment_response
 from pulje.applications.workflow import ApplicationRefused
 from pulje.calls.permissions import get_call_or_404
 from pulje.core.access import logged_in, request_user
@@ -48,7 +51,10 @@ AUTOSAVE_FIELDS = "_fields"
 @logged_in
 def dashboard(request: HttpRequest) -> HttpResponse:
     applications = dashboard_applications(request_user(request))
-    rows = [(application, next_step(application)) for application in applications]
+    rows = [
+        (application, next_step(application, application.latest_version))  # type: ignore[attr-defined]
+        for application in applications
+    ]
     return render(request, "applications/dashboard.html", {"rows": rows})
 
 
@@ -114,6 +120,7 @@ def _form_context(request: HttpRequest, application: Application) -> dict[str, A
         ),
         "session_seconds": request.session.get_expiry_age(),
         "autosave_fields": AUTOSAVE_FIELDS,
+        "unsent": unsent_changes(application, latest_version(application)),
     }
 
 
@@ -189,6 +196,8 @@ def check(request: HttpRequest, uuid: str) -> HttpResponse:
             "problems": checked.problems,
             "unproven": not is_proven_member(request_user(request), application.organisation),
             "fingerprint": fingerprint(application),
+            "read": checked.read,
+            "attachment_route": "applications:attachment",
             **content_context(submission_content(application, checked.read)),
         },
     )
@@ -241,6 +250,8 @@ def receipt(request: HttpRequest, uuid: str) -> HttpResponse:
             "version": version,
             "versions": versions,
             "timeline": applicant_timeline(application),
+            "step": next_step(application, versions[-1]),
+            "attachment_route": "applications:attachment",
             **content_context(version.content),
         },
     )
@@ -277,13 +288,7 @@ def attach(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @logged_in
 def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
-    found = get_attachment_for_applicant_or_404(request_user(request), uuid, pk)
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.original_name,
-        content_type=found.content_type,
-    )
+    return attachment_response(get_attachment_for_applicant_or_404(request_user(request), uuid, pk))
 
 
 @require_POST

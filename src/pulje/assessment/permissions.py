@@ -8,9 +8,13 @@
 - Applicants see nothing of assessment at all.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
+from pulje.applications.models import Attachment
+from pulje.applications.permissions import get_submitted_attachment_or_404
 from pulje.assessment import selectors
 from pulje.assessment.models import Assignment, AssignmentState
 from pulje.calls.models import Call
@@ -40,3 +44,15 @@ def get_assignment_for_assessor_or_404(user: User, uuid: str) -> Assignment:
     """The user's own assignment of the application ``uuid``; never one with a declared
     conflict."""
     return get_object_or_404(selectors.visible_assignments(user), application__uuid=uuid)
+
+
+def get_attachment_for_assessor_or_404(user: User, uuid: str, pk: int) -> Attachment:
+    """A file of the application ``uuid`` to its assessor, once they have declared no
+    conflict of interest (PermissionDenied before that, saying so); an assessor who declared
+    a conflict, or anyone not assigned, gets a 404."""
+    assignment = get_assignment_for_assessor_or_404(user, uuid)
+    if not can_see_application(user, assignment):
+        raise PermissionDenied(
+            _("Declare first whether you have a conflict of interest with the application.")
+        )
+    return get_submitted_attachment_or_404(assignment.application, pk)

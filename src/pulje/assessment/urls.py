@@ -6,6 +6,7 @@ app_name = "assessment"
 urlpatterns = [
     path("", views.mine, name="mine"),
     path("<uuid:uuid>/", views.score, name="score"),
+    path("<uuid:uuid>/bilag/<int:pk>/", views.attachment, name="attachment"),
     path("<uuid:uuid>/erklaering/", views.declare, name="declare"),
     path("opslag/<slug:code>/bedoemmere/", views.panel, name="panel"),
     path("opslag/<slug:code>/bedoemmere/<int:pk>/fjern/", views.panel_remove, name="panel_remove"),

@@ -9,14 +9,15 @@ application they may not see exists.
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pulje.applications.models import Application
 from pulje.applications.presenters import content_context
 from pulje.applications.selectors import latest_version
+from pulje.applications.uploads import attachment_response
 from pulje.assessment import selectors
 from pulje.assessment.forms import (
     AddAssessorForm,
@@ -31,6 +32,7 @@ from pulje.assessment.permissions import (
     can_see_application,
     can_see_others_scores,
     get_assignment_for_assessor_or_404,
+    get_attachment_for_assessor_or_404,
 )
 from pulje.assessment.services import (
     AssessmentRefused,
@@ -158,9 +160,17 @@ def score(request: HttpRequest, uuid: str) -> HttpResponse:
             "form": form,
             "others": others,
             "submitted": assignment.state == AssignmentState.SUBMITTED,
+            "attachment_route": "assessment:attachment",
             **content_context(for_assessors(version.content)),
         },
     )
+
+
+@require_GET
+@logged_in
+def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
+    """A file of the application, for its assessor without a conflict of interest."""
+    return attachment_response(get_attachment_for_assessor_or_404(request_user(request), uuid, pk))
 
 
 # What an assessor is shown of the applicant: who it is and where, and who its contacts are

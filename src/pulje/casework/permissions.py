@@ -20,7 +20,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import Membership, User
-from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.models import Application, ApplicationStatus, Attachment
+from pulje.applications.permissions import get_submitted_attachment_or_404
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_oversee_call, can_work_call
 from pulje.casework.models import CaseworkerConflict
@@ -207,3 +208,10 @@ def duty_context(user: User, application: Application, works: bool) -> dict[str,
             free_caseworkers(application.call, [application], besides=[user]) if conflict else []
         ),
     }
+
+
+def get_attachment_for_caseworker_or_404(user: User, uuid: str, pk: int) -> Attachment:
+    """A file of the submitted application ``uuid`` to a caseworker of its call (a funder who
+    only reads the casework does not download the applicants' files); anyone else a 404."""
+    application = get_application_for_caseworker_or_404(user, uuid)
+    return get_submitted_attachment_or_404(application, pk)

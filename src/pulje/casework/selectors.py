@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from pulje.applications.checks import call_terms
+from pulje.applications.checks import ReadDraft, call_terms
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import APPLICATION
 from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
@@ -74,14 +74,44 @@ def screening_facts(application: Application) -> tuple[Candidate, Rules, list[Ea
     return candidate, screening_rules(application), earlier, version or 0
 
 
+def draft_screening_facts(
+    application: Application, read: ReadDraft
+) -> tuple[Candidate, Rules, list[Earlier]]:
+    """What screening would look at if the applicant submitted the draft now: the draft as
+    read (``applications.checks.check_draft``), the call's rules, and the applications
+    submitted to the call before it (for a draft never submitted: all of them)."""
+    typed = read.input
+    partners = list(typed.partners or ())
+    registered = verified_cvrs(p.cvr for p in partners)
+    candidate = Candidate(
+        organisation_kind=application.organisation.kind,
+        organisation_cvr=application.organisation.cvr,
+        title=typed.title,
+        department_ids=typed.department_ids,
+        amount_ore=typed.amount_ore,
+        budget=dict(typed.budget or {}),
+        partners=[
+            PartnerFacts(name=p.name, cvr=p.cvr, kind=p.kind, registered=p.cvr in registered)
+            for p in partners
+        ],
+        period_start=typed.period_start,
+        period_end=typed.period_end,
+    )
+    earlier = _submitted_before(application, typed.department_ids)
+    return candidate, screening_rules(application), earlier
+
+
 def _submitted_before(application: Application, departments: frozenset[int]) -> list[Earlier]:
     """Applications to the same call on one of the same departments, submitted (first) before
-    this one and not withdrawn: of two near-identical applications the later is the
-    duplicate."""
-    if application.submitted_at is None or not departments:
+    this one (any, for one not yet submitted) and not withdrawn: of two near-identical
+    applications the later is the duplicate."""
+    if not departments:
         return []
-    before = Q(submitted_at__lt=application.submitted_at) | Q(
-        submitted_at=application.submitted_at, pk__lt=application.pk
+    before = (
+        Q()
+        if application.submitted_at is None
+        else Q(submitted_at__lt=application.submitted_at)
+        | Q(submitted_at=application.submitted_at, pk__lt=application.pk)
     )
     others = (
         Application.objects.filter(before, call_id=application.call_id, departments__in=departments)
@@ -123,22 +153,30 @@ def latest_screening(application: Application) -> Screening | None:
     )
 
 
-def failed_screening(applications: Sequence[Application]) -> list[Application]:
-    """Those of ``applications`` whose latest screening, after any override, failed: they
-    may be neither assessed nor granted until a caseworker overrides it with a reason.
-    One query."""
+def failed_screenings(applications: Sequence[Application]) -> dict[int, Screening]:
+    """The latest screening of each of ``applications`` whose latest screening, after any
+    override, failed, by application: one query (none for no applications)."""
     ids = [application.pk for application in applications]
+    if not ids:
+        return {}
     latest: dict[int, Screening] = {}
     for screening in Screening.objects.filter(application_id__in=ids).order_by(
         *NEWEST_SCREENING_FIRST
     ):
         latest.setdefault(screening.application_id, screening)
-    return [
-        application
-        for application in applications
-        if application.pk in latest
-        and latest[application.pk].effective_outcome == ScreeningOutcome.FAIL
-    ]
+    return {
+        pk: screening
+        for pk, screening in latest.items()
+        if screening.effective_outcome == ScreeningOutcome.FAIL
+    }
+
+
+def failed_screening(applications: Sequence[Application]) -> list[Application]:
+    """Those of ``applications`` whose latest screening, after any override, failed: they
+    may be neither assessed nor granted until a caseworker overrides it with a reason.
+    One query."""
+    failed = failed_screenings(applications)
+    return [application for application in applications if application.pk in failed]
 
 
 def latest_screening_outcome() -> Subquery:

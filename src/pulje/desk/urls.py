@@ -6,6 +6,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.calls, name="calls"),
     path("ansoegning/<uuid:uuid>/", views.application, name="application"),
+    path("ansoegning/<uuid:uuid>/bilag/<int:pk>/", views.attachment, name="attachment"),
     path("ansoegning/<uuid:uuid>/screening/", views.override, name="override"),
     path("ansoegning/<uuid:uuid>/inhabilitet/", views.declare_conflict, name="declare_conflict"),
     path(

@@ -3,23 +3,28 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application
 from pulje.applications.presenters import content_context
 from pulje.applications.selectors import latest_version
+from pulje.applications.uploads import attachment_response
 from pulje.applications.workflow import ApplicationRefused
 from pulje.assessment.selectors import assessors_of
 from pulje.assessment.services import AssessmentRefused, assign_assessor
 from pulje.calls.models import Call
 from pulje.calls.permissions import get_call_for_overseer_or_404
-from pulje.casework.permissions import duty_context, get_application_for_overseer_or_404
+from pulje.casework.permissions import (
+    duty_context,
+    get_application_for_overseer_or_404,
+    get_attachment_for_caseworker_or_404,
+)
 from pulje.casework.selectors import latest_screening, screenings_of
 from pulje.casework.services import (
     declare_caseworker_conflict,
@@ -208,8 +213,19 @@ def _application_context(
         "earlier_screenings": screenings[1:],
         "override_form": override_form if acts else None,
         "timeline": application_timeline(application),
+        # The funder reads the case but does not download the applicant's files.
+        "attachment_route": "desk:attachment" if works else None,
         **(content_context(version.content) if version else {}),
     }
+
+
+@require_GET
+@logged_in
+def attachment(request: HttpRequest, uuid: str, pk: int) -> FileResponse:
+    """A file the application's latest version lists, for its call's caseworker."""
+    return attachment_response(
+        get_attachment_for_caseworker_or_404(request_user(request), uuid, pk)
+    )
 
 
 @require_POST

@@ -186,6 +186,11 @@ class OrganisationProfileForm(forms.Form):
 
     ACCOUNT_FIELDS = ("iban", "reg_no", "account_no")
 
+    # What an application needs (``selectors.missing_profile_facts``): the profile may be saved
+    # without them, but they are not shown as optional. The account is the IBAN or the reg.nr.
+    # and account number.
+    NEEDED_FIELDS = (*ACCOUNT_FIELDS, *CONTACT_FIELDS[:5])
+
     def __init__(self, *args: Any, with_account: bool = True, **kwargs: Any) -> None:
         """``with_account`` false leaves the payment account out: only a proven administrator
         changes it."""
@@ -193,6 +198,9 @@ class OrganisationProfileForm(forms.Form):
         if not with_account:
             for name in self.ACCOUNT_FIELDS:
                 del self.fields[name]
+        for name in self.NEEDED_FIELDS:
+            if name in self.fields:
+                self.fields[name].needed = True  # type: ignore[attr-defined]
 
     @property
     def with_account(self) -> bool:

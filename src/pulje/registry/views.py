@@ -7,14 +7,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.accounts.models import Membership
 from pulje.accounts.views import identity_providers
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
 from pulje.core.iban import format_iban
-from pulje.core.navigation import pop_return
+from pulje.core.navigation import next_path, pop_return
 from pulje.registry.forms import (
     CvrLookupForm,
     DepartmentForm,
@@ -242,22 +242,41 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, _("The organisation's profile is saved."))
-            back = pop_return(request) if not missing_profile_facts(organisation) else None
-            return redirect(back or reverse("registry:profile", kwargs={"pk": organisation.pk}))
+            return redirect(_onward(request, membership))
     organisation.refresh_from_db()
     return profile_page(request, membership, form=form)
 
 
-@require_POST
+def _onward(request: HttpRequest, membership: Membership, *, section: str = "") -> str:
+    """Where a detour for an application (``core.navigation.remember_return``) goes on once
+    the organisation has what an application needs: its profile's facts and, for a housing
+    organisation, a housing department; until then, the profile (at ``section``), where the
+    rest is asked."""
+    organisation = membership.organisation
+    profile = reverse("registry:profile", kwargs={"pk": organisation.pk})
+    missing = missing_profile_facts(organisation)
+    if organisation.kind == OrganisationKind.HOUSING and not organisation.departments.exists():
+        if not missing:
+            messages.info(
+                request, _("Now add the housing departments your projects take place in.")
+            )
+        return f"{profile}#afdelinger"
+    back = pop_return(request) if not missing else None
+    return back or f"{profile}{section}"
+
+
+@require_http_methods(["GET", "POST"])
 @logged_in
 def add_department(request: HttpRequest, pk: int) -> HttpResponse:
-    """A member adds a housing department the registry lacks, so applications can name it."""
+    """A member adds a housing department the registry lacks, so applications can name it;
+    from an application (``next``), on a page of its own that goes back to it."""
     membership = get_membership_for_member_or_404(request_user(request), pk)
     organisation = membership.organisation
     if organisation.kind != OrganisationKind.HOUSING:
         raise Http404
-    form = DepartmentForm(request.POST, auto_id="department-%s")
-    if form.is_valid():
+    back = next_path(request)
+    form = DepartmentForm(request.POST or None, auto_id="department-%s")
+    if request.method == "POST" and form.is_valid():
         try:
             add_own_department(
                 actor=request_user(request), organisation=organisation, **form.cleaned_data
@@ -269,5 +288,12 @@ def add_department(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Department %(number)s %(name)s is added.") % form.cleaned_data,
             )
-            return redirect(reverse("registry:profile", kwargs={"pk": pk}) + "#afdelinger")
+            return redirect(back or _onward(request, membership, section="#afdelinger"))
+    if back is not None or request.method == "GET":
+        return render(
+            request,
+            "registry/add_department.html",
+            {"organisation": organisation, "form": form, "next": back},
+            status=400 if form.errors else 200,
+        )
     return profile_page(request, membership, department_form=form)
