@@ -1,6 +1,7 @@
 """The secretariat sets calls up in the app: create, edit and questions, through the services."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,6 +22,12 @@ from tests.pages import page_text
 pytestmark = [
     pytest.mark.django_db,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _before_the_round(clock: Callable[[dt.datetime], None]) -> None:
+    """The calls here are the 2021 round, set up in December 2020."""
+    clock(dt.datetime(2020, 12, 1, 9, 0, tzinfo=dt.UTC))
 
 
 def _counts() -> tuple[int, int, int]:
@@ -104,13 +111,13 @@ def test_create_call_shows_the_services_refusals_next_to_the_fields(
 
     response = english.post(
         _create_url(tree),
-        _form(closes_at="2021-01-04T09:00", project_start_earliest="2020-01-01"),
+        _form(closes_at="2021-01-04T09:00", project_end_latest="2022-01-31"),
     )
 
     assert response.status_code == 200
     assert _errors(response) == {
         "closes_at": ["The deadline must be after the opening."],
-        "project_start_earliest": [
+        "project_end_latest": [
             "Projects must lie within the pool's period, Nov. 6, 2020 to Dec. 31, 2021."
         ],
     }
@@ -210,7 +217,6 @@ def test_edit_call_shows_danish_times_and_saves_changes(
         "closes_at",
         "applicant_kinds",
         "guidance",
-        "project_start_earliest",
     }
 
 
@@ -221,7 +227,9 @@ def test_edit_call_saving_the_form_unchanged_writes_nothing(
     client.force_login(bl_user)
     form = client.get(url).context["form"]
     data = {
-        name: ("on" if value else "") if name == "edit_after_submit" else value
+        name: ("on" if value else "")
+        if name == "edit_after_submit"
+        else ("" if value is None else value)
         for name, value in ((name, form[name].value()) for name in form.fields)
     }
     data["opens_at"], data["closes_at"] = "2021-01-04T10:00", "2021-02-05T12:00"
