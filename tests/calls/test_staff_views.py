@@ -435,9 +435,7 @@ def test_edit_call_refuses_projects_before_the_deadline_in_danish(
     assert Call.objects.get(pk=bl_call.pk).closes_at == DEADLINE
 
 
-def test_edit_call_saves_the_letter_facts(
-    english: Client, bl_call: Call, bl_user: User
-) -> None:
+def test_edit_call_saves_the_letter_facts(english: Client, bl_call: Call, bl_user: User) -> None:
     english.force_login(bl_user)
     facts = {
         "letter_email": "puljer@bl.dk",

@@ -107,9 +107,7 @@ def call_letter_facts(call: Call) -> CallLetterFacts:
     return CallLetterFacts(
         sender=sender.name,
         sender_address=", ".join(
-            part
-            for part in (sender.address, f"{sender.postal_code} {sender.city}".strip())
-            if part
+            part for part in (sender.address, f"{sender.postal_code} {sender.city}".strip()) if part
         ),
         sender_cvr=sender.cvr,
         sender_email=call.letter_email or sender.contact_email,

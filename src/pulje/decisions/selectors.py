@@ -201,8 +201,7 @@ def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
             project_end=application.period_end,
             budget=_approved_budget(decision) if decision.is_grant else "",
             accept_url=(
-                settings.SITE_URL
-                + reverse("decisions:accept", kwargs={"uuid": application.uuid})
+                settings.SITE_URL + reverse("decisions:accept", kwargs={"uuid": application.uuid})
                 if decision.is_grant
                 else ""
             ),

@@ -22,7 +22,9 @@ def decline(request: HttpRequest, uuid: str) -> HttpResponse:
     user = request_user(request)
     decision = get_decision_for_applicant_or_404(user, uuid)
     if not APPLICATION.allowed(decision.application, "decline"):
-        messages.error(request, _("The grant is not awaiting acceptance, so it can no longer be declined."))
+        messages.error(
+            request, _("The grant is not awaiting acceptance, so it can no longer be declined.")
+        )
         return redirect("decisions:accept", uuid=uuid)
     form = DeclineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0005_status_awaiting_approval'),
+        ("applications", "0005_status_awaiting_approval"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='application',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('screened', 'Screened'), ('in_assessment', 'In assessment'), ('recommended', 'Recommended'), ('not_recommended', 'Not recommended'), ('awaiting_approval', 'Grant awaiting second approval'), ('granted', 'Granted'), ('rejected', 'Rejected'), ('accepted', 'Accepted'), ('lapsed', 'Lapsed'), ('declined', 'Grant declined'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20, verbose_name='status'),
+            model_name="application",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitted", "Submitted"),
+                    ("screened", "Screened"),
+                    ("in_assessment", "In assessment"),
+                    ("recommended", "Recommended"),
+                    ("not_recommended", "Not recommended"),
+                    ("awaiting_approval", "Grant awaiting second approval"),
+                    ("granted", "Granted"),
+                    ("rejected", "Rejected"),
+                    ("accepted", "Accepted"),
+                    ("lapsed", "Lapsed"),
+                    ("declined", "Grant declined"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                default="draft",
+                max_length=20,
+                verbose_name="status",
+            ),
         ),
     ]

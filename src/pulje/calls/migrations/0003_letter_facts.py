@@ -4,45 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('calls', '0002_kinds_may_be_empty'),
+        ("calls", "0002_kinds_may_be_empty"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='call',
-            name='complaints_guide',
-            field=models.TextField(blank=True, verbose_name='complaints guide'),
+            model_name="call",
+            name="complaints_guide",
+            field=models.TextField(blank=True, verbose_name="complaints guide"),
         ),
         migrations.AddField(
-            model_name='call',
-            name='funding_source',
-            field=models.TextField(blank=True, verbose_name='source of the money'),
+            model_name="call",
+            name="funding_source",
+            field=models.TextField(blank=True, verbose_name="source of the money"),
         ),
         migrations.AddField(
-            model_name='call',
-            name='legal_basis',
-            field=models.TextField(blank=True, verbose_name='legal basis'),
+            model_name="call",
+            name="legal_basis",
+            field=models.TextField(blank=True, verbose_name="legal basis"),
         ),
         migrations.AddField(
-            model_name='call',
-            name='letter_email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name="the secretariat's e-mail"),
+            model_name="call",
+            name="letter_email",
+            field=models.EmailField(
+                blank=True, max_length=254, verbose_name="the secretariat's e-mail"
+            ),
         ),
         migrations.AddField(
-            model_name='call',
-            name='letter_phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name="the secretariat's phone"),
+            model_name="call",
+            name="letter_phone",
+            field=models.CharField(
+                blank=True, max_length=30, verbose_name="the secretariat's phone"
+            ),
         ),
         migrations.AddField(
-            model_name='call',
-            name='payment_terms',
-            field=models.TextField(blank=True, verbose_name='payment terms'),
+            model_name="call",
+            name="payment_terms",
+            field=models.TextField(blank=True, verbose_name="payment terms"),
         ),
         migrations.AddField(
-            model_name='call',
-            name='report_by',
-            field=models.DateField(blank=True, null=True, verbose_name='follow-up report due'),
+            model_name="call",
+            name="report_by",
+            field=models.DateField(blank=True, null=True, verbose_name="follow-up report due"),
         ),
     ]

@@ -4,30 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funds', '0002_pool_second_approval'),
+        ("funds", "0002_pool_second_approval"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pool',
-            name='complaints_guide',
-            field=models.TextField(blank=True, help_text="How and where to complain about a decision (klagevejledning), printed in the letters. Empty: the parent pool's applies.", verbose_name='complaints guide'),
+            model_name="pool",
+            name="complaints_guide",
+            field=models.TextField(
+                blank=True,
+                help_text="How and where to complain about a decision (klagevejledning), printed in the letters. Empty: the parent pool's applies.",
+                verbose_name="complaints guide",
+            ),
         ),
         migrations.AddField(
-            model_name='pool',
-            name='funding_source',
-            field=models.TextField(blank=True, help_text="Where the money comes from, as the letters state it. Empty: the parent's.", verbose_name='source of the money'),
+            model_name="pool",
+            name="funding_source",
+            field=models.TextField(
+                blank=True,
+                help_text="Where the money comes from, as the letters state it. Empty: the parent's.",
+                verbose_name="source of the money",
+            ),
         ),
         migrations.AddField(
-            model_name='pool',
-            name='legal_basis',
-            field=models.TextField(blank=True, help_text="The act or agreement the grants are given under, as the letters state it. Empty: the parent pool's applies.", verbose_name='legal basis'),
+            model_name="pool",
+            name="legal_basis",
+            field=models.TextField(
+                blank=True,
+                help_text="The act or agreement the grants are given under, as the letters state it. Empty: the parent pool's applies.",
+                verbose_name="legal basis",
+            ),
         ),
         migrations.AddField(
-            model_name='pool',
-            name='no_appeal',
-            field=models.BooleanField(default=False, help_text='Without a complaints guide, the letters then say so.', verbose_name='decisions cannot be appealed to another authority'),
+            model_name="pool",
+            name="no_appeal",
+            field=models.BooleanField(
+                default=False,
+                help_text="Without a complaints guide, the letters then say so.",
+                verbose_name="decisions cannot be appealed to another authority",
+            ),
         ),
     ]
