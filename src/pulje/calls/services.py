@@ -199,11 +199,7 @@ def validate_call(call: Call) -> None:
                     _("Grants from this pool must be spent by %(date)s.")
                     % {"date": date_format(spend_by)}
                 )
-    if end and call.report_by and call.report_by < end:
-        errors.setdefault("report_by", []).append(
-            _("The report cannot be due before the projects end, %(date)s.")
-            % {"date": date_format(end)}
-        )
+    _refuse_report_before_the_end(call, errors)
     known = set(OrganisationKind.values)
     for name in ("applicant_kinds", "partner_kinds"):
         unknown = [kind for kind in getattr(call, name) if kind not in known]
@@ -220,6 +216,15 @@ def validate_call(call: Call) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def _refuse_report_before_the_end(call: Call, errors: dict[str, list[str]]) -> None:
+    end = call.project_end_latest
+    if end and call.report_by and call.report_by < end:
+        errors.setdefault("report_by", []).append(
+            _("The report cannot be due before the projects end, %(date)s.")
+            % {"date": date_format(end)}
+        )
 
 
 @transaction.atomic
