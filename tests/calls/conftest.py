@@ -46,6 +46,7 @@ def bl_call(tree: Tree) -> Call:
         title="Puljen til lokale fællesskaber mod ensomhed",
         opens_at=OPENS,
         closes_at=DEADLINE,
+        project_start_earliest=dt.date(2021, 3, 15),
         partner_kinds=["association"],
     )
     return call

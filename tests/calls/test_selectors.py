@@ -11,13 +11,17 @@ from pulje.applications.selectors import call_figures
 from pulje.calls.countdown import countdown_texts, time_left
 from pulje.calls.models import Call
 from pulje.calls.selectors import (
+    call_letter_facts,
     open_calls,
     recently_closed_calls,
     upcoming_calls,
     with_bands,
 )
+from pulje.calls.services import update_call
 from pulje.core.money import kr
+from pulje.funds.services import update_pool
 from pulje.ledger.services import commit
+from pulje.registry.services.organisations import update_organisation
 from tests.factories import CallFactory, GrantAccountFactory, OrganisationFactory
 from tests.factories.calls import DEADLINE, OPENS
 from tests.factories.funds import Tree
@@ -152,3 +156,71 @@ def test_countdown_texts_for_the_script() -> None:
         "soon": "Less than a minute left",
         "passed": "The deadline has passed",
     }
+
+
+# What the letters say
+
+
+def test_call_letter_facts_come_from_the_call_then_the_pools_then_the_sender(
+    tree: Tree, bl_call: Call
+) -> None:
+
+    update_organisation(
+        actor=None,
+        organisation=tree.bl,
+        address="Studiestræde 50",
+        postal_code="1554",
+        city="København V",
+        contact_email="info@bl.dk",
+        contact_phone="33 76 20 00",
+    )
+    update_pool(actor=None, pool=tree.root, legal_basis="Aktstykke nr. 41", no_appeal=True)
+    update_pool(actor=None, pool=tree.bl_pool, funding_source="Kulturministeriet")
+    call = Call.objects.select_related("pool__administrator").get(pk=bl_call.pk)
+
+    facts = call_letter_facts(call)
+
+    assert (facts.sender, facts.sender_address, facts.sender_cvr) == (
+        "BL",
+        "Studiestræde 50, 1554 København V",
+        tree.bl.cvr,
+    )
+    assert (facts.sender_email, facts.sender_phone) == ("info@bl.dk", "33 76 20 00")
+    assert (facts.legal_basis, facts.funding_source) == ("Aktstykke nr. 41", "Kulturministeriet")
+    assert (facts.complaints_guide, facts.no_appeal, facts.payment_terms, facts.report_by) == (
+        "",
+        True,
+        "",
+        None,
+    )
+
+    update_call(
+        actor=None,
+        call=call,
+        letter_email="puljer@bl.dk",
+        legal_basis="Aftale af 6. november 2020",
+        complaints_guide="Skriv til os.",
+    )
+    call = Call.objects.select_related("pool__administrator").get(pk=bl_call.pk)
+    facts = call_letter_facts(call)
+
+    assert (facts.sender_email, facts.legal_basis, facts.funding_source) == (
+        "puljer@bl.dk",
+        "Aftale af 6. november 2020",
+        "Kulturministeriet",
+    )
+    # A guide of the call's own replaces the pool's "no appeal".
+    assert (facts.complaints_guide, facts.no_appeal) == ("Skriv til os.", False)
+
+
+def test_a_nearer_pools_complaints_guide_wins_over_a_higher_no_appeal(
+    tree: Tree, bl_call: Call
+) -> None:
+
+    update_pool(actor=None, pool=tree.root, no_appeal=True)
+    update_pool(actor=None, pool=tree.bl_pool, complaints_guide="Klag til BL.")
+    call = Call.objects.select_related("pool__administrator").get(pk=bl_call.pk)
+
+    facts = call_letter_facts(call)
+
+    assert (facts.complaints_guide, facts.no_appeal) == ("Klag til BL.", False)

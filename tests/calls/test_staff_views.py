@@ -1,6 +1,7 @@
 """The secretariat sets calls up in the app: create, edit and questions, through the services."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,6 +22,12 @@ from tests.pages import page_text
 pytestmark = [
     pytest.mark.django_db,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _before_the_round(clock: Callable[[dt.datetime], None]) -> None:
+    """The calls here are the 2021 round, set up in December 2020."""
+    clock(dt.datetime(2020, 12, 1, 9, 0, tzinfo=dt.UTC))
 
 
 def _counts() -> tuple[int, int, int]:
@@ -104,13 +111,13 @@ def test_create_call_shows_the_services_refusals_next_to_the_fields(
 
     response = english.post(
         _create_url(tree),
-        _form(closes_at="2021-01-04T09:00", project_start_earliest="2020-01-01"),
+        _form(closes_at="2021-01-04T09:00", project_end_latest="2022-01-31"),
     )
 
     assert response.status_code == 200
     assert _errors(response) == {
         "closes_at": ["The deadline must be after the opening."],
-        "project_start_earliest": [
+        "project_end_latest": [
             "Projects must lie within the pool's period, Nov. 6, 2020 to Dec. 31, 2021."
         ],
     }
@@ -210,7 +217,6 @@ def test_edit_call_shows_danish_times_and_saves_changes(
         "closes_at",
         "applicant_kinds",
         "guidance",
-        "project_start_earliest",
     }
 
 
@@ -221,7 +227,9 @@ def test_edit_call_saving_the_form_unchanged_writes_nothing(
     client.force_login(bl_user)
     form = client.get(url).context["form"]
     data = {
-        name: ("on" if value else "") if name == "edit_after_submit" else value
+        name: ("on" if value else "")
+        if name == "edit_after_submit"
+        else ("" if value is None else value)
         for name, value in ((name, form[name].value()) for name in form.fields)
     }
     data["opens_at"], data["closes_at"] = "2021-01-04T10:00", "2021-02-05T12:00"
@@ -366,3 +374,86 @@ def test_staff_pages_send_anonymous_users_to_log_in(
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
+
+
+# Dates a letter would contradict (walkthrough bug 4)
+
+
+def test_create_call_refuses_a_passed_deadline_and_projects_before_it(
+    english: Client, tree: Tree, bl_user: User, clock: Callable[[dt.datetime], None]
+) -> None:
+    english.force_login(bl_user)
+    clock(dt.datetime(2021, 3, 1, 9, 0, tzinfo=dt.UTC))
+    before = _counts()
+
+    response = english.post(
+        _create_url(tree), _form(closes_at="2021-02-05T12:00", project_start_earliest="2021-02-04")
+    )
+
+    assert response.status_code == 200
+    assert _errors(response) == {
+        "closes_at": ["The deadline has passed. Choose a later deadline."],
+        "project_start_earliest": [
+            "Projects cannot start before the application deadline, Feb. 5, 2021. "
+            "Choose that day or later."
+        ],
+    }
+    assert _counts() == before
+
+
+def test_create_call_refuses_a_report_due_before_the_projects_end(
+    english: Client, tree: Tree, bl_user: User
+) -> None:
+    english.force_login(bl_user)
+    before = _counts()
+
+    response = english.post(_create_url(tree), _form(report_by="2021-12-30"))
+
+    assert _errors(response) == {
+        "report_by": ["The report cannot be due before the projects end, Dec. 31, 2021."]
+    }
+    assert _counts() == before
+
+
+def test_edit_call_refuses_projects_before_the_deadline_in_danish(
+    client: Client, bl_call: Call, bl_user: User
+) -> None:
+    client.force_login(bl_user)
+
+    response = client.post(
+        reverse("calls:edit", kwargs={"code": bl_call.code}),
+        _form(closes_at="2021-04-01T12:00", partner_kinds=["association"]),
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "project_start_earliest": [
+            "Projekterne kan ikke starte før ansøgningsfristen, 1. april 2021. "
+            "Vælg den dag eller senere."
+        ]
+    }
+    assert Call.objects.get(pk=bl_call.pk).closes_at == DEADLINE
+
+
+def test_edit_call_saves_the_letter_facts(english: Client, bl_call: Call, bl_user: User) -> None:
+    english.force_login(bl_user)
+    facts = {
+        "letter_email": "puljer@bl.dk",
+        "letter_phone": "33 76 20 00",
+        "legal_basis": "Aktstykke nr. 41 af 12/11/2020",
+        "funding_source": "Kulturministeriets tilskud til BL",
+        "payment_terms": "Udbetales i én rate.",
+        "report_by": "2022-02-28",
+        "complaints_guide": "Skriv til BL inden 4 uger.",
+    }
+
+    page = english.get(reverse("calls:edit", kwargs={"code": bl_call.code}))
+    response = english.post(
+        reverse("calls:edit", kwargs={"code": bl_call.code}),
+        _form(partner_kinds=["association"], **facts),
+    )
+
+    assert "What the letters say" in page_text(page)
+    assert response.status_code == 302
+    call = Call.objects.get(pk=bl_call.pk)
+    assert {name: str(getattr(call, name)) for name in facts} == facts

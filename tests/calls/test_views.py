@@ -134,7 +134,7 @@ def test_open_call_page_tells_applicants_what_they_need(
     assert "Required partner At least one partner of these kinds: Association" in text
     assert (
         "Grant sizes 10.000 kr. – 49.999 kr. 50.000 kr. – 99.999 kr. 100.000 kr. – 1.000.000 kr. "
-        "Project period Projects start on Jan. 1, 2021 at the earliest and end on Dec. 31, 2021 "
+        "Project period Projects start on March 15, 2021 at the earliest and end on Dec. 31, 2021 "
         "at the latest."
     ) in text
     assert (

@@ -11,6 +11,7 @@ from django.utils import timezone
 from pulje.calls.models import Call, CallQuestion
 from pulje.calls.selectors import call_bands, open_calls
 from pulje.core.models import AuditEvent
+from pulje.demo.scenario import demo_calendar
 from tests.factories import COPENHAGEN
 from tests.factories.demo import load_demo
 
@@ -37,9 +38,11 @@ def test_demo_has_bls_call_open_today(demo: str, db: None) -> None:
     deadline = call.closes_at.astimezone(COPENHAGEN)
     assert (deadline.hour, deadline.minute) == (12, 0)
     assert dt.timedelta(days=59) < call.closes_at - now < dt.timedelta(days=61)
+    # The round's project window (15 March to 31 December 2021), moved with its deadline.
+    calendar = demo_calendar(deadline.date())
     assert (call.project_start_earliest, call.project_end_latest) == (
-        dt.date(2021, 3, 15),
-        dt.date(2021, 12, 31),
+        calendar.day(dt.date(2021, 3, 15)),
+        calendar.day(dt.date(2021, 12, 31)),
     )
     assert [band.code for band in call_bands(call)] == [
         "bl-vaer-med-ramme-1",

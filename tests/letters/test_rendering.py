@@ -14,6 +14,8 @@ from pulje.letters.rendering import (
     TemplateError,
     danish_date,
     letter_source,
+    letter_text,
+    placeholder_values,
     render_letter,
     typst_string,
 )
@@ -60,7 +62,7 @@ def test_letter_source_has_danish_amounts_and_dates() -> None:
     source = letter_source(grant())
 
     assert '*#"1.234.567,89 kr.";*' in source
-    assert '#"4. april 2021";' in source
+    assert '#"I accepterer tilsagnet senest den 4. april 2021";' in source
     assert '#"30. juni 2022";' in source
     assert '#"5. marts 2021";' in source
 
@@ -133,3 +135,67 @@ def test_a_template_reads_no_file_of_the_server() -> None:
 def test_a_template_imports_no_package() -> None:
     with pytest.raises(TemplateError):
         render_letter(grant(body='#import "@preview/cetz:0.3.0"'))
+
+
+def test_letter_text_keeps_the_header_the_html_export_would_drop() -> None:
+    text = letter_text(grant(title="Madklub", sender_email="puljer@bl.dk"))
+
+    lines = text.splitlines()
+    assert lines[:4] == [
+        "BL – Danmarks Almene Boliger",
+        "E-mail: puljer@bl.dk",
+        "5. marts 2021",
+        "J.nr. BL21-0007",
+    ]
+    assert "Projekt: Madklub" in lines
+    assert (
+        "Vi har behandlet jeres ansøgning og giver tilsagn om et tilskud på 1.234.567,89 kr. "
+        "til projektet." in lines
+    )
+
+
+def test_letter_text_refuses_a_package_import_as_the_pdf_does() -> None:
+    with pytest.raises(TemplateError):
+        letter_text(grant(body='#import "@preview/x:0.1.0": *'))
+
+
+def test_the_accept_sentence_links_the_accept_page() -> None:
+    values = placeholder_values(grant(accept_url="https://pulje.dk/afgoerelser/tilsagn/u/"))
+
+    assert values["accept"] == (
+        "I accepterer tilsagnet på https://pulje.dk/afgoerelser/tilsagn/u/ senest den 4. april 2021"
+    )
+
+
+@pytest.mark.parametrize(
+    ("guide", "no_appeal", "expected"),
+    [
+        ("Klag til BL.", True, "Klagevejledning: Klag til BL."),
+        ("", True, "Afgørelsen kan ikke klages over til en anden myndighed."),
+        ("", False, ""),
+    ],
+)
+def test_a_rejection_gives_the_complaints_guide_or_says_there_is_no_appeal(
+    guide: str, no_appeal: bool, expected: str
+) -> None:
+    data = grant(
+        kind=REJECTION, body=DEFAULT_BODIES[REJECTION], complaints_guide=guide, no_appeal=no_appeal
+    )
+
+    assert placeholder_values(data)["complaints"] == expected
+    if expected:
+        assert expected in letter_text(data).splitlines()
+
+
+def test_the_contact_sentence_gives_what_the_sender_has() -> None:
+    both = placeholder_values(grant(sender_email="a@bl.dk", sender_phone="70 10 20 00"))
+    phone = placeholder_values(grant(sender_phone="70 10 20 00"))
+    neither = placeholder_values(grant())
+
+    assert both["contact"] == (
+        "Har I spørgsmål, er I velkomne til at kontakte sekretariatet på a@bl.dk eller 70 10 20 00."
+    )
+    assert phone["contact"] == (
+        "Har I spørgsmål, er I velkomne til at kontakte sekretariatet på 70 10 20 00."
+    )
+    assert neither["contact"] == "Har I spørgsmål, er I velkomne til at kontakte sekretariatet."

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from pytest_django import Settings
 
 from pulje.core.jobs import STALLED_AFTER, Job, JobRefused, JobStatus
@@ -61,6 +62,28 @@ def test_running_a_job_makes_stores_and_mails_each_letter(decided: Decided) -> N
     assert events("letters.letter.created") == 3
     assert events("letters.letter.sent") == 3
     assert events("letters.job.done") == 1
+
+
+def test_the_grant_mail_gives_the_accept_deadline_and_page(
+    decided: Decided, settings: Settings
+) -> None:
+    settings.SITE_URL = "https://pulje.example"
+    full, _, rejected = decided.decisions
+    job = queue_decision_letters(
+        actor=decided.funded.caseworker, decision_ids=[full.pk, rejected.pk]
+    )
+
+    run_decision_letters(job_id=job.pk)
+
+    grant_mail, rejection_mail = mail.outbox
+    assert full.accept_by is not None
+    with translation.override("da"):
+        deadline = date_format(full.accept_by, "DATE_FORMAT")
+    accept_url = f"https://pulje.example/afgoerelser/tilsagn/{full.application.uuid}/"
+    assert f"Acceptér tilsagnet senest {deadline} på denne side: {accept_url}" in grant_mail.body
+    assert "Et tilsagn, der ikke er accepteret inden da, bortfalder." in grant_mail.body
+    assert "/afgoerelser/tilsagn/" not in rejection_mail.body
+    assert "Acceptér" not in rejection_mail.body
 
 
 def test_a_job_runs_through_the_immediate_backend_too(decided: Decided, settings: Settings) -> None:

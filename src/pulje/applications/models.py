@@ -22,6 +22,7 @@ class ApplicationStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     ACCEPTED = "accepted", _("Accepted")
     LAPSED = "lapsed", _("Lapsed")
+    DECLINED = "declined", _("Grant declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
     # The groups every app asks about (pretalx keeps its states' groups on the enum, too).
@@ -55,8 +56,14 @@ class ApplicationStatus(models.TextChoices):
 
     @classmethod
     def decided(cls) -> list[str]:
-        """Granted or rejected, and what a grant becomes (accepted, lapsed): final."""
-        return [cls.GRANTED.value, cls.REJECTED.value, cls.ACCEPTED.value, cls.LAPSED.value]
+        """Granted or rejected, and what a grant becomes (accepted, lapsed, declined): final."""
+        return [
+            cls.GRANTED.value,
+            cls.REJECTED.value,
+            cls.ACCEPTED.value,
+            cls.LAPSED.value,
+            cls.DECLINED.value,
+        ]
 
     @classmethod
     def counted(cls) -> list[str]:

@@ -214,6 +214,7 @@ LATER_STEPS = {
     ApplicationStatus.LAPSED: gettext_lazy(
         "Nothing: the grant lapsed, as it was not accepted in time."
     ),
+    ApplicationStatus.DECLINED: gettext_lazy("Nothing: you have declined the grant."),
     ApplicationStatus.WITHDRAWN: gettext_lazy("Nothing: the application was withdrawn."),
 }
 

@@ -54,6 +54,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     **{(status, "reject"): S.REJECTED for status in _UNDECIDED},
     (S.GRANTED, "accept"): S.ACCEPTED,
     (S.GRANTED, "lapse"): S.LAPSED,
+    # The grantee says no thanks before accepting; the money goes back to the pool.
+    (S.GRANTED, "decline"): S.DECLINED,
     (S.DRAFT, "withdraw"): S.WITHDRAWN,
     **{(status, "withdraw"): S.WITHDRAWN for status in (*_UNDECIDED, S.AWAITING_APPROVAL)},
 }
@@ -73,6 +75,7 @@ EVENTS = {
     "reject": AuditAction.APPLICATION_REJECTED,
     "accept": AuditAction.APPLICATION_ACCEPTED,
     "lapse": AuditAction.APPLICATION_LAPSED,
+    "decline": AuditAction.APPLICATION_DECLINED,
     "withdraw": AuditAction.APPLICATION_WITHDRAWN,
 }
 

@@ -4,9 +4,11 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from pulje.calls.models import Call, QuestionKind
+from pulje.calls.services import LETTER_FIELDS
 from pulje.core.forms import LimitedTextField, WholeNumberField
 from pulje.funds.forms import DateInput
 from pulje.funds.models import Pool
@@ -109,8 +111,69 @@ class CallForm(forms.Form):
         required=False,
         template_name="forms/checkbox.html",
     )
+    # What the letters say (``LETTER_FIELDS``): shown under their own heading.
+    letter_email = forms.EmailField(
+        label=_("The secretariat's e-mail"),
+        required=False,
+        help_text=_("Printed in the letters. Empty: the administering organisation's."),
+    )
+    letter_phone = forms.CharField(
+        label=_("The secretariat's phone"),
+        max_length=30,
+        required=False,
+        help_text=_("Printed in the letters. Empty: the administering organisation's."),
+        widget=forms.TextInput(attrs={"class": "input-width-s"}),
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The act or agreement the grants are given under, e.g. “Finansloven for 2021, "
+            "§ 21.11.79; the political agreement of 6 November 2020”. Empty: the pool's."
+        ),
+    )
+    funding_source = forms.CharField(
+        label=_("Source of the money"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Where the money comes from. Empty: the pool's."),
+    )
+    payment_terms = forms.CharField(
+        label=_("Payment terms"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "When and how the grant is paid, e.g. “in one payment to your NemKonto when you "
+            "have accepted”. Empty: a standard sentence."
+        ),
+    )
+    report_by = forms.DateField(
+        label=_("Follow-up report due"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The date by which grantees report on their projects. Empty: none given."),
+    )
+    complaints_guide = forms.CharField(
+        label=_("Complaints guide"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "How and where to complain about a decision, printed in rejection letters. "
+            "Empty: the pool's."
+        ),
+    )
 
-    def __init__(self, *args: Any, pool: Pool, call: Call | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        pool: Pool,
+        call: Call | None = None,
+        moment: dt.datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # The time a new call's deadline must be after (the page's clock).
+        self.moment = moment or timezone.now()
         if call is None:
             kwargs.setdefault(
                 "initial",
@@ -123,14 +186,46 @@ class CallForm(forms.Form):
         else:
             kwargs.setdefault("initial", {name: getattr(call, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
+        self.is_new = call is None
         if call is not None:
             del self.fields["reference_prefix"]
 
+    def call_fields(self) -> list[forms.BoundField]:
+        return [field for field in self if field.name not in LETTER_FIELDS]
+
+    def letter_fields(self) -> list[forms.BoundField]:
+        return [field for field in self if field.name in LETTER_FIELDS]
+
     def clean(self) -> dict[str, Any] | None:
         cleaned_data = super().clean()
-        if cleaned_data is not None and "reference_prefix" in cleaned_data:
+        if cleaned_data is None:
+            return None
+        if "reference_prefix" in cleaned_data:
             cleaned_data["reference_prefix"] = cleaned_data["reference_prefix"].upper()
+        self._refuse_contradictory_dates(cleaned_data)
         return cleaned_data
+
+    def _refuse_contradictory_dates(self, cleaned_data: dict[str, Any]) -> None:
+        """Dates a letter would contradict (walkthrough bug 4): a project window that starts
+        before the deadline, and, for a new call, a deadline already passed. The service
+        (``validate_call``) holds the rules that also bind calls made in code: the window in
+        order, inside the pool's period and spend-by date, the report after the window."""
+        closes_at = cleaned_data.get("closes_at")
+        start = cleaned_data.get("project_start_earliest")
+        if closes_at is None:
+            return
+        deadline = closes_at.astimezone(CALL_TIME_ZONE).date()
+        if self.is_new and closes_at <= self.moment:
+            self.add_error("closes_at", _("The deadline has passed. Choose a later deadline."))
+        if start is not None and start < deadline:
+            self.add_error(
+                "project_start_earliest",
+                _(
+                    "Projects cannot start before the application deadline, %(date)s. "
+                    "Choose that day or later."
+                )
+                % {"date": date_format(deadline)},
+            )
 
 
 class QuestionForm(forms.Form):

@@ -54,6 +54,15 @@ class Call(models.Model):
     edit_after_submit = models.BooleanField(
         _("applicants may change a submitted application until the deadline"), default=True
     )
+    # What the call's decision letters say besides the decision: the secretariat's contact,
+    # and facts that, left empty, are the pool's (``selectors.call_letter_facts``).
+    letter_email = models.EmailField(_("the secretariat's e-mail"), blank=True)
+    letter_phone = models.CharField(_("the secretariat's phone"), max_length=30, blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    funding_source = models.TextField(_("source of the money"), blank=True)
+    payment_terms = models.TextField(_("payment terms"), blank=True)
+    report_by = models.DateField(_("follow-up report due"), null=True, blank=True)
+    complaints_guide = models.TextField(_("complaints guide"), blank=True)
     last_reference_number = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

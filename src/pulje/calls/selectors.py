@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pulje.calls.models import Call
 from pulje.funds.models import Pool
+from pulje.funds.selectors import pool_letter_facts
 
 
 def open_calls(at: dt.datetime | None = None) -> QuerySet[Call]:
@@ -75,4 +76,46 @@ def call_bands(call: Call) -> list[Pool]:
         return [call.pool]
     return list(
         call.pool.children.filter(grant_min_ore__isnull=False).order_by("grant_min_ore", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class CallLetterFacts:
+    """What a call's decision letters say besides the decision: who sends them and how to
+    reach them, the legal basis and the money's source, the payment terms, when the
+    follow-up report is due, and how to complain (a guide, or that there is no appeal)."""
+
+    sender: str
+    sender_address: str
+    sender_cvr: str
+    sender_email: str
+    sender_phone: str
+    legal_basis: str
+    funding_source: str
+    payment_terms: str
+    report_by: dt.date | None
+    complaints_guide: str
+    no_appeal: bool
+
+
+def call_letter_facts(call: Call) -> CallLetterFacts:
+    """The letter facts of ``call``: its own, else its pool's (up the tree), else the
+    administering organisation's (name, address, CVR, e-mail and phone). Reads the pool's
+    administrator through ``call.pool`` (select it with the call) and the tree in one query."""
+    sender = call.pool.administrator
+    pool = pool_letter_facts(call.pool)
+    return CallLetterFacts(
+        sender=sender.name,
+        sender_address=", ".join(
+            part for part in (sender.address, f"{sender.postal_code} {sender.city}".strip()) if part
+        ),
+        sender_cvr=sender.cvr,
+        sender_email=call.letter_email or sender.contact_email,
+        sender_phone=call.letter_phone or sender.contact_phone,
+        legal_basis=call.legal_basis or pool.legal_basis,
+        funding_source=call.funding_source or pool.funding_source,
+        payment_terms=call.payment_terms,
+        report_by=call.report_by,
+        complaints_guide=call.complaints_guide or pool.complaints_guide,
+        no_appeal=not call.complaints_guide and pool.no_appeal,
     )

@@ -19,6 +19,16 @@ from pulje.funds.permissions import require_pool_manager
 from pulje.funds.selectors import effective_spend_by
 from pulje.registry.models import OrganisationKind
 
+# What the call's letters say besides the decision (``selectors.call_letter_facts``).
+LETTER_FIELDS = (
+    "letter_email",
+    "letter_phone",
+    "legal_basis",
+    "funding_source",
+    "payment_terms",
+    "report_by",
+    "complaints_guide",
+)
 CALL_FIELDS = (
     "pool",
     "code",
@@ -35,6 +45,7 @@ CALL_FIELDS = (
     "applicant_kinds",
     "partner_kinds",
     "edit_after_submit",
+    *LETTER_FIELDS,
 )
 # A call's pool and reference prefix are fixed once applications may point at them.
 CHANGEABLE_CALL_FIELDS = tuple(f for f in CALL_FIELDS if f not in {"pool", "reference_prefix"})
@@ -69,6 +80,13 @@ def create_call(
     applicant_kinds: Sequence[str] = (),
     partner_kinds: Sequence[str] = (),
     edit_after_submit: bool = True,
+    letter_email: str = "",
+    letter_phone: str = "",
+    legal_basis: str = "",
+    funding_source: str = "",
+    payment_terms: str = "",
+    report_by: dt.date | None = None,
+    complaints_guide: str = "",
 ) -> Call:
     """Create a call on ``pool``.
 
@@ -93,6 +111,13 @@ def create_call(
         applicant_kinds=list(applicant_kinds),
         partner_kinds=list(partner_kinds),
         edit_after_submit=edit_after_submit,
+        letter_email=letter_email,
+        letter_phone=letter_phone,
+        legal_basis=legal_basis,
+        funding_source=funding_source,
+        payment_terms=payment_terms,
+        report_by=report_by,
+        complaints_guide=complaints_guide,
     )
     return create_recorded(
         actor=actor,
@@ -142,8 +167,9 @@ def validate_call(call: Call) -> None:
     """Model validation plus the rules across fields and the pool.
 
     Raises ValidationError naming each wrong field: the deadline before the opening, a project
-    window outside the pool's period or after its spend-by date, unknown kinds of organisation,
-    a pool without grant bands.
+    window outside the pool's period or after its spend-by date, a report due before the
+    projects end, unknown kinds of organisation, a pool without grant bands. (The call editor,
+    ``forms.CallForm``, also refuses a project window before the deadline or in the past.)
     """
     errors: dict[str, list[str]] = {}
     try:
@@ -173,6 +199,7 @@ def validate_call(call: Call) -> None:
                     _("Grants from this pool must be spent by %(date)s.")
                     % {"date": date_format(spend_by)}
                 )
+    _refuse_report_before_the_end(call, errors)
     known = set(OrganisationKind.values)
     for name in ("applicant_kinds", "partner_kinds"):
         unknown = [kind for kind in getattr(call, name) if kind not in known]
@@ -189,6 +216,15 @@ def validate_call(call: Call) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def _refuse_report_before_the_end(call: Call, errors: dict[str, list[str]]) -> None:
+    end = call.project_end_latest
+    if end and call.report_by and call.report_by < end:
+        errors.setdefault("report_by", []).append(
+            _("The report cannot be due before the projects end, %(date)s.")
+            % {"date": date_format(end)}
+        )
 
 
 @transaction.atomic

@@ -84,7 +84,7 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
 def call_create(request: HttpRequest, pool_pk: int) -> HttpResponse:
     user = request_user(request)
     pool = get_pool_for_manager_or_404(user, pool_pk)
-    form = CallForm(request.POST or None, pool=pool)
+    form = CallForm(request.POST or None, pool=pool, moment=now())
     if request.method == "POST" and form.is_valid():
         try:
             call = create_call(actor=user, pool=pool, **form.cleaned_data)

@@ -83,6 +83,7 @@ class AuditAction(models.TextChoices):
     APPLICATION_REJECTED = "applications.application.rejected", _("Rejected")
     APPLICATION_ACCEPTED = "applications.application.accepted", _("Accepted")
     APPLICATION_LAPSED = "applications.application.lapsed", _("Lapsed")
+    APPLICATION_DECLINED = "applications.application.declined", _("Grant declined")
     APPLICATION_WITHDRAWN = "applications.application.withdrawn", _("Withdrawn")
     APPLICATION_ATTACHMENT_ADDED = "applications.attachment.added", _("Added")
     APPLICATION_ATTACHMENT_DELETED = "applications.attachment.deleted", _("Deleted")

@@ -151,3 +151,15 @@ class ReturnForm(forms.Form):
         max_length=2000,
         error_messages={"required": gettext_lazy("Write why the grant is returned.")},
     )
+
+
+class DeclineForm(forms.Form):
+    """The grantee's confirmation that they decline the grant for good."""
+
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I understand that the grant cannot be restored once declined"),
+        template_name="forms/checkbox.html",
+        error_messages={
+            "required": gettext_lazy("Tick the box to confirm that you decline the grant.")
+        },
+    )

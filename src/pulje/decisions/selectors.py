@@ -3,6 +3,8 @@
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
@@ -11,11 +13,14 @@ from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.selectors import applications_for
 from pulje.applications.workflow import APPLICATION
 from pulje.calls.models import Call
+from pulje.calls.selectors import CallLetterFacts, call_letter_facts
+from pulje.core.money import format_dkk
 from pulje.decisions.models import (
     DEFAULT_ACCEPT_DAYS,
     Decision,
     DecisionTerms,
     GrantProposal,
+    Outcome,
     ProposalOutcome,
     RejectionReason,
 )
@@ -111,22 +116,45 @@ def accept_by_for(call: Call, decided_on: dt.date) -> dt.date:
     return decided_on + dt.timedelta(days=terms.accept_days if terms else DEFAULT_ACCEPT_DAYS)
 
 
+def _approved_budget(decision: Decision) -> str:
+    """The budget a grant is given for, as its letter states it: the lines applied for, or,
+    for a reduced grant, the revised budget the grantee gives on acceptance."""
+    if decision.outcome == Outcome.REDUCED:
+        assert decision.amount_ore is not None
+        return (
+            f"I sender et revideret budget, der passer med de {format_dkk(decision.amount_ore)} "
+            "i tilskud, når I accepterer tilsagnet"
+        )
+    with override("da"):
+        return "\n".join(
+            f"{line.get_kind_display()}: {format_dkk(line.amount_ore)}"
+            for line in decision.application.budget_lines.all()
+        )
+
+
 def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
     """What the letters of these decisions say, in id order, as ``pulje.letters`` stores them
-    when their job is queued (the call's wording is added when it runs). One query for any
-    number of decisions."""
+    when their job is queued (the call's wording is added when it runs): the decision, the
+    call's and pool's letter facts (``calls.selectors.call_letter_facts``) and the link to
+    the accept page. A few queries for any number of decisions (the decisions, their budget
+    lines, one pool tree per call)."""
     decisions = list(
         Decision.objects.filter(pk__in=decision_ids)
         .select_related(
             "application__call__pool__administrator", "application__organisation", "decided_by"
         )
+        .prefetch_related("application__budget_lines")
         .order_by("pk")
     )
     today = timezone.localdate()
+    facts: dict[int, CallLetterFacts] = {}
     subjects = []
     for decision in decisions:
         application = decision.application
         organisation = application.organisation
+        if application.call_id not in facts:
+            facts[application.call_id] = call_letter_facts(application.call)
+        call_facts = facts[application.call_id]
         kind = LetterKind.GRANT if decision.is_grant else LetterKind.REJECTION
         rejection = ""
         if not decision.is_grant:
@@ -159,6 +187,24 @@ def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
             reporting=REPORTING_TEXT.get(decision.reporting, ""),
             use_of_grant=USE_OF_GRANT,
             rejection_reason=rejection,
+            sender_address=call_facts.sender_address,
+            sender_cvr=call_facts.sender_cvr,
+            sender_email=call_facts.sender_email,
+            sender_phone=call_facts.sender_phone,
+            legal_basis=call_facts.legal_basis,
+            funding_source=call_facts.funding_source,
+            payment_terms=call_facts.payment_terms,
+            report_by=call_facts.report_by if decision.is_grant else None,
+            complaints_guide=call_facts.complaints_guide,
+            no_appeal=call_facts.no_appeal,
+            project_start=application.period_start,
+            project_end=application.period_end,
+            budget=_approved_budget(decision) if decision.is_grant else "",
+            accept_url=(
+                settings.SITE_URL + reverse("decisions:accept", kwargs={"uuid": application.uuid})
+                if decision.is_grant
+                else ""
+            ),
         )
         subjects.append(
             LetterSubject(

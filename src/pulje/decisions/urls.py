@@ -1,10 +1,11 @@
 from django.urls import path
 
-from pulje.decisions import views
+from pulje.decisions import views, views_decline
 
 app_name = "decisions"
 urlpatterns = [
     path("<uuid:uuid>/", views.decide, name="decide"),
     path("<uuid:uuid>/anden-godkendelse/", views.second_approval, name="second_approval"),
     path("tilsagn/<uuid:uuid>/", views.accept, name="accept"),
+    path("tilsagn/<uuid:uuid>/sig-nej-tak/", views_decline.decline, name="decline"),
 ]

@@ -114,13 +114,29 @@ BL_CALL_TEXTS: dict[str, Any] = {
     ),
     "guidance": (
         "Puljen har tre rammer: 10.000–49.999 kr., 50.000–99.999 kr. og "
-        "100.000–1.000.000 kr. Pengene skal være brugt inden udgangen af 2021.\n\n"
+        "100.000–1.000.000 kr. Pengene skal være brugt senest den {spend_by}.\n\n"
         "Budgettet skal skille løn, aktiviteter og – i ramme 2 og 3 – revision ad. Løn dækkes "
         "med højst 34.000 kr. om måneden inkl. pension og feriepenge. Puljen dækker ikke "
         "almindelig drift og administration, uspecificerede udgifter eller diæter.\n\n"
         "Får I tilsagn, fører I et særskilt regnskab for tilskuddet og deltager i en fælles "
         "evaluering på tværs af projekterne. Under 50.000 kr. afrapporterer I med en "
         "elektronisk erklæring; fra 50.000 kr. med revideret regnskab."
+    ),
+}
+
+# What BL's letters say besides the decision (made up, as are its e-mail and phone).
+BL_CONTACT: dict[str, Any] = {
+    "address": "Studiestræde 50",
+    "postal_code": "1554",
+    "city": "København V",
+    "contact_email": "sekretariat@pulje.demo",
+    "contact_phone": "70 10 20 00",
+}
+BL_CALL_LETTER_FACTS: dict[str, Any] = {
+    "letter_email": "vaermed@pulje.demo",
+    "payment_terms": (
+        "Tilskuddet udbetales i én rate til organisationens NemKonto, når I har accepteret "
+        "tilsagnet og eventuelt sendt et revideret budget."
     ),
 }
 

@@ -5,10 +5,15 @@ posts money with an idempotency key, so running it twice changes nothing the sec
 The organisations, CVR numbers and people are made up; the pool's figures are the real ones
 (the political agreement of 6 November 2020 and BL's published rules): 50 mio. kr. split
 10/15/20/5, and BL's 15 mio. in three grant bands.
+
+The round's calendar is the real one moved as a whole (``Calendar``), so that on whatever day
+the demo is loaded its call is open, its projects start after the deadline and its money is
+to be spent after that: no letter written in the demo says "spend by 2021" in 2026.
 """
 
 import datetime as dt
 import random
+from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +53,7 @@ from pulje.funds.models import Pool, ReportingRequirement
 from pulje.funds.services import create_pool, set_reporting_rules
 from pulje.ledger.models import Entry
 from pulje.ledger.services import appropriate, delegate
+from pulje.letters.rendering import danish_date
 from pulje.registry.models import HousingDepartment, Municipality, Organisation, OrganisationKind
 from pulje.registry.services.memberships import add_membership
 from pulje.registry.services.organisations import (
@@ -73,14 +79,61 @@ class DemoSummary:
         self.created[what] = self.created.get(what, 0) + int(created)
 
 
+# BL's real round: the deadline was Friday 5 February 2021 at noon.
+ROUND_DEADLINE = dt.date(2021, 2, 5)
+# The demo's deadline: this many days after the day it is first loaded.
+DAYS_TO_DEADLINE = 60
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The round's real dates moved by whole ``months``, so the weekdays differ but every
+    date keeps its place in its month (a month's last day stays its last day) and the
+    months between any two stay the same: a period of one month is still one month."""
+
+    months: int
+
+    def day(self, real: dt.date) -> dt.date:
+        year, month = divmod(real.year * 12 + real.month - 1 + self.months, 12)
+        month += 1
+        last = monthrange(year, month)[1]
+        at_end = real.day == monthrange(real.year, real.month)[1]
+        return dt.date(year, month, last if at_end else min(real.day, last))
+
+    def iso(self, real: str) -> str:
+        return self.day(dt.date.fromisoformat(real)).isoformat()
+
+
+def demo_calendar(deadline: dt.date) -> Calendar:
+    """The calendar that moves the round's deadline into ``deadline``'s month."""
+    return Calendar(
+        (deadline.year - ROUND_DEADLINE.year) * 12 + deadline.month - ROUND_DEADLINE.month
+    )
+
+
+def _deadline() -> dt.datetime:
+    """BL's call's deadline: the call's own once it exists (a second run keeps the calendar
+    of the first), else noon, Danish time, ``DAYS_TO_DEADLINE`` days from now."""
+    existing = Call.objects.filter(code=data.BL_CALL).values_list("closes_at", flat=True).first()
+    if existing is not None:
+        return existing
+    return (
+        (timezone.now() + dt.timedelta(days=DAYS_TO_DEADLINE))
+        .astimezone(timezone.get_default_timezone())
+        .replace(hour=12, minute=0, second=0, microsecond=0)
+    )
+
+
 @transaction.atomic
 def load_demo() -> DemoSummary:
     summary = DemoSummary()
+    deadline = _deadline()
+    calendar = demo_calendar(timezone.localdate(deadline))
     actor = _user(summary, "admin@pulje.demo", "Demo-administrator", None, superuser=True)
     organisations = _organisations(summary, actor)
     _registry(summary, actor)
-    _pools(summary, actor, organisations)
-    _call(summary, actor)
+    _pools(summary, actor, organisations, calendar)
+    _call(summary, actor, calendar, deadline)
     _user(summary, "ministerie@pulje.demo", "Mette Ministeriel", organisations["km"])
     _user(summary, "slks@pulje.demo", "Søren Styrelse", organisations["slks"])
     _user(summary, "sekretariat@pulje.demo", "Birgitte Sekretariat", organisations["bl"])
@@ -89,7 +142,7 @@ def load_demo() -> DemoSummary:
     for number, organisation in enumerate(housing, start=1):
         _user(summary, f"ansoeger{number}@pulje.demo", f"Ansøger {number}", organisation)
         _profile(actor, organisation, number)
-    _applications(summary, actor)
+    _applications(summary, actor, calendar)
     _assessment(summary, actor)
     return summary
 
@@ -170,6 +223,8 @@ def _organisations(summary: DemoSummary, actor: User) -> dict[str, Organisation]
     }
     for seed, (name, kind) in enumerate(data.PARTNERS, start=100):
         _organisation(summary, actor, seed, name, kind)
+    # BL's letters give its address and contact; unchanged facts write nothing.
+    update_organisation(actor=actor, organisation=found["bl"], **data.BL_CONTACT)
     return found
 
 
@@ -222,8 +277,13 @@ def _pool(summary: DemoSummary, actor: User, code: str, **fields: object) -> Poo
     return existing or create_pool(actor=actor, code=code, **fields)  # type: ignore[arg-type]
 
 
-def _pools(summary: DemoSummary, actor: User, organisations: dict[str, Organisation]) -> None:
-    start, end = dt.date(2020, 11, 6), dt.date(2021, 12, 31)
+def _pools(
+    summary: DemoSummary,
+    actor: User,
+    organisations: dict[str, Organisation],
+    calendar: Calendar,
+) -> None:
+    start, end = calendar.day(dt.date(2020, 11, 6)), calendar.day(dt.date(2021, 12, 31))
     root = _pool(
         summary,
         actor,
@@ -234,6 +294,8 @@ def _pools(summary: DemoSummary, actor: User, organisations: dict[str, Organisat
         period_end=end,
         purpose="Politisk aftale af 6. november 2020: 50 mio. kr. til at bekæmpe ensomhed "
         "efter coronarestriktionerne.",
+        # The round's own basis, dated as the act is cited, not on the moved calendar.
+        legal_basis="Aktstykke nr. 41 af 12/11/2020 (den politiske aftale om at bekæmpe ensomhed)",
     )
     _post(
         summary,
@@ -257,7 +319,11 @@ def _pools(summary: DemoSummary, actor: User, organisations: dict[str, Organisat
             15_000_000,
             {
                 "purpose": bl_purpose,
-                "spend_by": dt.date(2021, 12, 31),
+                "spend_by": end,
+                "funding_source": "Kulturministeriets tilskud på 15 mio. kr. til BL – Danmarks "
+                "Almene Boliger",
+                # BL is a private body: its decisions cannot be appealed to an authority.
+                "no_appeal": True,
                 # Four eyes: a grant above 500.000 kr. needs a second caseworker's approval.
                 "second_approval_above_ore": kr(500_000),
             },
@@ -331,29 +397,31 @@ def _post(summary: DemoSummary, key: str, post: Callable[..., Entry], **argument
     post(key=key, **arguments)
 
 
-def _call(summary: DemoSummary, actor: User) -> None:
+def _call(summary: DemoSummary, actor: User, calendar: Calendar, deadline: dt.datetime) -> None:
     """BL's call, open on the day the demo is loaded so it can be walked through any day:
-    opened yesterday, deadline at noon 60 days on. A second run leaves it as it is."""
+    opened yesterday, deadline at noon ``DAYS_TO_DEADLINE`` days on, projects and the
+    follow-up report on the round's calendar. A second run leaves it as it is."""
     exists = Call.objects.filter(code=data.BL_CALL).exists()
     summary.count("calls", not exists)
     if exists:
         return
     now = timezone.now()
-    copenhagen = timezone.get_default_timezone()
+    spend_by = calendar.day(dt.date(2021, 12, 31))
+    texts = data.BL_CALL_TEXTS
     call = create_call(
         actor=actor,
         pool=Pool.objects.get(code="bl-vaer-med"),
         code=data.BL_CALL,
         reference_prefix="BL20",
         opens_at=(now - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0),
-        closes_at=(now + dt.timedelta(days=60))
-        .astimezone(copenhagen)
-        .replace(hour=12, minute=0, second=0, microsecond=0),
-        project_start_earliest=dt.date(2021, 3, 15),
-        project_end_latest=dt.date(2021, 12, 31),
+        closes_at=deadline,
+        project_start_earliest=calendar.day(dt.date(2021, 3, 15)),
+        project_end_latest=spend_by,
         applicant_kinds=[OrganisationKind.HOUSING],
         partner_kinds=[OrganisationKind.ASSOCIATION],
-        **data.BL_CALL_TEXTS,
+        report_by=calendar.day(dt.date(2022, 1, 31)),
+        **{**texts, "guidance": texts["guidance"].format(spend_by=danish_date(spend_by))},
+        **data.BL_CALL_LETTER_FACTS,
     )
     add_question(
         actor=actor,
@@ -371,7 +439,7 @@ def _call(summary: DemoSummary, actor: User) -> None:
     )
 
 
-def _applications(summary: DemoSummary, actor: User) -> None:
+def _applications(summary: DemoSummary, actor: User, calendar: Calendar) -> None:
     """Submitted applications from housing organisations 4 and on (the three demo applicants'
     own organisations are left for them), each by a member of the organisation, through
     ``start_application`` and ``submit_application``; BL's salary cap on the call's screening
@@ -404,6 +472,7 @@ def _applications(summary: DemoSummary, actor: User) -> None:
             partner_name=partner_name,
             partner_cvr=partner_cvr,
             position=position,
+            calendar=calendar,
         )
 
 
@@ -435,6 +504,7 @@ def _application(
     partner_name: str,
     partner_cvr: str,
     position: int,
+    calendar: Calendar,
 ) -> None:
     title = row.title
     exists = Application.objects.filter(call=call, organisation=organisation, title=title).exists()
@@ -459,8 +529,8 @@ def _application(
         "loneliness": [
             "Vi inviterer personligt, sammen med foreningen og de boligsociale medarbejdere."
         ],
-        "period_start": [row.period_start],
-        "period_end": [row.period_end],
+        "period_start": [calendar.iso(row.period_start)],
+        "period_end": [calendar.iso(row.period_end)],
         "expected_participants": [str(20 + 5 * (position % 9))],
         "amount": [format_dkk(kr(row.amount_kr))],
         **{f"budget_{kind}": [format_dkk(kr(value))] for kind, value in row.budget_kr.items()},

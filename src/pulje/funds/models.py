@@ -60,6 +60,34 @@ class Pool(models.Model):
             "Empty: no second approval (unless a pool above sets one)."
         ),
     )
+    # What the pool's decision letters say about it; a call may say it its own way, and an
+    # empty field here means the pool above's applies (``selectors.pool_letter_facts``).
+    legal_basis = models.TextField(
+        _("legal basis"),
+        blank=True,
+        help_text=_(
+            "The act or agreement the grants are given under, as the letters state it. "
+            "Empty: the parent pool's applies."
+        ),
+    )
+    funding_source = models.TextField(
+        _("source of the money"),
+        blank=True,
+        help_text=_("Where the money comes from, as the letters state it. Empty: the parent's."),
+    )
+    complaints_guide = models.TextField(
+        _("complaints guide"),
+        blank=True,
+        help_text=_(
+            "How and where to complain about a decision (klagevejledning), printed in the "
+            "letters. Empty: the parent pool's applies."
+        ),
+    )
+    no_appeal = models.BooleanField(
+        _("decisions cannot be appealed to another authority"),
+        default=False,
+        help_text=_("Without a complaints guide, the letters then say so."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 """Reads of the pool tree and its rules."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q
 
@@ -27,6 +28,33 @@ def effective_spend_by(pool: Pool) -> dt.date | None:
         if candidate.spend_by is not None:
             return candidate.spend_by
     return None
+
+
+@dataclass(frozen=True)
+class PoolLetterFacts:
+    """What a pool's letters say of it: each the pool's own, or the nearest pool's above it
+    that sets it. ``no_appeal`` counts only where no pool nearer sets a complaints guide."""
+
+    legal_basis: str = ""
+    funding_source: str = ""
+    complaints_guide: str = ""
+    no_appeal: bool = False
+
+
+def pool_letter_facts(pool: Pool) -> PoolLetterFacts:
+    """The letter facts of ``pool`` with the tree's inheritance applied (one query)."""
+    chain = [pool, *ancestors(pool)]
+
+    def nearest(name: str) -> str:
+        return next((str(getattr(p, name)) for p in chain if getattr(p, name)), "")
+
+    complaints = next((p for p in chain if p.complaints_guide or p.no_appeal), None)
+    return PoolLetterFacts(
+        legal_basis=nearest("legal_basis"),
+        funding_source=nearest("funding_source"),
+        complaints_guide=complaints.complaints_guide if complaints else "",
+        no_appeal=bool(complaints and not complaints.complaints_guide and complaints.no_appeal),
+    )
 
 
 def second_approval_threshold(pool: Pool) -> int | None:

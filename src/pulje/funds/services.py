@@ -29,6 +29,10 @@ POOL_FIELDS = (
     "grant_min_ore",
     "grant_max_ore",
     "second_approval_above_ore",
+    "legal_basis",
+    "funding_source",
+    "complaints_guide",
+    "no_appeal",
 )
 # The tree's shape is fixed at creation: moving a pool would move its money with it.
 CHANGEABLE_POOL_FIELDS = tuple(f for f in POOL_FIELDS if f not in {"parent", "code"})
@@ -49,6 +53,10 @@ def create_pool(
     grant_min_ore: int | None = None,
     grant_max_ore: int | None = None,
     second_approval_above_ore: int | None = None,
+    legal_basis: str = "",
+    funding_source: str = "",
+    complaints_guide: str = "",
+    no_appeal: bool = False,
 ) -> Pool:
     """Create a pool, as a top pool or under ``parent``, with an empty account.
 
@@ -72,6 +80,10 @@ def create_pool(
         grant_min_ore=grant_min_ore,
         grant_max_ore=grant_max_ore,
         second_approval_above_ore=second_approval_above_ore,
+        legal_basis=legal_basis,
+        funding_source=funding_source,
+        complaints_guide=complaints_guide,
+        no_appeal=no_appeal,
     )
     validate_pool(pool)
     pool.save()

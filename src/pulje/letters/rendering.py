@@ -15,6 +15,7 @@ import functools
 import re
 import tempfile
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import typst
 
@@ -67,14 +68,51 @@ class LetterData:
     reporting: str = ""
     use_of_grant: str = ""
     rejection_reason: str = ""
+    # The sender's contact details, and what the call and pool say (``calls.selectors``).
+    sender_address: str = ""
+    sender_cvr: str = ""
+    sender_email: str = ""
+    sender_phone: str = ""
+    legal_basis: str = ""
+    funding_source: str = ""
+    payment_terms: str = ""
+    report_by: dt.date | None = None
+    complaints_guide: str = ""
+    no_appeal: bool = False
+    # The project as granted: its period and budget (one line per kind, amounts formatted).
+    project_start: dt.date | None = None
+    project_end: dt.date | None = None
+    budget: str = ""
+    # Where the grantee accepts the grant.
+    accept_url: str = ""
 
     @property
     def reduced(self) -> bool:
         return self.kind == GRANT and 0 < self.amount_ore < self.requested_ore
 
 
+# What a letter says when the call gives no payment terms, or its pool no complaints guide
+# but says its decisions cannot be appealed.
+DEFAULT_PAYMENT_TERMS = (
+    "Tilskuddet udbetales til organisationens NemKonto, når I har accepteret tilsagnet."
+)
+NO_APPEAL = "Afgørelsen kan ikke klages over til en anden myndighed."
+
+
+def _lines(*parts: str, separator: str = "\n") -> str:
+    return separator.join(part for part in parts if part)
+
+
+def _complaints(data: LetterData) -> str:
+    if data.complaints_guide:
+        return f"Klagevejledning: {data.complaints_guide}"
+    return NO_APPEAL if data.no_appeal else ""
+
+
 def placeholder_values(data: LetterData) -> dict[str, str]:
-    """The text of every placeholder a template may use."""
+    """The text of every placeholder a template may use. Every amount is ``format_dkk``'s
+    (``12.500 kr.``) and every date ``danish_date``'s; a sentence never ends right after an
+    amount, so no letter says "kr.."."""
     reduction = ""
     if data.reduced:
         reduction = (
@@ -97,6 +135,44 @@ def placeholder_values(data: LetterData) -> dict[str, str]:
         "use_of_grant": data.use_of_grant,
         "rejection_reason": data.rejection_reason,
         "signer": data.signer,
+        "sender_contact": _lines(
+            data.sender_address,
+            f"E-mail: {data.sender_email}" if data.sender_email else "",
+            f"Telefon: {data.sender_phone}" if data.sender_phone else "",
+            f"CVR-nr. {data.sender_cvr}" if data.sender_cvr else "",
+        ),
+        "legal_basis": _lines(
+            f"Hjemmel: {data.legal_basis}" if data.legal_basis else "",
+            f"Midlerne kommer fra: {data.funding_source}" if data.funding_source else "",
+        ),
+        "project_period": (
+            f"{danish_date(data.project_start)} til {danish_date(data.project_end)}"
+            if data.project_start and data.project_end
+            else ""
+        ),
+        "budget": data.budget,
+        "accept": (
+            f"I accepterer tilsagnet på {data.accept_url} senest den {danish_date(data.accept_by)}"
+            if data.accept_url
+            else f"I accepterer tilsagnet senest den {danish_date(data.accept_by)}"
+        ),
+        "accept_url": data.accept_url,
+        "payment": data.payment_terms or DEFAULT_PAYMENT_TERMS,
+        "report_by": danish_date(data.report_by),
+        "report_due": (
+            f"Afrapporteringen skal være sendt senest den {danish_date(data.report_by)}."
+            if data.report_by
+            else ""
+        ),
+        "complaints": _complaints(data),
+        "contact": _lines(
+            "Har I spørgsmål, er I velkomne til at kontakte sekretariatet",
+            f"på {data.sender_email}" if data.sender_email else "",
+            f"eller {data.sender_phone}" if data.sender_email and data.sender_phone else "",
+            f"på {data.sender_phone}" if data.sender_phone and not data.sender_email else "",
+            separator=" ",
+        )
+        + ".",
     }
 
 
@@ -172,6 +248,60 @@ def render_letter(data: LetterData) -> bytes:
     return pdf
 
 
+# typst's HTML export drops layout it cannot express (a grid, an alignment, spacing) with its
+# content; for the text these rules keep the content and drop only the layout.
+_TEXT_RULES = """\
+#show grid: it => it.children.map(cell => block(cell.body)).join()
+#show align: it => block(it.body)
+#show stack: it => it.children.map(child => block(child)).join()
+#show v: none
+"""
+
+_BLOCKS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "ul", "ol"})
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "head":
+            self._skip += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "head":
+            self._skip -= 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def letter_text(data: LetterData) -> str:
+    """What the letter says, as plain text, one line per paragraph, list item or line break:
+    the same source as the PDF (``letter_source``) through typst's HTML export. For tests
+    and previews; raises as ``render_letter`` does."""
+    if _PACKAGE.search(data.body):
+        raise TemplateError(_PACKAGE.pattern)
+    # HTML export warns that it is incomplete and drops the page set-up; neither matters here.
+    html, _warnings = typst.compile_with_warnings(  # type: ignore[call-overload]
+        (_TEXT_RULES + letter_source(data)).encode(),
+        root=_empty_root(),
+        format="html",
+        ignore_system_fonts=True,
+    )
+    parser = _TextParser()
+    parser.feed(html.decode())
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 _PREAMBLE = """\
 #set document(title: "{{ title }}")
 #set page(paper: "a4", margin: (x: 2.5cm, top: 2cm, bottom: 2.5cm),
@@ -180,7 +310,8 @@ _PREAMBLE = """\
 #set par(leading: 0.7em)
 
 #grid(columns: (1fr, auto),
-  text(size: 14pt, weight: "bold")[{{ sender }}],
+  [#text(size: 14pt, weight: "bold")[{{ sender }}] \\
+   #text(size: 9pt)[{{ sender_contact }}]],
   align(right)[{{ date }} \\ J.nr. {{ reference }}],
 )
 
@@ -211,17 +342,30 @@ projektet.
 
 {{ reduction }}
 
+{{ legal_basis }}
+
+== Projekt og budget
+
+- *Projektperiode:* {{ project_period }}
+- *Godkendt budget:* \\ {{ budget }}
+
+== Sådan accepterer I
+
+{{ accept }}. Et tilsagn, der ikke er accepteret inden fristen, bortfalder, og beløbet går
+tilbage til puljen.
+
 == Betingelser
 
-- *Accept:* I skal acceptere tilsagnet senest den {{ accept_by }}. Et tilsagn, der ikke er
-  accepteret inden fristen, bortfalder, og beløbet går tilbage til puljen.
 - *Forbrug:* Tilskuddet skal være brugt senest den {{ spend_by }}.
-- *Afrapportering og revision:* {{ reporting }}
+- *Udbetaling:* {{ payment }}
+- *Afrapportering og revision:* {{ reporting }} {{ report_due }}
 - *Anvendelse:* {{ use_of_grant }}
 
 Tilskuddet må kun bruges til projektet som beskrevet i ansøgningen og det godkendte budget.
 Ændringer i projektet skal godkendes af sekretariatet på forhånd. Ubrugte midler og midler,
 der ikke er brugt efter formålet, skal betales tilbage.
+
+{{ contact }}
 """
     + _SIGNATURE,
     REJECTION: _PREAMBLE.replace('"{{ title }}"', '"Afslag"')
@@ -230,13 +374,16 @@ der ikke er brugt efter formålet, skal betales tilbage.
 
 *Projekt:* {{ title }}
 
-Vi har behandlet jeres ansøgning om {{ requested }}. Vi må desværre meddele, at I ikke kan
-få tilskud fra puljen.
+Vi har behandlet jeres ansøgning om et tilskud på {{ requested }} til projektet. Vi må
+desværre meddele, at I ikke kan få tilskud fra puljen.
 
 *Begrundelse:* {{ rejection_reason }}
 
-Vi har modtaget mange gode ansøgninger, og puljens midler rækker ikke til alle. I er
-velkomne til at kontakte sekretariatet, hvis I vil vide mere om vurderingen.
+{{ legal_basis }}
+
+{{ contact }} Vi fortæller gerne mere om vurderingen.
+
+{{ complaints }}
 """
     + _SIGNATURE,
 }

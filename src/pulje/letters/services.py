@@ -40,7 +40,7 @@ from pulje.core.jobs import (
 from pulje.core.mail import mail_error_reason, send_mail_now
 from pulje.letters.models import Letter, LetterKind, LetterTemplate
 from pulje.letters.permissions import can_retry_job
-from pulje.letters.rendering import DEFAULT_BODIES, render_letter
+from pulje.letters.rendering import DEFAULT_BODIES, LetterData, render_letter
 from pulje.letters.sources import LetterSubject, subject_from_payload, subject_to_payload
 
 logger = logging.getLogger(__name__)
@@ -263,9 +263,9 @@ def send_letter(*, letter_id: int) -> bool:
     audit event ``letters.letter.failed``, and the error is raised. Returns False when it was
     sent already.
     """
-    letter = Letter.objects.select_related("application__call", "application__organisation").get(
-        pk=letter_id
-    )
+    letter = Letter.objects.select_related(
+        "application__call", "application__organisation", "job"
+    ).get(pk=letter_id)
     claimed = Letter.objects.filter(pk=letter.pk, sent_at__isnull=True).update(
         sent_at=timezone.now(), send_error=""
     )
@@ -294,8 +294,19 @@ def send_letter(*, letter_id: int) -> bool:
     return True
 
 
+def _letter_data(letter: Letter) -> LetterData | None:
+    """What the letter says, as its job froze it (None for a letter whose job is gone)."""
+    if letter.job is None:
+        return None
+    for payload in letter.job.payload.get("letters", []):
+        if payload["decision_id"] == letter.decision_id:
+            return subject_from_payload(payload).data
+    return None
+
+
 def _mail(letter: Letter) -> None:
     application = letter.application
+    data = _letter_data(letter)
     with override("da"):
         path = reverse("applications:receipt", kwargs={"uuid": application.uuid})
         context = {
@@ -303,6 +314,9 @@ def _mail(letter: Letter) -> None:
             "application": application,
             "is_grant": letter.kind == LetterKind.GRANT,
             "url": f"{settings.SITE_URL}{path}",
+            # The accept-by date and page, as the letter gives them.
+            "accept_by": data.accept_by if data else None,
+            "accept_url": data.accept_url if data else "",
         }
         subject = (
             _("Grant: %(reference)s %(title)s")

@@ -35,7 +35,7 @@ USE_OF_GRANT = (
 
 
 # LetterData's dates, kept in the payload (JSON) as ISO dates.
-_DATES = ("date", "accept_by", "spend_by")
+_DATES = ("date", "accept_by", "spend_by", "report_by", "project_start", "project_end")
 
 
 @dataclass(frozen=True)
