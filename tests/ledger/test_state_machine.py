@@ -207,6 +207,35 @@ class LedgerMachine(RuleBasedStateMachine):
             self._record(entry, EntryModel("delegation", amount, parent_id, target=child))
         )
 
+    @rule(target=entries, source=pools, to=pools, size=amounts)
+    def transfer(self, source: int, to: int, size: int | str) -> Any:
+        """To a sibling or the parent; to anything else (itself, a child, a cousin) it must
+        be refused whatever the amount."""
+        pool = self.model.pools[source]
+        amount = _amount(size, pool.available)
+        parent = pool.parent
+        kind: str | None = None
+        if parent is not None and to == parent:
+            kind = "return"
+        elif parent is not None and to != source and self.model.pools[to].parent == parent:
+            kind = "transfer"
+        entry = self._expect(
+            kind is not None and pool.available >= amount,
+            services.transfer,
+            pool=Pool.objects.get(pk=source),
+            to=Pool.objects.get(pk=to),
+            amount_ore=amount,
+        )
+        if entry:
+            pool.budget -= amount
+            if kind == "return":
+                self.model.pools[to].delegated -= amount
+            else:
+                self.model.pools[to].budget += amount
+        return self._multiple(
+            self._record(entry, EntryModel(kind or "", amount, source, target=to))
+        )
+
     def _grant_operation(self, kind: str, grant_id: int, size: int | str, most: int) -> Any:
         grant = self.model.grants[grant_id]
         pool = self.model.pools[grant.pool]
@@ -270,7 +299,7 @@ class LedgerMachine(RuleBasedStateMachine):
             allowed = False
         elif original.kind == "appropriation":
             allowed = pool.available >= a
-        elif original.kind == "delegation":
+        elif original.kind in ("delegation", "transfer", "return"):
             assert original.target is not None
             allowed = self.model.pools[original.target].available >= a
         elif original.kind == "commitment":
@@ -299,6 +328,14 @@ class LedgerMachine(RuleBasedStateMachine):
             assert original.target is not None
             pool.delegated -= a
             self.model.pools[original.target].budget -= a
+        elif original.kind == "transfer":
+            assert original.target is not None
+            pool.budget += a
+            self.model.pools[original.target].budget -= a
+        elif original.kind == "return":
+            assert original.target is not None
+            pool.budget += a
+            self.model.pools[original.target].delegated += a
         else:
             assert grant is not None
             figure = {
