@@ -227,14 +227,19 @@ class LedgerMachine(RuleBasedStateMachine):
             amount_ore=amount,
         )
         if entry:
-            pool.budget -= amount
-            if kind == "return":
-                self.model.pools[to].delegated -= amount
-            else:
-                self.model.pools[to].budget += amount
+            assert kind is not None
+            self._move(kind, source, to, amount)
         return self._multiple(
             self._record(entry, EntryModel(kind or "", amount, source, target=to))
         )
+
+    def _move(self, kind: str, source: int, to: int, amount: int) -> None:
+        """A transfer's or a return's effect on the model (a negative amount undoes it)."""
+        self.model.pools[source].budget -= amount
+        if kind == "return":
+            self.model.pools[to].delegated -= amount
+        else:
+            self.model.pools[to].budget += amount
 
     def _grant_operation(self, kind: str, grant_id: int, size: int | str, most: int) -> Any:
         grant = self.model.grants[grant_id]
@@ -328,14 +333,9 @@ class LedgerMachine(RuleBasedStateMachine):
             assert original.target is not None
             pool.delegated -= a
             self.model.pools[original.target].budget -= a
-        elif original.kind == "transfer":
+        elif original.kind in ("transfer", "return"):
             assert original.target is not None
-            pool.budget += a
-            self.model.pools[original.target].budget -= a
-        elif original.kind == "return":
-            assert original.target is not None
-            pool.budget += a
-            self.model.pools[original.target].delegated += a
+            self._move(original.kind, original.pool, original.target, -a)
         else:
             assert grant is not None
             figure = {

@@ -120,9 +120,7 @@ def test_committed_money_never_moves(tree: Tree, bl_user: User) -> None:
     assert find_ledger_discrepancies() == []
 
 
-def test_money_passed_on_further_down_does_not_move_either(
-    tree: Tree, ministry_user: User
-) -> None:
+def test_money_passed_on_further_down_does_not_move_either(tree: Tree, ministry_user: User) -> None:
     # BL's pool has passed on all of its 15 mio. to its bands.
     with pytest.raises(LedgerError) as error:
         transfer(actor=ministry_user, pool=tree.bl_pool, to=tree.slks_pool, amount_ore=kr(1))
@@ -139,9 +137,7 @@ def test_money_passed_on_further_down_does_not_move_either(
         ("bl_pool", "band1"),  # its own child: that is a delegation
     ],
 )
-def test_money_moves_only_to_a_sibling_or_the_parent(
-    tree: Tree, source: str, target: str
-) -> None:
+def test_money_moves_only_to_a_sibling_or_the_parent(tree: Tree, source: str, target: str) -> None:
     superuser = UserFactory(is_superuser=True)
     counts = _counts()
 
@@ -212,9 +208,7 @@ def test_the_same_key_moves_the_money_once(tree: Tree, bl_user: User) -> None:
     assert error.value.code == "key_reused"
 
 
-def test_a_move_can_be_reversed_unless_the_money_is_spent_since(
-    tree: Tree, bl_user: User
-) -> None:
+def test_a_move_can_be_reversed_unless_the_money_is_spent_since(tree: Tree, bl_user: User) -> None:
     moved = transfer(actor=bl_user, pool=tree.band1, to=tree.band2, amount_ore=kr(100_000))
     returned = transfer(actor=bl_user, pool=tree.band3, to=tree.bl_pool, amount_ore=kr(200_000))
     commit(actor=None, grant=GrantAccountFactory(pool=tree.bl_pool), amount_ore=kr(150_000))

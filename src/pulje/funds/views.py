@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from pulje.core.access import logged_in, request_user
 from pulje.core.audit import events_for
 from pulje.core.forms import add_service_error
+from pulje.core.money import format_dkk
 from pulje.funds.forms import (
     AppropriationForm,
     DelegationForm,
@@ -36,7 +37,6 @@ from pulje.funds.selectors import (
 )
 from pulje.funds.services import create_sub_pool, update_pool
 from pulje.ledger.selectors import entries_for_pool, subtrees
-from pulje.core.money import format_dkk
 from pulje.ledger.services import LedgerError, appropriate, delegate, plan_transfer, transfer
 
 
@@ -153,7 +153,9 @@ def pool_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if "confirm" not in request.POST:
                 return render(
-                    request, "funds/transfer_confirm.html", {"pool": pool, "form": form, "plan": plan}
+                    request,
+                    "funds/transfer_confirm.html",
+                    {"pool": pool, "form": form, "plan": plan},
                 )
             messages.success(
                 request,
