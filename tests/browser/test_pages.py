@@ -65,24 +65,22 @@ def test_login_by_code_leads_to_the_pool_tree_with_danish_amounts(
     # The sub-pool is indented one level under its parent.
     assert page.locator("table.pool-tree tbody th .pool-depth-0 a").inner_text() == tree.top.name
     assert page.locator("table.pool-tree tbody th .pool-depth-1 a").inner_text() == tree.sub.name
-    # Budget, delegated, committed, paid, recovered, available, available with sub-pools.
+    # Available in all, received, given in grants, paid, passed on, available in the pool itself.
     zero = format_dkk(0)
     assert cell_texts(page, 0) == [
         "50.000.000 kr.",
-        "15.000.000 kr.",
-        zero,
-        zero,
-        zero,
-        "35.000.000 kr.",
         "50.000.000 kr.",
+        zero,
+        zero,
+        "15.000.000 kr.",
+        "35.000.000 kr.",
     ]
     assert cell_texts(page, 1) == [
         format_dkk(kr(15_000_000)),
-        zero,
-        zero,
-        zero,
-        zero,
         format_dkk(kr(15_000_000)),
+        zero,
+        zero,
+        zero,
         format_dkk(kr(15_000_000)),
     ]
 

@@ -227,7 +227,7 @@ def test_the_totals_count_the_filter_and_the_whole_call_against_the_pool(
         totals.submitted,
         totals.requested_ore,
         totals.available_ore,
-        totals.committed_ore,
+        totals.money.granted_ore,
     ) == (1, kr(60_000), 3, kr(280_000), kr(1_000_000), 0)
 
 
@@ -262,8 +262,9 @@ def test_the_queue_runs_a_constant_number_of_queries(
         submit(make_applicant_in(desk.call, name=f"Bolig {n}"), title=f"Projekt {n}")
     client.force_login(desk.caseworker)
 
-    # With the grants that await this caseworker's second approval (one query, however many).
-    with django_assert_num_queries(21):
+    # With the grants that await this caseworker's second approval (one query, however many)
+    # and the call's money (two).
+    with django_assert_num_queries(23):
         response = client.get(_queue(desk))
 
     assert len(_references(response)) == count
@@ -438,7 +439,7 @@ def test_granting_in_full_commits_the_money_and_the_totals_show_it(
         "1 application was granted. The letters are being made."
     ]
     totals = response.context["totals"]
-    assert (totals.committed_ore, totals.available_ore) == (kr(60_000), kr(940_000))
+    assert (totals.money.granted_ore, totals.available_ore) == (kr(60_000), kr(940_000))
 
 
 # One application

@@ -207,6 +207,40 @@ class LedgerMachine(RuleBasedStateMachine):
             self._record(entry, EntryModel("delegation", amount, parent_id, target=child))
         )
 
+    @rule(target=entries, source=pools, to=pools, size=amounts)
+    def transfer(self, source: int, to: int, size: int | str) -> Any:
+        """To a sibling or the parent; to anything else (itself, a child, a cousin) it must
+        be refused whatever the amount."""
+        pool = self.model.pools[source]
+        amount = _amount(size, pool.available)
+        parent = pool.parent
+        kind: str | None = None
+        if parent is not None and to == parent:
+            kind = "return"
+        elif parent is not None and to != source and self.model.pools[to].parent == parent:
+            kind = "transfer"
+        entry = self._expect(
+            kind is not None and pool.available >= amount,
+            services.transfer,
+            pool=Pool.objects.get(pk=source),
+            to=Pool.objects.get(pk=to),
+            amount_ore=amount,
+        )
+        if entry:
+            assert kind is not None
+            self._move(kind, source, to, amount)
+        return self._multiple(
+            self._record(entry, EntryModel(kind or "", amount, source, target=to))
+        )
+
+    def _move(self, kind: str, source: int, to: int, amount: int) -> None:
+        """A transfer's or a return's effect on the model (a negative amount undoes it)."""
+        self.model.pools[source].budget -= amount
+        if kind == "return":
+            self.model.pools[to].delegated -= amount
+        else:
+            self.model.pools[to].budget += amount
+
     def _grant_operation(self, kind: str, grant_id: int, size: int | str, most: int) -> Any:
         grant = self.model.grants[grant_id]
         pool = self.model.pools[grant.pool]
@@ -270,7 +304,7 @@ class LedgerMachine(RuleBasedStateMachine):
             allowed = False
         elif original.kind == "appropriation":
             allowed = pool.available >= a
-        elif original.kind == "delegation":
+        elif original.kind in ("delegation", "transfer", "return"):
             assert original.target is not None
             allowed = self.model.pools[original.target].available >= a
         elif original.kind == "commitment":
@@ -299,6 +333,9 @@ class LedgerMachine(RuleBasedStateMachine):
             assert original.target is not None
             pool.delegated -= a
             self.model.pools[original.target].budget -= a
+        elif original.kind in ("transfer", "return"):
+            assert original.target is not None
+            self._move(original.kind, original.pool, original.target, -a)
         else:
             assert grant is not None
             figure = {

@@ -56,6 +56,10 @@ class AuditAction(models.TextChoices):
     LEDGER_PAYMENT_REVERSAL = "ledger.payment.reversal", _("Reversed")
     LEDGER_RECOVERY = "ledger.recovery", _("Recovery")
     LEDGER_RECOVERY_REVERSAL = "ledger.recovery.reversal", _("Reversed")
+    LEDGER_TRANSFER = "ledger.transfer", _("Transfer")
+    LEDGER_TRANSFER_REVERSAL = "ledger.transfer.reversal", _("Reversed")
+    LEDGER_RETURN = "ledger.return", _("Return to the pool above")
+    LEDGER_RETURN_REVERSAL = "ledger.return.reversal", _("Reversed")
 
     CALLS_CALL_CREATED = "calls.call.created", _("Created")
     CALLS_CALL_UPDATED = "calls.call.updated", _("Changed")

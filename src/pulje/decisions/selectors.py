@@ -2,8 +2,10 @@
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Case, F, Q, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
@@ -25,7 +27,8 @@ from pulje.decisions.models import (
     RejectionReason,
 )
 from pulje.funds.models import Pool
-from pulje.ledger.models import PoolAccount
+from pulje.ledger.balances import Kind
+from pulje.ledger.models import Entry, PoolAccount, ReleaseReason
 from pulje.letters.models import LetterKind
 from pulje.letters.rendering import LetterData
 from pulje.letters.sources import REPORTING_TEXT, USE_OF_GRANT, LetterSubject
@@ -84,6 +87,44 @@ def decisions_on(applications: Iterable[Application]) -> list[Decision]:
 
 def available_ore(pool_id: int) -> int:
     return PoolAccount.objects.get(pool_id=pool_id).balance.available
+
+
+@dataclass(frozen=True)
+class CallMoney:
+    """A call's grants in money, from their ledger accounts: what is committed to them now
+    (granted, whether accepted yet or not), the part the grantees have accepted, and what
+    went back to the pool because a grant lapsed or was cancelled."""
+
+    granted_ore: int
+    accepted_ore: int
+    lapsed_ore: int
+
+    @property
+    def awaiting_acceptance_ore(self) -> int:
+        return self.granted_ore - self.accepted_ore
+
+
+def call_money(call: Call) -> CallMoney:
+    """The call's grants in money (``CallMoney``). Two queries."""
+    grants = Decision.objects.filter(application__call=call, grant__isnull=False).aggregate(
+        granted=Sum("grant__committed_ore", default=0),
+        accepted=Sum("grant__committed_ore", filter=Q(accepted_at__isnull=False), default=0),
+    )
+    released = Entry.objects.filter(
+        kind=Kind.RELEASE,
+        release_reason__in=[ReleaseReason.LAPSED, ReleaseReason.CANCELLED],
+        grant__decision__application__call=call,
+    ).aggregate(
+        total=Sum(
+            Case(When(reverses__isnull=True, then=F("amount_ore")), default=-F("amount_ore")),
+            default=0,
+        )
+    )
+    return CallMoney(
+        granted_ore=grants["granted"],
+        accepted_ore=grants["accepted"],
+        lapsed_ore=released["total"],
+    )
 
 
 def grant_pool(application: Application, bands: list[Pool]) -> Pool | None:

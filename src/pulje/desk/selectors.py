@@ -21,6 +21,7 @@ from pulje.core.audit_actions import AuditAction
 from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
+from pulje.decisions.selectors import CallMoney, call_money
 from pulje.funds.models import Pool
 from pulje.funds.selectors import pools_of
 from pulje.ledger.selectors import subtrees
@@ -195,14 +196,14 @@ class QueueTotals:
     submitted: int
     requested_ore: int
     available_ore: int
-    committed_ore: int
+    money: CallMoney
     pool: Pool
 
 
 def queue_totals(call: Call, rows: Sequence[QueueRow]) -> QueueTotals:
     """What the listed applications and the whole call ask for (submitted, not withdrawn),
-    against what the call's pool (with its sub-pools) has available and has committed. Two
-    queries."""
+    what the call has granted, accepted and seen lapse (``decisions.selectors.call_money``),
+    against what the call's pool (with its sub-pools) has available. Four queries."""
     counted = set(ApplicationStatus.counted())
     listed = [row.application for row in rows if row.application.status in counted]
     totals = Application.objects.filter(call=call, status__in=counted).aggregate(
@@ -215,7 +216,7 @@ def queue_totals(call: Call, rows: Sequence[QueueRow]) -> QueueTotals:
         submitted=totals["submitted"],
         requested_ore=totals["requested"],
         available_ore=node.subtree.available,
-        committed_ore=node.subtree.committed,
+        money=call_money(call),
         pool=node.pool,
     )
 

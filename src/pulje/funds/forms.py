@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from django import forms
@@ -87,3 +88,36 @@ class SecondApprovalForm(forms.Form):
             "e.g. 500.000 kr. Empty: no second approval."
         ),
     )
+
+
+class TransferForm(forms.Form):
+    """Where to move a pool's uncommitted money, how much and why. ``key`` is made when the
+    form is first shown, so a confirmation sent twice moves the money once."""
+
+    to = forms.ModelChoiceField(
+        label=_("Move to"), queryset=Pool.objects.none(), empty_label=None, widget=forms.RadioSelect
+    )
+    amount_ore = MoneyField(label=_("Amount"), help_text=_("For example 100.000 kr."))
+    text = forms.CharField(
+        label=_("Why is the money moved?"),
+        max_length=300,
+        help_text=_("For example: Band 3 has more good applications than money."),
+    )
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, pool: Pool, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        assert pool.parent is not None
+        to = self.fields["to"]
+        assert isinstance(to, forms.ModelChoiceField)
+        # The parent first, then the siblings in the tree's order.
+        to.queryset = (
+            Pool.objects.filter(pk=pool.parent.pk)
+            | Pool.objects.filter(parent=pool.parent).exclude(pk=pool.pk)
+        ).order_by("depth", "code")
+        to.label_from_instance = lambda target: (  # type: ignore[method-assign]
+            _("Back to %(pool)s") % {"pool": target.name}
+            if target.pk == pool.parent_id
+            else target.name
+        )

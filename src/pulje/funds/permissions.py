@@ -35,6 +35,12 @@ def can_manage_pool(user: User, pool: Pool) -> bool:
     return user.is_superuser or pool.administrator_id in _organisation_ids(user)
 
 
+def can_move_money_from(user: User, pool: Pool) -> bool:
+    """Move the pool's uncommitted money to a sibling or back up: the parent's managers, who
+    delegated it (``ledger.services.transfer`` checks the same)."""
+    return pool.parent is not None and can_manage_pool(user, pool.parent)
+
+
 def require_pool_manager(actor: User | None, pool: Pool | None) -> None:
     """The check each service that changes a pool, its calls or its money makes itself (the
     pages check too, but a service never trusts them): ``actor`` manages ``pool`` (for a new
@@ -65,5 +71,14 @@ def get_pool_for_manager_or_404(user: User, pk: int) -> Pool:
     """A pool ``user`` manages (``can_manage_pool``), with its account and administrator."""
     pool = get_object_or_404(Pool.objects.select_related("account", "administrator"), pk=pk)
     if not can_manage_pool(user, pool):
+        raise Http404
+    return pool
+
+
+def get_pool_to_move_from_or_404(user: User, pk: int) -> Pool:
+    """A pool whose money ``user`` may move (``can_move_money_from``), with its parent and
+    account."""
+    pool = get_object_or_404(Pool.objects.select_related("account", "parent"), pk=pk)
+    if not can_move_money_from(user, pool):
         raise Http404
     return pool

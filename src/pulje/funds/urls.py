@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/underpulje/", views.sub_pool_create, name="sub_pool_create"),
     path("<int:pk>/bevilling/", views.pool_appropriate, name="pool_appropriate"),
     path("<int:pk>/delegering/", views.pool_delegate, name="pool_delegate"),
+    path("<int:pk>/flyt-penge/", views.pool_transfer, name="pool_transfer"),
     path("<int:pk>/anden-godkendelse/", views.pool_second_approval, name="pool_second_approval"),
 ]

@@ -13,17 +13,21 @@ from django.views.decorators.http import require_POST
 from pulje.core.access import logged_in, request_user
 from pulje.core.audit import events_for
 from pulje.core.forms import add_service_error
+from pulje.core.money import format_dkk
 from pulje.funds.forms import (
     AppropriationForm,
     DelegationForm,
     SecondApprovalForm,
     SubPoolForm,
+    TransferForm,
 )
 from pulje.funds.models import Pool
 from pulje.funds.permissions import (
     can_manage_pool,
+    can_move_money_from,
     get_pool_for_manager_or_404,
     get_pool_for_viewer_or_404,
+    get_pool_to_move_from_or_404,
 )
 from pulje.funds.selectors import (
     ancestors,
@@ -33,7 +37,7 @@ from pulje.funds.selectors import (
 )
 from pulje.funds.services import create_sub_pool, update_pool
 from pulje.ledger.selectors import entries_for_pool, subtrees
-from pulje.ledger.services import LedgerError, appropriate, delegate
+from pulje.ledger.services import LedgerError, appropriate, delegate, plan_transfer, transfer
 
 
 @logged_in
@@ -69,6 +73,7 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": page,
             "events": events_for(pool),
             "can_manage": manage,
+            "can_move": can_move_money_from(user, pool),
             "appropriation_form": AppropriationForm(auto_id="appropriation-%s")
             if manage and pool.parent_id is None
             else None,
@@ -124,6 +129,49 @@ def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: delegate(actor=user, pool=pool, **data),
         success=_("The delegation was posted."),
         title=_("Delegate to a sub-pool"),
+    )
+
+
+@logged_in
+def pool_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the pool's uncommitted money to a sibling or back up, in two steps: the form, then
+    what the move will do to both pools, to confirm (``confirm`` posted)."""
+    user = request_user(request)
+    pool = get_pool_to_move_from_or_404(user, pk)
+    form = TransferForm(request.POST or None, pool=pool)
+    # "edit" comes back from the confirmation to change the form.
+    if request.method == "POST" and "edit" not in request.POST and form.is_valid():
+        data = form.cleaned_data
+        moving = {"actor": user, "pool": pool, "to": data["to"], "amount_ore": data["amount_ore"]}
+        try:
+            if "confirm" in request.POST:
+                transfer(**moving, text=data["text"], key=f"transfer:{data['key']}")
+            else:
+                plan = plan_transfer(**moving)
+        except LedgerError as error:
+            add_service_error(form, error, field="amount_ore")
+        else:
+            if "confirm" not in request.POST:
+                return render(
+                    request,
+                    "funds/transfer_confirm.html",
+                    {"pool": pool, "form": form, "plan": plan},
+                )
+            messages.success(
+                request,
+                _("%(amount)s was moved from “%(pool)s” to “%(to)s”.")
+                % {
+                    "amount": format_dkk(data["amount_ore"]),
+                    "pool": pool.name,
+                    "to": data["to"].name,
+                },
+            )
+            return redirect("funds:pool_detail", pk=pool.pk)
+    return render(
+        request,
+        "funds/transfer_form.html",
+        {"pool": pool, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

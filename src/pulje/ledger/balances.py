@@ -20,10 +20,13 @@ class Kind(StrEnum):
     RELEASE = "release"
     PAYMENT = "payment"
     RECOVERY = "recovery"
+    TRANSFER = "transfer"
+    RETURN = "return"
 
 
-# kind → the (side, figure, sign) it changes. "pool" is the entry's pool, "target" the child
-# pool a delegation goes to, "grant" the grant account.
+# kind → the (side, figure, sign) it changes. "pool" is the entry's pool, "target" the other
+# pool (the child a delegation goes to, the sibling a transfer goes to, the parent a return
+# goes back to), "grant" the grant account.
 EFFECTS: dict[Kind, tuple[tuple[Side, str, int], ...]] = {
     Kind.APPROPRIATION: (("pool", "budget", +1),),
     Kind.DELEGATION: (("pool", "delegated", +1), ("target", "budget", +1)),
@@ -31,6 +34,10 @@ EFFECTS: dict[Kind, tuple[tuple[Side, str, int], ...]] = {
     Kind.RELEASE: (("pool", "committed", -1), ("grant", "committed", -1)),
     Kind.PAYMENT: (("pool", "paid", +1), ("grant", "paid", +1)),
     Kind.RECOVERY: (("pool", "recovered", +1), ("grant", "recovered", +1)),
+    # Uncommitted money moved to a sibling sub-pool: the parent's delegated stays the same.
+    Kind.TRANSFER: (("pool", "budget", -1), ("target", "budget", +1)),
+    # Uncommitted money given back to the parent: a delegation undone in part.
+    Kind.RETURN: (("pool", "budget", -1), ("target", "delegated", -1)),
 }
 
 

@@ -16,6 +16,8 @@ class EntryKind(models.TextChoices):
     RELEASE = Kind.RELEASE, _("Release")
     PAYMENT = Kind.PAYMENT, _("Payment")
     RECOVERY = Kind.RECOVERY, _("Recovery")
+    TRANSFER = Kind.TRANSFER, _("Transfer")
+    RETURN = Kind.RETURN, _("Return to the pool above")
 
 
 class ReleaseReason(models.TextChoices):
@@ -206,7 +208,11 @@ class Entry(AppendOnlyModel):
             models.CheckConstraint(
                 condition=(
                     Q(kind=Kind.APPROPRIATION, target__isnull=True, grant__isnull=True)
-                    | Q(kind=Kind.DELEGATION, target__isnull=False, grant__isnull=True)
+                    | Q(
+                        kind__in=[Kind.DELEGATION, Kind.TRANSFER, Kind.RETURN],
+                        target__isnull=False,
+                        grant__isnull=True,
+                    )
                     | Q(
                         kind__in=[Kind.COMMITMENT, Kind.RELEASE, Kind.PAYMENT, Kind.RECOVERY],
                         target__isnull=True,
@@ -214,6 +220,10 @@ class Entry(AppendOnlyModel):
                     )
                 ),
                 name="entry_accounts_match_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(target__isnull=True) | ~Q(target=F("pool")),
+                name="entry_target_is_another_pool",
             ),
             models.CheckConstraint(
                 condition=Q(release_reason="") | Q(kind=Kind.RELEASE),

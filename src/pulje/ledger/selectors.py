@@ -25,6 +25,11 @@ class PoolNode:
     subtree: PoolBalance = field(default_factory=PoolBalance)
     children: list["PoolNode"] = field(default_factory=list)
 
+    @property
+    def available_below(self) -> int:
+        """What the sub-pools have available, all levels down."""
+        return self.subtree.available - self.balance.available
+
 
 def subtrees(tops: list[Pool]) -> list[PoolNode]:
     """The subtrees under each of ``tops``, in display order (depth-first), with their totals.
@@ -259,6 +264,18 @@ def _misshapen_entries() -> list[Discrepancy]:
             Entry.objects.filter(kind=Kind.DELEGATION).exclude(target__parent_id=F("pool_id")),
             "target",
             "delegation to a pool that is not a sub-pool",
+        ),
+        (
+            Entry.objects.filter(kind=Kind.TRANSFER).exclude(
+                pool__parent__isnull=False, target__parent_id=F("pool__parent_id")
+            ),
+            "target",
+            "transfer to a pool that is not a sibling",
+        ),
+        (
+            Entry.objects.filter(kind=Kind.RETURN).exclude(target_id=F("pool__parent_id")),
+            "target",
+            "return to a pool that is not the parent",
         ),
         (
             Entry.objects.filter(grant__isnull=False).exclude(grant__pool_id=F("pool_id")),

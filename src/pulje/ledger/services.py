@@ -21,7 +21,7 @@ from pulje.core.errors import Refused
 from pulje.core.locks import lock_for
 from pulje.core.money import format_dkk
 from pulje.funds.models import Pool
-from pulje.funds.permissions import require_pool_manager
+from pulje.funds.permissions import can_manage_pool, require_pool_manager
 from pulje.ledger.balances import EFFECTS, GrantBalance, Kind, PoolBalance, Violation
 from pulje.ledger.models import Entry, GrantAccount, PoolAccount, ReleaseReason
 from pulje.registry.models import Organisation
@@ -102,6 +102,100 @@ def delegate(
             code="not_child",
         )
     return _post(actor, _Posting(Kind.DELEGATION, amount_ore, pool, target=to, text=text, key=key))
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """What moving money from ``pool`` to ``to`` does: each pool's balance before and after."""
+
+    kind: Kind
+    pool: Pool
+    to: Pool
+    amount_ore: int
+    before: PoolBalance
+    after: PoolBalance
+    to_before: PoolBalance
+    to_after: PoolBalance
+
+
+def plan_transfer(*, actor: User | None, pool: Pool, to: Pool, amount_ore: int) -> Transfer:
+    """What ``transfer`` would do now, without writing: for the page that asks the person to
+    confirm. Raises what ``transfer`` raises; the balances may change before it posts, and
+    ``transfer`` checks them again under the lock."""
+    posting = _checked(_transfer_posting(actor, pool, to, amount_ore, text="", key=None))
+    accounts = {
+        account.pool_id: account
+        for account in PoolAccount.objects.filter(pool_id__in=[pool.pk, to.pk]).select_related(
+            "pool"
+        )
+    }
+    before, after = _effect(posting, {"pool": accounts[pool.pk], "target": accounts[to.pk]})
+    return Transfer(
+        kind=posting.kind,
+        pool=pool,
+        to=to,
+        amount_ore=amount_ore,
+        before=before["pool"],
+        after=after["pool"],
+        to_before=before["target"],
+        to_after=after["target"],
+    )
+
+
+def transfer(
+    *,
+    actor: User | None,
+    pool: Pool,
+    to: Pool,
+    amount_ore: int,
+    text: str = "",
+    key: str | None = None,
+) -> Entry:
+    """Move money ``pool`` has available (neither committed to grants nor passed on) to a
+    sibling (a ``transfer``, e.g. from one grant band to another) or back to its parent (a
+    ``return``). A correction of the parent's delegations, so it is the parent's to make.
+
+    Side effects: one entry and its audit event ``ledger.transfer`` or ``ledger.return``.
+    Raises LedgerError: ``not_manager`` unless ``actor`` manages the parent pool,
+    ``not_sibling`` when ``to`` is neither a sibling nor the parent, ``insufficient_funds``
+    when ``pool`` has less available than ``amount_ore``.
+    """
+    return _post(actor, _transfer_posting(actor, pool, to, amount_ore, text=text, key=key))
+
+
+def _transfer_posting(
+    actor: User | None, pool: Pool, to: Pool, amount_ore: int, *, text: str, key: str | None
+) -> _Posting:
+    parent = pool.parent
+    if parent is None:
+        raise LedgerError(
+            _("“%(pool)s” is a top pool: there is no pool above it to move money to.")
+            % {"pool": pool.name},
+            code="not_sibling",
+        )
+    if actor is not None and not (actor.is_superuser or can_manage_pool(actor, parent)):
+        raise LedgerError(
+            _(
+                "Only the secretariat of “%(parent)s” may move money between its sub-pools "
+                "or back to it."
+            )
+            % {"parent": parent.name},
+            code="not_manager",
+        )
+    if to.pk == parent.pk:
+        kind = Kind.RETURN
+    elif to.parent_id == parent.pk and to.pk != pool.pk:
+        kind = Kind.TRANSFER
+    else:
+        raise LedgerError(
+            _(
+                "Money can move from “%(pool)s” only to another sub-pool of “%(parent)s” or "
+                "back to “%(parent)s”, not to “%(to)s”."
+            )
+            % {"pool": pool.name, "parent": parent.name, "to": to.name},
+            code="not_sibling",
+        )
+    return _Posting(kind, amount_ore, pool, target=to, text=text, key=key)
 
 
 def commit(
@@ -200,23 +294,7 @@ def reverse(*, actor: User | None, entry: Entry, text: str, key: str | None = No
 
 @transaction.atomic
 def _post(actor: User | None, posting: _Posting) -> Entry:
-    # An empty key is no key: it must not make every later keyless posting a "replay".
-    posting = replace(posting, key=posting.key or None)
-    if type(posting.amount_ore) is not int or posting.amount_ore <= 0:
-        raise LedgerError(
-            _("An amount must be a whole, positive number of øre."), code="invalid_amount"
-        )
-    # Checked here: PostgreSQL refuses an over-long value with an error, SQLite would keep it.
-    for value, name in ((posting.text, "text"), (posting.key or "", "key")):
-        field = Entry._meta.get_field(name)
-        assert isinstance(field, models.CharField)
-        assert field.max_length is not None
-        if len(value) > field.max_length:
-            raise LedgerError(
-                _("The %(field)s may be at most %(limit)d characters.")
-                % {"field": field.verbose_name, "limit": field.max_length},
-                code="too_long",
-            )
+    posting = _checked(posting)
     locked = lock_for(
         pools=[posting.pool.pk, *([posting.target.pk] if posting.target else [])],
         grants=[posting.grant.pk] if posting.grant else [],
@@ -239,13 +317,7 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
     sides["pool"] = accounts[posting.pool.pk]
     if posting.target is not None:
         sides["target"] = accounts[posting.target.pk]
-    before = {side: account.balance for side, account in sides.items()}
-    after = dict(before)
-    sign = -1 if posting.reverses is not None else +1
-    for effect_side, figure, direction in EFFECTS[posting.kind]:
-        after[effect_side] = after[effect_side].moved(figure, sign * direction * posting.amount_ore)
-    for side, account in sides.items():
-        _refuse_violations(account, before[side], after[side], posting)
+    before, after = _effect(posting, sides)
 
     for side, account in sides.items():
         account.store(after[side])
@@ -273,6 +345,42 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
         },
     )
     return entry
+
+
+def _checked(posting: _Posting) -> _Posting:
+    """``posting`` with an empty key as no key; raises LedgerError for an amount or a text the
+    ledger cannot take."""
+    # An empty key is no key: it must not make every later keyless posting a "replay".
+    posting = replace(posting, key=posting.key or None)
+    if type(posting.amount_ore) is not int or posting.amount_ore <= 0:
+        raise LedgerError(
+            _("An amount must be a whole, positive number of øre."), code="invalid_amount"
+        )
+    # Checked here: PostgreSQL refuses an over-long value with an error, SQLite would keep it.
+    for value, name in ((posting.text, "text"), (posting.key or "", "key")):
+        field = Entry._meta.get_field(name)
+        assert isinstance(field, models.CharField)
+        assert field.max_length is not None
+        if len(value) > field.max_length:
+            raise LedgerError(
+                _("The %(field)s may be at most %(limit)d characters.")
+                % {"field": field.verbose_name, "limit": field.max_length},
+                code="too_long",
+            )
+    return posting
+
+
+def _effect(posting: _Posting, sides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each side's balance before and after ``posting`` (by ``EFFECTS``); raises LedgerError if
+    an after-balance breaks an invariant. ``sides``: the accounts, the grant's first."""
+    before = {side: account.balance for side, account in sides.items()}
+    after = dict(before)
+    sign = -1 if posting.reverses is not None else +1
+    for effect_side, figure, direction in EFFECTS[posting.kind]:
+        after[effect_side] = after[effect_side].moved(figure, sign * direction * posting.amount_ore)
+    for side, account in sides.items():
+        _refuse_violations(account, before[side], after[side], posting)
+    return before, after
 
 
 def _same_posting_or_error(existing: Entry, posting: _Posting) -> Entry:
