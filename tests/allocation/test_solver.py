@@ -626,6 +626,79 @@ def test_a_reduced_amount_and_its_reason() -> None:
     assert solve(dataclasses.replace(problem, allow_reductions=False)).amounts == {"A": kr(100_000)}
 
 
+def test_a_refusal_states_what_is_asked_not_the_lowest_amount() -> None:
+    """A asks 300.000 kr. and can be cut to 260.000 kr.; neither fits in 250.000 kr., which
+    B and C (200.000 kr.) leave 50.000 kr. of. The text gives the amount asked and the
+    lowest beside it (the walkthrough's bug 14 gave only the lowest, as if it were asked)."""
+    problem = Problem(
+        budget_ore=kr(250_000),
+        candidates=(
+            candidate("A", 5.0, 300_000, min_amount_ore=kr(260_000)),
+            candidate("B", 4.0, 100_000),
+            candidate("C", 3.0, 100_000),
+        ),
+        allow_reductions=True,
+        gap=0.0,
+    )
+
+    assert solve(problem).amounts == {"B": kr(100_000), "C": kr(100_000)}
+    assert reasons(problem)["A"] == (
+        ReasonCode.BLOCKED,
+        "Afslag, selv om scoren er 5,00: ansøgningen søger 300.000 kr. (og kan nedsættes til "
+        "260.000 kr.), og kørslens budget på 250.000 kr. har kun 50.000 kr. tilbage.",
+        "budget",
+    )
+
+
+def test_a_band_with_money_left_says_how_much_is_left() -> None:
+    """Bånd 1 has 100.000 kr.: X (70.000) leaves 30.000 kr., too little for Y (50.000), while
+    the run's budget of 1.000.000 kr. is far from spent: the band is named, not the budget."""
+    problem = Problem(
+        budget_ore=kr(1_000_000),
+        candidates=(
+            candidate("X", 5.0, 70_000, band="1"),
+            candidate("Y", 4.0, 50_000, band="1"),
+        ),
+        band_budgets={"1": kr(100_000)},
+        labels=LABELS,
+        gap=0.0,
+    )
+
+    assert solve(problem).amounts == {"X": kr(70_000)}
+    assert reasons(problem)["Y"] == (
+        ReasonCode.BELOW_CUTOFF,
+        "Scoren 4,00 er under grænsen for tilsagn (5,00): pengene gik til ansøgninger med en "
+        "højere score. Ansøgningen søger 50.000 kr., og budgettet for Bånd 1 på 100.000 kr. "
+        "har kun 30.000 kr. tilbage.",
+        "band:1",
+    )
+
+
+def test_a_refusal_for_a_share_floor_names_the_floor_not_the_money() -> None:
+    """Nordjylland must have half of what is granted: a (100.000 kr., Nordjylland) and b
+    (200.000 kr., Hovedstaden) would fit the budget of 300.000 kr. together, but then
+    Nordjylland has a third. So b is refused for the floor with 200.000 kr. unspent, and its
+    reason says so rather than that the money ran out."""
+    problem = Problem(
+        budget_ore=kr(300_000),
+        candidates=(
+            candidate("a", 4.0, 100_000, region="1081"),
+            candidate("b", 3.0, 200_000, region="1084"),
+        ),
+        regions={"1081": Limit(floor_share=0.5)},
+        labels=LABELS,
+        gap=0.0,
+    )
+
+    assert solve(problem).amounts == {"a": kr(100_000)}
+    assert reasons(problem)["b"] == (
+        ReasonCode.BLOCKED,
+        "Afslag på de søgte 200.000 kr.: med dem ville gulvet for Region Nordjylland (50,0 %) "
+        "ikke være opfyldt.",
+        "region:1081:floor_share",
+    )
+
+
 SEED = "Trukket 1. marts 2025"
 
 
