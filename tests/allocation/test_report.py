@@ -296,6 +296,43 @@ def test_what_a_floor_could_add_is_no_more_than_each_band_has_left() -> None:
     ]
 
 
+def test_what_a_floor_holds_back_counts_the_money_its_own_grants_would_free() -> None:
+    """At least one grant for children: Lektiecafé (20.000 kr.) is granted for it, Strikkeklub
+    (30.000 kr.) refused for it; Spiseklub has 60.000 kr., so 20.000 of the run's (and Bånd
+    1's) 100.000 kr. are left. Without the rule Lektiecafé's 20.000 kr. would be free and
+    Strikkeklub's 30.000 fit in the 40.000: 90.000 kr. granted, 10.000 more than now (not the
+    20.000 left)."""
+    problem = with_budget(asks(spise=60_000, lektie=20_000, strik=30_000), 100_000)
+    rule = RuleUsage(
+        "group:children:count",
+        "mindst 1 bevilling(er) til børn og unge",
+        "ge",
+        "count",
+        1,
+        1,
+        True,
+        True,
+        True,
+    )
+    band = usage(
+        "band:1", "budgettet for Bånd 1", "le", 100_000, 80_000, binding=False, fairness=False
+    )
+    found = result(
+        [
+            granted("spise", 60_000),
+            granted("lektie", 20_000, ReasonCode.SELECTED_FOR_RULE, rule.key),
+            refused("strik", ReasonCode.DISPLACED_BY_RULE, rule.key),
+        ],
+        [budget(100_000, 80_000, binding=False), band, rule],
+        price=PriceOfFairness(objective_without=10.0, lost=1.0, share=0.1),
+    )
+
+    assert reading(problem, found).bounds == [
+        "Mindst 1 bevilling(er) til børn og unge holder forslaget nede: uden den regel kunne op "
+        "til 10.000 kr. mere gives."
+    ]
+
+
 def test_a_floor_that_only_moves_money_says_so() -> None:
     """The budget is spent either way: F is granted for Sjælland's floor, D refused for it."""
     problem = with_budget(asks(A=300_000, F=200_000, D=100_000), 500_000)

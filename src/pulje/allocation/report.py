@@ -251,9 +251,12 @@ def _refused_for(result: Result, key: str) -> list[Outcome]:
     return [outcome for outcome in result.outcomes if not outcome.selected and outcome.rule == key]
 
 
-def _held_back(problem: Problem, result: Result, refused: list[Outcome]) -> int:
-    """The most that granting ``refused`` in full could add: no more than what is left of
-    the run's budget, nor of each band's budget."""
+def _held_back(
+    problem: Problem, result: Result, refused: list[Outcome], granted: list[Outcome]
+) -> int:
+    """The most more a floor's applications could be given without it: those ``refused`` for
+    it in full, less those ``granted`` only to meet it (whose money would be free), no more
+    than what each band and the run's budget would then have left."""
     asked = _asked(problem)
     bands = {candidate.id: candidate.band for candidate in problem.candidates}
     left = {
@@ -261,13 +264,19 @@ def _held_back(problem: Problem, result: Result, refused: list[Outcome]) -> int:
         for usage in result.rules
         if usage.key.startswith("band:")
     }
+    freed: dict[str, int] = defaultdict(int)
+    for outcome in granted:
+        freed[bands[outcome.id]] += outcome.amount_ore
     wanted: dict[str, int] = defaultdict(int)
     for outcome in refused:
         wanted[bands[outcome.id]] += asked[outcome.id]
     addable = sum(
-        min(amount, left[band]) if band in left else amount for band, amount in wanted.items()
+        min(amount, left[band] + freed[band]) if band in left else amount
+        for band, amount in wanted.items()
     )
-    return min(addable, max(problem.budget_ore - result.total_ore, 0))
+    released = sum(freed.values())
+    unspent = max(problem.budget_ore - result.total_ore, 0)
+    return max(min(addable, unspent + released) - released, 0)
 
 
 def _money_bound(usage: RuleUsage, result: Result, asked: Mapping[str, int]) -> str:
@@ -320,16 +329,16 @@ def _floor_bound(usage: RuleUsage, problem: Problem, result: Result) -> str | No
     applications it refused could have had money that is now left; otherwise it moves
     money, granting some to meet it and refusing others."""
     refused = _refused_for(result, usage.key)
-    held = _held_back(problem, result, refused)
-    if held:
-        return _(
-            "%(rule)s holds the proposal down: without it up to %(amount)s more could be granted."
-        ) % {"rule": capfirst(usage.label), "amount": format_dkk(held)}
     granted = [
         outcome
         for outcome in result.selected
         if outcome.rule == usage.key and outcome.reason == ReasonCode.SELECTED_FOR_RULE
     ]
+    held = _held_back(problem, result, refused, granted)
+    if held:
+        return _(
+            "%(rule)s holds the proposal down: without it up to %(amount)s more could be granted."
+        ) % {"rule": capfirst(usage.label), "amount": format_dkk(held)}
     effects = []
     if granted:
         effects.append(
