@@ -373,36 +373,52 @@ def test_every_reason_of_the_optimal_selection_under_rules_for_fairness() -> Non
         ("F", 8),
     ]
     assert reasons(fairness_problem()) == {
-        "A": (ReasonCode.SELECTED, "Valgt: scoren 5,00 er på eller over skæringspunktet 4,00.", ""),
+        "A": (
+            ReasonCode.SELECTED,
+            "Scoren 5,00 er på eller over grænsen for tilsagn (4,00): får de søgte 100.000 kr.",
+            "",
+        ),
         "B": (
             ReasonCode.BLOCKED,
-            "Ikke valgt: højst 1 bevilling(er) til Boligselskabet Nord er nået.",
+            "Afslag på de søgte 100.000 kr.: reglen om højst 1 bevilling(er) til "
+            "Boligselskabet Nord er nået.",
             "organisation:11111111:grants",
         ),
-        "I": (ReasonCode.SELECTED, "Valgt: scoren 4,20 er på eller over skæringspunktet 4,00.", ""),
-        "C": (ReasonCode.SELECTED, "Valgt: scoren 4,00 er på eller over skæringspunktet 4,00.", ""),
+        "I": (
+            ReasonCode.SELECTED,
+            "Scoren 4,20 er på eller over grænsen for tilsagn (4,00): får de søgte 100.000 kr.",
+            "",
+        ),
+        "C": (
+            ReasonCode.SELECTED,
+            "Scoren 4,00 er på eller over grænsen for tilsagn (4,00): får de søgte 100.000 kr.",
+            "",
+        ),
         "D": (
             ReasonCode.DISPLACED_BY_RULE,
-            "Fravalgt for at opfylde gulvet for Region Sjælland: uden den regel var "
-            "ansøgningen valgt (scoren er 3,50).",
+            "Afslag på de søgte 100.000 kr. for at opfylde gulvet for Region Sjælland: uden den "
+            "regel havde ansøgningen fået 100.000 kr. (scoren er 3,50).",
             "region:1085:floor",
         ),
+        # Midtjylland's cap of 50.000 kr. is untouched, and too little for 100.000 kr.
         "E": (
             ReasonCode.BLOCKED,
-            "Ikke valgt, selv om scoren er 3,40: ansøgningen beder om 100.000 kr., og loftet "
-            "for Region Midtjylland har kun 50.000 kr. tilbage.",
+            "Afslag, selv om scoren er 3,40: ansøgningen søger 100.000 kr., og loftet for "
+            "Region Midtjylland på 50.000 kr. har kun 50.000 kr. tilbage.",
             "region:1082:cap",
         ),
+        # A, I, C (3 × 100.000) and F (200.000) spend the whole 500.000 kr.
         "G": (
             ReasonCode.BELOW_CUTOFF,
-            "Scoren 3,00 er under skæringspunktet 4,00: pengene gik til ansøgninger med en "
-            "højere score, og budgettet har kun 0 kr. tilbage.",
+            "Scoren 3,00 er under grænsen for tilsagn (4,00): pengene gik til ansøgninger med "
+            "en højere score. Ansøgningen søger 100.000 kr., og kørslens budget på 500.000 kr. "
+            "er brugt.",
             "budget",
         ),
         "F": (
             ReasonCode.SELECTED_FOR_RULE,
-            "Valgt for at opfylde gulvet for Region Sjælland, selv om andre ansøgninger har en "
-            "højere score (scoren er 1,00).",
+            "Får de søgte 200.000 kr. for at opfylde gulvet for Region Sjælland, selv om andre "
+            "ansøgninger har en højere score (scoren er 1,00).",
             "region:1085:floor",
         ),
     }
@@ -551,16 +567,29 @@ def test_reasons_for_locks_the_minimum_score_and_a_better_combination() -> None:
     assert result.amounts == {"T": kr(200_000), "Q": kr(100_000)}
     assert result.cutoff_score == 2.0  # not counting Q, locked in
     assert reasons(problem) == {
-        "P": (ReasonCode.LOCKED_OUT, "Låst ude af sagsbehandleren.", ""),
+        "P": (
+            ReasonCode.LOCKED_OUT,
+            "Låst ude af sagsbehandleren: afslag på de søgte 100.000 kr.",
+            "",
+        ),
+        # T (200.000) and Q (100.000) spend the whole 300.000 kr.
         "S": (
             ReasonCode.BLOCKED,
-            "Ikke valgt, selv om scoren er 3,00: ansøgningen beder om 100.000 kr., og "
-            "budgettet har kun 0 kr. tilbage.",
+            "Afslag, selv om scoren er 3,00: ansøgningen søger 100.000 kr., og kørslens budget "
+            "på 300.000 kr. er brugt.",
             "budget",
         ),
-        "T": (ReasonCode.SELECTED, "Valgt: scoren 2,00 er på eller over skæringspunktet 2,00.", ""),
-        "R": (ReasonCode.BELOW_MIN_SCORE, "Scoren 0,80 er under minimumsscoren 1,00.", ""),
-        "Q": (ReasonCode.LOCKED_IN, "Låst ind af sagsbehandleren.", ""),
+        "T": (
+            ReasonCode.SELECTED,
+            "Scoren 2,00 er på eller over grænsen for tilsagn (2,00): får de søgte 200.000 kr.",
+            "",
+        ),
+        "R": (
+            ReasonCode.BELOW_MIN_SCORE,
+            "Scoren 0,80 er under minimumsscoren 1,00: afslag på de søgte 100.000 kr.",
+            "",
+        ),
+        "Q": (ReasonCode.LOCKED_IN, "Låst ind af sagsbehandleren: får de søgte 100.000 kr.", ""),
     }
 
 
@@ -584,13 +613,90 @@ def test_a_reduced_amount_and_its_reason() -> None:
     assert reasons(problem) == {
         "A": (
             ReasonCode.SELECTED_REDUCED,
-            "Valgt med et nedsat beløb: 50.000 kr. af 100.000 kr., så pengene rækker til flere "
-            "gode projekter (scoren er 4,00).",
+            "Får 50.000 kr. af de søgte 100.000 kr., så pengene rækker til flere gode projekter "
+            "(scoren er 4,00).",
             "",
         ),
-        "B": (ReasonCode.SELECTED, "Valgt: scoren 3,00 er på eller over skæringspunktet 3,00.", ""),
+        "B": (
+            ReasonCode.SELECTED,
+            "Scoren 3,00 er på eller over grænsen for tilsagn (3,00): får de søgte 100.000 kr.",
+            "",
+        ),
     }
     assert solve(dataclasses.replace(problem, allow_reductions=False)).amounts == {"A": kr(100_000)}
+
+
+def test_a_refusal_states_what_is_asked_not_the_lowest_amount() -> None:
+    """A asks 300.000 kr. and can be cut to 260.000 kr.; neither fits in 250.000 kr., which
+    B and C (200.000 kr.) leave 50.000 kr. of. The text gives the amount asked and the
+    lowest beside it (the walkthrough's bug 14 gave only the lowest, as if it were asked)."""
+    problem = Problem(
+        budget_ore=kr(250_000),
+        candidates=(
+            candidate("A", 5.0, 300_000, min_amount_ore=kr(260_000)),
+            candidate("B", 4.0, 100_000),
+            candidate("C", 3.0, 100_000),
+        ),
+        allow_reductions=True,
+        gap=0.0,
+    )
+
+    assert solve(problem).amounts == {"B": kr(100_000), "C": kr(100_000)}
+    assert reasons(problem)["A"] == (
+        ReasonCode.BLOCKED,
+        "Afslag, selv om scoren er 5,00: ansøgningen søger 300.000 kr. (og kan nedsættes til "
+        "260.000 kr.), og kørslens budget på 250.000 kr. har kun 50.000 kr. tilbage.",
+        "budget",
+    )
+
+
+def test_a_band_with_money_left_says_how_much_is_left() -> None:
+    """Bånd 1 has 100.000 kr.: X (70.000) leaves 30.000 kr., too little for Y (50.000), while
+    the run's budget of 1.000.000 kr. is far from spent: the band is named, not the budget."""
+    problem = Problem(
+        budget_ore=kr(1_000_000),
+        candidates=(
+            candidate("X", 5.0, 70_000, band="1"),
+            candidate("Y", 4.0, 50_000, band="1"),
+        ),
+        band_budgets={"1": kr(100_000)},
+        labels=LABELS,
+        gap=0.0,
+    )
+
+    assert solve(problem).amounts == {"X": kr(70_000)}
+    assert reasons(problem)["Y"] == (
+        ReasonCode.BELOW_CUTOFF,
+        "Scoren 4,00 er under grænsen for tilsagn (5,00): pengene gik til ansøgninger med en "
+        "højere score. Ansøgningen søger 50.000 kr., og budgettet for Bånd 1 på 100.000 kr. "
+        "har kun 30.000 kr. tilbage.",
+        "band:1",
+    )
+
+
+def test_a_refusal_for_a_share_floor_names_the_floor_not_the_money() -> None:
+    """Nordjylland must have half of what is granted: a (100.000 kr., Nordjylland) and b
+    (200.000 kr., Hovedstaden) would fit the budget of 300.000 kr. together, but then
+    Nordjylland has a third. So b is refused for the floor with 200.000 kr. unspent, and its
+    reason says so rather than that the money ran out."""
+    problem = Problem(
+        budget_ore=kr(300_000),
+        candidates=(
+            candidate("a", 4.0, 100_000, region="1081"),
+            candidate("b", 3.0, 200_000, region="1084"),
+        ),
+        regions={"1081": Limit(floor_share=0.5)},
+        labels=LABELS,
+        gap=0.0,
+    )
+
+    assert solve(problem).amounts == {"a": kr(100_000)}
+    assert reasons(problem)["b"] == (
+        ReasonCode.BLOCKED,
+        "Afslag på de søgte 200.000 kr.: med dem ville gulvet for Region Nordjylland (50,0 %) "
+        "ikke være opfyldt.",
+        "region:1081:floor_share",
+    )
 
 
 SEED = "Trukket 1. marts 2025"
@@ -642,22 +748,36 @@ def test_lottery_reasons_drawn_not_reached_and_below_the_threshold() -> None:
     assert result.seed == SEED
     assert result.envelopes == {"": kr(250_000)}
     assert result.amounts == {"J": kr(100_000), "M": kr(100_000)}
+    # J and M take 200.000 of the 250.000 kr.: 50.000 kr. are left, too little for 100.000.
     assert reasons(problem) == {
         "H": (
             ReasonCode.NOT_REACHED,
-            "Pengene slap op, før det blev ansøgningens tur (nr. 4 i lodtrækningen).",
+            "Pengene slap op, før det blev ansøgningens tur (nr. 4 i lodtrækningen): "
+            "ansøgningen søger 100.000 kr., og kørslens budget på 250.000 kr. har kun "
+            "50.000 kr. tilbage.",
             "budget",
         ),
-        "J": (ReasonCode.DRAWN, "Trukket ved lodtrækningen som nr. 1.", ""),
+        "J": (
+            ReasonCode.DRAWN,
+            "Trukket ved lodtrækningen som nr. 1: får de søgte 100.000 kr.",
+            "",
+        ),
         "K": (
             ReasonCode.NOT_REACHED,
-            "Pengene slap op, før det blev ansøgningens tur (nr. 3 i lodtrækningen).",
+            "Pengene slap op, før det blev ansøgningens tur (nr. 3 i lodtrækningen): "
+            "ansøgningen søger 100.000 kr., og kørslens budget på 250.000 kr. har kun "
+            "50.000 kr. tilbage.",
             "budget",
         ),
-        "M": (ReasonCode.DRAWN, "Trukket ved lodtrækningen som nr. 2.", ""),
+        "M": (
+            ReasonCode.DRAWN,
+            "Trukket ved lodtrækningen som nr. 2: får de søgte 100.000 kr.",
+            "",
+        ),
         "L": (
             ReasonCode.BELOW_THRESHOLD,
-            "Scoren 1,50 er under grænsen 2,00 for at komme med i lodtrækningen.",
+            "Scoren 1,50 er under grænsen 2,00 for at komme med i lodtrækningen: afslag på de "
+            "søgte 100.000 kr.",
             "",
         ),
     }
@@ -689,12 +809,13 @@ def test_lottery_fills_each_region_s_envelope_before_the_rest_goes_by_the_draw()
     assert set(result.amounts) == {"h2", "h1", "h4", "s1"}
     assert reasons(problem)["s1"] == (
         ReasonCode.DRAWN,
-        "Trukket ved lodtrækningen som nr. 4.",
+        "Trukket ved lodtrækningen som nr. 4: får de søgte 100.000 kr.",
         "",
     )
     assert reasons(problem)["h3"] == (
         ReasonCode.NOT_REACHED,
-        "Pengene slap op, før det blev ansøgningens tur (nr. 5 i lodtrækningen).",
+        "Pengene slap op, før det blev ansøgningens tur (nr. 5 i lodtrækningen): ansøgningen "
+        "søger 100.000 kr., og kørslens budget på 400.000 kr. er brugt.",
         "budget",
     )
 
@@ -717,14 +838,20 @@ def test_first_come_grants_in_order_of_arrival_and_says_who_was_not_reached() ->
     assert result.amounts == {"X": kr(100_000), "Y": kr(100_000)}
     not_reached = (
         ReasonCode.NOT_REACHED,
-        "Pengene slap op, før det blev ansøgningens tur.",
+        "Pengene slap op, før det blev ansøgningens tur: ansøgningen søger 100.000 kr., og "
+        "kørslens budget på 200.000 kr. er brugt.",
         "budget",
     )
+    came = (
+        ReasonCode.SELECTED,
+        "Ansøgningen kom, mens der var penge: får de søgte 100.000 kr.",
+        "",
+    )
     assert reasons(problem) == {
-        "Y": (ReasonCode.SELECTED, "Valgt: ansøgningen kom, mens der var penge.", ""),
+        "Y": came,
         "W": not_reached,
         "Z": not_reached,
-        "X": (ReasonCode.SELECTED, "Valgt: ansøgningen kom, mens der var penge.", ""),
+        "X": came,
     }
 
 

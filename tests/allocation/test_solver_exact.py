@@ -573,9 +573,7 @@ def test_a_lock_in_granted_reduced_says_so() -> None:
     (outcome,) = solve(problem).outcomes
 
     assert (outcome.reason, outcome.amount_ore) == (ReasonCode.LOCKED_IN, kr(800))
-    assert outcome.text == (
-        "Låst ind af sagsbehandleren, med et nedsat beløb: 800 kr. af 1.000 kr."
-    )
+    assert outcome.text == "Låst ind af sagsbehandleren – nedsat fra 1.000 kr. til 800 kr."
 
 
 def test_a_price_of_fairness_within_the_gap_is_no_figure() -> None:

@@ -39,6 +39,7 @@ from pulje.allocation.solver import (
 )
 from pulje.allocation.solver.fill import draw_key
 from pulje.allocation.solver.result import SELECTING
+from pulje.core.dkk import format_dkk
 from tests.factories.solver import (
     ORGANISATIONS,
     SHARE_SLACK,
@@ -445,9 +446,13 @@ def test_lottery_draws_in_the_published_order_within_envelopes(problem: Problem)
     assert result.envelopes == envelopes
     assert set(result.amounts) == chosen
     place = {candidate.id: number for number, candidate in enumerate(order, start=1)}
+    asked = {candidate.id: candidate.amount_ore for candidate in problem.candidates}
     for outcome in result.outcomes:
         if outcome.reason == ReasonCode.DRAWN:
-            assert outcome.text == f"Trukket ved lodtrækningen som nr. {place[outcome.id]}."
+            assert outcome.text == (
+                f"Trukket ved lodtrækningen som nr. {place[outcome.id]}: får de søgte "
+                f"{format_dkk(asked[outcome.id])}"
+            )
         if outcome.id not in place:
             assert not outcome.selected
             assert outcome.reason in (ReasonCode.BELOW_THRESHOLD, ReasonCode.BELOW_MIN_SCORE)

@@ -325,6 +325,68 @@ def test_a_price_of_fairness_not_proven_in_time_is_a_sentence_never_a_figure(
     assert "data-stopped" not in content
 
 
+def _reading(content: str, part: str) -> list[str]:
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found)).strip()
+        for found in re.findall(rf'data-reading="{part}"[^>]*>(.*?)</(?:p|ul|div)>', content, re.S)
+    ]
+
+
+def test_the_run_page_says_in_sentences_what_the_run_gives_and_what_holds_it_down(
+    client: Client, scarce: Scarce
+) -> None:
+    """Without a rule per target group: Spiseklub (60.000) and Strikkeklub (30.000) of the
+    1.000.000 kr.; Gåklub does not fit in Bånd 2's 40.000 kr. left, Lektiecafé not in Bånd
+    1's 10.000. The words "Målværdi" and "bevist grænse" are gone; the figures are under
+    Detaljer."""
+    run = _run(scarce, group_min_counts={})
+    client.force_login(scarce.caseworker)
+
+    with translation.override("da"):
+        content = client.get(_url("run", run)).content.decode()
+
+    assert _reading(content, "does") == [
+        "Forslaget giver 2 tilsagn for 90.000 kr. af kørslens budget på 1.000.000 kr.; "
+        "2 ansøgninger får afslag."
+    ]
+    assert _reading(content, "quality") == ["Det bedste forslag inden for reglerne – bevist."]
+    assert re.findall(
+        r"<li>(.*?)</li>", content.split('data-reading="bounds"')[1].split("</ul>")[0]
+    ) == [
+        "Budgettet for Bånd 1 på 40.000 kr. har kun 10.000 kr. tilbage: 1 ansøgning på "
+        "20.000 kr. fik ikke plads.",
+        "Budgettet for Bånd 2 på 100.000 kr. har kun 40.000 kr. tilbage: 1 ansøgning på "
+        "60.000 kr. fik ikke plads.",
+    ]
+    assert "91 % af kørslens budget, 910.000 kr., bliver ikke givet" in content
+    assert 'data-details="figures"' in content
+    assert 'data-figure="objective"' in content
+    assert "Målværdi" not in content
+    assert "bevist grænse" not in content
+
+
+def test_a_lock_in_granted_less_than_it_asked_is_shown_as_reduced(
+    client: Client, scarce: Scarce
+) -> None:
+    """Grants may be cut to half: Bånd 1's 40.000 kr. go to Strikkeklub (30.000) and
+    Lektiecafé cut from 20.000 to 10.000, locked in or not."""
+    run = _run(
+        scarce,
+        group_min_counts={},
+        reduce_to_percent=50,
+        locked_in=frozenset({scarce.homework.reference}),
+    )
+    client.force_login(scarce.caseworker)
+
+    with translation.override("da"):
+        content = client.get(_url("run", run)).content.decode()
+
+    row = content.split(f'data-reference="{scarce.homework.reference}"')[1].split("</tr>")[0]
+    assert '<strong data-state="locked-in-reduced">Låst ind – nedsat fra 20.000 kr. til ' in row
+    assert "til 10.000 kr.</strong>" in row
+    assert "Låst ind af sagsbehandleren – nedsat fra 20.000 kr. til 10.000 kr." in row
+
+
 def test_an_infeasible_run_shows_its_conflicts_and_no_confirmation(
     client: Client, scarce: Scarce
 ) -> None:

@@ -27,6 +27,22 @@ def _share_text(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".", ",")
 
 
+def _asked_text(compiled: Compiled, i: int) -> str:
+    """What candidate ``i`` asks for, and the least it can be cut to when that is less."""
+    asked = format_dkk(compiled.candidates[i].amount_ore)
+    lowest = int(compiled.lowest[i])
+    if lowest < compiled.candidates[i].amount_ore:
+        return f"{asked} (og kan nedsættes til {format_dkk(lowest)})"
+    return asked
+
+
+def _money_text(row: Row, usage: RuleUsage) -> str:
+    """The budget or a band's budget with its amount: the run's budget is the run's, never
+    all the pool has."""
+    name = "kørslens budget" if row.key == "budget" else usage.label
+    return f"{name} på {format_dkk(usage.limit)}"
+
+
 def rule_usage(
     compiled: Compiled, granted: IntArray, free: IntArray | None = None
 ) -> list[RuleUsage]:
@@ -201,50 +217,54 @@ class _Explainer:
         score = score_text(candidate.score)
         amount = int(self.granted[i])
         method = self.problem.method
+        asked = format_dkk(candidate.amount_ore)
+        granted = f"{format_dkk(amount)} af de søgte {asked}"
+        if amount == candidate.amount_ore:
+            granted = f"de søgte {asked}"
         if self.compiled.locked_in[i]:
-            text = "Låst ind af sagsbehandleren."
+            text = f"Låst ind af sagsbehandleren: får {granted}"  # ends with "kr."
             if amount < candidate.amount_ore:
-                text = (
-                    f"Låst ind af sagsbehandleren, med et nedsat beløb: {format_dkk(amount)} af "
-                    f"{format_dkk(candidate.amount_ore)}"  # ends with "kr."
-                )
+                text = f"Låst ind af sagsbehandleren – nedsat fra {asked} til {format_dkk(amount)}"
             return ReasonCode.LOCKED_IN, text, ""
         if self.free is not None and self.free[i] == 0 and (rule := self.floor_for(i)):
             text = (
-                f"Valgt for at opfylde {self.by_key[rule].label}, selv om andre ansøgninger "
-                f"har en højere score (scoren er {score})."
+                f"Får {granted} for at opfylde {self.by_key[rule].label}, selv om andre "
+                f"ansøgninger har en højere score (scoren er {score})."
             )
             return ReasonCode.SELECTED_FOR_RULE, text, rule
         if amount < candidate.amount_ore:
-            text = (
-                f"Valgt med et nedsat beløb: {format_dkk(amount)} af "
-                f"{format_dkk(candidate.amount_ore)}, så pengene rækker til flere gode "
-                f"projekter (scoren er {score})."
-            )
+            text = f"Får {granted}, så pengene rækker til flere gode projekter (scoren er {score})."
             return ReasonCode.SELECTED_REDUCED, text, ""
         if method == Method.LOTTERY and self.draw_position is not None:
-            text = f"Trukket ved lodtrækningen som nr. {self.draw_position[i]}."
+            text = f"Trukket ved lodtrækningen som nr. {self.draw_position[i]}: får {granted}"
             return ReasonCode.DRAWN, text, ""
         if method == Method.FIRST_COME:
-            return ReasonCode.SELECTED, "Valgt: ansøgningen kom, mens der var penge.", ""
+            text = f"Ansøgningen kom, mens der var penge: får {granted}"
+            return ReasonCode.SELECTED, text, ""
         assert self.cutoff is not None  # a candidate is chosen and not locked in
-        text = f"Valgt: scoren {score} er på eller over skæringspunktet {score_text(self.cutoff)}."
+        cutoff = score_text(self.cutoff)
+        text = f"Scoren {score} er på eller over grænsen for tilsagn ({cutoff}): får {granted}"
         return ReasonCode.SELECTED, text, ""
 
     def excluded(self, i: int) -> tuple[ReasonCode, str, str] | None:
         """Why a candidate could not be chosen at all, if it could not."""
         compiled, problem = self.compiled, self.problem
         score = score_text(compiled.candidates[i].score)
+        asked = format_dkk(compiled.candidates[i].amount_ore)
         if compiled.locked_out[i]:
-            return ReasonCode.LOCKED_OUT, "Låst ude af sagsbehandleren.", ""
+            text = f"Låst ude af sagsbehandleren: afslag på de søgte {asked}"
+            return ReasonCode.LOCKED_OUT, text, ""
         if compiled.below_min[i]:
             minimum = score_text(problem.min_score or 0.0)
-            text = f"Scoren {score} er under minimumsscoren {minimum}."
+            text = f"Scoren {score} er under minimumsscoren {minimum}: afslag på de søgte {asked}"
             return ReasonCode.BELOW_MIN_SCORE, text, ""
         drawn = self.draw_position or {}
         if problem.lottery is not None and problem.method == Method.LOTTERY and i not in drawn:
             threshold = score_text(problem.lottery.threshold)
-            text = f"Scoren {score} er under grænsen {threshold} for at komme med i lodtrækningen."
+            text = (
+                f"Scoren {score} er under grænsen {threshold} for at komme med i "
+                f"lodtrækningen: afslag på de søgte {asked}"
+            )
             return ReasonCode.BELOW_THRESHOLD, text, ""
         return None
 
@@ -263,17 +283,23 @@ class _Explainer:
         if self.free is not None and self.free[i] > 0 and self.floors:
             floor = self.floors[0]
             text = (
-                f"Fravalgt for at opfylde {self.by_key[floor].label}: uden den regel var "
-                f"ansøgningen valgt (scoren er {score})."
+                f"Afslag på de søgte {format_dkk(candidate.amount_ore)} for at opfylde "
+                f"{self.by_key[floor].label}: uden den regel havde ansøgningen fået "
+                f"{format_dkk(int(self.free[i]))} (scoren er {score})."
             )
             return ReasonCode.DISPLACED_BY_RULE, text, floor
         if rule is not None:
             return self.blocked(i, rule, below)
+        asked = format_dkk(candidate.amount_ore)
         if below:
-            return ReasonCode.BELOW_CUTOFF, f"Scoren {score} er under skæringspunktet {cutoff}.", ""
+            text = (
+                f"Scoren {score} er under grænsen for tilsagn ({cutoff}): afslag på de søgte "
+                f"{asked}"
+            )
+            return ReasonCode.BELOW_CUTOFF, text, ""
         text = (
-            "Ikke valgt: en anden kombination af ansøgninger giver mere for pengene "
-            f"(scoren er {score})."
+            f"Afslag på de søgte {asked}: en anden kombination af ansøgninger giver mere for "
+            f"pengene (scoren er {score})."
         )
         return ReasonCode.BELOW_CUTOFF, text, ""
 
@@ -282,32 +308,38 @@ class _Explainer:
         budget or a band, a low score is the reason, the empty purse only its consequence."""
         usage = self.by_key[row.key]
         score = score_text(self.compiled.candidates[i].score)
+        asked = _asked_text(self.compiled, i)
         if row.sense == "ge":
-            return ReasonCode.BLOCKED, f"Ikke valgt: det ville bryde {usage.label}.", row.key
+            text = f"Afslag på de søgte {asked}: med dem ville {usage.label} ikke være opfyldt."
+            return ReasonCode.BLOCKED, text, row.key
         if row.measure == "count":
-            return ReasonCode.BLOCKED, f"Ikke valgt: {usage.label} er nået.", row.key
+            text = f"Afslag på de søgte {asked}: reglen om {usage.label} er nået."
+            return ReasonCode.BLOCKED, text, row.key
         left = format_dkk(max(usage.limit - usage.used, 0))
-        asked = format_dkk(int(self.compiled.lowest[i]))
         money = _is_money(row)
+        purse = _money_text(row, usage) if money else f"{usage.label} på {format_dkk(usage.limit)}"
+        spent = (
+            f"{purse} er brugt" if usage.used >= usage.limit else f"{purse} har kun {left} tilbage"
+        )
         if money and self.problem.method in (Method.FIRST_COME, Method.LOTTERY):
             place = (
                 f" (nr. {self.draw_position[i]} i lodtrækningen)"
                 if self.draw_position is not None and i in self.draw_position
                 else ""
             )
-            text = f"Pengene slap op, før det blev ansøgningens tur{place}."
+            text = (
+                f"Pengene slap op, før det blev ansøgningens tur{place}: ansøgningen søger "
+                f"{asked}, og {spent}."
+            )
             return ReasonCode.NOT_REACHED, text, row.key
         if money and below:
             text = (
-                f"Scoren {score} er under skæringspunktet {score_text(self.cutoff or 0.0)}: "
-                f"pengene gik til ansøgninger med en højere score, og {usage.label} har kun "
-                f"{left} tilbage."
+                f"Scoren {score} er under grænsen for tilsagn ({score_text(self.cutoff or 0.0)}): "
+                f"pengene gik til ansøgninger med en højere score. Ansøgningen søger {asked}, "
+                f"og {spent}."
             )
             return ReasonCode.BELOW_CUTOFF, text, row.key
-        text = (
-            f"Ikke valgt, selv om scoren er {score}: ansøgningen beder om {asked}, og "
-            f"{usage.label} har kun {left} tilbage."
-        )
+        text = f"Afslag, selv om scoren er {score}: ansøgningen søger {asked}, og {spent}."
         return ReasonCode.BLOCKED, text, row.key
 
 
