@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import Membership, User
-from pulje.applications.models import Application, ApplicationStatus
+from pulje.applications.models import Application
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_oversee_call, can_work_call
 from pulje.casework.models import CaseworkerConflict
@@ -37,9 +37,10 @@ def can_do_casework(user: User, call: Call) -> bool:
 def get_application_for_overseer_or_404(user: User, uuid: str) -> tuple[Application, bool]:
     """A submitted application (with its call, pool and organisation) that ``user`` reads as
     a caseworker or the funder above (``can_read_casework``), and whether they may act on it
-    (``can_do_casework``); anyone else gets a 404, drafts included."""
+    (``can_do_casework``); anyone else gets a 404, and everyone for an application never
+    submitted (a draft, or one withdrawn as a draft)."""
     application = get_object_or_404(
-        Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+        Application.objects.filter(submitted_at__isnull=False).select_related(
             "call__pool", "organisation"
         ),
         uuid=uuid,
