@@ -86,7 +86,7 @@ def test_roles_of_each_person(
 def test_login_lands_on_the_roles_start_page(
     client: Client, desk: Desk, settings: Settings, who: str, page: str
 ) -> None:
-    people = {
+    people: dict[str, User] = {
         "caseworker": desk.caseworker,
         "funder": desk.funder,
         "applicant": make_applicant_in(desk.call).user,

@@ -3,7 +3,7 @@ calls a user works or oversees, and an application's timeline."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -132,9 +132,7 @@ def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> lis
     return rows
 
 
-def _filtered_in_sql(
-    applications: QuerySet[Application], filters: QueueFilters
-) -> QuerySet[Application]:
+def _filtered_in_sql(applications: QuerySet[Any], filters: QueueFilters) -> QuerySet[Any]:
     if filters.status:
         applications = applications.filter(status=filters.status)
     if filters.band is not None:

@@ -8,6 +8,8 @@ its failed to go out). Moderation depends on the scores' spread, an aggregate of
 app's rows, so it is read from ``assessment.selectors.score_summaries`` instead.
 """
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy
 
@@ -49,11 +51,12 @@ TASK_LABELS = {
 TASKS = tuple(TASK_LABELS)
 
 
-def annotate_tasks(applications: QuerySet[Application]) -> QuerySet[Application]:
+def annotate_tasks(applications: QuerySet[Application]) -> QuerySet[Any]:
     """``applications`` with what the task conditions read: ``screening`` (the latest
     screening's outcome, the override's if any), ``screening_override`` (the latest
     screening's override, "" for none) and ``letter_failed`` (a letter that could not be
-    e-mailed and is not sent since)."""
+    e-mailed and is not sent since). Typed ``Any``: the type checker's model of an
+    application has no annotations."""
     latest = Screening.objects.filter(application=OuterRef("pk")).order_by(*NEWEST_SCREENING_FIRST)
     return applications.annotate(
         screening=latest_screening_outcome(),
