@@ -117,6 +117,8 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "core:accessibility": both(EVERYONE),
     "core:health": both(EVERYONE),
     "core:outbox": both(STAFF),
+    # Sends each role on to its start page (or shows the tasks of several roles).
+    "start": get_only(LOGGED_IN),
     "accounts:login": both(EVERYONE),
     # A later step of a login flow: without a flow under way it sends back to the login page
     # (allauth sends a logged-in user on to their start page instead).

@@ -10,6 +10,7 @@ from django.urls import include, path, reverse
 from django.views.i18n import set_language
 
 from pulje.core.access import public
+from pulje.desk.views import start
 
 admin.site.site_header = "pulje"
 admin.site.site_title = "pulje"
@@ -30,6 +31,7 @@ admin.site.login = public(admin_login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("pulje.core.urls")),
+    path("opgaver/", start, name="start"),
     path("konto/", include("pulje.accounts.urls")),
     path("konto/", include("pulje.accounts.allauth_urls")),
     path("konto/totrin/", include("pulje.accounts.mfa_urls")),

@@ -88,8 +88,9 @@ def test_first_login_by_code_creates_exactly_one_user_with_an_audit_event(
     response = english.post(CONFIRM, {"code": last_code("ny.ansoeger@example.dk")})
 
     assert response.status_code == 302
-    # Without an organisation, the applicant registers one first.
-    assert response["Location"] == reverse("registry:onboarding")
+    # The start page of a user without an organisation is its registration.
+    assert response["Location"] == reverse("start")
+    assert english.get(reverse("start"))["Location"] == reverse("registry:onboarding")
     assert logged_in_user_id(english) == str(user.pk)
     assert User.objects.count() == 1
     assert AuditEvent.objects.count() == before + 1
@@ -103,7 +104,9 @@ def test_second_login_by_code_reaches_the_same_user(english: Client) -> None:
     response = english.post(CONFIRM, {"code": last_code("kendt@example.dk")})
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == reverse("start")
+    # An applicant's start page is their applications.
+    assert english.get(reverse("start"))["Location"] == reverse("applications:dashboard")
     assert logged_in_user_id(english) == str(user.pk)
     assert (User.objects.count(), AuditEvent.objects.count()) == (users, events)
 

@@ -181,8 +181,8 @@ def test_the_dashboard_says_what_is_next_in_a_fixed_number_of_queries(
     add_rows()
     client.get(reverse("applications:dashboard"))
     # The session, the user, the applications, their versions, their files, the failed
-    # screenings.
-    with django_assert_num_queries(6) as captured:
+    # screenings, and the user's roles for the menu.
+    with django_assert_num_queries(7) as captured:
         response = client.get(reverse("applications:dashboard"))
     assert len(response.context["rows"]) == 3
     add_rows()

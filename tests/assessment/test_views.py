@@ -186,11 +186,15 @@ def test_save_a_draft_then_submit(panel: Panel, screened: Application) -> None:
     response = client.post(url, score_form(panel, draft, "submit"))
     assert response.status_code == 200
     criteria = list(Rubric.objects.get().criteria.all())
+    # Each error names its criterion: the summary lists them all together.
     with translation.override("en"):
         assert response.context["form"].errors == {
-            f"c{c.pk}_{part}": ["This field is required."]
+            key: [message]
             for c in criteria[1:]
-            for part in ("value", "text")
+            for key, message in (
+                (f"c{c.pk}_value", f"Give “{c.title}” a score."),
+                (f"c{c.pk}_text", f"Write why you gave “{c.title}” this score."),
+            )
         }
     assert Assignment.objects.get().state == AssignmentState.TO_SCORE
     complete = [("4", "Godt formål")] + [("3", "Begrundet")] * 5
@@ -450,8 +454,9 @@ def test_applicants_never_see_scores_or_assessor_names(panel: Panel, screened: A
 def counted_page(
     client: Client, url: str, queries: int, django_assert_num_queries: DjangoAssertNumQueries
 ) -> str:
-    """The page's text, fetched with exactly ``queries`` queries. The first request of a
-    session does the session's own work, so the count is of the second."""
+    """The page's text, fetched with exactly ``queries`` queries (one of them the user's
+    roles, for the menu). The first request of a session does the session's own work, so the
+    count is of the second."""
     client.get(url)
     with django_assert_num_queries(queries):
         response = client.get(url)
@@ -468,7 +473,7 @@ def test_my_assignments_query_count(
         assigned(panel, application, panel.alice)
 
     page = counted_page(
-        client_for(panel.alice), reverse("assessment:mine"), 3, django_assert_num_queries
+        client_for(panel.alice), reverse("assessment:mine"), 4, django_assert_num_queries
     )
 
     # The list names each application by its reference and applicant, not by its title.
@@ -483,7 +488,7 @@ def test_panel_query_count(
         add_assessor(actor=panel.caseworker, call=panel.call, email=f"x{n}@example.dk")
     url = reverse("assessment:panel", args=[panel.call.code])
 
-    page = counted_page(client_for(panel.caseworker), url, 5, django_assert_num_queries)
+    page = counted_page(client_for(panel.caseworker), url, 6, django_assert_num_queries)
 
     assert [f"x{n}@example.dk" in page for n in range(rows)] == [True] * rows
 
@@ -499,7 +504,7 @@ def test_results_query_count(
         score_all(panel, assigned(panel, application, panel.bob), [1] * 6)
     url = reverse(f"assessment:{name}", args=[panel.call.code])
 
-    page = counted_page(client_for(panel.funder), url, 10, django_assert_num_queries)
+    page = counted_page(client_for(panel.funder), url, 11, django_assert_num_queries)
 
     assert [f"Klub {n}" in page for n in range(rows)] == [True] * rows
 
@@ -518,7 +523,7 @@ def test_application_page_query_count(
         score_all(panel, assigned(panel, screened, assessor), [3 + n % 2] * 6)
     url = reverse("assessment:assign", args=[screened.uuid])
 
-    page = counted_page(client_for(panel.caseworker), url, 16, django_assert_num_queries)
+    page = counted_page(client_for(panel.caseworker), url, 17, django_assert_num_queries)
 
     assert [f"Ydun {n}" in page for n in range(rows)] == [True] * rows
 
@@ -538,7 +543,7 @@ def test_score_page_query_count_does_not_grow_with_other_assessors(
         score_all(panel, assigned(panel, screened, assessor), [4] * 6)
     url = reverse("assessment:score", args=[mine.application.uuid])
 
-    page = counted_page(client_for(panel.alice), url, 9, django_assert_num_queries)
+    page = counted_page(client_for(panel.alice), url, 10, django_assert_num_queries)
 
     criteria = ensure_rubric(actor=None, call=panel.call).criteria.all()
     assert [escape(criterion.title) in page for criterion in criteria] == [True] * 6

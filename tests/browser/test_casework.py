@@ -137,7 +137,7 @@ def test_from_screening_through_assessment_and_decision_to_acceptance(
     caseworker.goto("/")
     follow_menu(caseworker, "/sekretariat/")
     assert_accessible(caseworker)
-    caseworker.locator(f"main tr[data-call='{desk.call.code}'] a").click()
+    caseworker.locator(f"main tr[data-call='{desk.call.code}'] th a").click()
     queue = f"/sekretariat/{desk.call.code}/"
     caseworker.wait_for_url(at(queue))
     expect(caseworker.locator("main tr[data-reference]")).to_have_count(4)

@@ -40,7 +40,7 @@ def to_application(page: Page, call_code: str, application: Application) -> None
     """Casework → the call's queue → the application's page."""
     follow_menu(page, "/sekretariat/")
     assert_accessible(page)
-    page.locator(f"main tr[data-call='{call_code}'] a").click()
+    page.locator(f"main tr[data-call='{call_code}'] th a").click()
     page.wait_for_url(at(f"/sekretariat/{call_code}/"))
     assert_accessible(page)
     page.locator(f"main tr[data-reference='{application.reference}'] a").first.click()
@@ -105,7 +105,7 @@ def test_a_large_grant_needs_a_second_caseworker_and_a_member_cannot_act(
     # The second caseworker: the queue's link to what awaits her approval.
     approver = window(new_context, live_server, second, width)
     follow_menu(approver, "/sekretariat/")
-    approver.locator(f"main tr[data-call='{desk.call.code}'] a").click()
+    approver.locator(f"main tr[data-call='{desk.call.code}'] th a").click()
     approver.wait_for_url(at(f"/sekretariat/{desk.call.code}/"))
     approver.locator("main [data-awaiting-me] a").click()
     approver.wait_for_url(lambda url: "awaiting_me=on" in url)

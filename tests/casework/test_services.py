@@ -60,8 +60,9 @@ def test_submission_screens_the_application_and_records_the_outcome(desk: Desk) 
         1,
     )
     (event,) = _events("applications.application.screened")
+    # The applicant submitted; pulje screened (nobody's act).
     assert (event.actor, event.before, event.after) == (
-        applicant.user,
+        None,
         {"status": "submitted"},
         {"status": "screened", "screening": screening.pk, "outcome": "pass", "reasons": []},
     )

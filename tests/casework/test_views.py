@@ -123,7 +123,9 @@ def test_the_calls_list_shows_what_the_user_works_or_reads(client: Client, desk:
     for user in (desk.caseworker, desk.funder, outsider):
         client.force_login(user)
         rows = client.get(reverse("desk:calls")).context["rows"]
-        seen[user.name] = [(r.call.code, r.works, r.submitted, r.requested_ore) for r in rows]
+        seen[user.name] = [
+            (r.call.code, r.row.works, r.row.submitted, r.row.requested_ore) for r in rows
+        ]
 
     assert seen == {
         desk.caseworker.name: [(desk.call.code, True, 1, kr(60_000))],
@@ -142,8 +144,9 @@ def test_the_calls_list_runs_a_constant_number_of_queries(
         make_call(pool=desk.pool)
     client.force_login(desk.caseworker)
 
-    # The calls, their pools and figures, and the requests to act for an organisation.
-    with django_assert_num_queries(9):
+    # The calls, their pools and figures, their tasks (the counts, and the applications in
+    # assessment for moderation), the requests to act for an organisation, the menu's roles.
+    with django_assert_num_queries(12):
         response = client.get(reverse("desk:calls"))
 
     assert len(response.context["rows"]) == calls
@@ -263,8 +266,8 @@ def test_the_queue_runs_a_constant_number_of_queries(
     client.force_login(desk.caseworker)
 
     # With the grants that await this caseworker's second approval (one query, however many)
-    # and the call's money (two).
-    with django_assert_num_queries(23):
+    # and the call's money (two), and the user's roles for the menu.
+    with django_assert_num_queries(24):
         response = client.get(_queue(desk))
 
     assert len(_references(response)) == count

@@ -1,7 +1,8 @@
-"""pulje's hooks into django-allauth: who may sign up, where a login leads, and that every
-user is created through ``accounts.services.users`` so the audit trail records it; and
-that the second factor's secrets are stored encrypted (``MFAAdapter``). What an identity
-provider's login proves about an organisation is the registry's (``registry.receivers``)."""
+"""pulje's hooks into django-allauth: who may sign up (where a login leads is
+``LOGIN_REDIRECT_URL``, the start page of the user's roles), and that every user is created
+through ``accounts.services.users`` so the audit trail records it; and that the second
+factor's secrets are stored encrypted (``MFAAdapter``). What an identity provider's login
+proves about an organisation is the registry's (``registry.receivers``)."""
 
 import base64
 from typing import Any
@@ -18,7 +19,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.encoding import force_bytes
 
 from pulje.accounts.models import User
@@ -34,13 +34,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         # There is no sign-up form: a first login by code registers the user
         # (accounts.views.RequestCodeView), and staff are created in the admin.
         return False
-
-    def get_login_redirect_url(self, request: HttpRequest) -> str:
-        """An applicant who acts for no organisation yet is asked to register one first."""
-        user = request.user
-        if isinstance(user, User) and not user.is_staff and not user.memberships.exists():
-            return reverse("registry:onboarding")
-        return str(super().get_login_redirect_url(request))
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]

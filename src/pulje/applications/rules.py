@@ -60,7 +60,8 @@ def render(template: Promise | str, params: Mapping[str, Any], labels: Mapping[s
             shown[key] = bands_text((low, high) for low, high in value)
         else:
             shown[key] = value
-    return str(template) % shown
+    # ``%`` on the template itself: a lazy plural (ngettext_lazy) picks its form by the count.
+    return str(template % shown)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ they are tested with hypothesis. docs/assessment.md explains the choices.
   applications in the call become z-scores, so a strict and a generous assessor count alike.
   An assessor with one application, or the same mean for all, says nothing about rank: their
   z-scores are 0.
-- **Flagged** for moderation: the spread exceeds the call's threshold.
+- **Flagged** for moderation: the spread exceeds the call's threshold, until the caseworker
+  records the moderation's outcome (a recommendation made after the last assessment came
+  in). A third assessment can only widen the spread, so the spread alone never clears; a
+  later assessment opens the question again.
 """
 
 import math
@@ -66,13 +69,16 @@ def normalise(by_assessor: Mapping[A, Mapping[K, float]]) -> dict[A, dict[K, flo
 @dataclass(frozen=True)
 class ScoreSummary:
     """An application's scores in brief. ``mean`` and ``spread`` are in points of the scale;
-    ``normalised_mean`` is the mean of the assessors' z-scores (None unless asked for)."""
+    ``normalised_mean`` is the mean of the assessors' z-scores (None unless asked for);
+    ``flagged``: it needs moderation now; ``moderated``: its assessors disagree beyond the
+    threshold, and the caseworker has recorded the outcome since."""
 
     mean: float | None
     spread: float | None
     count: int
     flagged: bool
     normalised_mean: float | None = None
+    moderated: bool = False
 
 
 def summarise(
@@ -80,13 +86,18 @@ def summarise(
     *,
     threshold: float,
     normalised: Sequence[float] | None = None,
+    outcome_recorded: bool = False,
 ) -> ScoreSummary:
-    """The summary of one application from its assessors' weighted means."""
+    """The summary of one application from its assessors' weighted means;
+    ``outcome_recorded``: the caseworker has recorded a recommendation since the last
+    assessment was submitted."""
     gap = spread(means)
+    disagree = gap is not None and gap > threshold
     return ScoreSummary(
         mean=mean(means),
         spread=gap,
         count=len(means),
-        flagged=gap is not None and gap > threshold,
+        flagged=disagree and not outcome_recorded,
         normalised_mean=mean(normalised) if normalised is not None else None,
+        moderated=disagree and outcome_recorded,
     )

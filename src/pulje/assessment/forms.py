@@ -67,8 +67,11 @@ class ScoreForm(forms.Form):
         scale = [(str(n), str(n)) for n in rubric.scale]
         for criterion in criteria:
             score = saved.get(criterion.pk)
+            named = {"criterion": criterion.title}
             self.fields[f"c{criterion.pk}_value"] = forms.TypedChoiceField(
                 label=_("Score"),
+                # The error summary lists every criterion's fields: each error names its own.
+                error_messages={"required": _("Give “%(criterion)s” a score.") % named},
                 choices=scale,
                 coerce=int,
                 empty_value=None,
@@ -82,6 +85,9 @@ class ScoreForm(forms.Form):
                 label=_("Justification"),
                 widget=forms.Textarea(attrs={"rows": 3}),
                 required=required,
+                error_messages={
+                    "required": _("Write why you gave “%(criterion)s” this score.") % named
+                },
                 max_length=5000,
                 initial=score.justification if score else "",
             )
@@ -100,17 +106,20 @@ class RubricForm(forms.Form):
     blind_review = forms.BooleanField(
         label=_("Blind review"),
         required=False,
+        template_name="forms/checkbox.html",
         help_text=_("Assessors see the others' scores only after submitting their own."),
     )
     normalise = forms.BooleanField(
         label=_("Normalise each assessor's scores (z-score)"),
         required=False,
+        template_name="forms/checkbox.html",
     )
     disagreement_threshold = forms.DecimalField(
         label=_("Disagreement threshold (points)"),
         min_value=Decimal(0),
         max_digits=4,
         decimal_places=2,
+        localize=True,
         help_text=_(
             "An application goes to moderation when its assessors' weighted means lie further "
             "apart than this."
@@ -168,7 +177,9 @@ class RubricForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assessor = forms.ModelChoiceField(label=_("Assessor"), queryset=User.objects.none())
+    assessor = forms.ModelChoiceField(
+        label=_("Assessor"), queryset=User.objects.none(), empty_label=_("Choose an assessor")
+    )
 
     def __init__(self, *args: Any, assessors: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,8 +3,9 @@ number of queries however many rows there are."""
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -114,24 +115,45 @@ def score_summaries(applications: Sequence[Application]) -> dict[int, ScoreSumma
     call_ids = {application.call_id for application in applications}
     rubrics = {rubric.call_id: rubric for rubric in Rubric.objects.filter(call_id__in=call_ids)}
     normalised_calls = {call_id for call_id, rubric in rubrics.items() if rubric.normalise}
-    rows = Score.objects.filter(
-        assignment__state=AssignmentState.SUBMITTED,
-        value__isnull=False,
-    ).values_list(
-        "assignment__application_id",
-        "assignment__application__call_id",
-        "assignment__assessor_id",
-        "value",
-        "criterion__weight",
+    # The latest recommendation's time rides along with each score: a moderation ends when
+    # the caseworker records its outcome after the last assessment came in.
+    latest_recommendation = Subquery(
+        Recommendation.objects.filter(application_id=OuterRef("assignment__application_id"))
+        .order_by("-made_at", "-pk")
+        .values("made_at")[:1]
+    )
+    rows = (
+        Score.objects.filter(
+            assignment__state=AssignmentState.SUBMITTED,
+            value__isnull=False,
+        )
+        .annotate(recommended_at=latest_recommendation)
+        .values_list(
+            "assignment__application_id",
+            "assignment__application__call_id",
+            "assignment__assessor_id",
+            "value",
+            "criterion__weight",
+            "assignment__submitted_at",
+            "recommended_at",
+        )
     )
     if normalised_calls:
         rows = rows.filter(assignment__application__call_id__in=call_ids)
     else:
         rows = rows.filter(assignment__application_id__in=wanted)
     pairs: dict[tuple[int, int, int], list[tuple[int, int]]] = defaultdict(list)
-    for application_id, call_id, assessor_id, value, weight in rows:
+    last_submitted: dict[int, datetime] = {}
+    recommended: dict[int, datetime] = {}
+    for application_id, call_id, assessor_id, value, weight, submitted_at, made_at in rows:
         assert value is not None
         pairs[(call_id, application_id, assessor_id)].append((value, weight))
+        if submitted_at is not None:
+            last_submitted[application_id] = max(
+                submitted_at, last_submitted.get(application_id, submitted_at)
+            )
+        if made_at is not None:
+            recommended[application_id] = made_at
     # By call and assessor: their weighted mean of each application.
     by_assessor: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for (call_id, application_id, assessor_id), scores in pairs.items():
@@ -148,7 +170,15 @@ def score_summaries(applications: Sequence[Application]) -> dict[int, ScoreSumma
         if application.call_id in normalised_calls:
             z = normalise(assessors)
             normalised = [z[a][application.pk] for a in z if application.pk in z[a]]
-        summaries[application.pk] = summarise(means, threshold=threshold, normalised=normalised)
+        made_at = recommended.get(application.pk)
+        submitted_at = last_submitted.get(application.pk)
+        summaries[application.pk] = summarise(
+            means,
+            threshold=threshold,
+            normalised=normalised,
+            outcome_recorded=made_at is not None
+            and (submitted_at is None or made_at >= submitted_at),
+        )
     return summaries
 
 
@@ -165,7 +195,8 @@ def in_assessment(call: Call) -> list[Application]:
 
 
 def moderation_list(call: Call) -> list[tuple[Application, ScoreSummary]]:
-    """The call's applications whose assessors disagree beyond the threshold (three
+    """The call's applications that need moderation: their assessors disagree beyond the
+    threshold and the caseworker has recorded no outcome since the last assessment (three
     queries)."""
     return [(a, summary) for a, summary in results(call) if summary.flagged]
 

@@ -38,9 +38,10 @@ def can_do_casework(user: User, call: Call) -> bool:
 def get_application_for_overseer_or_404(user: User, uuid: str) -> tuple[Application, bool]:
     """A submitted application (with its call, pool and organisation) that ``user`` reads as
     a caseworker or the funder above (``can_read_casework``), and whether they may act on it
-    (``can_do_casework``); anyone else gets a 404, drafts included."""
+    (``can_do_casework``); anyone else gets a 404, and everyone for an application never
+    submitted (a draft, or one withdrawn as a draft)."""
     application = get_object_or_404(
-        Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+        Application.objects.filter(submitted_at__isnull=False).select_related(
             "call__pool", "organisation"
         ),
         uuid=uuid,

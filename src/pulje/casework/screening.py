@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from stdnum.dk import cvr as stdnum_cvr
 
 from pulje.applications.rules import (
@@ -59,9 +60,12 @@ MESSAGES: dict[str, Promise] = {
     "budget_sum": _(
         "The budget lines add up to %(total_ore)s, but the application asks for %(amount_ore)s"
     ),
-    "salary_cap": _(
+    "salary_cap": ngettext_lazy(
         "Salaries of %(salaries_ore)s exceed the cap of %(cap_ore)s: %(monthly_ore)s a month for "
-        "%(months)s months."
+        "%(months)s month.",
+        "Salaries of %(salaries_ore)s exceed the cap of %(cap_ore)s: %(monthly_ore)s a month for "
+        "%(months)s months.",
+        "months",
     ),
     "excluded_cost": _(
         "The budget has a kind of cost the call does not cover: %(cost_kind)s (%(amount_ore)s)."

@@ -89,8 +89,8 @@ def screen_application(
     """Screen ``application`` by its call's rules and store the result as its latest screening.
 
     Runs in the caller's transaction when there is one: ``submit_application`` screens on
-    submission (``on_submission``; ``actor`` is then the applicant, and the screening is
-    stored as made by pulje, not by a person).
+    submission (``on_submission``; ``actor`` is then the applicant, and the screening and
+    its audit event are recorded as made by pulje, not by a person).
     Side effects: a ``Screening`` row; the application moves by ``screen`` to screened with
     its audit event ``applications.application.screened`` (recording the outcome).
     Raises ApplicationRefused when the application's status does not allow screening, and
@@ -118,16 +118,19 @@ def _screen(actor: User | None, locked: Application, *, by_person: bool) -> Scre
     next_status(locked, "screen")
     candidate, rules, earlier, version = screening_facts(locked)
     result = screen(candidate, rules, earlier)
+    # On submission the screening is pulje's own act, recorded as nobody's: the applicant
+    # submitted, but did not screen.
+    screener = actor if by_person else None
     screening = Screening.objects.create(
         application=locked,
         version_number=version,
         outcome=result.outcome,
         reasons=[reason.as_json() for reason in result.reasons],
         screened_at=timezone.now(),
-        screened_by=actor if by_person else None,
+        screened_by=screener,
     )
     transition(
-        actor=actor,
+        actor=screener,
         application=locked,
         action="screen",
         recorded={

@@ -12,6 +12,7 @@ from pulje.casework.models import ConflictScope, ScreeningOutcome
 from pulje.core.forms import LimitedTextField, RowsField, ScoreField
 from pulje.decisions.models import RejectionReason
 from pulje.desk.selectors import QueueFilters
+from pulje.desk.tasks import TASK_LABELS
 from pulje.registry.models import Municipality, Region
 
 SORT_CHOICES = [
@@ -50,6 +51,11 @@ class QueueFilterForm(forms.Form):
     )
     target_group = forms.ChoiceField(label=gettext_lazy("Target group"), required=False)
     screening = forms.ChoiceField(label=gettext_lazy("Screening"), required=False)
+    task = forms.ChoiceField(
+        label=gettext_lazy("Next step"),
+        required=False,
+        choices=[("", gettext_lazy("All")), *TASK_LABELS.items()],
+    )
     score_min = ScoreField(label=gettext_lazy("Score from"), required=False, localize=True)
     score_max = ScoreField(label=gettext_lazy("Score to"), required=False, localize=True)
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=SORT_CHOICES)
@@ -96,6 +102,7 @@ class QueueFilterForm(forms.Form):
             municipality=municipality.code if municipality else "",
             target_group=data.get("target_group", ""),
             screening=data.get("screening", ""),
+            task=data.get("task", ""),
             score_min=data.get("score_min"),
             score_max=data.get("score_max"),
             sort=sort.lstrip("-"),

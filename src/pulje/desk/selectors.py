@@ -3,7 +3,7 @@ calls a user works or oversees, and an application's timeline."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -15,13 +15,13 @@ from pulje.assessment.selectors import score_summaries
 from pulje.calls.models import Call
 from pulje.casework.models import Screening, ScreeningOutcome
 from pulje.casework.permissions import caseworker_conflicts
-from pulje.casework.selectors import latest_screening_outcome
 from pulje.core.audit import action_label
 from pulje.core.audit_actions import AuditAction
 from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import GrantProposal, ProposalOutcome
 from pulje.decisions.selectors import CallMoney, call_money
+from pulje.desk.tasks import CONDITIONS, MODERATE, annotate_tasks
 from pulje.funds.models import Pool
 from pulje.funds.selectors import pools_of
 from pulje.ledger.selectors import subtrees
@@ -55,6 +55,8 @@ class QueueFilters:
     # Grants awaiting a second approval that the user may give: not proposed by them, and
     # no conflict of interest.
     awaiting_me: bool = False
+    # One of ``tasks.TASKS``: what the caseworker has to do next (the start page's links).
+    task: str = ""
 
 
 @dataclass
@@ -71,7 +73,8 @@ class QueueRow:
 
 
 def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> list[QueueRow]:
-    """The call's submitted applications (drafts never) that pass ``filters``, sorted;
+    """The call's submitted applications (never a draft, nor one withdrawn before it was
+    ever submitted) that pass ``filters``, sorted;
     ``user`` for the filter of grants awaiting their approval.
 
     Four queries however many: the applications with their latest screening outcome, their
@@ -79,11 +82,9 @@ def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> lis
     group and score are filtered here rather than in SQL: a JSON list and an aggregate of
     another app's scores.
     """
-    applications = (
-        Application.objects.filter(call=call)
-        .exclude(status=ApplicationStatus.DRAFT)
+    applications = _filtered_in_sql(
+        annotate_tasks(Application.objects.filter(call=call, submitted_at__isnull=False))
         .select_related("organisation")
-        .annotate(screening=latest_screening_outcome())
         .prefetch_related(
             Prefetch(
                 "departments",
@@ -91,8 +92,48 @@ def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> lis
                     "number"
                 ),
             )
-        )
+        ),
+        filters,
     )
+    if filters.awaiting_me:
+        applications = awaiting_approval_by(applications, user)
+    found = list(applications)
+    if filters.awaiting_me and user is not None:
+        conflicts = caseworker_conflicts(user, found)
+        found = [a for a in found if a.pk not in conflicts]
+    if filters.target_group:
+        found = [a for a in found if filters.target_group in a.target_groups]
+    scores = score_summaries(found)
+    rows = [
+        QueueRow(
+            application=a,
+            screening=a.screening or "",
+            score=scores.get(a.pk),
+            municipalities=sorted({d.municipality.name for d in a.departments.all()}),
+        )
+        for a in found
+    ]
+    if filters.task == MODERATE:
+        rows = [row for row in rows if row.score is not None and row.score.flagged]
+    if filters.score_min is not None or filters.score_max is not None:
+        low = filters.score_min if filters.score_min is not None else float("-inf")
+        high = filters.score_max if filters.score_max is not None else float("inf")
+        rows = [
+            row
+            for row in rows
+            if row.score is not None
+            and row.score.mean is not None
+            and low <= row.score.mean <= high
+        ]
+    rows.sort(key=SORTS["reference"])
+    rows.sort(key=SORTS.get(filters.sort, SORTS["reference"]), reverse=filters.descending)
+    if filters.sort == "score":
+        # Unscored applications come last, whichever way the scores are sorted.
+        rows.sort(key=lambda row: row.score is None or row.score.mean is None)
+    return rows
+
+
+def _filtered_in_sql(applications: QuerySet[Any], filters: QueueFilters) -> QuerySet[Any]:
     if filters.status:
         applications = applications.filter(status=filters.status)
     if filters.band is not None:
@@ -119,6 +160,8 @@ def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> lis
         )
     if filters.screening:
         applications = applications.filter(screening=filters.screening)
+    if filters.task in CONDITIONS:
+        applications = applications.filter(CONDITIONS[filters.task])
     q = filters.q.strip()
     if q:
         applications = applications.filter(
@@ -127,40 +170,7 @@ def queue(call: Call, filters: QueueFilters, *, user: User | None = None) -> lis
             | Q(organisation__name__icontains=q)
             | Q(organisation__cvr__contains=q.replace(" ", ""))
         )
-    if filters.awaiting_me:
-        applications = awaiting_approval_by(applications, user)
-    found = list(applications)
-    if filters.awaiting_me and user is not None:
-        conflicts = caseworker_conflicts(user, found)
-        found = [a for a in found if a.pk not in conflicts]
-    if filters.target_group:
-        found = [a for a in found if filters.target_group in a.target_groups]
-    scores = score_summaries(found)
-    rows = [
-        QueueRow(
-            application=a,
-            screening=a.screening or "",
-            score=scores.get(a.pk),
-            municipalities=sorted({d.municipality.name for d in a.departments.all()}),
-        )
-        for a in found
-    ]
-    if filters.score_min is not None or filters.score_max is not None:
-        low = filters.score_min if filters.score_min is not None else float("-inf")
-        high = filters.score_max if filters.score_max is not None else float("inf")
-        rows = [
-            row
-            for row in rows
-            if row.score is not None
-            and row.score.mean is not None
-            and low <= row.score.mean <= high
-        ]
-    rows.sort(key=SORTS["reference"])
-    rows.sort(key=SORTS.get(filters.sort, SORTS["reference"]), reverse=filters.descending)
-    if filters.sort == "score":
-        # Unscored applications come last, whichever way the scores are sorted.
-        rows.sort(key=lambda row: row.score is None or row.score.mean is None)
-    return rows
+    return applications
 
 
 def awaiting_approval_by(applications: Applications, user: User | None) -> Applications:

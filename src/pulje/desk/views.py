@@ -44,20 +44,37 @@ from pulje.desk.selectors import (
     queue_totals,
 )
 from pulje.registry.permissions import is_caseworker
+from pulje.desk.start import call_tasks, roles_of, start_page, start_tasks
 from pulje.registry.selectors import requests_for
 
 PAGE_SIZE = 50
 
 
+@require_GET
+@logged_in
+def start(request: HttpRequest) -> HttpResponse:
+    """Where login lands: the start page of the user's one role, the tasks of each of their
+    roles when they have several, and the organisation's registration for a newcomer."""
+    user = request_user(request)
+    roles = roles_of(user)
+    page = start_page(roles)
+    if page is not None:
+        return redirect(page)
+    if roles.count == 0:
+        return redirect("core:home" if user.is_staff else "registry:onboarding")
+    return render(request, "desk/start.html", {"tasks": start_tasks(user, roles=roles)})
+
+
 @logged_in
 def calls(request: HttpRequest) -> HttpResponse:
-    """The calls the user works (secretariat) or oversees (funder)."""
+    """The caseworker's start page: the calls the user works (secretariat), each with its
+    next tasks counted, or oversees (funder)."""
     user = request_user(request)
     return render(
         request,
         "desk/calls.html",
         {
-            "rows": casework_calls(user),
+            "rows": call_tasks(casework_calls(user)),
             "requests": len(requests_for(user)),
             "verifies_partners": is_caseworker(user),
         },

@@ -27,6 +27,7 @@ class SubPoolForm(forms.Form):
         label=_("Administering organisation"),
         # Funders and intermediaries mostly, but e.g. KFUM's social work runs a pool too.
         queryset=Organisation.objects.exclude(kind=OrganisationKind.HOUSING).order_by("name"),
+        empty_label=_("Choose an organisation"),
     )
     purpose = forms.CharField(
         label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 4}), required=False
@@ -68,7 +69,9 @@ class AppropriationForm(forms.Form):
 
 
 class DelegationForm(forms.Form):
-    to = forms.ModelChoiceField(label=_("To sub-pool"), queryset=Pool.objects.none())
+    to = forms.ModelChoiceField(
+        label=_("To sub-pool"), queryset=Pool.objects.none(), empty_label=_("Choose a sub-pool")
+    )
     amount_ore = MoneyField(label=_("Amount"))
     text = forms.CharField(label=_("Text"), max_length=300, required=False)
 
