@@ -3,6 +3,7 @@ caseworkers and the application's assessors without a conflict of interest (the 
 latest submitted version lists); nobody else."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -67,11 +68,12 @@ def the_file(application: Application) -> Attachment:
     return application.attachments.get()
 
 
-def download(client: Client, route: str, application: Application, attachment: Attachment):  # type: ignore[no-untyped-def]
+def download(client: Client, route: str, application: Application, attachment: Attachment) -> Any:
+    """The test client's response (a streaming one when the file is served)."""
     return client.get(reverse(route, kwargs={"uuid": application.uuid, "pk": attachment.pk}))
 
 
-def assert_downloaded(response, name: str) -> None:  # type: ignore[no-untyped-def]
+def assert_downloaded(response: Any, name: str) -> None:
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert response["Content-Type"] == "application/pdf"

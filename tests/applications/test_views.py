@@ -235,7 +235,9 @@ def test_the_check_page_links_to_the_profile_when_it_lacks_something(
     update_organisation(actor=None, organisation=applicant.organisation, payment_iban="")
     text = logged_in(applicant).get(url("check", draft)).content.decode()
     profile = reverse("registry:profile", kwargs={"pk": applicant.organisation.pk})
-    assert text.count(f'href="{profile}"') == 2
+    # The problem's link comes back here once the profile is complete; the content's does not.
+    assert text.count(f'href="{profile}?next={url("check", draft)}"') == 1
+    assert text.count(f'href="{profile}"') == 1
 
 
 def test_apply_pressed_again_resumes_the_draft_unless_another_is_asked_for(

@@ -434,3 +434,19 @@ def test_a_profile_saved_on_the_way_to_an_application_asks_for_a_department_firs
     data = {"number": "7", "name": "Solgården", "municipality": "751", "homes": "84"}
     response = english.post(reverse("registry:add_department", args=[organisation.pk]), data)
     assert response["Location"] == "/opslag/bl-faellesskaber-2020/"
+
+
+def test_a_profile_completed_from_check_your_answers_goes_back_to_it(
+    english: Client, organisation: Organisation, member: User
+) -> None:
+    Membership.objects.filter(user=member).update(role="administrator")
+    check = "/ansoegninger/0b6f7a1c-0d1e-4a55-9d43-1c6f0f3f0c11/tjek/"
+    profile = reverse("registry:profile", args=[organisation.pk])
+    page = english.get(profile, {"next": check}).content.decode()
+    assert f'name="next" value="{check}"' in page
+
+    # Still missing the account: the profile again.
+    response = english.post(profile, {"iban": "", **CONTACTS, "next": check})
+    assert response["Location"] != check
+    response = english.post(profile, {"iban": "DK5000400440116243", **CONTACTS, "next": check})
+    assert response["Location"] == check

@@ -176,6 +176,8 @@ def profile_page(
     code_form: ProofCodeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The profile; ``next`` (a page of this site, "check your answers" say) is where saving
+    the profile goes back to once it has what an application needs."""
     organisation = membership.organisation
     user = request_user(request)
     administrator = is_organisation_administrator(user, organisation)
@@ -209,6 +211,7 @@ def profile_page(
             if organisation.registry_email
             else "",
             "providers": identity_providers(request),
+            "next": next_path(request),
             "departments": organisation.departments.select_related("municipality").order_by(
                 "number"
             ),
@@ -242,6 +245,9 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, _("The organisation's profile is saved."))
+            back = next_path(request)
+            if back is not None and not missing_profile_facts(organisation):
+                return redirect(back)
             return redirect(_onward(request, membership))
     organisation.refresh_from_db()
     return profile_page(request, membership, form=form)
