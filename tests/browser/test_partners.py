@@ -1,10 +1,11 @@
-"""A caseworker verifies a partner association once, in Chromium, with axe-core on every page
-at desktop and phone width (issue 15, point 4).
+"""Partner associations in Chromium, with axe-core on every page at desktop and phone width
+(issue 15, point 4).
 
 Two applications name the same association, which pulje's registry does not have (the CVR
 register, as recorded in tests/registry/cvr/, knows it). From the front page the caseworker
 goes by links to the first application, sees screening's remark, verifies the association
-with the confirmation, and then finds the second application passing screening too.
+with the confirmation, and then finds the second application passing screening too. And an
+applicant who types a partner's CVR number gets its name and kind filled in from the register.
 """
 
 import pytest
@@ -14,6 +15,7 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from pulje.accounts.models import User
+from pulje.calls.models import Call
 from pulje.registry.models import Organisation
 from tests.browser.helpers import (
     WIDTHS,
@@ -24,6 +26,7 @@ from tests.browser.helpers import (
     follow_menu,
     log_in,
 )
+from tests.factories import UserFactory
 from tests.factories.casework import make_applicant_in, make_desk, submit
 
 pytestmark = [pytest.mark.browser]
@@ -125,3 +128,36 @@ def test_a_caseworker_verifies_a_partner_once_and_the_other_application_passes(
     expect(caseworker.locator("[data-screening]")).to_have_attribute("data-screening", "pass")
     expect(caseworker.locator("ul.screening-reasons")).to_have_count(0)
     checked(caseworker, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_partners_name_and_kind_are_filled_in_from_the_cvr_register(
+    new_context: NewContext,
+    live_server: LiveServer,
+    call: Call,
+    housing: Organisation,
+    width: int,
+) -> None:
+    applicant = page_for(new_context, live_server, UserFactory(organisation=housing), width)
+    applicant.goto(f"/opslag/{call.code}/")
+    applicant.locator(f"main form[action$='/ny/{call.code}/'] button").click()
+    applicant.wait_for_url(lambda url: "/ansoegninger/" in url)
+    checked(applicant, width)
+
+    # The first partner: typed with a space, as people do; the name and kind follow.
+    applicant.fill("input[name=partner_1_cvr]", "1270 0032")
+    applicant.locator("input[name=partner_1_cvr]").press("Tab")
+    expect(applicant.locator("input[name=partner_1_name]")).to_have_value("Gellerup Kulturforening")
+    expect(applicant.locator("select[name=partner_1_kind]")).to_have_value("association")
+    checked(applicant, width)
+
+    # A name the applicant typed first stays as typed; a number the register lacks fills nothing.
+    applicant.fill("input[name=partner_2_name]", "Vores egen forening")
+    applicant.fill("input[name=partner_2_cvr]", ASSOCIATION)
+    applicant.locator("input[name=partner_2_cvr]").press("Tab")
+    expect(applicant.locator("select[name=partner_2_kind]")).to_have_value("association")
+    expect(applicant.locator("input[name=partner_2_name]")).to_have_value("Vores egen forening")
+    applicant.fill("input[name=partner_3_cvr]", "29189706")
+    applicant.locator("input[name=partner_3_cvr]").press("Tab")
+    expect(applicant.locator("select[name=partner_3_kind]")).to_have_value("")
+    expect(applicant.locator("input[name=partner_3_name]")).to_have_value("")
