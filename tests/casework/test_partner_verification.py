@@ -291,9 +291,10 @@ def test_the_verification_needs_the_tick_and_then_verifies(desk: Desk, english: 
     refused = english.post(_verify_url(application), {"name": "Gellerup Kulturforening"})
 
     assert refused.status_code == 400
-    assert refused.context["form"].errors == {
-        "checked": ["Tick the box to confirm that you have checked it."]
-    }
+    with translation.override("en"):
+        assert refused.context["form"].errors == {
+            "checked": ["Tick the box to confirm that you have checked it."]
+        }
     assert not Organisation.objects.filter(cvr=UNKNOWN_CVR).exists()
 
     response = english.post(

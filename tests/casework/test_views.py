@@ -145,8 +145,9 @@ def test_the_calls_list_runs_a_constant_number_of_queries(
     client.force_login(desk.caseworker)
 
     # The calls, their pools and figures, their tasks (the counts, and the applications in
-    # assessment for moderation), the requests to act for an organisation, the menu's roles.
-    with django_assert_num_queries(12):
+    # assessment for moderation), the requests to act for an organisation, the menu's roles,
+    # whether the user may verify partners.
+    with django_assert_num_queries(13):
         response = client.get(reverse("desk:calls"))
 
     assert len(response.context["rows"]) == calls

@@ -6,6 +6,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from pulje.accounts.models import Membership
 from pulje.applications.models import Application
@@ -35,7 +36,10 @@ def test_registration_asks_the_kind_of_organisation(english: Client) -> None:
     response = _register(english)
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {"kind": ["Choose what kind of organisation it is."]}
+    with translation.override("en"):
+        assert response.context["form"].errors == {
+            "kind": ["Choose what kind of organisation it is."]
+        }
     assert not Organisation.objects.filter(cvr=CVR).exists()
 
 

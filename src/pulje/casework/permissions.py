@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import Membership, User
-from pulje.applications.models import Application, ApplicationStatus, Attachment
+from pulje.applications.models import Application, Attachment
 from pulje.applications.permissions import get_submitted_attachment_or_404
 from pulje.calls.models import Call
 from pulje.calls.permissions import can_oversee_call, can_work_call

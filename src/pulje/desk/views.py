@@ -43,8 +43,8 @@ from pulje.desk.selectors import (
     queue,
     queue_totals,
 )
-from pulje.registry.permissions import is_caseworker
 from pulje.desk.start import call_tasks, roles_of, start_page, start_tasks
+from pulje.registry.permissions import is_caseworker
 from pulje.registry.selectors import requests_for
 
 PAGE_SIZE = 50
