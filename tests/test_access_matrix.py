@@ -176,6 +176,9 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "funds:pool_appropriate": post_only(WORKS_CALL),
     "funds:pool_delegate": post_only(WORKS_CALL),
     "funds:pool_second_approval": post_only(WORKS_CALL),
+    # Moving BL's money is for the secretariat of the pool above it, which delegated it: the
+    # ministry's (BL's caseworker moves money between BL's bands, one level down).
+    "funds:pool_transfer": both(frozenset({"funder", "superuser"})),
     "calls:list": both(EVERYONE),
     "calls:create": both(WORKS_CALL),
     "calls:detail": both(EVERYONE),
@@ -404,6 +407,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "funds:pool_appropriate": _pool,
     "funds:pool_delegate": _pool,
     "funds:pool_second_approval": _pool,
+    "funds:pool_transfer": _pool,
     "calls:create": lambda w: {"pool_pk": w.pool.pk},
     "calls:detail": _call,
     "calls:edit": _call,

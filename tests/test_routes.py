@@ -120,6 +120,7 @@ def test_access_decisions_of_the_knownall_routes() -> None:
         "funds:pool_appropriate": "logged_in",
         "funds:pool_delegate": "logged_in",
         "funds:pool_second_approval": "logged_in",
+        "funds:pool_transfer": "logged_in",
     }
 
 
