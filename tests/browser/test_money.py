@@ -103,9 +103,7 @@ def test_the_secretariat_moves_money_between_bands_after_seeing_what_it_does(
     expect(page.locator("main")).to_contain_text(
         "100.000 kr. blev flyttet fra “Ramme 1” til “Ramme 2”."
     )
-    expect(page.locator("main [data-money=headline]")).to_have_text(
-        "Til rådighed: 1.400.000 kr."
-    )
+    expect(page.locator("main [data-money=headline]")).to_have_text("Til rådighed: 1.400.000 kr.")
     assert ledger_kinds(page)[0] == "Flytning → Ramme 2"
 
     # The other band, by the breadcrumbs and BL's list of its bands.
@@ -114,9 +112,7 @@ def test_the_secretariat_moves_money_between_bands_after_seeing_what_it_does(
     checked(page, width)
     open_pool(page, tree.band2, width)
     assert ledger_kinds(page)[0] == "Flytning ← Ramme 1"
-    expect(page.locator("main [data-money=headline]")).to_have_text(
-        "Til rådighed: 3.600.000 kr."
-    )
+    expect(page.locator("main [data-money=headline]")).to_have_text("Til rådighed: 3.600.000 kr.")
     assert PoolAccount.objects.get(pool=tree.band2).budget_ore == kr(3_600_000)
     assert tree.band1.entries.filter(kind=EntryKind.TRANSFER).count() == 1
 

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from pulje.accounts.models import User
 from pulje.applications.models import Application
 from pulje.casework.models import Screening
 from pulje.casework.services import override_screening, verify_application_partner
@@ -79,6 +80,7 @@ def test_a_verified_partner_passes_now_and_in_later_applications(desk: Desk) -> 
         ("applications.application.screened", "applications.application"),
     ]
     verified = AuditEvent.objects.get(action="registry.organisation.verified")
+    assert verified.after is not None
     assert (verified.actor, verified.before, verified.after["verified_by"]) == (
         desk.caseworker,
         {"verified_at": None, "verified_by": None},
@@ -150,7 +152,12 @@ def test_an_overridden_screening_is_left_as_the_caseworker_set_it(desk: Desk) ->
 def test_only_the_calls_caseworker_verifies_its_partners(desk: Desk, who: str) -> None:
     applicant = make_applicant_in(desk.call)
     application = submit(applicant, partner_1_cvr=UNKNOWN_CVR)
-    actor = {"applicant": applicant.user, "funder": desk.funder, "stranger": UserFactory()}[who]
+    actors: dict[str, User] = {
+        "applicant": applicant.user,
+        "funder": desk.funder,
+        "stranger": UserFactory(),
+    }
+    actor = actors[who]
     seq = _last_seq()
 
     with pytest.raises(VerificationRefused) as refused, translation.override("en"):

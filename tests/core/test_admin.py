@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
@@ -83,6 +84,8 @@ def _organisation_data(**overrides: Any) -> dict[str, Any]:
 
 # The organisation's "tell us once" profile and the register's address, empty unless the
 # test sets them.
+# An organisation a person adds in the admin is not verified: only a caseworker's act is.
+NOT_VERIFIED = {"verified_at": None, "verified_by": None}
 NO_PROFILE = {
     "registry_email": "",
     "payment_iban": "",
@@ -126,6 +129,7 @@ def test_admin_add_organisation_is_audited_with_the_actor(staff: Client, superus
             "municipality": "851",
         }
         | NO_PROFILE
+        | NOT_VERIFIED
     )
 
 
@@ -152,6 +156,9 @@ def test_admin_change_organisation_audits_before_and_after(staff: Client, superu
         "kind": "housing",
         "housing_number": "999",
         "municipality": "851",
+        # The factory's organisation is pulje's own, verified; the admin leaves that alone.
+        "verified_at": DjangoJSONEncoder().default(organisation.verified_at),
+        "verified_by": None,
     } | NO_PROFILE
     assert events[0].before == unchanged | {
         "name": "Boligselskabet Nord",
@@ -390,6 +397,10 @@ def test_admin_add_pool_goes_through_the_service(staff: Client, superuser: User)
         "grant_min_ore": None,
         "grant_max_ore": None,
         "second_approval_above_ore": None,
+        "legal_basis": "",
+        "funding_source": "",
+        "complaints_guide": "",
+        "no_appeal": False,
     }
 
 

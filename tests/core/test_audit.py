@@ -238,6 +238,7 @@ def test_the_applicant_timeline_shows_the_applications_own_steps() -> None:
         "applications.application.rejected",
         "applications.application.accepted",
         "applications.application.lapsed",
+        "applications.application.declined",
         "applications.application.withdrawn",
     } == APPLICANT_TIMELINE
 

@@ -32,7 +32,7 @@ def _decide(funded: Funded, amount_kr: int, outcome: str = "grant") -> Decision:
         actor=funded.caseworker,
         applications=[application],
         outcome=outcome,
-        **({"reason_code": "weaker_than_others"} if outcome == "reject" else {}),
+        reason_code="weaker_than_others" if outcome == "reject" else "",
     )
     return decision
 

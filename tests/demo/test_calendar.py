@@ -103,6 +103,9 @@ def test_the_demo_dates_are_in_order_on_any_day(
     dates = _letter_dates(letter_text(subject.with_body(body).data))
     letter_day = timezone.localdate(today)
     assert decision.accept_by is not None
+    assert application.period_start is not None
+    assert application.period_end is not None
+    assert call.report_by is not None
     assert dates[0] == letter_day
     assert sorted(dates) == sorted(
         [

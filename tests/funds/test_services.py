@@ -21,6 +21,14 @@ pytestmark = pytest.mark.django_db
 
 START, END = dt.date(2020, 11, 6), dt.date(2021, 12, 31)
 
+# What a letter says of a pool, unset (funds.models.Pool).
+NO_LETTER_FACTS = {
+    "legal_basis": "",
+    "funding_source": "",
+    "complaints_guide": "",
+    "no_appeal": False,
+}
+
 
 def _counts() -> tuple[int, int, int]:
     return Pool.objects.count(), PoolAccount.objects.count(), AuditEvent.objects.count()
@@ -83,7 +91,7 @@ def test_create_pool_opens_account_and_audits_with_actor() -> None:
     assert [(e.action, e.actor_id, e.object_id, e.before) for e in events] == [
         ("funds.pool.created", actor.pk, str(pool.pk), None)
     ]
-    assert events[0].after == {
+    assert events[0].after == NO_LETTER_FACTS | {
         "parent": None,
         "code": "top",
         "name": "Top",
@@ -164,7 +172,7 @@ def test_update_pool_audits_exact_before_and_after() -> None:
     assert [(e.action, e.actor_id, e.object_id) for e in events] == [
         ("funds.pool.updated", actor.pk, str(pool.pk))
     ]
-    unchanged = {
+    unchanged = NO_LETTER_FACTS | {
         "parent": None,
         "code": "bl",
         "administrator": pool.administrator_id,

@@ -6,7 +6,8 @@ from django.utils import translation
 from pulje.accounts.models import User
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
-from pulje.ledger.balances import PoolBalance
+from pulje.funds.models import Pool
+from pulje.ledger.balances import Kind, PoolBalance
 from pulje.ledger.models import Entry, EntryKind
 from pulje.ledger.selectors import entries_for_pool, find_ledger_discrepancies
 from pulje.ledger.services import (
@@ -74,6 +75,8 @@ def test_a_transfer_moves_budget_between_siblings_and_leaves_the_parent_as_it_wa
     assert balance(tree.bl_pool) == PoolBalance(budget=kr(15_000_000), delegated=kr(15_000_000))
     event = AuditEvent.objects.get(object_type="ledger.entry", object_id=str(entry.pk))
     assert (event.action, event.actor) == ("ledger.transfer", bl_user)
+    assert event.before is not None
+    assert event.after is not None
     assert event.before["pool"]["budget"] == kr(1_500_000)
     assert event.before["target"]["budget"] == kr(10_000_000)
     assert event.after["pool"]["budget"] == kr(1_400_000)
@@ -172,17 +175,19 @@ def test_only_the_parents_secretariat_moves_money(
 ) -> None:
     outsider = UserFactory()
     counts = _counts()
-    for actor, pool, to in [
+    cases: list[tuple[User, Pool, Pool]] = [
         # The ministry oversees BL's bands but does not manage BL's pool.
         (ministry_user, tree.band1, tree.band2),
         (outsider, tree.band1, tree.band2),
         # BL may not give the ministry's money back up, nor move it to SLKS.
         (bl_user, tree.bl_pool, tree.root),
         (bl_user, tree.bl_pool, tree.slks_pool),
-    ]:
+    ]
+    for actor, pool, to in cases:
         with pytest.raises(LedgerError) as error:
             transfer(actor=actor, pool=pool, to=to, amount_ore=kr(1))
         assert error.value.code == "not_manager"
+        assert pool.parent is not None
         assert error.value.message == (
             f"Only the secretariat of “{pool.parent.name}” may move money between its "
             f"sub-pools or back to it."
@@ -232,13 +237,13 @@ def test_the_plan_shows_both_sides_before_and_after_and_writes_nothing(
 
     plan = plan_transfer(actor=bl_user, pool=tree.band1, to=tree.band3, amount_ore=kr(100_000))
 
-    assert plan.kind == EntryKind.TRANSFER
+    assert plan.kind == Kind.TRANSFER
     assert (plan.before.available, plan.after.available) == (kr(1_100_000), kr(1_000_000))
     assert (plan.to_before.available, plan.to_after.available) == (kr(10_000_000), kr(10_100_000))
     assert plan.after.committed == kr(400_000)
     back = plan_transfer(actor=bl_user, pool=tree.band1, to=tree.bl_pool, amount_ore=kr(1))
     assert (back.kind, back.to_before.available, back.to_after.available) == (
-        EntryKind.RETURN,
+        Kind.RETURN,
         0,
         kr(1),
     )

@@ -1,6 +1,8 @@
 """An unknown CVR number is no longer a housing organisation by default: registration asks
 the kind, and a kind the call is not open to is refused when an application is started."""
 
+from typing import Any
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
@@ -24,7 +26,7 @@ CVR = fake_cvr(93_001)
 ADDRESS = {"address": "Vej 1", "postal_code": "8000", "city": "Aarhus C"}
 
 
-def _register(client: Client, **fields: str) -> object:
+def _register(client: Client, **fields: str) -> Any:
     return client.post(
         reverse("registry:register"), {"cvr": CVR, "name": "Foreningen Ny", **ADDRESS, **fields}
     )

@@ -119,7 +119,7 @@ class TransferForm(forms.Form):
             Pool.objects.filter(pk=pool.parent.pk)
             | Pool.objects.filter(parent=pool.parent).exclude(pk=pool.pk)
         ).order_by("depth", "code")
-        to.label_from_instance = lambda target: (  # type: ignore[method-assign]
+        to.label_from_instance = lambda target: (  # type: ignore[assignment]
             _("Back to %(pool)s") % {"pool": target.name}
             if target.pk == pool.parent_id
             else target.name

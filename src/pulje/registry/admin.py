@@ -30,6 +30,9 @@ class OrganisationAdmin(AuditedAdmin):
     search_fields = ["name", "cvr", "housing_number"]
     autocomplete_fields = ["municipality"]
     list_select_related = ["municipality"]
+    # A verification is a caseworker's act with its own audit event (registry/services/
+    # verification.py); a form here must not clear or forge it.
+    readonly_fields = ["verified_at", "verified_by"]
 
 
 @admin.register(HousingDepartment)

@@ -115,9 +115,16 @@ def _optional(row: AssociationRow) -> dict[str, str | None]:
 
 
 def _register(actor: User | None, row: AssociationRow) -> Organisation:
-    values = {name: value or "" for name, value in _optional(row).items()}
     return register_organisation(
-        actor=actor, cvr=row.cvr, name=row.name, kind=row.kind, verified=True, **values
+        actor=actor,
+        cvr=row.cvr,
+        name=row.name,
+        kind=row.kind,
+        address=row.address or "",
+        postal_code=row.postal_code or "",
+        city=row.city or "",
+        registry_email=row.email or "",
+        verified=True,
     )
 
 
