@@ -544,4 +544,24 @@ def test_the_reason_for_a_rejection(reason: ReasonCode, rule: str, expected: str
         id="A", selected=False, amount_ore=0, rank=1, reason=reason, text="", rule=rule
     )
 
-    assert rejection_reason(outcome) == expected
+    assert rejection_reason(outcome, whole_pool=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("reason", "rule", "expected"),
+    [
+        # The run's budget was below what the pool has: the pool still has money.
+        (ReasonCode.NOT_REACHED, "", RejectionReason.WEAKER_THAN_OTHERS),
+        (ReasonCode.BLOCKED, "budget", RejectionReason.WEAKER_THAN_OTHERS),
+        # A band's budget is all the band has.
+        (ReasonCode.BLOCKED, "band:ramme-1", RejectionReason.NO_MONEY),
+    ],
+)
+def test_a_run_with_a_budget_below_the_pools_never_says_the_pool_has_no_money(
+    reason: ReasonCode, rule: str, expected: str
+) -> None:
+    outcome = Outcome(
+        id="A", selected=False, amount_ore=0, rank=1, reason=reason, text="", rule=rule
+    )
+
+    assert rejection_reason(outcome, whole_pool=False) == expected

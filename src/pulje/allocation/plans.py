@@ -9,10 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pulje.allocation.models import AllocationRun
+from pulje.allocation.problems import AllocationOptions, comparable
 from pulje.allocation.problems import candidate as to_candidate
-from pulje.allocation.problems import (
-    comparable,
-)
 from pulje.allocation.selectors import AllocationFacts, allocation_facts, newest_run_id
 from pulje.allocation.solver import Outcome as SolverOutcome
 from pulje.allocation.solver import (
@@ -41,14 +39,17 @@ def changed_since(run: AllocationRun, facts: AllocationFacts) -> list[str]:
     return sorted(changed)
 
 
-def rejection_reason(outcome: SolverOutcome) -> str:
-    """The reason a candidate the proposal leaves out is rejected with: "no money" where the
-    money ran out before its turn or the budget or its band's budget blocked it, otherwise
-    "other applications met the criteria better" (a lower score, the minimum score, a rule
-    for fairness, or the caseworker's lock)."""
-    budget_rule = outcome.rule == "budget" or outcome.rule.startswith("band:")
-    if outcome.reason == ReasonCode.NOT_REACHED or (
-        outcome.reason == ReasonCode.BLOCKED and budget_rule
+def rejection_reason(outcome: SolverOutcome, *, whole_pool: bool) -> str:
+    """The reason a candidate the proposal leaves out is rejected with: "no money" where its
+    band's budget blocked it, or the run's budget did (ran out before its turn or blocked it)
+    and that budget was all the pool had (``whole_pool``); otherwise "other applications met
+    the criteria better" (a lower score, the minimum score, a rule for fairness, the
+    caseworker's lock, or a run's budget set below what the pool has: the pool still has
+    money, so a letter must not say it has none)."""
+    band_rule = outcome.rule.startswith("band:")
+    run_budget = outcome.reason == ReasonCode.NOT_REACHED or outcome.rule == "budget"
+    if outcome.reason in (ReasonCode.NOT_REACHED, ReasonCode.BLOCKED) and (
+        band_rule or (run_budget and whole_pool)
     ):
         return RejectionReason.NO_MONEY.value
     return RejectionReason.WEAKER_THAN_OTHERS.value
@@ -101,13 +102,16 @@ def plan_of(run: AllocationRun) -> Plan:
     applications = Application.objects.filter(
         call_id=run.call_id, reference__in=list(outcomes)
     ).order_by("reference")
+    # A run without a budget of its own shares all the call's pool has available.
+    whole_pool = AllocationOptions.from_json(run.options).budget_ore is None
     full: list[Application] = []
     reduced: list[tuple[Application, int]] = []
     rejected: dict[str, list[Application]] = {}
     for application in applications:
         outcome = outcomes[application.reference]
         if not outcome.selected:
-            rejected.setdefault(rejection_reason(outcome), []).append(application)
+            reason = rejection_reason(outcome, whole_pool=whole_pool)
+            rejected.setdefault(reason, []).append(application)
         elif outcome.amount_ore < (application.amount_ore or 0):
             reduced.append((application, outcome.amount_ore))
         else:
