@@ -97,7 +97,7 @@ def test_a_caseworker_reads_what_a_run_gives_what_holds_it_down_and_a_reduced_lo
     # From the front page to the call's queue, and on to its allocation.
     page.goto("/")
     follow_menu(page, "/sekretariat/")
-    page.locator(f"main tr[data-call='{call.code}'] a").click()
+    page.locator(f"main tr[data-call='{call.code}'] th a").click()
     page.wait_for_url(at(f"/sekretariat/{call.code}/"))
     page.locator("main a[data-link=allocation]").click()
     page.wait_for_url(at(runs))

@@ -78,7 +78,7 @@ def test_a_caseworker_verifies_a_partner_once_and_the_other_application_passes(
     caseworker.goto("/")
     follow_menu(caseworker, "/sekretariat/")
     checked(caseworker, width)
-    caseworker.locator(f"main tr[data-call='{desk.call.code}'] a").click()
+    caseworker.locator(f"main tr[data-call='{desk.call.code}'] th a").click()
     queue = f"/sekretariat/{desk.call.code}/"
     caseworker.wait_for_url(at(queue))
     checked(caseworker, width)
