@@ -244,6 +244,10 @@ CVR_VIRK_URL = env_str(
 CVR_VIRK_USER = env_str("CVR_VIRK_USER", "")
 CVR_VIRK_PASSWORD = env_str("CVR_VIRK_PASSWORD", "")
 CVR_LOOKUP_TIMEOUT = env_int("CVR_LOOKUP_TIMEOUT", 3)
+# How long an answer of the register is kept (the cache below), and how many numbers one
+# person's forms may look up an hour (the provider is asked at most that often for them).
+CVR_LOOKUP_CACHE_SECONDS = env_int("CVR_LOOKUP_CACHE_SECONDS", 24 * 60 * 60)
+CVR_LOOKUPS_PER_HOUR = env_int("CVR_LOOKUPS_PER_HOUR", 120)
 # RecordedCvrLookup's recorded responses of the CVR data service (<cvr>.json).
 CVR_RECORDINGS = env_str("CVR_RECORDINGS", str(PROJECT_DIR / "var" / "cvr-recordings"))
 # An administrator's invitation to work for an organisation: how long its link works, and how

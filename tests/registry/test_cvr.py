@@ -228,3 +228,40 @@ def test_registration_works_without_the_register(english: Client, silent: None) 
 
     assert response.status_code == 200
     assert response.context["form"].initial == {"cvr": ASSOCIATION}
+
+
+def test_an_answer_is_kept_so_the_provider_is_asked_once(virk: type[_Recorded]) -> None:
+    assert lookup_cvr(ASSOCIATION) == GELLERUP
+    assert lookup_cvr(ASSOCIATION) == GELLERUP
+    assert lookup_cvr(UNRECORDED) is None
+    assert lookup_cvr(UNRECORDED) is None
+
+    asked = [entry["body"]["query"]["term"]["Vrvirksomhed.cvrNummer"] for entry in virk.asked]
+    assert asked == [int(ASSOCIATION), int(UNRECORDED)]
+
+
+def test_a_provider_that_could_not_answer_is_asked_again(virk: type[_Recorded]) -> None:
+    virk.status = 500
+    assert lookup_cvr(ASSOCIATION) is None
+
+    virk.status = 200
+    assert lookup_cvr(ASSOCIATION) == GELLERUP
+    assert len(virk.asked) == 2
+
+
+@pytest.mark.django_db
+def test_a_person_may_look_up_so_many_numbers_an_hour(
+    client: Client, virk: type[_Recorded], settings: Settings
+) -> None:
+    settings.CVR_LOOKUPS_PER_HOUR = 2
+    client.force_login(UserFactory())
+    others = Client()
+    others.force_login(UserFactory())
+
+    assert _lookup(client, ASSOCIATION)["name"] == "Gellerup Kulturforening"
+    assert _lookup(client, HOUSING)["name"] == "Boligforeningen Østergården"
+    refused = client.get(reverse("registry:cvr_lookup"), {"cvr": ASSOCIATION})
+
+    assert (refused.status_code, refused.json()) == (429, {})
+    assert len(virk.asked) == 2
+    assert _lookup(others, ASSOCIATION)["name"] == "Gellerup Kulturforening"

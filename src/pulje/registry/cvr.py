@@ -9,7 +9,9 @@ responses of that service (the tests and the demo).
 
 Pages ask ``lookup_cvr``, which never fails: a provider that times out or answers nonsense
 is logged and treated as one that does not know the number, so a form that offers the name
-works as well without it.
+works as well without it. Its answers, a record or "not in the register", are kept in the
+cache for ``CVR_LOOKUP_CACHE_SECONDS``, so a form that asks again does not ask the provider
+again; a provider that could not answer is asked again next time.
 """
 
 import base64
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -175,11 +178,23 @@ def cvr_lookup() -> CvrLookup:
     return provider
 
 
+# What the cache keeps for a number the provider does not know (None is the cache's "missing").
+_NOT_IN_REGISTER = "not-in-register"
+
+
 def lookup_cvr(cvr: str) -> CvrRecord | None:
     """The register's record of ``cvr``, or None when the provider does not know it or
     cannot answer now (logged): a form offers what it finds and works without it."""
+    key = f"cvr-lookup:{settings.CVR_LOOKUP}:{cvr}"
+    kept = cache.get(key)
+    if isinstance(kept, CvrRecord):
+        return kept
+    if kept == _NOT_IN_REGISTER:
+        return None
     try:
-        return cvr_lookup().lookup(cvr)
+        record = cvr_lookup().lookup(cvr)
     except CvrLookupError:
         logger.warning("CVR look-up of %s failed", cvr, exc_info=True)
         return None
+    cache.set(key, record or _NOT_IN_REGISTER, settings.CVR_LOOKUP_CACHE_SECONDS)
+    return record
