@@ -1,6 +1,7 @@
 """Moving uncommitted money between sibling pools and back to the parent (issue 15 point 7)."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from pulje.accounts.models import User
@@ -269,3 +270,20 @@ def test_check_ledger_finds_a_transfer_or_return_of_the_wrong_shape(tree: Tree) 
         (f"entry {top.pk}", "target", "transfer to a pool that is not a sibling"),
         (f"entry {grandparent.pk}", "target", "return to a pool that is not the parent"),
     } <= shapes
+
+
+def test_only_who_could_make_an_entry_may_reverse_it(
+    tree: Tree, bl_user: User, ministry_user: User
+) -> None:
+    moved = transfer(actor=bl_user, pool=tree.band1, to=tree.band2, amount_ore=kr(100_000))
+    strangers = (UserFactory(), ministry_user)
+    before = _counts()
+
+    for stranger in strangers:
+        with pytest.raises(PermissionDenied):
+            reverse(actor=stranger, entry=moved, text="Fejl")
+
+    assert _counts() == before
+    assert balance(tree.band2).budget == kr(3_600_000)
+    reverse(actor=bl_user, entry=moved, text="Fejl")
+    assert balance(tree.band2).budget == kr(3_500_000)

@@ -266,9 +266,13 @@ def recover(
 
 
 def reverse(*, actor: User | None, entry: Entry, text: str, key: str | None = None) -> Entry:
-    """Undo an entry exactly, by a new entry with the opposite effect. Raises LedgerError if
-    the entry is itself a reversal, is already reversed, or undoing it would break a balance
-    (e.g. reversing a delegation whose money the sub-pool has already committed)."""
+    """Undo an entry exactly, by a new entry with the opposite effect. It is for whoever could
+    have made the entry: the secretariat of its pool, or of the parent for a move between
+    sub-pools. Raises PermissionDenied for anyone else; LedgerError if the entry is itself a
+    reversal, is already reversed, or undoing it would break a balance (e.g. reversing a
+    delegation whose money the sub-pool has already committed)."""
+    moved_by_parent = entry.kind in {Kind.TRANSFER, Kind.RETURN}
+    require_pool_manager(actor, entry.pool.parent if moved_by_parent else entry.pool)
     if entry.reverses_id is not None:
         raise LedgerError(
             _("Entry %(id)s is itself a reversal and cannot be reversed.") % {"id": entry.pk},
