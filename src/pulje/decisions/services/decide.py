@@ -72,8 +72,8 @@ def decide_applications(
     Side effects per application: a ``Decision``; for a grant a ``GrantAccount`` and a
     commitment (``ledger.grant_account.opened``, ``ledger.commitment`` events); the move to
     granted/rejected (event ``applications.application.granted``/``rejected`` recording the
-    decision). After commit: a short e-mail to each applicant, and the decision letters queued
-    (``services.letters.queue_decision_letters``), unless ``queue_letters`` is False: then the
+    decision); the decision letters queued (``services.letters.queue_decision_letters``;
+    the letter's e-mail is the applicant's one message about the decision), unless ``queue_letters`` is False: then the
     caller queues them, in the same transaction, with other batches' (one job for one act).
 
     Raises DecisionRefused, having written nothing: for a user who is not the calls'
