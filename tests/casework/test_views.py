@@ -525,3 +525,23 @@ def test_a_draft_has_no_casework_page(client: Client, desk: Desk) -> None:
     client.force_login(desk.caseworker)
 
     assert client.get(reverse("desk:application", kwargs={"uuid": draft.uuid})).status_code == 404
+
+
+def test_a_bulk_confirmation_of_a_changed_state_is_refused_and_shown_again(
+    english: Client, desk: Desk, four: dict[str, Application]
+) -> None:
+    english.force_login(desk.caseworker)
+    close_call(desk.call)
+    data = {"action": "grant", "applications": [four["cph"].pk]}
+    token = english.post(_bulk(desk), data).context["preview"].token
+    Application.objects.filter(pk=four["cph"].pk).update(status="recommended")
+
+    response = english.post(_bulk(desk), {**data, "confirm": "1", "token": token, "seen": "on"})
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "The applications or what is known about them changed after the decisions were shown "
+        "to you, so nothing was decided. Look at the decisions again before you confirm."
+    ]
+    assert response.context["preview"].token != token
+    assert Decision.objects.count() == 0
