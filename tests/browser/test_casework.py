@@ -286,7 +286,9 @@ def test_from_screening_through_assessment_and_decision_to_acceptance(
     assert_accessible(caseworker)
     # Confirmed without the tick: refused, and said so; nothing decided.
     caseworker.locator("main button[name=confirm]").click()
-    errors_shown(caseworker, 1)
+    expect(caseworker.locator("[data-module=error-summary]")).to_contain_text(
+        "Sæt kryds ved, at du har set advarslerne"
+    )
     assert_accessible(caseworker)
     assert not Decision.objects.exists()
     caseworker.locator("input[name=seen]").check()
