@@ -22,6 +22,7 @@ from pulje.core.money import kr
 from pulje.decisions.models import Decision
 from tests.factories import UserFactory
 from tests.factories.allocation import FORM, Scarce, scored, submitted
+from tests.factories.decisions import close_call
 
 pytestmark = pytest.mark.django_db
 
@@ -510,6 +511,13 @@ def test_the_confirmation_step_says_what_will_be_decided(client: Client, scarce:
 
     response = client.get(_url("confirm", run))
 
+    # The call is still open, and its applicants may change what they sent: blocked.
+    preview = response.context["preview"]
+    assert preview.blocked
+    assert preview.warnings[0].code == "call_open"
+    assert f'action="{_url("confirm", run)}"' not in response.content.decode()
+    assert scarce.dining.reference in preview.letter or scarce.walking.reference in preview.letter
+
     plan = response.context["plan"]
     assert (plan.grants, plan.rejections, plan.total_ore, plan.reduced) == (2, 2, kr(80_000), [])
     content = response.content.decode()
@@ -520,9 +528,29 @@ def test_the_confirmation_step_says_what_will_be_decided(client: Client, scarce:
 
 def test_confirming_makes_the_decisions(client: Client, scarce: Scarce) -> None:
     run = _run(scarce)
+    close_call(scarce.call)
     client.force_login(scarce.caseworker)
+    page = client.get(_url("confirm", run))
+    preview = page.context["preview"]
+    assert [(item.reference, item.outcome) for item in preview.items] == sorted(
+        [
+            (scarce.dining.reference, "grant"),
+            (scarce.homework.reference, "grant"),
+            (scarce.walking.reference, "reject"),
+            (scarce.knitting.reference, "reject"),
+        ]
+    )
+    assert not preview.blocked
+    data = {"reduction_reason": "", "token": preview.token}
 
-    response = client.post(_url("confirm", run), {"reduction_reason": ""})
+    unticked = client.post(_url("confirm", run), data)
+    assert unticked.context["form"].non_field_errors() == [
+        "Sæt kryds ved, at du har set advarslerne, før du bekræfter."
+    ]
+    stale = client.post(_url("confirm", run), {**data, "token": "0" * 64, "seen": "on"})
+    assert stale.status_code == 400
+    assert Decision.objects.count() == 0
+    response = client.post(_url("confirm", run), {**data, "seen": "on"})
 
     assert response["Location"] == _url("run", run)
     assert sorted(Decision.objects.values_list("application__reference", "outcome")) == sorted(

@@ -25,7 +25,7 @@ from pulje.core.money import kr
 from pulje.decisions.models import Decision
 from tests.browser.helpers import WIDTHS, assert_accessible, log_in
 from tests.factories.allocation import make_scarce
-from tests.factories.decisions import available
+from tests.factories.decisions import available, close_call
 
 pytestmark = [pytest.mark.browser]
 
@@ -143,12 +143,18 @@ def test_the_secretariat_runs_locks_runs_again_and_confirms(
     expect(page.locator("table[data-table=runs] tbody tr")).to_have_count(2)
     assert_accessible(page)
 
-    # Confirm: the step says what will be decided, and then it is.
+    # Confirm, once the deadline has passed: the step says what will be decided, shows a
+    # letter and warns (the project period of the test call is over); ticked, it is decided.
+    close_call(call)
     page.locator("main a[data-action=confirm]").click()
     page.wait_for_url(at(f"{runs}{second.pk}/bekraeft/"))
     expect(page.locator("[data-plan=grants]")).to_contain_text("90.000 kr.")
     expect(page.locator("[data-plan=rejections]")).to_have_text("2 afslag")
+    expect(page.locator("[data-confirm=decisions] tbody tr")).to_have_count(4)
+    expect(page.locator("[data-confirm=letter]")).to_be_visible()
+    expect(page.locator("[data-warning=project_period_past]")).to_be_visible()
     assert_accessible(page)
+    page.locator("input[name=seen]").check()
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(at(f"{runs}{second.pk}/"))
     expect(page.locator("main .alert-success").first).to_be_visible()

@@ -38,7 +38,7 @@ from pulje.decisions.services import decide_applications
 from pulje.letters.models import Letter
 from tests.browser.helpers import WIDTHS, NewContext, assert_accessible, at, follow_menu, log_in
 from tests.factories.casework import Desk, make_applicant_in, make_desk, submit
-from tests.factories.decisions import available, make_funded, screened
+from tests.factories.decisions import available, close_call, make_funded, screened
 
 pytestmark = [pytest.mark.browser]
 
@@ -246,28 +246,53 @@ def test_from_screening_through_assessment_and_decision_to_acceptance(
     expect(caseworker.locator("main")).to_contain_text("Min søster bor i afdelingen.")
     assert_accessible(caseworker)
 
-    # Granting all four in full would take 240.000 kr. of the band's 200.000 kr.: refused,
-    # whole, with the sums, and the four still ticked.
+    # The deadline passes: until then the call's applicants may change what they sent, and
+    # nothing can be decided.
+    close_call(desk.call)
+
+    # Granting all four in full would take 240.000 kr. of the band's 200.000 kr.: the
+    # confirmation says so, as a blocking warning with the sums, and offers no way to confirm.
     caseworker.goto(queue)
     choose(caseworker, dining, walking, homework, coordinator)
     caseworker.locator("#bulk input[name=action][value=grant]").check()
     carry_out(caseworker)
-    summary = caseworker.locator("[data-module=error-summary]")
-    expect(summary).to_be_visible()
+    warnings = caseworker.locator("[data-confirm=warnings]")
+    expect(warnings).to_be_visible()
+    blocking = warnings.locator("li[data-blocking]")
     for amount in (middle_band.name, "240.000", "200.000", "40.000"):
-        expect(summary).to_contain_text(amount)
-    for application in (dining, walking, homework, coordinator):
-        assert caseworker.locator(
-            f"#bulk input[name=applications][value='{application.pk}']"
-        ).is_checked()
+        expect(blocking).to_contain_text(amount)
+    expect(caseworker.locator("main button[name=confirm]")).to_have_count(0)
+    expect(caseworker.locator("[data-confirm=decisions] tbody tr")).to_have_count(4)
     assert_accessible(caseworker)
     assert not Decision.objects.exists()
     assert available(middle_band) == available_before
 
-    # Without the walking club: granted, and the letters are made.
-    caseworker.locator(f"#bulk input[name=applications][value='{walking.pk}']").uncheck()
+    # Back, and without the walking club: the confirmation lists the three, warns that two
+    # have no score, and shows the first letter as it will be sent.
+    caseworker.locator("a.back-link").click()
+    caseworker.wait_for_url(at(queue))
+    choose(caseworker, dining, homework, coordinator)
     caseworker.locator("#bulk input[name=action][value=grant]").check()
     carry_out(caseworker)
+    rows = caseworker.locator("[data-confirm=decisions] tbody tr")
+    expect(rows).to_have_count(3)
+    expect(caseworker.locator("[data-confirm=total]")).to_have_text("180.000 kr.")
+    expect(caseworker.locator("[data-warning=no_score]")).to_contain_text(homework.reference)
+    expect(caseworker.locator("[data-warning=no_score]")).to_contain_text(coordinator.reference)
+    preview = caseworker.locator("[data-confirm=letter]")
+    references = (dining.reference, homework.reference, coordinator.reference)
+    expect(preview).to_contain_text(re.compile("|".join(references)))
+    expect(preview).to_contain_text("60.000 kr.")
+    assert_accessible(caseworker)
+    # Confirmed without the tick: refused, and said so; nothing decided.
+    caseworker.locator("main button[name=confirm]").click()
+    expect(caseworker.locator("[data-module=error-summary]")).to_contain_text(
+        "Sæt kryds ved, at du har set advarslerne"
+    )
+    assert_accessible(caseworker)
+    assert not Decision.objects.exists()
+    caseworker.locator("input[name=seen]").check()
+    caseworker.locator("main button[name=confirm]").click()
     caseworker.wait_for_url(at(queue))
     expect(caseworker.locator("main .alert-success")).to_be_visible()
     assert {status(a) for a in (dining, homework, coordinator)} == {ApplicationStatus.GRANTED}
@@ -282,7 +307,8 @@ def test_from_screening_through_assessment_and_decision_to_acceptance(
     expect(letters).to_have_count(3)
     assert_accessible(caseworker)
 
-    # The walking club is rejected, with the reason, on its decision page.
+    # The walking club is rejected, with the reason, on its decision page: the confirmation
+    # warns that its only assessor declared a conflict.
     caseworker.goto(f"/sekretariat/ansoegning/{walking.uuid}/")
     assert_accessible(caseworker)
     caseworker.locator(f"main a[href='/afgoerelser/{walking.uuid}/']").click()
@@ -292,12 +318,27 @@ def test_from_screening_through_assessment_and_decision_to_acceptance(
     caseworker.locator(f"input[name='reject-reason_code'][value='{reason}']").check()
     caseworker.fill("textarea[name='reject-reason_text']", "Andre ansøgninger var stærkere.")
     caseworker.locator("button[name=outcome][value=reject]").click()
+    expect(caseworker.locator("[data-warning=only_conflicted]")).to_contain_text(walking.reference)
+    expect(caseworker.locator("[data-confirm=letter]")).to_contain_text(
+        "Andre ansøgninger var stærkere."
+    )
+    assert_accessible(caseworker)
+    assert status(walking) != ApplicationStatus.REJECTED
+    caseworker.locator("input[name=seen]").check()
+    caseworker.locator("main button[name=confirm]").click()
+    caseworker.wait_for_url(at(f"/afgoerelser/{walking.uuid}/"))
     expect(caseworker.locator("main .alert-success")).to_be_visible()
     assert_accessible(caseworker)
     assert status(walking) == ApplicationStatus.REJECTED
     rejection = Decision.objects.get(application=walking)
     assert (rejection.outcome, rejection.reason_code) == (Outcome.REJECT, reason)
     assert rejection.reason_text == "Andre ansøgninger var stærkere."
+    # The letter, made by then, opens from the decision page.
+    caseworker.reload()
+    rejection_letter = Letter.objects.get(application=walking)
+    with caseworker.expect_download() as download:
+        caseworker.locator(f"main a[href='/breve/{rejection_letter.pk}/']").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
 
     # The dining club's organisation: the decision and its letter on the dashboard.
     grantee = page_for(new_context, live_server, dining.created_by, width)

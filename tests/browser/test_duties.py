@@ -19,7 +19,7 @@ from pulje.registry.services.memberships import add_membership
 from tests.browser.helpers import WIDTHS, assert_accessible, at, follow_menu, log_in
 from tests.factories import UserFactory
 from tests.factories.casework import make_applicant_in, make_desk
-from tests.factories.decisions import screened
+from tests.factories.decisions import close_call, screened
 
 pytestmark = [pytest.mark.browser]
 
@@ -76,13 +76,19 @@ def test_a_large_grant_needs_a_second_caseworker_and_a_member_cannot_act(
     )
     assert_accessible(first)
 
-    # The first caseworker grants in full: proposed, not decided.
+    # The deadline passes; the first caseworker grants in full, confirms past the warnings
+    # (the project period of the test call is over): proposed, not decided.
+    close_call(desk.call)
     first.goto("/")
     to_application(first, desk.call.code, application)
     first.locator(f"main a[href='/afgoerelser/{application.uuid}/']").click()
     first.wait_for_url(at(f"/afgoerelser/{application.uuid}/"))
     assert_accessible(first)
     first.locator("button[name=outcome][value=grant]").click()
+    expect(first.locator("[data-warning=project_period_past]")).to_be_visible()
+    assert_accessible(first)
+    first.locator("input[name=seen]").check()
+    first.locator("main button[name=confirm]").click()
     expect(first.locator("[data-proposal]")).to_be_visible()
     expect(first.locator("[data-approvers]")).to_contain_text("Birgitte Anden")
     expect(first.locator("[data-approvers]")).not_to_contain_text("Mette Medlem")

@@ -1,6 +1,8 @@
 """The secretariat's pages: the calls, the queue (filters, search, sort, totals, bulk
 actions), one application with its screening; who may use them."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -19,6 +21,7 @@ from pulje.decisions.models import Decision
 from pulje.ledger.models import Entry
 from tests.factories import UserFactory
 from tests.factories.casework import Desk, make_applicant_in, make_desk, submit
+from tests.factories.decisions import close_call
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +32,16 @@ def _queue(desk: Desk) -> str:
 
 def _bulk(desk: Desk) -> str:
     return reverse("desk:bulk", kwargs={"code": desk.call.code})
+
+
+def _confirmed(client: Client, desk: Desk, data: dict[str, Any]) -> Any:
+    """A bulk decision posted, then confirmed as its confirmation page shows it."""
+    page = client.post(_bulk(desk), data)
+    assert page.status_code == 200
+    token = page.context["preview"].token
+    return client.post(
+        _bulk(desk), {**data, "confirm": "1", "token": token, "seen": "on"}, follow=True
+    )
 
 
 def _references(response: object) -> list[str]:
@@ -376,13 +389,22 @@ def test_rejecting_in_bulk_needs_a_reason_and_then_rejects_them_all(
     english: Client, desk: Desk, four: dict[str, Application]
 ) -> None:
     english.force_login(desk.caseworker)
+    close_call(desk.call)
     chosen = [four["cph"].pk, four["ode"].pk]
 
     refused = english.post(_bulk(desk), {"action": "reject", "applications": chosen})
-    done = english.post(
-        _bulk(desk),
-        {"action": "reject", "reason_code": "no_money", "applications": chosen},
-        follow=True,
+    shown = english.post(
+        _bulk(desk), {"action": "reject", "reason_code": "no_money", "applications": chosen}
+    )
+    assert shown.status_code == 200
+    assert Decision.objects.count() == 0
+    assert sorted(i.reference for i in shown.context["preview"].items) == sorted(
+        [four["cph"].reference, four["ode"].reference]
+    )
+    # Rejected for "no money" while the band has money for both: named among the warnings.
+    assert "no_money_but_money" in [w.code for w in shown.context["preview"].warnings]
+    done = _confirmed(
+        english, desk, {"action": "reject", "reason_code": "no_money", "applications": chosen}
     )
 
     with translation.override("en"):
@@ -412,6 +434,7 @@ def test_a_bulk_grant_that_would_overspend_is_refused_whole_with_the_shortfall(
         )
         for n in range(3)
     ]
+    close_call(desk.call)
     entries = Entry.objects.count()
     english.force_login(desk.caseworker)
 
@@ -419,25 +442,26 @@ def test_a_bulk_grant_that_would_overspend_is_refused_whole_with_the_shortfall(
         _bulk(desk), {"action": "grant", "applications": [a.pk for a in applications]}
     )
 
-    assert response.status_code == 400
-    (message,) = response.context["bulk_form"].non_field_errors()
+    # Shown as the blocking warning of the confirmation, with no way to confirm.
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview.blocked
+    message = preview.warnings[0].message
     assert "20.000 kr." in message
     assert message in response.content.decode()
+    assert 'name="confirm"' not in response.content.decode()
     assert Entry.objects.count() == entries
     assert Decision.objects.count() == 0
     assert set(Application.objects.values_list("status", flat=True)) == {"screened"}
-    # The caseworker's choice is kept.
-    assert response.context["chosen"] == {str(a.pk) for a in applications}
 
 
 def test_granting_in_full_commits_the_money_and_the_totals_show_it(
     english: Client, desk: Desk, four: dict[str, Application]
 ) -> None:
     english.force_login(desk.caseworker)
+    close_call(desk.call)
 
-    response = english.post(
-        _bulk(desk), {"action": "grant", "applications": [four["cph"].pk]}, follow=True
-    )
+    response = _confirmed(english, desk, {"action": "grant", "applications": [four["cph"].pk]})
 
     assert [str(m) for m in response.context["messages"]] == [
         "1 application was granted. The letters are being made."
@@ -501,3 +525,23 @@ def test_a_draft_has_no_casework_page(client: Client, desk: Desk) -> None:
     client.force_login(desk.caseworker)
 
     assert client.get(reverse("desk:application", kwargs={"uuid": draft.uuid})).status_code == 404
+
+
+def test_a_bulk_confirmation_of_a_changed_state_is_refused_and_shown_again(
+    english: Client, desk: Desk, four: dict[str, Application]
+) -> None:
+    english.force_login(desk.caseworker)
+    close_call(desk.call)
+    data = {"action": "grant", "applications": [four["cph"].pk]}
+    token = english.post(_bulk(desk), data).context["preview"].token
+    Application.objects.filter(pk=four["cph"].pk).update(status="recommended")
+
+    response = english.post(_bulk(desk), {**data, "confirm": "1", "token": token, "seen": "on"})
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "The applications or what is known about them changed after the decisions were shown "
+        "to you, so nothing was decided. Look at the decisions again before you confirm."
+    ]
+    assert response.context["preview"].token != token
+    assert Decision.objects.count() == 0

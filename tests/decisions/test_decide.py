@@ -77,11 +77,8 @@ def test_a_grant_in_full_commits_the_amount_in_its_band(
     event = AuditEvent.objects.filter(action="applications.application.granted").get()
     assert event.after is not None
     assert (event.after["decision"], event.after["amount_ore"]) == (decision.pk, kr(60_000))
-    [notice] = mail.outbox
-    assert notice.to == sorted(
-        {funded.applicant.user.email, funded.applicant.organisation.contact_email}
-    )
-    assert application.reference in notice.subject
+    # One e-mail per decision: the letter's (tests/letters), none of the decision's own.
+    assert mail.outbox == []
 
 
 def test_the_letters_are_queued_in_the_decisions_transaction_for_the_whole_batch(
@@ -89,8 +86,8 @@ def test_the_letters_are_queued_in_the_decisions_transaction_for_the_whole_batch
     queued_letters: list[dict[str, Any]],
     django_capture_on_commit_callbacks: Capture,
 ) -> None:
-    """Queued with the decisions, so no decision is ever left without its letters job; the
-    notices by e-mail go after the commit."""
+    """Queued with the decisions, so no decision is ever left without its letters job, and
+    nothing else is sent after the commit: the letter's e-mail is the one."""
     applications = [screened(funded.applicant, 20_000, f"Projekt {n}") for n in range(3)]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         decisions = decide_applications(
@@ -100,11 +97,10 @@ def test_the_letters_are_queued_in_the_decisions_transaction_for_the_whole_batch
         {"actor": funded.caseworker, "decision_ids": [d.pk for d in decisions]}
     ]
     assert mail.outbox == []
-    # After the commit each notice is queued (core.mail.queue_mail), and sent at once.
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
             callback()
-    assert len(mail.outbox) == 3
+    assert mail.outbox == []
 
 
 def test_a_reduced_grant_commits_the_reduced_amount_in_the_band_applied_for(

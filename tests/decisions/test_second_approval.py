@@ -51,15 +51,6 @@ def queued_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
-@pytest.fixture(autouse=True)
-def notices(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """The applicants' e-mails about decisions, recorded by decision (tested in
-    test_decide.py)."""
-    calls: list[list[int]] = []
-    monkeypatch.setattr(write, "send_decision_notices", lambda ids: calls.append(list(ids)))
-    return calls
-
-
 @pytest.fixture
 def four_eyes(funded: Funded) -> Funded:
     """BL's pool: grants above 100.000 kr. need a second caseworker."""
@@ -114,7 +105,6 @@ def test_the_strictest_amount_up_the_tree_applies(four_eyes: Funded) -> None:
 def test_a_grant_above_the_amount_is_proposed_without_money_mail_or_letter(
     four_eyes: Funded,
     queued_letters: list[dict[str, Any]],
-    notices: list[list[int]],
     django_capture_on_commit_callbacks: Capture,
     english: Client,
 ) -> None:
@@ -135,7 +125,7 @@ def test_a_grant_above_the_amount_is_proposed_without_money_mail_or_letter(
     assert Decision.objects.count() == 0
     assert Entry.objects.filter(kind="commitment").count() == 0
     assert available(band_2) == before
-    assert (queued_letters, notices) == ([], [])
+    assert queued_letters == []
     event = AuditEvent.objects.get(action="applications.application.grant_proposed")
     assert event.after == {
         "status": ApplicationStatus.AWAITING_APPROVAL.value,
@@ -200,7 +190,6 @@ def test_the_second_caseworker_approves_and_the_grant_is_final(
     four_eyes: Funded,
     second: User,
     queued_letters: list[dict[str, Any]],
-    notices: list[list[int]],
     django_capture_on_commit_callbacks: Capture,
 ) -> None:
     proposal = propose(four_eyes)
@@ -228,7 +217,6 @@ def test_the_second_caseworker_approves_and_the_grant_is_final(
     assert available(band_2) == before - kr(120_000)
     assert decision.commitment is not None
     assert queued_letters == [{"actor": second, "decision_ids": [decision.pk]}]
-    assert notices == [[decision.pk]]
     event = AuditEvent.objects.get(action="applications.application.granted")
     assert event.after is not None
     assert (event.actor, event.after["proposal"], event.after["proposed_by"]) == (

@@ -19,7 +19,7 @@ from pulje.letters.models import Letter
 from pulje.letters.services import run_decision_letters
 from tests.factories import UserFactory
 from tests.factories.applications import make_applicant
-from tests.factories.decisions import Funded, available, make_funded, screened
+from tests.factories.decisions import Funded, available, close_call, make_funded, screened
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,17 @@ def as_user(client: Client, user: User) -> Client:
 
 def decide_url(application: Application) -> str:
     return reverse("decisions:decide", kwargs={"uuid": application.uuid})
+
+
+def decide_on_page(client: Client, application: Application, data: dict[str, str]) -> Any:
+    """Post the decision, then confirm what the confirmation page shows, warnings seen."""
+    page = client.post(decide_url(application), data)
+    assert page.status_code == 200
+    assert Decision.objects.filter(application=application).count() == 0
+    token = page.context["preview"].token
+    return client.post(
+        decide_url(application), {**data, "confirm": "1", "token": token, "seen": "on"}
+    )
 
 
 def accept_url(application: Application) -> str:
@@ -107,9 +118,10 @@ def test_granting_in_full_from_the_page(
     funded: Funded, english: Client, django_capture_on_commit_callbacks: Capture
 ) -> None:
     application = screened(funded.applicant, 60_000)
+    close_call(funded.call)
     client = as_user(english, funded.caseworker)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(decide_url(application), {"outcome": "grant"})
+        response = decide_on_page(client, application, {"outcome": "grant"})
     assert response.status_code == 302
     assert response["Location"] == decide_url(application)
     decision = Decision.objects.get()
@@ -129,6 +141,7 @@ def test_a_reduced_grant_needs_a_smaller_amount_and_a_reason(
     funded: Funded, english: Client
 ) -> None:
     application = screened(funded.applicant, 60_000)
+    close_call(funded.call)
     client = as_user(english, funded.caseworker)
     page = client.post(
         decide_url(application),
@@ -141,8 +154,9 @@ def test_a_reduced_grant_needs_a_smaller_amount_and_a_reason(
             "reason_text": ["This field is required."],
         }
     assert Decision.objects.count() == 0
-    response = client.post(
-        decide_url(application),
+    response = decide_on_page(
+        client,
+        application,
         {"outcome": "reduce", "reduce-amount_ore": "45.000", "reduce-reason_text": "For dyrt."},
     )
     assert response.status_code == 302
@@ -156,6 +170,7 @@ def test_a_reduced_grant_needs_a_smaller_amount_and_a_reason(
 
 def test_rejecting_from_the_page(funded: Funded, english: Client) -> None:
     application = screened(funded.applicant, 60_000)
+    close_call(funded.call)
     client = as_user(english, funded.caseworker)
     page = client.post(
         decide_url(application), {"outcome": "reject", "reject-reason_code": "other"}
@@ -163,8 +178,9 @@ def test_rejecting_from_the_page(funded: Funded, english: Client) -> None:
     assert page.context["failed"].errors == {
         "reason_text": ["Describe the reason for the rejection."]
     }
-    response = client.post(
-        decide_url(application),
+    response = decide_on_page(
+        client,
+        application,
         {"outcome": "reject", "reject-reason_code": "outside_purpose", "reject-reason_text": ""},
     )
     assert response.status_code == 302
@@ -174,16 +190,31 @@ def test_rejecting_from_the_page(funded: Funded, english: Client) -> None:
     assert application.status == ApplicationStatus.REJECTED
 
 
-def test_the_page_shows_the_ledgers_refusal_and_writes_nothing(english: Client) -> None:
+def test_the_confirmation_shows_the_ledgers_refusal_as_blocking_and_writes_nothing(
+    english: Client,
+) -> None:
     funded = make_funded(band_money=(kr(100_000), kr(50_000), kr(400_000)))
     application = screened(funded.applicant, 60_000)
+    close_call(funded.call)
     entries = Entry.objects.count()
-    page = as_user(english, funded.caseworker).post(decide_url(application), {"outcome": "grant"})
+    client = as_user(english, funded.caseworker)
+    page = client.post(decide_url(application), {"outcome": "grant"})
     assert page.status_code == 200
-    assert page.context["failed"].non_field_errors() == [
+    preview = page.context["preview"]
+    assert (preview.warnings[0].code, preview.warnings[0].blocking) == ("over_budget", True)
+    assert preview.warnings[0].message == (
         "“Bånd 2” cannot pay for these grants: they come to 60.000 kr. and it has "
         "50.000 kr. available, 10.000 kr. too little."
-    ]
+    )
+    assert preview.blocked
+    assert 'name="confirm"' not in page.content.decode()
+    # Posted anyway, the service refuses it with the same reason.
+    refused = client.post(
+        decide_url(application),
+        {"outcome": "grant", "confirm": "1", "token": preview.token, "seen": "on"},
+    )
+    assert refused.status_code == 400
+    assert "cannot pay for these grants" in refused.context["form"].non_field_errors()[0]
     assert (Decision.objects.count(), Entry.objects.count()) == (0, entries)
     assert available(funded.bands[1]) == kr(50_000)
 
@@ -317,9 +348,9 @@ def test_a_submitted_application_may_be_rejected_but_not_yet_granted(
     assert 'value="reject"' in text
     assert "The application must be screened before it can be granted." in text
     page = client.post(decide_url(application), {"outcome": "grant"})
-    assert page.context["failed"].non_field_errors() == [
-        f"{application.reference} cannot be decided: it is “submitted”."
-    ]
+    refusal = page.context["preview"].warnings[0]
+    assert refusal.blocking
+    assert refusal.message == f"{application.reference} cannot be decided: it is “submitted”."
     assert Decision.objects.count() == 0
 
 
@@ -331,3 +362,37 @@ def test_the_dashboard_links_to_the_decision_letter(funded: Funded, english: Cli
     letter = Letter.objects.get(application=application)
     text = as_user(english, funded.applicant.user).get(reverse("applications:dashboard"))
     assert reverse("letters:download", args=[letter.pk]) in text.content.decode()
+
+
+def test_deciding_shows_the_confirmation_first_and_decides_only_when_confirmed(
+    funded: Funded, english: Client
+) -> None:
+    application = screened(funded.applicant, 60_000)
+    close_call(funded.call)
+    client = as_user(english, funded.caseworker)
+    page = client.post(decide_url(application), {"outcome": "grant"})
+    assert page.status_code == 200
+    assert Decision.objects.count() == 0
+    preview = page.context["preview"]
+    assert [(i.reference, i.outcome, i.amount_ore) for i in preview.items] == [
+        (application.reference, "grant", kr(60_000))
+    ]
+    assert [w.code for w in preview.warnings] == [
+        "no_assessment",
+        "spend_by_past",
+        "project_period_past",
+    ]
+    assert application.reference in preview.letter
+    assert "60.000 kr." in preview.letter
+    text = page.content.decode()
+    assert 'name="seen"' in text
+    data = {"outcome": "grant", "confirm": "1", "token": preview.token}
+    refused = client.post(decide_url(application), data)
+    assert refused.status_code == 400
+    assert refused.context["form"].non_field_errors() == [
+        "Tick that you have seen the warnings before you confirm."
+    ]
+    assert Decision.objects.count() == 0
+    response = client.post(decide_url(application), {**data, "seen": "on"})
+    assert response.status_code == 302
+    assert Decision.objects.get().amount_ore == kr(60_000)

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from pulje.accounts.models import User
 from pulje.applications.models import Application
@@ -92,3 +93,12 @@ def screened(applicant: Applicant, amount_kr: int = 60_000, title: str = "") -> 
 
 def available(pool: Pool) -> int:
     return PoolAccount.objects.get(pool=pool).balance.available
+
+
+def close_call(call: Call) -> None:
+    """The call's deadline moved into the past, as when its applications are decided (the
+    confirmation blocks deciding before it: ``decisions.warnings``). Set directly: the call
+    editor refuses a deadline in the past for an open call, and this is test data."""
+    closes_at = timezone.now() - dt.timedelta(minutes=1)
+    Call.objects.filter(pk=call.pk).update(closes_at=closes_at)
+    call.closes_at = closes_at

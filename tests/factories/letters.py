@@ -22,7 +22,7 @@ def make_decided(django_capture_on_commit_callbacks: object) -> Decided:
     full = screened(funded.applicant, 60_000, title=TRICKY_TITLE)
     reduced = screened(funded.applicant, 80_000, title="Madklub")
     rejected = screened(funded.applicant, 20_000, title="Strikkecafé")
-    # The decisions' own after-commit work (notices, letters) is left out: tests queue it.
+    # The decisions' own after-commit work (letters) is left out: tests queue it.
     with django_capture_on_commit_callbacks(execute=False):  # type: ignore[operator]
         granted = decide_applications(actor=funded.caseworker, applications=[full], outcome="grant")
         granted += decide_applications(

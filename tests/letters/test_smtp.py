@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django import Settings
 
-from pulje.core.jobs import JobStatus
+from pulje.core.jobs import Job, JobStatus
 from pulje.core.models import AuditEvent
 from pulje.decisions.models import Decision, RejectionReason
 from pulje.decisions.services import decide_applications, queue_decision_letters
@@ -168,26 +168,27 @@ def test_a_refused_recipient_and_a_line_break_stop_no_other_letter(
     assert Letter.objects.get(application=third).send_error == ""
 
 
-def test_decision_notices_go_on_past_a_refused_address(
+def test_one_email_per_decision_the_letters(
     mailbox: Mailbox, django_capture_on_commit_callbacks: object
 ) -> None:
+    """The applicant hears of a decision once: the letter's e-mail, with the letter attached
+    and its link; the decision sends nothing of its own."""
     funded = make_funded()
-    other = make_applicant(funded.call, name="Boligforeningen Afvist", department="Vestparken")
-    # The refused organisation's application first: its notice is the first to be sent.
-    applications = [screened(other, 70_000), screened(funded.applicant, 60_000)]
-    mailbox.refused = {other.user.email, other.organisation.contact_email}
+    applications = [screened(funded.applicant, 70_000), screened(funded.applicant, 60_000)]
 
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-        decide_applications(
-            actor=funded.caseworker, applications=applications, outcome="grant", queue_letters=False
+        decisions = decide_applications(
+            actor=funded.caseworker, applications=applications, outcome="grant"
         )
+    assert mailbox.received == []
+    run_decision_letters(job_id=Job.objects.get().pk)
 
-    reference = Decision.objects.get(application=applications[1]).application.reference
-    assert [(m["To"], subject_of(m)) for m in mailbox.received] == [
-        (
-            ", ".join(
-                sorted({funded.applicant.user.email, funded.applicant.organisation.contact_email})
-            ),
-            f"Der er truffet afgørelse om din ansøgning {reference}",
+    references = sorted(Decision.objects.values_list("application__reference", flat=True))
+    assert len(decisions) == 2
+    assert sorted(subject_of(m) for m in mailbox.received) == [
+        f"Tilsagn: {reference} {application.title}"
+        for reference, application in zip(
+            references, sorted(applications, key=lambda a: a.reference), strict=True
         )
     ]
+    assert all(m.get_content_type() == "multipart/mixed" for m in mailbox.received)

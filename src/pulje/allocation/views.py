@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pulje.accounts.models import User
 from pulje.allocation.forms import ConfirmForm, LocksForm, RunForm
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.permissions import get_run_for_overseer_or_404
-from pulje.allocation.plans import confirmation_refusal, default_reduction_reason, plan_of
+from pulje.allocation.plans import Plan, confirmation_refusal, default_reduction_reason, plan_of
 from pulje.allocation.problems import AllocationOptions
 from pulje.allocation.report import run_report
 from pulje.allocation.selectors import allocation_facts, call_money, newest_options, runs_of
@@ -33,6 +34,9 @@ from pulje.allocation.services import (
 from pulje.calls.permissions import get_call_for_overseer_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
+from pulje.decisions.brakes import brake_items
+from pulje.decisions.confirmation import Preview, preview_decisions
+from pulje.decisions.forms import ConfirmDecisionsForm
 
 
 @logged_in
@@ -181,31 +185,91 @@ def confirm(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     plan = plan_of(found) if refusal is None else None
     initial = {"reduction_reason": default_reduction_reason()}
     form = ConfirmForm(request.POST if request.method == "POST" else None, initial=initial)
+    reason = form.cleaned_data["reduction_reason"] if form.is_valid() else ""
+    preview = _preview(request_user(request), found, plan, reason) if plan else None
+    confirm = ConfirmDecisionsForm(
+        request.POST if request.method == "POST" else {"token": preview.token if preview else ""}
+    )
     if request.method == "POST" and form.is_valid():
-        try:
-            decisions = confirm_allocation(
-                actor=request_user(request),
-                run=found,
-                reduction_reason=form.cleaned_data["reduction_reason"],
-            )
-        except AllocationRefused as error:
-            add_service_error(form, error)
+        # Without a proposal the service's own refusal says why.
+        brake = _brake(preview, confirm) if preview is not None else ""
+        if brake:
+            form.add_error(None, brake)
         else:
-            messages.success(
-                request,
-                ngettext(
-                    "The proposal is confirmed: %(count)d decision was made. The letters are "
-                    "being made.",
-                    "The proposal is confirmed: %(count)d decisions were made. The letters are "
-                    "being made.",
-                    len(decisions),
+            try:
+                decisions = confirm_allocation(
+                    actor=request_user(request), run=found, reduction_reason=reason
                 )
-                % {"count": len(decisions)},
-            )
-            return redirect("allocation:run", code=found.call.code, pk=found.pk)
+            except AllocationRefused as error:
+                add_service_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The proposal is confirmed: %(count)d decision was made. The letters "
+                        "are being made.",
+                        "The proposal is confirmed: %(count)d decisions were made. The letters "
+                        "are being made.",
+                        len(decisions),
+                    )
+                    % {"count": len(decisions)},
+                )
+                return redirect("allocation:run", code=found.call.code, pk=found.pk)
+    if preview is not None:
+        # The token of what is shown now: a confirmation refused as changed shows the new one.
+        confirm = ConfirmDecisionsForm({"token": preview.token})
     return render(
         request,
         "allocation/confirm.html",
-        {"call": found.call, "run": found, "plan": plan, "refusal": refusal, "form": form},
+        {
+            "call": found.call,
+            "run": found,
+            "plan": plan,
+            "refusal": refusal,
+            "form": form,
+            "preview": preview,
+            "confirm": confirm,
+        },
         status=400 if form.errors else 200,
     )
+
+
+def _preview(user: User, run: AllocationRun, plan: Plan, reason: str) -> Preview:
+    """What confirming ``run`` decides, by a dry run of the confirmation itself."""
+    items = [
+        *brake_items(plan.full, "grant"),
+        *brake_items(
+            [application for application, _amount in plan.reduced],
+            "grant",
+            amounts={application.pk: amount for application, amount in plan.reduced},
+        ),
+        *(
+            item
+            for code, applications in sorted(plan.rejected.items())
+            for item in brake_items(applications, "reject", reason_code=code)
+        ),
+    ]
+    return preview_decisions(
+        call=run.call,
+        items=sorted(items, key=lambda item: item.reference),
+        act=lambda: confirm_allocation(
+            actor=user, run=run, reduction_reason=reason, queue_letters=False
+        ),
+        run_budget_ore=AllocationOptions.from_json(run.options).budget_ore,
+    )
+
+
+def _brake(preview: Preview, confirm: ConfirmDecisionsForm) -> str:
+    """Why the confirmation cannot go ahead as posted, or "": what it was shown has changed,
+    a warning blocks it, or its warnings were not ticked as seen."""
+    if preview.blocked:
+        return " ".join(warning.message for warning in preview.warnings if warning.blocking)
+    if not confirm.is_valid() or confirm.cleaned_data["token"] != preview.token:
+        return _(
+            "The applications or what is known about them changed after the decisions were "
+            "shown to you, so nothing was decided. Look at the decisions again before you "
+            "confirm."
+        )
+    if preview.warnings and not confirm.cleaned_data["seen"]:
+        return _("Tick that you have seen the warnings before you confirm.")
+    return ""

@@ -163,3 +163,14 @@ class DeclineForm(forms.Form):
             "required": gettext_lazy("Tick the box to confirm that you decline the grant.")
         },
     )
+
+
+class ConfirmDecisionsForm(forms.Form):
+    """The second step of deciding: the token of the confirmation page (what it listed and
+    warned of) and the tick that its warnings were seen. The decision service checks both."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    seen = forms.BooleanField(label=gettext_lazy("I have seen the warnings"), required=False)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"shown": self.cleaned_data["token"], "warnings_seen": self.cleaned_data["seen"]}

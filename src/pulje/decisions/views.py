@@ -1,7 +1,10 @@
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +20,16 @@ from pulje.casework.permissions import (
     get_application_for_overseer_or_404,
 )
 from pulje.core.access import logged_in, request_user
-from pulje.decisions.forms import AcceptForm, GrantForm, ReduceForm, RejectForm, ReturnForm
+from pulje.decisions.brakes import brake_items
+from pulje.decisions.confirmation import preview_decisions
+from pulje.decisions.forms import (
+    AcceptForm,
+    ConfirmDecisionsForm,
+    GrantForm,
+    ReduceForm,
+    RejectForm,
+    ReturnForm,
+)
 from pulje.decisions.models import Outcome
 from pulje.decisions.permissions import get_decision_for_applicant_or_404
 from pulje.decisions.selectors import (
@@ -28,12 +40,14 @@ from pulje.decisions.selectors import (
     open_proposal,
 )
 from pulje.decisions.services import (
+    Decided,
     DecisionRefused,
     accept_grant,
     approve_grant_proposals,
     decide_applications,
     return_grant_proposal,
 )
+from pulje.decisions.views_confirm import render_confirmation
 from pulje.funds.selectors import second_approval_threshold
 from pulje.letters.selectors import letters_for_applications
 
@@ -78,32 +92,61 @@ def decide(request: HttpRequest, uuid: str) -> HttpResponse:
         if form.is_valid():
             arguments = form.arguments()
             amount = arguments["amount_ore"]
+            decide_as_chosen = partial(
+                decide_applications,
+                actor=user,
+                applications=[application],
+                outcome=arguments["outcome"],
+                reason_code=arguments["reason_code"],
+                reason_text=arguments["reason_text"],
+                amounts=None if amount is None else {application.pk: amount},
+            )
+            confirm = ConfirmDecisionsForm(request.POST) if "confirm" in request.POST else None
+            if confirm is None or not confirm.is_valid():
+                return _render_confirm(request, application, decide_as_chosen)
             try:
-                decided = decide_applications(
-                    actor=user,
-                    applications=[application],
-                    outcome=arguments["outcome"],
-                    reason_code=arguments["reason_code"],
-                    reason_text=arguments["reason_text"],
-                    amounts=None if amount is None else {application.pk: amount},
-                )
+                decided = decide_as_chosen(**confirm.arguments())
             except DecisionRefused as refusal:
-                form.add_error(None, refusal.message)
+                return _render_confirm(
+                    request, application, decide_as_chosen, error=refusal.message
+                )
+            if decided.proposals:
+                messages.success(
+                    request,
+                    _("The grant is proposed. It is final when a second caseworker approves it."),
+                )
             else:
-                if decided.proposals:
-                    messages.success(
-                        request,
-                        _(
-                            "The grant is proposed. It is final when a second caseworker "
-                            "approves it."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("The decision is made. The letter is being made."))
-                return redirect("decisions:decide", uuid=uuid)
+                messages.success(request, _("The decision is made. The letter is being made."))
+            return redirect("decisions:decide", uuid=uuid)
         failed = form
     return _render_decide(
         request, application, user, may_decide, choices=choices, failed=failed, duty=duty
+    )
+
+
+def _render_confirm(
+    request: HttpRequest,
+    application: Application,
+    act: "partial[Decided]",
+    *,
+    error: str = "",
+) -> HttpResponse:
+    """The confirmation before one application is decided as ``act`` decides it, with the
+    service's refusal of the last confirmation (``error``) if there was one."""
+    arguments = act.keywords
+    preview = preview_decisions(
+        call=application.call,
+        items=brake_items(
+            [application],
+            arguments["outcome"],
+            amounts=arguments["amounts"],
+            reason_code=arguments["reason_code"],
+        ),
+        act=lambda: act(queue_letters=False),
+    )
+    page = reverse("decisions:decide", kwargs={"uuid": application.uuid})
+    return render_confirmation(
+        request, application.call, preview, action=page, back=page, error=error
     )
 
 
@@ -152,6 +195,9 @@ def _render_decide(
             "band_available": available_ore(band.pk) if band is not None else None,
             "second_approval_above": second_approval_threshold(band) if band else None,
             "budget_lines": application.budget_lines.all(),
+            "letters": letters_for_applications([application.pk])[application.pk]
+            if decision is not None
+            else [],
         },
         status=status,
     )

@@ -1,3 +1,4 @@
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -33,7 +34,11 @@ from pulje.casework.services import (
 )
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
+from pulje.decisions.brakes import brake_items
+from pulje.decisions.confirmation import preview_decisions
+from pulje.decisions.forms import ConfirmDecisionsForm
 from pulje.decisions.services import DecisionRefused, decide_applications
+from pulje.decisions.views_confirm import render_confirmation
 from pulje.desk.forms import BulkForm, ConflictForm, OverrideForm, QueueFilterForm
 from pulje.desk.selectors import (
     application_timeline,
@@ -137,6 +142,8 @@ def bulk(request: HttpRequest, code: str) -> HttpResponse:
         return _bulk_refused(request, call, works, form)
     chosen = list(form.cleaned_data["applications"])
     action = form.cleaned_data["action"]
+    if action in {"grant", "reject"}:
+        return _decide(request, call, user, chosen, form)
     try:
         message = _act(user, action, chosen, form)
     except (ApplicationRefused, AssessmentRefused, DecisionRefused) as refusal:
@@ -147,6 +154,7 @@ def bulk(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _act(user: User, action: str, chosen: list[Application], form: BulkForm) -> str:
+    """Screen again or assign (grants and rejections go through ``_decide``)."""
     count = len(chosen)
     if action == "screen":
         screen_applications(actor=user, applications=chosen)
@@ -155,32 +163,67 @@ def _act(user: User, action: str, chosen: list[Application], form: BulkForm) -> 
             "%(count)d applications were screened again.",
             count,
         ) % {"count": count}
-    if action == "assign":
-        assessor = form.chosen_assessor
-        added = assign_assessor(actor=user, applications=chosen, assessor=assessor)
-        return ngettext(
-            "%(count)d application was assigned to %(name)s.",
-            "%(count)d applications were assigned to %(name)s.",
-            added,
-        ) % {"count": added, "name": assessor.name or assessor.email}
-    decisions = decide_applications(
+    assessor = form.chosen_assessor
+    added = assign_assessor(actor=user, applications=chosen, assessor=assessor)
+    return ngettext(
+        "%(count)d application was assigned to %(name)s.",
+        "%(count)d applications were assigned to %(name)s.",
+        added,
+    ) % {"count": added, "name": assessor.name or assessor.email}
+
+
+def _decide(
+    request: HttpRequest, call: Call, user: User, chosen: list[Application], form: BulkForm
+) -> HttpResponse:
+    """A bulk grant or rejection: the confirmation of what it decides, then, confirmed with
+    the confirmation's token, the decisions (``decide_applications`` checks the token)."""
+    action = form.cleaned_data["action"]
+    reason_code = form.cleaned_data.get("reason_code", "") if action == "reject" else ""
+    decide_chosen = partial(
+        decide_applications,
         actor=user,
         applications=chosen,
         outcome=action,
-        reason_code=form.cleaned_data.get("reason_code", "") if action == "reject" else "",
+        reason_code=reason_code,
         reason_text=form.cleaned_data.get("reason_text", ""),
     )
+    confirm = ConfirmDecisionsForm(request.POST) if "confirm" in request.POST else None
+    error = ""
+    if confirm is not None and confirm.is_valid():
+        try:
+            decisions = decide_chosen(**confirm.arguments())
+        except DecisionRefused as refusal:
+            error = refusal.message
+        else:
+            messages.success(request, _decided_message(action, len(decisions)))
+            return redirect(_back_to_queue(call, request.POST.get("query", "")))
+    preview = preview_decisions(
+        call=call,
+        items=brake_items(chosen, action, reason_code=reason_code),
+        act=lambda: decide_chosen(queue_letters=False),
+    )
+    return render_confirmation(
+        request,
+        call,
+        preview,
+        action=reverse("desk:bulk", kwargs={"code": call.code}),
+        back=_back_to_queue(call, request.POST.get("query", "")),
+        error=error,
+    )
+
+
+def _decided_message(action: str, count: int) -> str:
     if action == "grant":
         return ngettext(
             "%(count)d application was granted. The letters are being made.",
             "%(count)d applications were granted. The letters are being made.",
-            len(decisions),
-        ) % {"count": len(decisions)}
+            count,
+        ) % {"count": count}
     return ngettext(
         "%(count)d application was rejected. The letters are being made.",
         "%(count)d applications were rejected. The letters are being made.",
-        len(decisions),
-    ) % {"count": len(decisions)}
+        count,
+    ) % {"count": count}
 
 
 def _bulk_refused(request: HttpRequest, call: Call, works: bool, form: BulkForm) -> HttpResponse:

@@ -29,7 +29,9 @@ from pulje.decisions.services import (
 )
 
 
-def confirm_allocation(*, actor: User, run: AllocationRun, reduction_reason: str = "") -> Decided:
+def confirm_allocation(
+    *, actor: User, run: AllocationRun, reduction_reason: str = "", queue_letters: bool = True
+) -> Decided:
     """The run's proposal becomes the call's decisions, all in one transaction with the
     run's confirmation: grants in full, reduced grants (with ``reduction_reason``, by
     default ``default_reduction_reason()``), and rejections of the rest with the reason
@@ -40,7 +42,9 @@ def confirm_allocation(*, actor: User, run: AllocationRun, reduction_reason: str
     everything ``decide_applications`` does for each batch (decisions, ledger commitments,
     status moves and their events; after commit the e-mails); one letters job for all the
     decisions;
-    the audit event ``allocation.run.confirmed``.
+    the audit event ``allocation.run.confirmed``. With ``queue_letters`` False no letters job
+    is queued: for the confirmation page's dry run (``decisions.confirmation``), which rolls
+    everything back and must not start a task that sends mail.
 
     Grants above their band's second-approval amount are proposed, not decided
     (``decide_applications``): they wait for a second caseworker, as any other.
@@ -56,12 +60,19 @@ def confirm_allocation(*, actor: User, run: AllocationRun, reduction_reason: str
     refuse_unless_caseworker(actor, call)
     try:
         with transaction.atomic():
-            return _confirm(actor, run, reduction_reason.strip() or default_reduction_reason())
+            return _confirm(
+                actor,
+                run,
+                reduction_reason.strip() or default_reduction_reason(),
+                queue_letters=queue_letters,
+            )
     except DecisionRefused as refusal:
         raise AllocationRefused(refusal.message, code=refusal.code) from refusal
 
 
-def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> Decided:
+def _confirm(
+    actor: User, run: AllocationRun, reduction_reason: str, *, queue_letters: bool
+) -> Decided:
     call = Call.objects.select_related("pool").get(pk=run.call_id)
     # The call's pools, then its applications, in the order decide_applications locks them:
     # from here no decision, withdrawal or score (assessment locks the application too) can
@@ -125,7 +136,7 @@ def _confirm(actor: User, run: AllocationRun, reduction_reason: str) -> Decided:
     for batch in batches:
         decisions += batch
         proposals += batch.proposals
-    if decisions:
+    if decisions and queue_letters:
         # One job for the whole confirmation, so the call's queue links to all its letters.
         queue_decision_letters(actor=actor, decision_ids=[decision.pk for decision in decisions])
     run.refresh_from_db(fields=["confirmed_at", "confirmed_by"])

@@ -99,8 +99,9 @@ def approve_grant_proposals(
     ``Decision``, signed by the proposer and linked to the proposal; the grant account and
     the commitment, which the ledger refuses if the band no longer has the money; the move
     from awaiting approval to granted, event ``applications.application.granted`` with the
-    proposal and its proposer); the proposal marked approved by ``actor``. After commit the
-    e-mails; the letters job in this transaction unless ``queue_letters`` is False.
+    proposal and its proposer); the proposal marked approved by ``actor``; the letters job
+    (whose e-mail is the applicant's one message) in this transaction unless
+    ``queue_letters`` is False.
 
     Raises DecisionRefused, having written nothing: for a user who is not the calls'
     caseworker, who proposed any of them (a second person must approve), or who has a

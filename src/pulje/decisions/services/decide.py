@@ -21,6 +21,7 @@ from pulje.calls.selectors import call_bands
 from pulje.casework.selectors import failed_screening
 from pulje.core.locks import lock_for
 from pulje.core.money import format_dkk
+from pulje.decisions.brakes import brake_facts, brake_items
 from pulje.decisions.models import Decision, GrantProposal, RejectionReason
 from pulje.decisions.selectors import grant_pool
 from pulje.decisions.services.common import (
@@ -31,6 +32,7 @@ from pulje.decisions.services.common import (
     _refuse_unless_caseworker,
 )
 from pulje.decisions.services.write import _decide
+from pulje.decisions.warnings import confirmation_token, warnings_for
 from pulje.funds.models import Pool
 from pulje.funds.selectors import second_approval_threshold
 
@@ -54,6 +56,8 @@ def decide_applications(
     reason_text: str = "",
     amounts: Mapping[int, int] | None = None,
     queue_letters: bool = True,
+    shown: str = "",
+    warnings_seen: bool = False,
 ) -> Decided:
     """Grant (``outcome="grant"``) or reject (``"reject"``) every one of ``applications`` in
     one transaction: all of them, or none.
@@ -72,9 +76,17 @@ def decide_applications(
     Side effects per application: a ``Decision``; for a grant a ``GrantAccount`` and a
     commitment (``ledger.grant_account.opened``, ``ledger.commitment`` events); the move to
     granted/rejected (event ``applications.application.granted``/``rejected`` recording the
-    decision). After commit: a short e-mail to each applicant, and the decision letters queued
-    (``services.letters.queue_decision_letters``), unless ``queue_letters`` is False: then the
-    caller queues them, in the same transaction, with other batches' (one job for one act).
+    decision); the decision letters queued (``services.letters.queue_decision_letters``;
+    the letter's e-mail is the applicant's one message about the decision), unless
+    ``queue_letters`` is False: then the caller queues them, in the same transaction, with
+    other batches' (one job for one act).
+
+    Brakes: with ``shown``, the token of the confirmation page the caseworker saw
+    (``decisions.warnings.confirmation_token``), the batch is decided only if what that page
+    listed and warned of is still so, read again under the locks; never with a blocking
+    warning (``decisions.warnings``), such as a deadline not passed for a call whose
+    applicants may change what they sent until then; and with other warnings only if
+    ``warnings_seen`` (the caseworker's tick).
 
     Raises DecisionRefused, having written nothing: for a user who is not the calls'
     caseworker or has a conflict of interest with any of the applications (naming them and
@@ -124,6 +136,16 @@ def decide_applications(
             locked,
             _("You have a conflict of interest and cannot decide these applications:"),
         )
+        if shown:
+            _refuse_unless_as_shown(
+                shown=shown,
+                calls=calls,
+                locked=locked,
+                outcome=outcome,
+                amounts=amounts,
+                reason_code=reason_code,
+                warnings_seen=warnings_seen,
+            )
         plans = _plan(locked, outcome, amounts, reason_text, bands_by_call)
         proposed: list[_Plan] = []
         if outcome == "grant":
@@ -146,6 +168,40 @@ def decide_applications(
             queue_letters=queue_letters,
         )
     return Decided(decisions, proposals)
+
+
+def _refuse_unless_as_shown(
+    *,
+    shown: str,
+    calls: list[Call],
+    locked: list[Application],
+    outcome: str,
+    amounts: Mapping[int, int],
+    reason_code: str,
+    warnings_seen: bool,
+) -> None:
+    if len(calls) != 1:
+        raise DecisionRefused(
+            _("One confirmation decides applications to one call only."), code="one_call"
+        )
+    items = brake_items(locked, outcome, amounts=amounts, reason_code=reason_code)
+    found = warnings_for(brake_facts(calls[0]), items)
+    blocking = [warning.message for warning in found if warning.blocking]
+    if blocking:
+        raise DecisionRefused(" ".join(blocking), code="blocked")
+    if confirmation_token(items, found) != shown:
+        raise DecisionRefused(
+            _(
+                "The applications or what is known about them changed after the decisions "
+                "were shown to you, so nothing was decided. Look at the decisions again "
+                "before you confirm."
+            ),
+            code="changed_since_shown",
+        )
+    if found and not warnings_seen:
+        raise DecisionRefused(
+            _("Tick that you have seen the warnings before you confirm."), code="warnings_not_seen"
+        )
 
 
 def _needs_second_approval(plan: "_Plan", thresholds: dict[int, int | None]) -> bool:

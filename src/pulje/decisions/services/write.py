@@ -1,6 +1,6 @@
 """Writing decisions, shared by ``decide`` and ``approve``: the ``Decision`` rows, the grant
-accounts and commitments (only through ``pulje.ledger.services``), the status moves, and after
-commit the notices; the letters job in the same transaction.
+accounts and commitments (only through ``pulje.ledger.services``), the status moves, and the
+letters job in the same transaction (its e-mail is the applicant's one message about the decision).
 
 Called inside the caller's transaction with the pools and applications already locked
 (``core.locks``): nothing here locks or opens a transaction of its own.
@@ -8,7 +8,6 @@ Called inside the caller's transaction with the pools and applications already l
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 
 from pulje.accounts.models import User
@@ -17,7 +16,6 @@ from pulje.decisions.models import Decision, Outcome
 from pulje.decisions.selectors import accept_by_for
 from pulje.decisions.services.common import DecisionRefused, _Plan
 from pulje.decisions.services.letters import queue_decision_letters
-from pulje.decisions.services.notices import send_decision_notices
 from pulje.funds.selectors import effective_spend_by, reporting_requirement
 from pulje.ledger.services import LedgerError, commit, open_grant_account
 
@@ -31,8 +29,8 @@ def _decide(
     reason_text: str,
     queue_letters: bool,
 ) -> list[Decision]:
-    """Write the decisions of ``plans``, with their mail after commit and, if
-    ``queue_letters``, their letters job in this transaction."""
+    """Write the decisions of ``plans`` and, if ``queue_letters``, their letters job in
+    this transaction."""
     if not plans:
         return []
     try:
@@ -42,7 +40,6 @@ def _decide(
         # the last line of defence, and its refusal rolls the whole batch back too.
         raise DecisionRefused(error.message, code=error.code) from error
     decision_ids = [decision.pk for decision in decisions]
-    transaction.on_commit(lambda: send_decision_notices(decision_ids), robust=True)
     # In the decisions' transaction: the job and its task commit with them or not at all,
     # so no decision is ever left without a letters job to follow or retry.
     if queue_letters:
