@@ -1,12 +1,12 @@
 // "Choose all on the page" as one checkbox in a table's header: it ticks or clears every
 // row's box, and shows itself ticked, cleared or mixed as the rows are.
 //
-// Without this script the header box stays hidden and a link reloads the page with every
-// row ticked (the queue's `?choose=page`); with it, the box replaces the link. Markup:
+// Without this script the header box stays hidden; a link reloads the page with every row
+// ticked (the queue's `?choose=page`), and stays for phones, where the table's header is
+// not shown. Markup:
 //   [data-select-all]            the header box's wrapper, `hidden` until this runs
 //   [data-select-all-box]        the header checkbox
 //   [data-select-all-item]       each row's checkbox, in the same form
-//   [data-select-all-link]       the fallback link, hidden here
 //   [data-select-all-fallback]   the header's text for screen readers without the box
 
 function start(wrapper) {
@@ -28,7 +28,7 @@ function start(wrapper) {
   });
   items.forEach((item) => item.addEventListener("change", show));
   wrapper.hidden = false;
-  form.querySelectorAll("[data-select-all-link], [data-select-all-fallback]").forEach((element) => {
+  form.querySelectorAll("[data-select-all-fallback]").forEach((element) => {
     element.hidden = true;
   });
   show();
