@@ -123,6 +123,7 @@ def test_a_run_records_an_audit_event(scarce: Scarce) -> None:
         "seed": "",
         "locked_in": [],
         "locked_out": [],
+        "brought_back": [],
         "status": "queued",
     }
     solved = AuditEvent.objects.get(action="allocation.run.solved")

@@ -407,3 +407,33 @@ def test_a_grant_not_accepted_in_time_lapses_and_can_no_longer_be_accepted(
     assert_accessible(grantee)
     assert status(application) == ApplicationStatus.LAPSED
     assert Decision.objects.get(pk=decision.pk).accepted_at is None
+
+
+# Choosing every row of the queue at once (issue 15.5)
+
+
+def test_the_header_box_ticks_every_row_of_the_page(
+    new_context: NewContext, live_server: LiveServer
+) -> None:
+    """At desktop width: on a phone the table's rows are cards without the header, and the
+    link "Vælg alle på siden" (tested in tests/desk) does the same."""
+    desk = make_desk()
+    for n in range(3):
+        submit(make_applicant_in(desk.call, name=f"Boligselskab {n}"), title=f"Projekt {n}")
+    page = page_for(new_context, live_server, desk.caseworker, 1280)
+    page.goto(f"{live_server.url}/sekretariat/{desk.call.code}/")
+
+    everything = page.locator("#choose-all")
+    rows = page.locator("#bulk input[name=applications]")
+    expect(everything).to_be_visible()
+    expect(page.locator("[data-select-all-link]")).to_be_visible()
+    everything.check()
+    assert rows.evaluate_all("boxes => boxes.map(box => box.checked)") == [True] * 3
+    rows.first.uncheck()
+    assert everything.evaluate("box => box.indeterminate") is True
+    # A mixed box ticks every row when clicked, and clears them the next time.
+    everything.check()
+    assert rows.evaluate_all("boxes => boxes.map(box => box.checked)") == [True] * 3
+    everything.uncheck()
+    assert rows.evaluate_all("boxes => boxes.map(box => box.checked)") == [False] * 3
+    assert_accessible(page)

@@ -203,6 +203,27 @@ class LocksForm(forms.Form):
             )
 
 
+class BringBackForm(forms.Form):
+    """The run page's ticks for the not-recommended applications to bring back into a new
+    run."""
+
+    brought_back = forms.MultipleChoiceField(
+        label=gettext_lazy("Bring back into the run"),
+        error_messages={
+            "required": gettext_lazy("Choose the applications to bring back into the run."),
+            "invalid_choice": gettext_lazy(
+                "%(value)s is not an application the run left out as not recommended."
+            ),
+        },
+    )
+
+    def __init__(self, *args: Any, references: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["brought_back"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(reference, reference) for reference in sorted(references)]
+
+
 class ConfirmForm(forms.Form):
     reduction_reason = LimitedTextField(
         label=gettext_lazy("Why the reduced grants are reduced"),

@@ -24,6 +24,13 @@ from pulje.decisions.models import RejectionReason
 logger = logging.getLogger(__name__)
 
 
+def run_facts(run: AllocationRun) -> AllocationFacts:
+    """The run's call's facts as they are now, with the not-recommended applications the
+    run brought back among the candidates (``allocation_facts``)."""
+    options = AllocationOptions.from_json(run.options)
+    return allocation_facts(run.call, brought_back=options.brought_back)
+
+
 def changed_since(run: AllocationRun, facts: AllocationFacts) -> list[str]:
     """The references whose application differs from what ``run`` was made from: no longer a
     candidate (withdrawn, decided, failed screening), a new candidate, or a changed amount,
@@ -141,7 +148,7 @@ def confirmation_refusal(run: AllocationRun) -> Refusal | None:
             "superseded",
             _("A newer run has been made for this call: only the newest can be confirmed."),
         )
-    changed = changed_since(run, allocation_facts(run.call))
+    changed = changed_since(run, run_facts(run))
     if changed:
         return Refusal(
             "changed",

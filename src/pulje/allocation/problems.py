@@ -62,6 +62,9 @@ class AllocationOptions:
     lottery_threshold: float = 0.0
     locked_in: frozenset[str] = frozenset()
     locked_out: frozenset[str] = frozenset()
+    # Applications the expert group did not recommend that the caseworker brought back into
+    # the run (the others are left out: ``selectors.allocation_facts``).
+    brought_back: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -79,7 +82,7 @@ class AllocationOptions:
         """The options a run stored; unknown keys are ignored, missing ones default."""
         known = {item.name for item in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        for key in ("locked_in", "locked_out"):
+        for key in ("locked_in", "locked_out", "brought_back"):
             if key in values:
                 values[key] = frozenset(values[key])
         if "method" in values:

@@ -6,6 +6,7 @@ candidates and everything they need come in eight.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.utils.translation import override
 
 from pulje.allocation.models import AllocationRun
 from pulje.applications.models import Application, ApplicationStatus, TargetGroup
-from pulje.assessment.selectors import score_summaries
+from pulje.assessment.selectors import latest_recommendations, score_summaries
 from pulje.calls.models import Call
 from pulje.casework.selectors import failed_screening
 from pulje.funds.models import Pool
@@ -49,6 +50,9 @@ class Excluded:
     reference: str
     title: str
     reason: str
+    # The expert group's "do not recommend" left it out: the caseworker may bring it back
+    # into a run (``AllocationOptions.brought_back``); ``reason`` is then the recommendation's.
+    not_recommended: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,13 +155,19 @@ def undecided_applications(call: Call) -> list[Application]:
     )
 
 
-def allocation_facts(call: Call) -> AllocationFacts:
+def allocation_facts(call: Call, *, brought_back: Iterable[str] = ()) -> AllocationFacts:
     """The call's candidates (undecided, scored, not failed in screening, in a band of the
-    call) and the undecided applications left out, with the money and the homes by region.
-    Nine queries however many applications."""
+    call, and not "not recommended" unless the caseworker brought it back: a reference in
+    ``brought_back``) and the undecided applications left out, with the money and the homes
+    by region. Nine queries however many applications, and one more when any is not
+    recommended."""
     applications = undecided_applications(call)
     failed = {application.pk for application in failed_screening(applications)}
     summaries = score_summaries(applications)
+    recommendations = latest_recommendations(
+        [a for a in applications if a.status == ApplicationStatus.NOT_RECOMMENDED]
+    )
+    wanted = set(brought_back)
     money = call_money(call)
     candidates: list[CandidateFacts] = []
     excluded: list[Excluded] = []
@@ -176,6 +186,20 @@ def allocation_facts(call: Call) -> AllocationFacts:
             reason = _("Not scored by an assessor yet")
         elif money.bands and band is None:
             reason = _("No grant band of the call holds the amount")
+        elif (
+            application.status == ApplicationStatus.NOT_RECOMMENDED
+            and application.reference not in wanted
+        ):
+            recommendation = recommendations.get(application.pk)
+            excluded.append(
+                Excluded(
+                    application.reference,
+                    application.title,
+                    recommendation.reason if recommendation else "",
+                    not_recommended=True,
+                )
+            )
+            continue
         if reason is not None:
             excluded.append(Excluded(application.reference, application.title, str(reason)))
             continue
@@ -241,6 +265,11 @@ def newest_run_id(call: Call) -> int | None:
     return (
         AllocationRun.objects.filter(call=call).order_by("-pk").values_list("pk", flat=True).first()
     )
+
+
+def pools_by_code(codes: Iterable[str]) -> dict[str, Pool]:
+    """The pools with these codes, by code (one query)."""
+    return {pool.code: pool for pool in Pool.objects.filter(code__in=sorted(set(codes)))}
 
 
 def applications_by_reference(call: Call, references: list[str]) -> dict[str, Application]:

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<slug:code>/fordeling/<int:pk>/", views.run, name="run"),
     path("<slug:code>/fordeling/<int:pk>/stop/", views.stop, name="stop"),
     path("<slug:code>/fordeling/<int:pk>/koer-igen/", views.rerun, name="rerun"),
+    path("<slug:code>/fordeling/<int:pk>/tag-med/", views.bring_back, name="bring_back"),
     path("<slug:code>/fordeling/<int:pk>/bekraeft/", views.confirm, name="confirm"),
 ]

@@ -6,31 +6,48 @@ The call's secretariat acts; the funder above reads the runs (and gets 403 for t
 actions, as in the queue); anyone else gets a 404 (``allocation.permissions``).
 """
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulje.accounts.models import User
-from pulje.allocation.forms import ConfirmForm, LocksForm, RunForm
+from pulje.allocation.forms import BringBackForm, ConfirmForm, LocksForm, RunForm
 from pulje.allocation.models import AllocationRun
 from pulje.allocation.permissions import get_run_for_overseer_or_404
-from pulje.allocation.plans import Plan, confirmation_refusal, default_reduction_reason, plan_of
+from pulje.allocation.plans import (
+    Plan,
+    confirmation_refusal,
+    default_reduction_reason,
+    plan_of,
+    run_facts,
+)
 from pulje.allocation.problems import AllocationOptions
-from pulje.allocation.report import run_report
-from pulje.allocation.selectors import allocation_facts, call_money, newest_options, runs_of
+from pulje.allocation.report import RunReport, run_report
+from pulje.allocation.selectors import (
+    allocation_facts,
+    call_money,
+    newest_options,
+    pools_by_code,
+    runs_of,
+)
 from pulje.allocation.services import (
     AllocationRefused,
+    bring_back_into_run,
     confirm_allocation,
     request_stop,
     rerun_with_locks,
     run_allocation,
 )
+from pulje.allocation.shortfalls import BandMove, band_moves
 from pulje.calls.permissions import get_call_for_overseer_or_404
 from pulje.core.access import logged_in, request_user
 from pulje.core.forms import add_service_error
@@ -86,11 +103,46 @@ def new_run(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class MoveHint:
+    """A proposed move between bands, with the link to the source band's "Flyt penge" form
+    filled in."""
+
+    move: BandMove
+    url: str
+
+
+def _move_hints(report: RunReport) -> list[MoveHint]:
+    if report.result is None or report.reading is None:
+        return []
+    moves = band_moves(report.problem, report.result)
+    if not moves:
+        return []
+    pools = pools_by_code([code for move in moves for code in (move.band, move.source)])
+    hints = []
+    for move in moves:
+        source, band = pools.get(move.source), pools.get(move.band)
+        if source is None or band is None:
+            continue
+        query = urlencode({"to": band.pk, "amount_ore": move.amount_ore})
+        url = f"{reverse('funds:pool_transfer', kwargs={'pk': source.pk})}?{query}"
+        hints.append(MoveHint(move=move, url=url))
+    return hints
+
+
 def _run_context(
-    run: AllocationRun, works: bool, locks_form: LocksForm | None = None
+    run: AllocationRun,
+    works: bool,
+    locks_form: LocksForm | None = None,
+    bring_back_form: BringBackForm | None = None,
 ) -> dict[str, Any]:
     report = run_report(run)
     call = run.call
+    # The not-recommended applications the run leaves out, as they are now: the run's
+    # problem keeps only its candidates.
+    not_recommended = [item for item in run_facts(run).excluded if item.not_recommended]
+    if bring_back_form is None:
+        bring_back_form = BringBackForm(references=[item.reference for item in not_recommended])
     if locks_form is None:
         locks_form = LocksForm(
             initial={
@@ -109,6 +161,11 @@ def _run_context(
         "locks_form": locks_form,
         "ticked_in": set(locks_form["locked_in"].value() or []),
         "ticked_out": set(locks_form["locked_out"].value() or []),
+        "not_recommended": not_recommended,
+        "band_moves": _move_hints(report) if works else [],
+        "brought_back": sorted(AllocationOptions.from_json(run.options).brought_back),
+        "bring_back_form": bring_back_form,
+        "ticked_back": set(bring_back_form["brought_back"].value() or []),
     }
 
 
@@ -167,6 +224,35 @@ def rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             return redirect("allocation:run", code=found.call.code, pk=new.pk)
     return render(
         request, "allocation/run.html", _run_context(found, works, locks_form=form), status=400
+    )
+
+
+@require_POST
+@logged_in
+def bring_back(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Make a new run with the ticked not-recommended applications among the candidates."""
+    found, works = get_run_for_overseer_or_404(request_user(request), code, pk)
+    if not works:
+        raise PermissionDenied
+    references = [item.reference for item in run_facts(found).excluded if item.not_recommended]
+    form = BringBackForm(request.POST, references=references)
+    if form.is_valid():
+        try:
+            new = bring_back_into_run(
+                actor=request_user(request),
+                run=found,
+                references=form.cleaned_data["brought_back"],
+                in_worker=True,
+            )
+        except (ValidationError, AllocationRefused) as error:
+            add_service_error(form, error)
+        else:
+            return redirect("allocation:run", code=found.call.code, pk=new.pk)
+    return render(
+        request,
+        "allocation/run.html",
+        _run_context(found, works, bring_back_form=form),
+        status=400,
     )
 
 

@@ -240,3 +240,15 @@ def recommendations_of(application: Application) -> list[Recommendation]:
         .select_related("made_by")
         .order_by("-made_at", "-pk")
     )
+
+
+def latest_recommendations(applications: Sequence[Application]) -> dict[int, Recommendation]:
+    """Each application's latest recommendation (the one that counts), by application pk;
+    applications without one are missing (one query)."""
+    latest: dict[int, Recommendation] = {}
+    rows = Recommendation.objects.filter(application__in=[a.pk for a in applications]).order_by(
+        "made_at", "pk"
+    )
+    for recommendation in rows:
+        latest[recommendation.application_id] = recommendation
+    return latest

@@ -14,8 +14,11 @@ from pulje.accounts.models import User
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.selectors import applications_for
 from pulje.applications.workflow import APPLICATION
+from pulje.assessment.selectors import latest_recommendations
 from pulje.calls.models import Call
 from pulje.calls.selectors import CallLetterFacts, call_letter_facts
+from pulje.casework.models import kind_labels
+from pulje.casework.selectors import failed_screenings
 from pulje.core.money import format_dkk
 from pulje.decisions.models import (
     DEFAULT_ACCEPT_DAYS,
@@ -173,12 +176,34 @@ def _approved_budget(decision: Decision) -> str:
         )
 
 
+def own_rejection_reasons(applications: Sequence[Application]) -> dict[int, str]:
+    """What each rejected application's letter says about it alone, in Danish, by
+    application: the reasons its latest screening failed on (with the caseworker's reason
+    where one set the outcome), else the reason of a recommendation not to grant it; missing
+    for an application with neither. Two queries (none for no applications)."""
+    found: dict[int, str] = {}
+    with override("da"):
+        for pk, screening in failed_screenings(applications).items():
+            failures = [
+                reason.message(kind_labels())
+                for reason in screening.reason_list
+                if reason.severity == "fail"
+            ]
+            found[pk] = " ".join([*failures, screening.override_reason.strip()]).strip()
+    for pk, recommendation in latest_recommendations(applications).items():
+        if pk not in found and not recommendation.recommended:
+            found[pk] = recommendation.reason.strip()
+    return {pk: text for pk, text in found.items() if text}
+
+
 def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
     """What the letters of these decisions say, in id order, as ``pulje.letters`` stores them
     when their job is queued (the call's wording is added when it runs): the decision, the
     call's and pool's letter facts (``calls.selectors.call_letter_facts``) and the link to
-    the accept page. A few queries for any number of decisions (the decisions, their budget
-    lines, one pool tree per call)."""
+    the accept page; a rejection states its own reasons (``own_rejection_reasons``) before
+    the text shared by the decisions made together. A few queries for any number of
+    decisions (the decisions, their budget lines, the rejections' screenings and
+    recommendations, one pool tree per call)."""
     decisions = list(
         Decision.objects.filter(pk__in=decision_ids)
         .select_related(
@@ -189,6 +214,9 @@ def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
     )
     today = timezone.localdate()
     facts: dict[int, CallLetterFacts] = {}
+    own = own_rejection_reasons(
+        [decision.application for decision in decisions if not decision.is_grant]
+    )
     subjects = []
     for decision in decisions:
         application = decision.application
@@ -201,7 +229,8 @@ def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
         if not decision.is_grant:
             with override("da"):
                 label = str(RejectionReason(decision.reason_code).label)
-            rejection = " ".join(part for part in (f"{label}.", decision.reason_text) if part)
+            parts = (f"{label}.", own.get(application.pk, ""), decision.reason_text)
+            rejection = " ".join(part for part in parts if part)
         data = LetterData(
             kind=kind,
             body="",

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -111,16 +112,18 @@ class QueueFilterForm(forms.Form):
         )
 
 
-BULK_ACTIONS = [
-    ("screen", gettext_lazy("Screen again")),
-    ("assign", gettext_lazy("Assign to assessor")),
-    ("grant", gettext_lazy("Grant in full")),
-    ("reject", gettext_lazy("Reject")),
-]
+def chosen_among(call: Call) -> QuerySet[Application]:
+    """The applications a bulk action may choose: the call's submitted ones, as the queue
+    lists them (never a draft, nor one withdrawn before it was ever submitted)."""
+    return (
+        Application.objects.filter(call=call, submitted_at__isnull=False)
+        .select_related("call__pool", "organisation")
+        .order_by("reference")
+    )
 
 
-class BulkForm(forms.Form):
-    applications = RowsField(
+def _rows_field() -> RowsField:
+    return RowsField(
         label=gettext_lazy("Applications"),
         queryset=Application.objects.none(),
         error_messages={
@@ -131,6 +134,18 @@ class BulkForm(forms.Form):
             ),
         },
     )
+
+
+BULK_ACTIONS = [
+    ("screen", gettext_lazy("Screen again")),
+    ("assign", gettext_lazy("Assign to assessor")),
+    ("grant", gettext_lazy("Grant in full")),
+    ("reject", gettext_lazy("Reject")),
+]
+
+
+class BulkForm(forms.Form):
+    applications = _rows_field()
     action = forms.ChoiceField(
         label=gettext_lazy("What to do with the chosen applications"),
         choices=BULK_ACTIONS,
@@ -158,12 +173,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         applications = self.fields["applications"]
         assert isinstance(applications, RowsField)
-        applications.queryset = (
-            Application.objects.filter(call=call)
-            .exclude(status=ApplicationStatus.DRAFT)
-            .select_related("call__pool", "organisation")
-            .order_by("reference")
-        )
+        applications.queryset = chosen_among(call)
         self.assessors = {str(user.pk): user for user in assessors}
         assessor = self.fields["assessor"]
         assert isinstance(assessor, forms.ChoiceField)
@@ -184,6 +194,33 @@ class BulkForm(forms.Form):
     @property
     def chosen_assessor(self) -> User:
         return self.assessors[self.cleaned_data["assessor"]]
+
+
+class BulkRecommendForm(forms.Form):
+    """The queue's recommendation for the chosen applications, with the reason each
+    recommendation keeps (``assessment.services.recommend_applications``)."""
+
+    applications = _rows_field()
+    recommendation = forms.TypedChoiceField(
+        label=gettext_lazy("Recommendation"),
+        choices=[("yes", gettext_lazy("Recommend")), ("no", gettext_lazy("Do not recommend"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the recommendation.")},
+    )
+    recommendation_reason = LimitedTextField(
+        label=gettext_lazy("Reason for the recommendation"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept with each application's recommendation."),
+        error_messages={"required": gettext_lazy("Give the reason for the recommendation.")},
+    )
+
+    def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        applications = self.fields["applications"]
+        assert isinstance(applications, RowsField)
+        applications.queryset = chosen_among(call)
 
 
 class OverrideForm(forms.Form):

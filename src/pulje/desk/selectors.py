@@ -302,6 +302,11 @@ def _timeline_label(event: AuditEvent) -> str:
     return action_label(event.action)
 
 
-def latest_letters_job(call: Call) -> Job | None:
-    """The call's most recent bulk job of letters, for the queue to link to (one query)."""
-    return Job.objects.filter(call=call).order_by("-created_at", "-pk").first()
+# The queue lists this many of the call's latest letter jobs.
+LETTERS_JOBS_SHOWN = 10
+
+
+def letters_jobs(call: Call) -> list[Job]:
+    """The call's latest bulk jobs of letters, newest first, at most ``LETTERS_JOBS_SHOWN``,
+    for the queue to link to (one query)."""
+    return list(Job.objects.filter(call=call).order_by("-created_at", "-pk")[:LETTERS_JOBS_SHOWN])

@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     path("<slug:code>/", views.queue_view, name="queue"),
     path("<slug:code>/handling/", views.bulk, name="bulk"),
+    path("<slug:code>/indstilling/", views.bulk_recommend, name="bulk_recommend"),
 ]

@@ -18,7 +18,7 @@ from pulje.applications.selectors import latest_version
 from pulje.applications.uploads import attachment_response
 from pulje.applications.workflow import ApplicationRefused
 from pulje.assessment.selectors import assessors_of
-from pulje.assessment.services import AssessmentRefused, assign_assessor
+from pulje.assessment.services import AssessmentRefused, assign_assessor, recommend_applications
 from pulje.calls.models import Call
 from pulje.calls.permissions import get_call_for_overseer_or_404
 from pulje.casework.permissions import (
@@ -39,12 +39,18 @@ from pulje.decisions.confirmation import preview_decisions
 from pulje.decisions.forms import ConfirmDecisionsForm
 from pulje.decisions.services import DecisionRefused, decide_applications
 from pulje.decisions.views_confirm import render_confirmation
-from pulje.desk.forms import BulkForm, ConflictForm, OverrideForm, QueueFilterForm
+from pulje.desk.forms import (
+    BulkForm,
+    BulkRecommendForm,
+    ConflictForm,
+    OverrideForm,
+    QueueFilterForm,
+)
 from pulje.desk.selectors import (
     application_timeline,
     awaiting_approval_count,
     casework_calls,
-    latest_letters_job,
+    letters_jobs,
     queue,
     queue_totals,
 )
@@ -87,24 +93,36 @@ def calls(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_context(
-    params: QueryDict, call: Call, works: bool, user: User, bulk_form: BulkForm | None = None
+    params: QueryDict,
+    call: Call,
+    works: bool,
+    user: User,
+    *,
+    bulk_form: BulkForm | None = None,
+    recommend_form: BulkRecommendForm | None = None,
 ) -> dict[str, Any]:
     filter_form = QueueFilterForm(params or None, call=call)
     rows = queue(call, filter_form.filters(), user=user)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)
+    query.pop("choose", None)
     if works and bulk_form is None:
         bulk_form = BulkForm(call=call, assessors=assessors_of(call))
+    if works and recommend_form is None:
+        recommend_form = BulkRecommendForm(call=call)
     return {
         "call": call,
         "works": works,
         "filter_form": filter_form,
         "bulk_form": bulk_form,
+        "recommend_form": recommend_form,
         "page": page,
+        # Without JavaScript, "choose all on the page" is this link: the page again, ticked.
+        "choose_page": params.get("choose") == "page",
         "query": query.urlencode(),
         "totals": queue_totals(call, rows),
-        "letters_job": latest_letters_job(call) if works else None,
+        "letters_jobs": letters_jobs(call) if works else [],
         "awaiting_me": awaiting_approval_count(call, user) if works else 0,
     }
 
@@ -151,6 +169,43 @@ def bulk(request: HttpRequest, code: str) -> HttpResponse:
         return _bulk_refused(request, call, works, form)
     messages.success(request, message)
     return redirect(_back_to_queue(call, query))
+
+
+@require_POST
+@logged_in
+def bulk_recommend(request: HttpRequest, code: str) -> HttpResponse:
+    """The chosen applications recommended, or not, with one reason: all of them, or
+    (refused) none."""
+    call, works = get_call_for_overseer_or_404(request_user(request), code)
+    if not works:
+        raise PermissionDenied
+    form = BulkRecommendForm(request.POST, call=call)
+    if form.is_valid():
+        chosen = list(form.cleaned_data["applications"])
+        try:
+            recommend_applications(
+                actor=request_user(request),
+                applications=chosen,
+                recommended=form.cleaned_data["recommendation"],
+                reason=form.cleaned_data["recommendation_reason"],
+            )
+        except AssessmentRefused as refusal:
+            add_service_error(form, refusal)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The recommendation of %(count)d application is recorded.",
+                    "The recommendation of %(count)d applications is recorded.",
+                    len(chosen),
+                )
+                % {"count": len(chosen)},
+            )
+            return redirect(_back_to_queue(call, request.POST.get("query", "")))
+    params = QueryDict(request.POST.get("query", ""))
+    context = _queue_context(params, call, works, request_user(request), recommend_form=form)
+    context["chosen"] = set(request.POST.getlist("applications"))
+    return render(request, "desk/queue.html", context, status=400)
 
 
 def _act(user: User, action: str, chosen: list[Application], form: BulkForm) -> str:

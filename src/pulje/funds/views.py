@@ -132,13 +132,24 @@ def pool_delegate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _transfer_initial(request: HttpRequest) -> dict[str, Any]:
+    """The form filled in from a link (the allocation's proposed move between bands):
+    ``?to=<pool>&amount_ore=<øre>``; a value that is not a whole number is left out."""
+    initial: dict[str, Any] = {}
+    for name in ("to", "amount_ore"):
+        value = request.GET.get(name, "")
+        if value.isascii() and value.isdigit() and len(value) <= 15:
+            initial[name] = int(value)
+    return initial
+
+
 @logged_in
 def pool_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the pool's uncommitted money to a sibling or back up, in two steps: the form, then
     what the move will do to both pools, to confirm (``confirm`` posted)."""
     user = request_user(request)
     pool = get_pool_to_move_from_or_404(user, pk)
-    form = TransferForm(request.POST or None, pool=pool)
+    form = TransferForm(request.POST or None, pool=pool, initial=_transfer_initial(request))
     # "edit" comes back from the confirmation to change the form.
     if request.method == "POST" and "edit" not in request.POST and form.is_valid():
         data = form.cleaned_data

@@ -4,6 +4,7 @@
 from pulje.allocation.services.common import RUN, AllocationRefused
 from pulje.allocation.services.confirm import confirm_allocation
 from pulje.allocation.services.runs import (
+    bring_back_into_run,
     request_stop,
     rerun_with_locks,
     run_allocation,
@@ -14,6 +15,7 @@ from pulje.allocation.services.runs import (
 __all__ = [
     "RUN",
     "AllocationRefused",
+    "bring_back_into_run",
     "confirm_allocation",
     "request_stop",
     "rerun_with_locks",

@@ -108,6 +108,7 @@ def _make_run(
                 "seed": run.seed,
                 "locked_in": sorted(problem.locked_in),
                 "locked_out": sorted(problem.locked_out),
+                "brought_back": sorted(options.brought_back),
                 "status": run.status,
             },
         )
@@ -144,7 +145,7 @@ def run_allocation(
     is written then.
     """
     refuse_unless_caseworker(actor, call)
-    facts = allocation_facts(call)
+    facts = allocation_facts(call, brought_back=options.brought_back)
     problem = compose_problem(facts, options)
     return _make_run(
         actor=actor,
@@ -192,6 +193,55 @@ def rerun_with_locks(
         problem=problem,
         options=options,
         statuses=dict(run.statuses),
+        parent=run,
+        in_worker=in_worker,
+    )
+
+
+def bring_back_into_run(
+    *,
+    actor: User,
+    run: AllocationRun,
+    references: Iterable[str],
+    in_worker: bool = False,
+) -> AllocationRun:
+    """Make a new run as ``run`` with these applications the expert group did not recommend
+    brought back among the candidates (and those ``run`` brought back): the call's facts as
+    they are now, ``run``'s options and locks. The recommendation stands; only this run and
+    the runs made from it count them.
+
+    Side effects, ``in_worker`` and refusals as ``run_allocation`` (the audit event lists
+    the applications brought back); the new run's ``parent`` is ``run``. Raises
+    ValidationError (field ``brought_back``) when no application is chosen or one is not a
+    not-recommended application this run left out.
+    """
+    call = run.call
+    refuse_unless_caseworker(actor, call)
+    options = AllocationOptions.from_json(run.options)
+    chosen = frozenset(references)
+    left_out = {
+        item.reference
+        for item in allocation_facts(call, brought_back=options.brought_back).excluded
+        if item.not_recommended
+    }
+    if not chosen:
+        raise ValidationError(
+            {"brought_back": _("Choose the applications to bring back into the run.")}
+        )
+    unknown = sorted(chosen - left_out)
+    if unknown:
+        raise ValidationError(
+            {
+                "brought_back": _(
+                    "These are not applications the run left out as not recommended: %(refs)s."
+                )
+                % {"refs": ", ".join(unknown)}
+            }
+        )
+    return run_allocation(
+        actor=actor,
+        call=call,
+        options=replace(options, brought_back=options.brought_back | chosen),
         parent=run,
         in_worker=in_worker,
     )

@@ -6,6 +6,7 @@ import htmx from "htmx.org";
 
 import { initAutosave } from "./autosave.js";
 import { initCvrLookup } from "./cvrlookup.js";
+import { initSelectAll } from "./selectall.js";
 import "./countdown.js";
 
 // Our CSP allows no inline styles or eval: htmx must not add either.
@@ -16,3 +17,4 @@ window.htmx = htmx;
 init();
 initAutosave();
 initCvrLookup();
+initSelectAll();
