@@ -16,6 +16,7 @@ from typing import Any
 from pulje.allocation.solver.problem import (
     DEFAULT_ENVELOPE_UNIT_ORE,
     DEFAULT_GAP,
+    DEFAULT_REDUCTION_UNIT_ORE,
     DEFAULT_TIME_LIMIT,
     FORMAT_VERSION,
     Apportionment,
@@ -39,6 +40,7 @@ _PROBLEM_KEYS = frozenset(
         "objective",
         "budget_ore",
         "allow_reductions",
+        "reduction_unit_ore",
         "band_budgets",
         "regions",
         "target_groups",
@@ -299,6 +301,18 @@ def _text(value: Any) -> str | None:
     return str(value) if kind is int else None
 
 
+def _plain_moment(value: Any) -> dt.datetime | None:
+    """A submission time as ``_Reader.moment`` reads it; ValueError where that is an error."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise ValueError(value)
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(value)
+    return moment
+
+
 def _plain_candidate(data: Any) -> Candidate | None:
     """The candidate when every field of it is plainly right, in one pass and without the
     reader's messages; None sends it to ``_Reader.candidate``, which names each error. Most
@@ -318,7 +332,7 @@ def _plain_candidate(data: Any) -> Candidate | None:
         not candidate_id
         or type(amount) is not int
         or amount < 1
-        or not (type(score) is float and math.isfinite(score) or type(score) is int)
+        or not ((type(score) is float and math.isfinite(score)) or type(score) is int)
         or not -_EXACT_INT <= score <= _EXACT_INT
         or (lowest is not None and (type(lowest) is not int or not 1 <= lowest <= amount))
         or type(participants) is not int
@@ -327,16 +341,10 @@ def _plain_candidate(data: Any) -> Candidate | None:
         or not all(type(group) is str for group in groups)
     ):
         return None
-    submitted_at = None
-    if moment is not None:
-        if type(moment) is not str:
-            return None
-        try:
-            submitted_at = dt.datetime.fromisoformat(moment)
-        except ValueError:
-            return None
-        if submitted_at.tzinfo is None:
-            return None
+    try:
+        submitted_at = _plain_moment(moment)
+    except ValueError:
+        return None
     texts = [_text(data.get(key)) for key in ("band", "region", "municipality", "organisation")]
     if None in texts:
         return None
@@ -472,6 +480,7 @@ def problem_from_json(data: Any) -> Problem:
     gap = reader.number(data, "gap", "Problemet", low=0.0, high=1.0)
     time_limit = reader.number(data, "time_limit", "Problemet", low=0.001)
     unit = reader.integer(data, "envelope_unit_ore", "Problemet", minimum=1)
+    reduction_unit = reader.integer(data, "reduction_unit_ore", "Problemet", minimum=1)
     labels = _read_labels(reader, data)
     if reader.errors:
         raise ProblemError(reader.errors)
@@ -481,6 +490,9 @@ def problem_from_json(data: Any) -> Problem:
         objective=objective,
         method=method,
         allow_reductions=allow_reductions,
+        reduction_unit_ore=(
+            DEFAULT_REDUCTION_UNIT_ORE if reduction_unit is None else reduction_unit
+        ),
         **rules,
         min_score=min_score,
         apportionment=apportionment,
@@ -528,6 +540,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             "objective": problem.objective.value,
             "budget_ore": problem.budget_ore,
             "allow_reductions": problem.allow_reductions,
+            "reduction_unit_ore": problem.reduction_unit_ore,
             "band_budgets": dict(problem.band_budgets),
             "regions": {
                 region: _drop_none(
