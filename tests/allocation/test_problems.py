@@ -98,6 +98,7 @@ def test_the_defaults_come_from_the_pool_s_rules(scarce: Scarce) -> None:
         objective=Objective.SCORE,
         method=Method.OPTIMAL,
         allow_reductions=False,
+        reduction_unit_ore=kr(500),
         band_budgets={band_1: kr(40_000), band_2: kr(100_000), band_3: kr(400_000)},
         regions={},
         target_groups={

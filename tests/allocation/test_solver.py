@@ -1139,7 +1139,9 @@ def test_a_reduction_cut_to_the_ore_of_the_budget_is_repaired() -> None:
     check in whole øre saw that and tightened the budget by 13 øre (to 158.548.223, then
     158.548.210); each time HiGHS returned the same selection, still within its tolerance, and
     after three tries ``_solve_exact`` gave up with status "time_limit". Now each try tightens
-    ten times more than the last."""
+    ten times more than the last. Since the reduction unit (issue 14.6) a reduced grant is in
+    whole kroner (the default unit), so ``c`` gets 425.338 kr., 47 øre under the budget; one
+    krone more is 53 øre over it, again within HiGHS's tolerance."""
     problem = Problem(
         budget_ore=158_548_236,
         candidates=(
@@ -1150,12 +1152,12 @@ def test_a_reduction_cut_to_the_ore_of_the_budget_is_repaired() -> None:
         allow_reductions=True,
         gap=0.0,
     )
-    assert broken_rules(problem, {"a": 26_940_610, "b": 89_073_779, "c": 42_533_759}) == []
+    assert broken_rules(problem, {"a": 26_940_610, "b": 89_073_779, "c": 42_533_800}) == []
 
     result = solve(problem)
 
     assert result.status == Status.OPTIMAL
-    assert result.amounts == {"a": 26_940_610, "b": 89_073_779, "c": 42_533_759}
+    assert result.amounts == {"a": 26_940_610, "b": 89_073_779, "c": 42_533_800}
 
 
 def test_the_tie_break_never_outweighs_a_small_objective() -> None:

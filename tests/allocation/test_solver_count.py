@@ -12,11 +12,13 @@ from tests.factories.solver import meets_every_rule_by_id
 
 
 def least_grant(candidate: Candidate, *, reductions: bool) -> int:
-    """The least a candidate can be granted: its amount cut in whole kroner to no less than
-    its lowest amount, where reductions are allowed."""
+    """The least a candidate can be granted: where reductions are allowed, the least whole
+    krone (the default reduction unit) at or above its lowest amount, if that is below the
+    amount asked."""
     if not reductions:
         return candidate.amount_ore
-    return candidate.amount_ore - (candidate.amount_ore - candidate.lowest_ore) // 100 * 100
+    least = -(-candidate.lowest_ore // 100) * 100
+    return min(least, candidate.amount_ore)
 
 
 def most_grants(problem: Problem) -> int:

@@ -62,7 +62,9 @@ def broken_amounts(problem: Problem, granted: Mapping[str, int]) -> list[str]:
     for key, amount in granted.items():
         candidate = by_id[key]
         lowest = candidate.lowest_ore if problem.allow_reductions else candidate.amount_ore
-        if not lowest <= amount <= candidate.amount_ore or (candidate.amount_ore - amount) % 100:
+        # In full, or reduced to a whole multiple of the reduction unit (issue 14.6).
+        whole = amount == candidate.amount_ore or amount % problem.reduction_unit_ore == 0
+        if not lowest <= amount <= candidate.amount_ore or not whole:
             out.append(f"amount:{key}")
         if key in problem.locked_out:
             out.append(f"lock:{key}")

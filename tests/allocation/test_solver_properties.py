@@ -238,7 +238,8 @@ def test_optimal_selection_meets_every_rule_or_says_what_conflicts(problem: Prob
         if granted:
             lowest = candidate.lowest_ore if problem.allow_reductions else candidate.amount_ore
             assert lowest <= granted <= candidate.amount_ore
-            assert (candidate.amount_ore - granted) % 100 == 0  # reduced in whole kroner
+            # in full, or reduced to a whole multiple of the reduction unit (issue 14.6)
+            assert granted == candidate.amount_ore or granted % problem.reduction_unit_ore == 0
         if candidate.id in problem.locked_in:
             assert granted
         if candidate.id in problem.locked_out:

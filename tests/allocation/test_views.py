@@ -109,6 +109,7 @@ def test_the_form_is_filled_in_with_the_defaults(client: Client, scarce: Scarce)
         "budget": None,
         "min_score": None,
         "reduce_to_percent": None,
+        "reduction_unit": "500 kr.",
         "region_floor_percent": None,
         "region_cap_percent": None,
         "group_children": 1,
@@ -157,6 +158,23 @@ def test_posting_the_form_makes_a_run_and_shows_it(client: Client, scarce: Scarc
         2.5,
         scarce.caseworker,
     )
+
+
+def test_the_reduction_unit_goes_into_the_problem_and_shows_on_the_run_page(
+    client: Client, scarce: Scarce
+) -> None:
+    client.force_login(scarce.caseworker)
+
+    response = client.post(
+        _new(scarce), {**FORM, "reduce_to_percent": "80", "reduction_unit": "1.000 kr."}
+    )
+
+    run = AllocationRun.objects.get()
+    assert response.status_code == 302
+    assert (run.reduction_unit_ore, run.problem["reduction_unit_ore"]) == (kr(1_000),) * 2
+    assert run.options["reduction_unit_ore"] == kr(1_000)
+    page = client.get(_url("run", run)).content.decode()
+    assert '<dd data-figure="reduction-unit">1.000 kr.</dd>' in page
 
 
 def test_bad_input_is_listed_in_the_error_summary(

@@ -186,6 +186,7 @@ FORM = {
     "budget": "",
     "min_score": "",
     "reduce_to_percent": "",
+    "reduction_unit": "500 kr.",
     "region_floor_percent": "",
     "region_cap_percent": "",
     "group_children": "1",

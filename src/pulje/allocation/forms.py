@@ -63,6 +63,15 @@ class RunForm(forms.Form):
             "none."
         ),
     )
+    reduction_unit = MoneyField(
+        label=gettext_lazy("Reduced grants are rounded to whole"),
+        help_text=gettext_lazy(
+            "For example 500 kr.: a reduced grant is 500 kr., 1.000 kr., 1.500 kr. and so on, "
+            "and never below the lowest amount allowed. A grant in full is the amount applied "
+            "for."
+        ),
+        error_messages={"required": gettext_lazy("Give the unit reduced grants are rounded to.")},
+    )
     region_floor_percent = WholeNumberField(
         label=gettext_lazy("Each region gets at least (%)"),
         required=False,
@@ -146,6 +155,7 @@ class RunForm(forms.Form):
             "budget": options.budget_ore,
             "min_score": options.min_score,
             "reduce_to_percent": options.reduce_to_percent,
+            "reduction_unit": options.reduction_unit_ore,
             "region_floor_percent": options.region_floor_percent,
             "region_cap_percent": options.region_cap_percent,
             "max_grants_per_organisation": options.max_grants_per_organisation,
@@ -175,6 +185,7 @@ class RunForm(forms.Form):
             budget_ore=data["budget"],
             min_score=data["min_score"],
             reduce_to_percent=data["reduce_to_percent"],
+            reduction_unit_ore=data["reduction_unit"],
             region_floor_percent=data["region_floor_percent"],
             region_cap_percent=data["region_cap_percent"],
             group_min_counts={value: data[_group_field(value)] for value in TargetGroup.values},

@@ -21,6 +21,8 @@ from pulje.calls.models import Call
 # A run the worker has had this long (queued: not taken; running: past the problem's time
 # limit, which bounds the whole solve) has most likely lost its worker.
 STALLED_AFTER = dt.timedelta(minutes=5)
+# A reduced grant is a whole multiple of this unless the caseworker sets another (500 kr.).
+DEFAULT_REDUCTION_UNIT_ORE = 50_000
 
 
 class RunMethod(models.TextChoices):
@@ -89,6 +91,10 @@ class AllocationRun(models.Model):
     method = models.CharField(_("method"), max_length=20, choices=RunMethod.choices)
     objective = models.CharField(_("objective"), max_length=20, choices=RunObjective.choices)
     seed = models.CharField(_("lottery seed"), max_length=200, blank=True)
+    # A reduced grant is a whole multiple of this (issue 14.6); shown on the run page.
+    reduction_unit_ore = models.BigIntegerField(
+        _("reduction unit (øre)"), default=DEFAULT_REDUCTION_UNIT_ORE
+    )
     # The caseworker's choices on the form, to fill it in again for the next run.
     options = models.JSONField(_("options"), default=dict)
     problem = models.JSONField(_("problem"))

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from pulje.allocation.models import DEFAULT_REDUCTION_UNIT_ORE
 from pulje.allocation.selectors import AllocationFacts, CandidateFacts
 from pulje.allocation.solver import (
     Apportionment,
@@ -50,6 +51,8 @@ class AllocationOptions:
     # Grants may be reduced down to this percentage of the amount applied for (and never
     # below the band's smallest grant); None: no reductions.
     reduce_to_percent: int | None = None
+    # A reduced grant is a whole multiple of this (øre).
+    reduction_unit_ore: int = DEFAULT_REDUCTION_UNIT_ORE
     # Each region gets at least / at most this percentage of its share of the money in
     # proportion to its social-housing homes.
     region_floor_percent: int | None = None
@@ -226,6 +229,7 @@ def compose_problem(facts: AllocationFacts, options: AllocationOptions) -> Probl
         objective=options.objective,
         method=options.method,
         allow_reductions=options.reduce_to_percent is not None,
+        reduction_unit_ore=options.reduction_unit_ore,
         band_budgets={band.code: band.available_ore for band in facts.money.bands},
         regions=region_limits(
             facts.homes, options.region_floor_percent, options.region_cap_percent

@@ -91,6 +91,7 @@ def _make_run(
             method=problem.method.value,
             objective=problem.objective.value,
             seed=problem.lottery.seed if problem.lottery else "",
+            reduction_unit_ore=problem.reduction_unit_ore,
             options=options.to_json(),
             problem=problem_to_json(problem),
             statuses=statuses,

@@ -27,15 +27,6 @@ def _share_text(share: float) -> str:
     return f"{share * 100:.1f} %".replace(".", ",")
 
 
-def _asked_text(compiled: Compiled, i: int) -> str:
-    """What candidate ``i`` asks for, and the least it can be cut to when that is less."""
-    asked = format_dkk(compiled.candidates[i].amount_ore)
-    lowest = int(compiled.lowest[i])
-    if lowest < compiled.candidates[i].amount_ore:
-        return f"{asked} (og kan nedsættes til {format_dkk(lowest)})"
-    return asked
-
-
 def _money_text(row: Row, usage: RuleUsage) -> str:
     """The budget or a band's budget with its amount: the run's budget is the run's, never
     all the pool has."""
@@ -172,6 +163,15 @@ class _Explainer:
         self.draw_position = draw_position
         self.chosen = granted > 0
         self.blocking = _blocking_rows(compiled, granted)
+        # Per candidate as Python values and texts, read once: a reason is drawn for every
+        # candidate, and NumPy's scalar indexing and the formatting were most of its time.
+        self.chosen_at = self.chosen.tolist()
+        self.granted_at = granted.tolist()
+        self.locked_in_at = compiled.locked_in.tolist()
+        self.blocking_at = self.blocking.tolist()
+        self.free_at = None if free is None else free.tolist()
+        self.score_at = [score_text(candidate.score) for candidate in compiled.candidates]
+        self.asked_at = [format_dkk(candidate.amount_ore) for candidate in compiled.candidates]
         self.by_key = {usage.key: usage for usage in usages}
         self.floors = [
             usage.key
@@ -191,21 +191,26 @@ class _Explainer:
         if not counted.any():
             counted = self.chosen & ~compiled.locked_in
         self.cutoff = float(compiled.score[counted].min()) if counted.any() else None
+        self.cutoff_text = score_text(self.cutoff or 0.0)
 
     def floor_for(self, i: int) -> str:
         """The first binding fairness floor candidate ``i`` counts towards, or ""."""
         return next((key for key in self.floors if i in self.floor_members[key]), "")
 
+    def asked_with_lowest(self, i: int) -> str:
+        """What candidate ``i`` asks for, and the least it can be cut to when that is less."""
+        lowest = int(self.compiled.lowest[i])
+        if lowest < self.compiled.candidates[i].amount_ore:
+            return f"{self.asked_at[i]} (og kan nedsættes til {format_dkk(lowest)})"
+        return self.asked_at[i]
+
     def outcome(self, i: int) -> Outcome:
-        candidate = self.compiled.candidates[i]
-        if self.chosen[i]:
-            code, text, rule = self.selected(i)
-        else:
-            code, text, rule = self.left_out(i)
+        chosen = self.chosen_at[i]
+        code, text, rule = self.selected(i) if chosen else self.left_out(i)
         return Outcome(
-            id=candidate.id,
-            selected=bool(self.chosen[i]),
-            amount_ore=int(self.granted[i]),
+            id=self.compiled.candidates[i].id,
+            selected=chosen,
+            amount_ore=self.granted_at[i],
             rank=i + 1,
             reason=code,
             text=text,
@@ -214,19 +219,19 @@ class _Explainer:
 
     def selected(self, i: int) -> tuple[ReasonCode, str, str]:
         candidate = self.compiled.candidates[i]
-        score = score_text(candidate.score)
-        amount = int(self.granted[i])
+        score = self.score_at[i]
+        amount = self.granted_at[i]
         method = self.problem.method
-        asked = format_dkk(candidate.amount_ore)
+        asked = self.asked_at[i]
         granted = f"{format_dkk(amount)} af de søgte {asked}"
         if amount == candidate.amount_ore:
             granted = f"de søgte {asked}"
-        if self.compiled.locked_in[i]:
+        if self.locked_in_at[i]:
             text = f"Låst ind af sagsbehandleren: får {granted}"  # ends with "kr."
             if amount < candidate.amount_ore:
                 text = f"Låst ind af sagsbehandleren – nedsat fra {asked} til {format_dkk(amount)}"
             return ReasonCode.LOCKED_IN, text, ""
-        if self.free is not None and self.free[i] == 0 and (rule := self.floor_for(i)):
+        if self.free_at is not None and self.free_at[i] == 0 and (rule := self.floor_for(i)):
             text = (
                 f"Får {granted} for at opfylde {self.by_key[rule].label}, selv om andre "
                 f"ansøgninger har en højere score (scoren er {score})."
@@ -242,15 +247,15 @@ class _Explainer:
             text = f"Ansøgningen kom, mens der var penge: får {granted}"
             return ReasonCode.SELECTED, text, ""
         assert self.cutoff is not None  # a candidate is chosen and not locked in
-        cutoff = score_text(self.cutoff)
+        cutoff = self.cutoff_text
         text = f"Scoren {score} er på eller over grænsen for tilsagn ({cutoff}): får {granted}"
         return ReasonCode.SELECTED, text, ""
 
     def excluded(self, i: int) -> tuple[ReasonCode, str, str] | None:
         """Why a candidate could not be chosen at all, if it could not."""
         compiled, problem = self.compiled, self.problem
-        score = score_text(compiled.candidates[i].score)
-        asked = format_dkk(compiled.candidates[i].amount_ore)
+        score = self.score_at[i]
+        asked = self.asked_at[i]
         if compiled.locked_out[i]:
             text = f"Låst ude af sagsbehandleren: afslag på de søgte {asked}"
             return ReasonCode.LOCKED_OUT, text, ""
@@ -272,26 +277,27 @@ class _Explainer:
         if (reason := self.excluded(i)) is not None:
             return reason
         candidate = self.compiled.candidates[i]
-        score = score_text(candidate.score)
+        score = self.score_at[i]
         below = self.cutoff is not None and candidate.score < self.cutoff
-        cutoff = score_text(self.cutoff or 0.0)
         # A rule of its own (an organisation limit, a region cap) is named first; an empty
         # purse only after a floor that pushed the candidate out.
-        rule = self.compiled.rows[self.blocking[i]] if self.blocking[i] >= 0 else None
+        blocking = self.blocking_at[i]
+        rule = self.compiled.rows[blocking] if blocking >= 0 else None
         if rule is not None and not _is_money(rule):
             return self.blocked(i, rule, below)
-        if self.free is not None and self.free[i] > 0 and self.floors:
+        if self.free_at is not None and self.free_at[i] > 0 and self.floors:
             floor = self.floors[0]
             text = (
-                f"Afslag på de søgte {format_dkk(candidate.amount_ore)} for at opfylde "
+                f"Afslag på de søgte {self.asked_at[i]} for at opfylde "
                 f"{self.by_key[floor].label}: uden den regel havde ansøgningen fået "
-                f"{format_dkk(int(self.free[i]))} (scoren er {score})."
+                f"{format_dkk(self.free_at[i])} (scoren er {score})."
             )
             return ReasonCode.DISPLACED_BY_RULE, text, floor
         if rule is not None:
             return self.blocked(i, rule, below)
-        asked = format_dkk(candidate.amount_ore)
+        asked = self.asked_at[i]
         if below:
+            cutoff = self.cutoff_text
             text = (
                 f"Scoren {score} er under grænsen for tilsagn ({cutoff}): afslag på de søgte "
                 f"{asked}"
@@ -307,8 +313,8 @@ class _Explainer:
         """Left out because granting it would break ``row``; for the money of the whole
         budget or a band, a low score is the reason, the empty purse only its consequence."""
         usage = self.by_key[row.key]
-        score = score_text(self.compiled.candidates[i].score)
-        asked = _asked_text(self.compiled, i)
+        score = self.score_at[i]
+        asked = self.asked_with_lowest(i)
         if row.sense == "ge":
             text = f"Afslag på de søgte {asked}: med dem ville {usage.label} ikke være opfyldt."
             return ReasonCode.BLOCKED, text, row.key
@@ -334,7 +340,7 @@ class _Explainer:
             return ReasonCode.NOT_REACHED, text, row.key
         if money and below:
             text = (
-                f"Scoren {score} er under grænsen for tilsagn ({score_text(self.cutoff or 0.0)}): "
+                f"Scoren {score} er under grænsen for tilsagn ({self.cutoff_text}): "
                 f"pengene gik til ansøgninger med en højere score. Ansøgningen søger {asked}, "
                 f"og {spent}."
             )

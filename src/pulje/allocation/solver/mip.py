@@ -221,12 +221,16 @@ def _answer(
 ) -> MipAnswer:
     """The answer for the programme's column ``values``: øre granted per candidate."""
     variables = model.variables
-    columns, reducible = variables.columns, variables.reducible
+    columns, reducible, odd = variables.columns, variables.reducible, variables.odd
     m, k = len(columns), len(reducible)
     chosen = np.rint(values[:m]).astype(np.int64) == 1
     granted = np.zeros(compiled.n, dtype=np.int64)
     granted[columns[chosen]] = compiled.amount[columns[chosen]]
     if k:
-        cut = np.rint(values[m : m + k]).astype(np.int64) * 100
+        cut = np.rint(values[m : m + k]).astype(np.int64) * variables.reduction_unit_ore
         granted[reducible] -= np.where(granted[reducible] > 0, cut, 0)
+    if len(odd):
+        reduced = np.rint(values[variables.y_columns]).astype(np.int64) == 1
+        cut_odd = np.where(reduced & (granted[odd] > 0), variables.odd_ore[odd], 0.0)
+        granted[odd] -= cut_odd.astype(np.int64)
     return MipAnswer(status, granted, bound, gap)

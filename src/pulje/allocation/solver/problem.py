@@ -16,6 +16,7 @@ FORMAT_VERSION = 1
 DEFAULT_GAP = 1e-4  # relative optimality gap at which the solver may stop (0.01 %)
 DEFAULT_TIME_LIMIT = 60.0  # seconds, for the whole solve
 DEFAULT_ENVELOPE_UNIT_ORE = 100_000  # envelopes are whole multiples of this (1.000 kr.)
+DEFAULT_REDUCTION_UNIT_ORE = 100  # a reduced grant is a whole multiple of this (1 kr.)
 
 
 class Objective(StrEnum):
@@ -110,6 +111,9 @@ class Problem:
     objective: Objective = Objective.SCORE
     method: Method = Method.OPTIMAL
     allow_reductions: bool = False
+    # A reduced grant is a whole multiple of this, and at least the lowest amount; a grant in
+    # full is the amount asked, whatever it is.
+    reduction_unit_ore: int = DEFAULT_REDUCTION_UNIT_ORE
     band_budgets: Mapping[str, int] = field(default_factory=dict)
     regions: Mapping[str, Limit] = field(default_factory=dict)
     target_groups: Mapping[str, GroupRule] = field(default_factory=dict)

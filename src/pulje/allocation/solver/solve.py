@@ -105,7 +105,7 @@ def _price_of_fairness(
     problem = compiled.problem
     if not problem.has_fairness:
         return None, None, False
-    free_compiled = Compiled(problem.without_fairness(), ordered=compiled.candidates)
+    free_compiled = compiled.without_fairness()
     if problem.method != Method.OPTIMAL:
         free = fill(free_compiled).granted
     else:
@@ -221,20 +221,20 @@ def _most_grants(compiled: Compiled) -> IntArray | None:
     10,000 until the limit, bench/allocate.py); None for any other problem, or when the locks
     do not fit.
 
-    Each candidate costs the least it can be granted (cut in whole kroner to at least its
-    lowest amount, where reductions are allowed). Some selection with the most grants takes,
-    in each band, that band's cheapest candidates (swapping a granted one for a cheaper one
-    of its band breaks no budget), and taking the cheapest candidates across all bands one
-    at a time, skipping those whose band's budget is spent, gives for every number of grants
-    the least money that number can cost (the cost of a band's k cheapest grows faster with
-    each k): so the greedy fill cheapest first is optimal. Equal costs go in rank order."""
+    Each candidate costs the least it can be granted (``Compiled.lowest``: where reductions
+    are allowed, the least multiple of the reduction unit at or above its lowest amount).
+    Some selection with the most grants takes, in each band, that band's cheapest candidates
+    (swapping a granted one for a cheaper one of its band breaks no budget), and taking the
+    cheapest candidates across all bands one at a time, skipping those whose band's budget
+    is spent, gives for every number of grants the least money that number can cost (the
+    cost of a band's k cheapest grows faster with each k): so the greedy fill cheapest first
+    is optimal. Equal costs go in rank order."""
     problem = compiled.problem
     if problem.objective != Objective.COUNT or problem.method != Method.OPTIMAL:
         return None
     if any(row.key != "budget" and not row.key.startswith("band:") for row in compiled.rows):
         return None
-    cut = (compiled.amount - compiled.lowest) // 100 * 100
-    cost = compiled.amount - cut
+    cost = compiled.lowest
     room = {row.key: int(row.limit) for row in compiled.rows}
     band_of = [f"band:{candidate.band}" for candidate in compiled.candidates]
     granted = np.zeros(compiled.n, dtype=np.int64)
@@ -257,8 +257,9 @@ def _most_grants(compiled: Compiled) -> IntArray | None:
 
 def _give_back_cuts(compiled: Compiled, granted: IntArray) -> IntArray:
     """Raise every reduced grant, best ranked first, as far as every rule allows: a cut only
-    stands where one krone more would break a rule. The objectives participants and count do
-    not see the amounts, and the solver's answer may cut more than it needs to."""
+    stands where one reduction unit more (or the full amount) would break a rule. The
+    objectives participants and count do not see the amounts, and the solver's answer may
+    cut more than it needs to."""
     reduced = np.flatnonzero((granted > 0) & (granted < compiled.amount))
     if not len(reduced):
         return granted
@@ -270,14 +271,17 @@ def _give_back_cuts(compiled: Compiled, granted: IntArray) -> IntArray:
             for member in wanted.intersection(row.members.tolist()):
                 caps_of[member].append(row)
     shares = [row for row in compiled.rows if row.share]
+    unit = compiled.problem.reduction_unit_ore
     for i in reduced.tolist():
         caps = caps_of[i]
         room = min(
             (int(row.limit) - compiled.usage(row, granted)[0] for row in caps),
             default=int(compiled.amount[i] - granted[i]),
         )
-        # Whole kroner, as the solver cuts, so the grant keeps the øre of the amount asked.
-        step = min(int(compiled.amount[i] - granted[i]), room) // 100 * 100
+        # The full amount if it fits, else the most multiple of the reduction unit that does.
+        asked = int(compiled.amount[i])
+        raised = asked if granted[i] + room >= asked else (granted[i] + room) // unit * unit
+        step = int(raised - granted[i])
         if step <= 0:
             continue
         granted[i] += step

@@ -119,12 +119,18 @@ class _Search:
         values = np.zeros(programme.columns)
         rounded = (relaxed[:m] >= round_up_from - _WHOLE).astype(np.float64)
         values[:m] = np.clip(rounded, programme.col_lower[:m], programme.col_upper[:m])
-        # Reductions as deep as the relaxation's, in whole kroner, only on candidates kept.
-        granted = values[variables.position[variables.reducible]]
+        # Reductions as deep as the relaxation's, in whole units, only on candidates kept;
+        # an odd part taken off (y) wherever the relaxation took off any of it.
+        y = variables.y_columns
+        values[y] = np.clip(
+            np.ceil(relaxed[y] - _WHOLE), 0.0, values[variables.position[variables.odd]]
+        )
         cut = np.ceil(relaxed[m : m + k] - _WHOLE)
-        values[m : m + k] = np.clip(cut, 0.0, programme.col_upper[m : m + k] * granted)
+        link = values[variables.r_link]
+        values[m : m + k] = np.clip(cut, 0.0, programme.col_upper[m : m + k] * link)
         self.uncut = np.ones(m, dtype=np.bool_)
         self.uncut[variables.position[variables.reducible]] = values[m : m + k] == 0
+        self.uncut[variables.position[variables.odd]] &= values[y] == 0
         count = len(programme.row_lower)
         self.activity: FloatArray = np.bincount(
             columns.row_of, weights=values[programme.indices] * programme.values, minlength=count
