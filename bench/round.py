@@ -495,8 +495,6 @@ def make_round(*, applications: int, organisations: int, seed: int, asked_kr: in
         salaries = min(int(amount * rng.uniform(0.2, 0.6)) // 1000 * 1000, cap)
         if over_cap:
             salaries = min(amount - audit - 1000, cap + 1000) if amount - audit > cap else 0
-        if over_cap and salaries <= cap:
-            over_cap = False
         plans.append(
             Plan(
                 number=n,
