@@ -17,6 +17,7 @@ from pulje.decisions.models import Decision
 from pulje.decisions.services import decide_applications
 from pulje.fasttrack import services
 from pulje.fasttrack.models import Entry, EntryOutcome
+from pulje.fasttrack.services import FastTrackRefused
 from pulje.ledger.selectors import find_ledger_discrepancies
 from tests.concurrency import Outcome, another_connection_waits_for_a_lock, run_at_once, wait_until
 from tests.factories.decisions import available
@@ -90,23 +91,24 @@ def test_simultaneous_submissions_against_the_last_money_grant_one_in_order(
     assert find_ledger_discrepancies() == []
 
 
-def test_control_without_the_band_lock_both_workers_grant_the_same_application(
+def test_control_without_the_band_lock_both_workers_set_out_to_grant_the_same_application(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The control: with the band's lock switched off both workers read the same waiting
     applications and the same last money, and both set out to grant the first, so the test
     above proves the lock. The decision service's own locks still stop the second grant (the
-    ledger is never overspent), but the second worker then records the granted application
-    as sent to a caseworker: the fast track's record contradicts the decision."""
+    ledger is never overspent), and the entry's compare-and-swap refuses the second worker's
+    record of it, so that worker's whole run fails and rolls back."""
     monkeypatch.setattr(services, "lock_for", lambda **locks: lock_for(**{**locks, "pools": []}))
     outcomes, about_to_grant, track, _drafts = _race(monkeypatch)
 
-    assert all(isinstance(outcome, list) for outcome in outcomes), outcomes
-    assert [len(outcome) for outcome in outcomes] == [2, 2]
     assert len(about_to_grant) == 2
+    settled = [outcome for outcome in outcomes if isinstance(outcome, list)]
+    failed = [outcome for outcome in outcomes if isinstance(outcome, FastTrackRefused)]
+    assert (len(settled), len(failed)) == (1, 1), outcomes
+    assert failed[0].code == "conflict"
     granted = Decision.objects.get().application
-    entry = Entry.objects.get(application=granted)
     assert granted.status == ApplicationStatus.GRANTED
-    assert (entry.outcome, entry.reason) == (EntryOutcome.TO_CASEWORKER, "refused")
+    assert Entry.objects.get(application=granted).outcome == EntryOutcome.GRANTED
     assert available(track.fast_track.band) == 0
     assert find_ledger_discrepancies() == []

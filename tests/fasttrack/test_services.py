@@ -70,7 +70,7 @@ def test_the_fast_track_grants_in_submission_order_while_the_money_lasts(db: Non
     ]
     last = settled[2]
     assert message(last.reason, last.params) == (
-        "Båndet har 0 kr. tilbage, mindre end de 15.000 kr., ansøgningen søger."
+        "Beløbsrammen har 0 kr. tilbage, mindre end de 15.000 kr., ansøgningen søger."
     )
     assert available(track.fast_track.band) == 0
     third.refresh_from_db()
@@ -92,16 +92,20 @@ def test_a_screening_remark_sends_the_application_to_a_caseworker(track: Track) 
         "Ansøgningen søger 20.000 kr., mere end hurtigsporet bevilger (15.000 kr.)."
     )
     assert Decision.objects.count() == 0
-    to_caseworker = [
-        e.after for e in events_for(too_large) if e.action == AuditAction.FASTTRACK_TO_CASEWORKER
-    ]
-    assert to_caseworker == [
-        {
-            "entry": settled[1].pk,
-            "reason": "over_max",
-            "params": {"amount_ore": kr(20_000), "max_ore": kr(15_000)},
-        }
-    ]
+    [entered, sent] = events_for(settled[1])
+    assert (entered.action, entered.actor) == (AuditAction.FASTTRACK_ENTERED, None)
+    assert sent.action == AuditAction.FASTTRACK_TO_CASEWORKER
+    assert sent.actor is not None
+    assert sent.actor.email == SYSTEM_EMAIL
+    assert sent.after is not None
+    assert sent.after == {
+        "outcome": EntryOutcome.TO_CASEWORKER,
+        "reason": "over_max",
+        "params": {"amount_ore": kr(20_000), "max_ore": kr(15_000)},
+        "settled_at": sent.after["settled_at"],
+        "decision": None,
+        "application": too_large.pk,
+    }
 
 
 def test_a_paused_fast_track_holds_the_applications_until_it_is_resumed(
@@ -115,7 +119,7 @@ def test_a_paused_fast_track_holds_the_applications_until_it_is_resumed(
     entry = Entry.objects.get(application=application)
     assert (entry.outcome, entry.reason) == (EntryOutcome.WAITING, "paused")
     assert message(entry.reason, entry.params) == (
-        "Båndets hurtigspor er sat på pause: ansøgningen venter, til det genoptages."
+        "Beløbsrammens hurtigspor er sat på pause: ansøgningen venter, til det genoptages."
     )
 
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
@@ -173,7 +177,8 @@ def test_the_largest_automatic_grant_lies_within_the_band(track: Track, max_kr: 
         )
     assert (refused.value.code, refused.value.message) == (
         "max_amount",
-        "Det største automatiske tilskud skal ligge inden for båndets 10.000 kr. til 49.999 kr.",
+        "Det største automatiske tilskud skal ligge inden for beløbsrammens 10.000 kr. til "
+        "49.999 kr.",
     )
 
 

@@ -12,6 +12,7 @@ waiting applications are granted strictly in submission order while the money la
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_tasks import task
 
 from pulje.accounts.models import User
@@ -24,6 +25,7 @@ from pulje.core.audit_actions import AuditAction
 from pulje.core.errors import Refused
 from pulje.core.locks import lock_for
 from pulje.core.money import format_dkk
+from pulje.core.workflow import Machine
 from pulje.decisions.models import Decision
 from pulje.decisions.selectors import grant_pool
 from pulje.decisions.services import DecisionRefused, decide_applications
@@ -39,6 +41,32 @@ RECORDED = ("band", "max_amount_ore", "paused")
 
 class FastTrackRefused(Refused):
     """A change to a fast track its rules do not allow; nothing was written."""
+
+
+W, G, T = EntryOutcome.WAITING, EntryOutcome.GRANTED, EntryOutcome.TO_CASEWORKER
+# An entry's moves (docs/fasttrack.md draws the table): settled once, unless the applicant
+# submits changes to an application sent to a caseworker, which then waits again.
+ENTRY = Machine(
+    model=Entry,
+    field="outcome",
+    table={
+        (W, "grant"): G,
+        (W, "send_to_caseworker"): T,
+        (W, "enter"): W,
+        (T, "enter"): W,
+    },
+    events={
+        "grant": AuditAction.FASTTRACK_GRANTED,
+        "send_to_caseworker": AuditAction.FASTTRACK_TO_CASEWORKER,
+        "enter": AuditAction.FASTTRACK_ENTERED,
+    },
+    refuse=lambda message, code: FastTrackRefused(message, code=code),
+    wrong_state=_lazy(
+        "An application that is “%(status)s” on the fast track cannot move that way."
+    ),
+    conflict=_lazy("The fast track settled the application at the same time elsewhere."),
+    initial=(W, "enter"),
+)
 
 
 def system_actor() -> User:
@@ -163,29 +191,32 @@ def enter_fast_track(*, application: Application) -> Entry | None:
     the band. A changed application submitted again waits again. Nothing for a band without
     a fast track (None).
 
-    Side effects: an ``Entry`` (waiting), audit event ``fasttrack.entry.entered``; after
-    commit, the task ``settle_band``.
+    Side effects: an ``Entry`` (waiting; back to waiting for one sent to a caseworker, by
+    ``ENTRY``'s ``enter``), audit event ``fasttrack.entry.entered``; after commit, the task
+    ``settle_band``.
     """
     band = grant_pool(application, call_bands(application.call))
     track = FastTrack.objects.filter(band=band).first() if band is not None else None
     if track is None:
         return None
-    entry, _created = Entry.objects.update_or_create(
-        application=application,
-        defaults={
-            "fast_track": track,
-            "outcome": EntryOutcome.WAITING,
-            "reason": "paused" if track.paused else "",
-            "params": {},
-            "settled_at": None,
-        },
-    )
-    record_event(
-        actor=None,
-        action=AuditAction.FASTTRACK_ENTERED,
-        obj=application,
-        after={"fast_track": track.pk, "band": track.band_id},
-    )
+    reason = "paused" if track.paused else ""
+    entry = Entry.objects.select_for_update().filter(application=application).first()
+    if entry is None:
+        entry = Entry.objects.create(application=application, fast_track=track, reason=reason)
+        record_event(
+            actor=None,
+            action=AuditAction.FASTTRACK_ENTERED,
+            obj=entry,
+            after={"outcome": entry.outcome, "fast_track": track.pk, "reason": reason},
+        )
+    else:
+        ENTRY.move(
+            actor=None,
+            obj=entry,
+            action="enter",
+            changes={"fast_track": track, "reason": reason, "params": {}, "settled_at": None},
+            recorded={"fast_track": track.pk},
+        )
     band_id = track.band_id
     transaction.on_commit(lambda: settle_band.enqueue(band_id=band_id))
     return entry
@@ -209,8 +240,8 @@ def settle_fast_track(*, band_id: int) -> list[Entry]:
     job and the e-mail after commit); when the band is short, to a caseworker with what it
     has left. A refused decision sends the application to a caseworker with the refusal.
     While the fast track is paused, nothing is settled and the waiting entries say so.
-    Side effects besides: each entry settled, audit event ``fasttrack.entry.granted`` or
-    ``fasttrack.entry.to_caseworker`` (with the reason) on the application.
+    Side effects besides: each entry settled by ``ENTRY`` (compare-and-swap), audit event
+    ``fasttrack.entry.granted`` or ``fasttrack.entry.to_caseworker`` (with the reason).
     """
     with transaction.atomic():
         track = FastTrack.objects.filter(band_id=band_id).select_related("band").first()
@@ -278,18 +309,18 @@ def _record(
     reason: str = "",
     params: dict[str, object] | None = None,
 ) -> Entry:
-    entry.outcome = outcome
-    entry.reason = reason
-    entry.params = params or {}
-    entry.settled_at = timezone.now()
-    entry.decision = decision
-    entry.save(update_fields=["outcome", "reason", "params", "settled_at", "decision"])
-    record_event(
+    """Settle ``entry`` (compare-and-swap on its outcome: an entry another worker settled
+    meanwhile is refused, ``conflict``, and this worker's transaction rolls back)."""
+    ENTRY.move(
         actor=actor,
-        action=AuditAction.FASTTRACK_GRANTED
-        if outcome == EntryOutcome.GRANTED
-        else AuditAction.FASTTRACK_TO_CASEWORKER,
-        obj=entry.application,
-        after={"entry": entry.pk, "reason": reason, "params": entry.params},
+        obj=entry,
+        action="grant" if outcome == EntryOutcome.GRANTED else "send_to_caseworker",
+        changes={
+            "reason": reason,
+            "params": params or {},
+            "settled_at": timezone.now(),
+            "decision": decision,
+        },
+        recorded={"application": entry.application_id, "reason": reason, "params": params or {}},
     )
     return entry
