@@ -12,7 +12,7 @@ waiting applications are granted strictly in submission order while the money la
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from pulje.accounts.models import User
@@ -61,10 +61,10 @@ ENTRY = Machine(
         "enter": AuditAction.FASTTRACK_ENTERED,
     },
     refuse=lambda message, code: FastTrackRefused(message, code=code),
-    wrong_state=_lazy(
+    wrong_state=gettext_lazy(
         "An application that is “%(status)s” on the fast track cannot move that way."
     ),
-    conflict=_lazy("The fast track settled the application at the same time elsewhere."),
+    conflict=gettext_lazy("The fast track settled the application at the same time elsewhere."),
     initial=(W, "enter"),
 )
 
