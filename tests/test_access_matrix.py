@@ -53,6 +53,8 @@ from pulje.core.jobs import Job
 from pulje.core.models import AuditEvent
 from pulje.core.money import kr
 from pulje.decisions.services import decide_applications, queue_decision_letters
+from pulje.fasttrack.models import FastTrack
+from pulje.fasttrack.services import set_fast_track
 from pulje.funds.models import Pool
 from pulje.letters.models import Letter
 from pulje.letters.services import run_decision_letters
@@ -185,6 +187,9 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "calls:edit": both(WORKS_CALL),
     "calls:questions": both(WORKS_CALL),
     "calls:question_remove": post_only(WORKS_CALL),
+    "casework:screening_rules": both(WORKS_CALL),
+    "fasttrack:settings": both(WORKS_CALL),
+    "fasttrack:pause": post_only(WORKS_CALL),
     "applications:dashboard": both(LOGGED_IN),
     # Starting decides by the user's organisations: without one that may apply, the user is
     # sent on (onboarding, the call's page) with a message.
@@ -255,6 +260,7 @@ class World:
     job: Job
     letter: Letter
     run: AllocationRun
+    fast_track: FastTrack
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -270,7 +276,7 @@ def build_world() -> World:
     top = PoolFactory(
         administrator=ministry, period_start=dt.date(2020, 11, 1), period_end=dt.date(2030, 12, 31)
     )
-    pool, _bands = fund_bands(top, bl, "Bånd", (kr(100_000), kr(200_000), kr(400_000)))
+    pool, bands = fund_bands(top, bl, "Bånd", (kr(100_000), kr(200_000), kr(400_000)))
     call = make_call(pool=pool)
     OrganisationFactory(cvr=PARTNER_CVR, kind=OrganisationKind.ASSOCIATION, name="Forening")
     a = make_applicant(call, name="Boligselskabet A")
@@ -357,6 +363,8 @@ def build_world() -> World:
         job=job,
         letter=Letter.objects.get(decision_id=decision.pk),
         run=run_allocation(actor=caseworker, call=call, options=AllocationOptions()),
+        # On the largest band, which none of the applications above is in.
+        fast_track=set_fast_track(actor=caseworker, band=bands[2], max_amount_ore=kr(150_000)),
     )
 
 
@@ -413,6 +421,9 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "calls:edit": _call,
     "calls:questions": _call,
     "calls:question_remove": lambda w: {"code": w.call.code, "pk": w.question.pk},
+    "casework:screening_rules": _call,
+    "fasttrack:settings": _call,
+    "fasttrack:pause": lambda w: {"code": w.call.code, "pk": w.fast_track.pk},
     "applications:start": _call,
     "applications:edit": _draft,
     "applications:autosave": _draft,

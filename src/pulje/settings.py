@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "pulje.decisions",
     "pulje.letters",
     "pulje.allocation",
+    "pulje.fasttrack",
     "django_tasks",
     "django_tasks_db",
     "pulje.demo",

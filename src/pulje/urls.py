@@ -40,6 +40,8 @@ urlpatterns = [
     path("opslag/", include("pulje.calls.urls")),
     path("ansoegninger/", include("pulje.applications.urls")),
     path("sekretariat/opslag/", include("pulje.allocation.urls")),
+    path("sekretariat/formalia/", include("pulje.casework.urls")),
+    path("sekretariat/hurtigspor/", include("pulje.fasttrack.urls")),
     path("sekretariat/", include("pulje.desk.urls")),
     path("bedoemmelse/", include("pulje.assessment.urls")),
     path("afgoerelser/", include("pulje.decisions.urls")),

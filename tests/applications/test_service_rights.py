@@ -17,7 +17,7 @@ from pulje.applications.services import (
     start_application,
 )
 from pulje.applications.workflow import ApplicationRefused
-from pulje.casework.services import set_screening_rules
+from pulje.casework.services import ScreeningRulesRefused, set_screening_rules
 from pulje.core.models import AuditEvent
 from pulje.registry.models import HousingDepartment, Municipality
 from pulje.registry.services.organisations import add_own_department
@@ -92,5 +92,6 @@ def test_only_the_organisations_people_add_a_department(applicant: Applicant) ->
 
 
 def test_only_the_calls_secretariat_sets_its_screening_rules(applicant: Applicant) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ScreeningRulesRefused) as refused:
         set_screening_rules(actor=applicant.user, call=applicant.call, salary_cap_monthly_ore=1)
+    assert refused.value.code == "not_secretariat"

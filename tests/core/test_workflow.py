@@ -18,6 +18,7 @@ from pulje.assessment.services.common import ASSIGNMENT
 from pulje.core.jobs import JOB
 from pulje.core.models import AuditEvent
 from pulje.core.workflow import Machine, allowed, machine_for
+from pulje.fasttrack.services import ENTRY
 from tests.factories.applications import Applicant, make_applicant, make_call
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,7 @@ def test_allowed_and_the_template_filter_ask_the_table(draft: Application) -> No
         ("assessment.md", ASSIGNMENT),
         ("workflows.md", JOB),
         ("workflows.md", RUN),
+        ("fasttrack.md", ENTRY),
     ],
 )
 def test_the_diagrams_in_the_docs_are_the_tables(doc: str, machine: Machine[Any]) -> None:

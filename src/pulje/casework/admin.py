@@ -1,10 +1,11 @@
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from pulje.casework.models import Screening, ScreeningRules
-from pulje.casework.services import RULE_FIELDS, set_screening_rules
+from pulje.casework.services import RULE_FIELDS, ScreeningRulesRefused, set_screening_rules
 from pulje.core.access import request_user
 from pulje.core.admin import ReadOnlyAdmin
 
@@ -25,11 +26,14 @@ class ScreeningRulesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = set_screening_rules(
-            actor=request_user(request),
-            call=obj.call,
-            **{name: form.cleaned_data[name] for name in RULE_FIELDS},
-        )
+        try:
+            saved = set_screening_rules(
+                actor=request_user(request),
+                call=obj.call,
+                **{name: form.cleaned_data[name] for name in RULE_FIELDS},
+            )
+        except ScreeningRulesRefused as refused:
+            raise PermissionDenied(refused.message) from refused
         obj.pk = saved.pk
 
 

@@ -3,6 +3,7 @@ an application."""
 
 import dataclasses
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -10,8 +11,16 @@ from django.db.models.functions import Coalesce, NullIf
 from pulje.applications.checks import ReadDraft, call_terms
 from pulje.applications.models import Application, ApplicationStatus
 from pulje.applications.workflow import APPLICATION
+from pulje.calls.models import Call
 from pulje.casework.models import Screening, ScreeningOutcome, ScreeningRules
-from pulje.casework.screening import Candidate, Earlier, PartnerFacts, Rules
+from pulje.casework.screening import (
+    Candidate,
+    Earlier,
+    PartnerFacts,
+    Rules,
+    ScreeningResult,
+    screen,
+)
 from pulje.registry.selectors import verified_cvrs
 
 
@@ -19,8 +28,17 @@ def screening_rules(application: Application) -> Rules:
     """The rules of the application's call as plain data: the call's terms
     (``applications.checks.call_terms``) less what the stored ``ScreeningRules`` (the defaults
     if none) switch off, and what they add."""
-    call = application.call
-    stored = ScreeningRules.objects.filter(call=call).first() or ScreeningRules(call=call)
+    return rules_as_data(application.call, stored_screening_rules(application.call))
+
+
+def stored_screening_rules(call: Call) -> ScreeningRules:
+    """The call's screening rules as stored, or (unsaved) the defaults if it has none."""
+    return ScreeningRules.objects.filter(call=call).first() or ScreeningRules(call=call)
+
+
+def rules_as_data(call: Call, stored: ScreeningRules) -> Rules:
+    """``stored`` (saved or not: the page's preview shows rules before they are saved) on
+    top of the call's terms, as plain data for ``screening.screen``."""
     terms = call_terms(call)
     period = stored.check_period
     percent = stored.duplicate_similarity_percent
@@ -72,6 +90,32 @@ def screening_facts(application: Application) -> tuple[Candidate, Rules, list[Ea
     earlier = _submitted_before(application, departments)
     version = application.versions.order_by("-number").values_list("number", flat=True).first()
     return candidate, screening_rules(application), earlier, version or 0
+
+
+@dataclass(frozen=True)
+class Flagged:
+    application: Application
+    result: ScreeningResult
+
+
+def screening_preview(call: Call, stored: ScreeningRules) -> list[Flagged]:
+    """The call's submitted applications (not withdrawn), in submission order, that the
+    rules ``stored`` would fail or remark on if they were screened again now, with what
+    the rules would say: what the secretariat sees before it saves new rules. Screenings
+    already made stay as they were; the preview writes nothing."""
+    rules = rules_as_data(call, stored)
+    applications = (
+        Application.objects.filter(call=call, status__in=ApplicationStatus.counted())
+        .select_related("call__pool", "organisation")
+        .order_by("submitted_at", "pk")
+    )
+    flagged = []
+    for application in applications:
+        candidate, _rules, earlier, _version = screening_facts(application)
+        result = screen(candidate, rules, earlier)
+        if result.outcome != "pass":
+            flagged.append(Flagged(application=application, result=result))
+    return flagged
 
 
 def draft_screening_facts(

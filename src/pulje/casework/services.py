@@ -8,13 +8,13 @@ write records its audit event in the same transaction.
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pulje.accounts.models import User
-from pulje.applications.models import Application
+from pulje.applications.models import Application, BudgetKind
 from pulje.applications.workflow import APPLICATION, ApplicationRefused, next_status, transition
 from pulje.calls.models import Call
 from pulje.casework.models import (
@@ -34,11 +34,17 @@ from pulje.casework.screening import screen
 from pulje.casework.selectors import awaiting_partner_verification, screening_facts
 from pulje.core.audit import apply_changes, record_event, snapshot
 from pulje.core.audit_actions import AuditAction
+from pulje.core.errors import Refused
 from pulje.registry.models import Organisation
 from pulje.registry.services.verification import (
     VerificationRefused,
     verify_partner_organisation,
 )
+
+
+class ScreeningRulesRefused(Refused):
+    """A change to a call's screening rules that is not allowed; nothing was written."""
+
 
 RULE_FIELDS = (
     "require_eligible_applicant",
@@ -59,11 +65,21 @@ def set_screening_rules(*, actor: User | None, call: Call, **changes: Any) -> Sc
     Applies to screenings from now on; screenings already made stay as they were.
     Side effects: audit event ``casework.screeningrules.created`` for new rules,
     ``casework.screeningrules.updated`` when anything changed.
-    Raises PermissionDenied unless ``actor`` (None: pulje itself) works the call; TypeError
-    for an unknown rule, ValidationError for an invalid value.
+    Raises ScreeningRulesRefused (``not_secretariat``) unless ``actor`` (None: pulje itself)
+    works the call, (``cost_kind``) for a kind of cost that does not exist; TypeError for an
+    unknown rule, ValidationError for an invalid value.
     """
     if actor is not None and not can_do_casework(actor, call):
-        raise PermissionDenied(_("Only the call's secretariat sets its screening rules."))
+        raise ScreeningRulesRefused(
+            _("Only the call's secretariat sets its screening rules."), code="not_secretariat"
+        )
+    unknown = set(changes.get("excluded_cost_kinds", ())) - set(BudgetKind.values)
+    if unknown:
+        raise ScreeningRulesRefused(
+            _("There is no such kind of cost: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))},
+            code="cost_kind",
+            field="excluded_cost_kinds",
+        )
     rules, created = ScreeningRules.objects.select_for_update().get_or_create(call=call)
     if created:
         record_event(

@@ -114,6 +114,13 @@ class AuditAction(models.TextChoices):
     ALLOCATION_RUN_STOP_REQUESTED = "allocation.run.stop_requested", _("Asked to stop")
     ALLOCATION_RUN_CONFIRMED = "allocation.run.confirmed", _("Confirmed")
 
+    FASTTRACK_SET = "fasttrack.fasttrack.set", _("Fast track set")
+    FASTTRACK_PAUSED = "fasttrack.fasttrack.paused", _("Fast track paused")
+    FASTTRACK_RESUMED = "fasttrack.fasttrack.resumed", _("Fast track resumed")
+    FASTTRACK_ENTERED = "fasttrack.entry.entered", _("Waiting on the fast track")
+    FASTTRACK_GRANTED = "fasttrack.entry.granted", _("Granted by the fast track")
+    FASTTRACK_TO_CASEWORKER = "fasttrack.entry.to_caseworker", _("Sent to a caseworker")
+
     LETTERS_JOB_QUEUED = "letters.job.queued", _("Letters queued")
     LETTERS_JOB_RETRIED = "letters.job.retried", _("Letters run again")
     LETTERS_JOB_DONE = "letters.job.done", _("Letters done")
