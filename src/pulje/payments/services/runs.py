@@ -3,6 +3,7 @@ through the ledger and writes the bank file in one transaction; the file downloa
 
 import datetime as dt
 import hashlib
+import secrets
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
@@ -38,9 +39,9 @@ def _require_payer(actor: User, pools: Sequence[Pool]) -> None:
 
 
 def _run_key(today: dt.date) -> str:
-    """``PR-<date>-<n>``: the run's MsgId, unique and readable on a bank statement."""
-    prefix = f"PR-{today:%Y%m%d}-"
-    return f"{prefix}{PaymentRun.objects.filter(key__startswith=prefix).count() + 1:03d}"
+    """``PR-<date>-<8 hex>``: the run's MsgId, readable on a bank statement. Random rather
+    than counted, so two runs prepared at the same moment never get the same key."""
+    return f"PR-{today:%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
 @transaction.atomic
