@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "pulje.desk",
     "pulje.assessment",
     "pulje.decisions",
+    "pulje.payments",
     "pulje.letters",
     "pulje.allocation",
     "pulje.fasttrack",

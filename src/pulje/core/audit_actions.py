@@ -130,6 +130,19 @@ class AuditAction(models.TextChoices):
     LETTERS_LETTER_FAILED = "letters.letter.failed", _("Letter not e-mailed")
     LETTERS_TEMPLATE_CREATED = "letters.template.created", _("Created")
 
+    PAYMENTS_RULES_SET = "payments.rules.set", _("Payment rules set")
+    PAYMENTS_PLAN_CREATED = "payments.plan.created", _("Payment plan made")
+    PAYMENTS_PLAN_CHANGED = "payments.plan.changed", _("Payment plan changed")
+    PAYMENTS_ACCOUNT_CONFIRMED = "payments.plan.account_confirmed", _("Payment account confirmed")
+    PAYMENTS_INSTALMENT_HELD = "payments.instalment.held", _("Payment held")
+    PAYMENTS_INSTALMENT_RELEASED = "payments.instalment.released", _("Hold lifted")
+    PAYMENTS_INSTALMENTS_DUE = "payments.instalment.due", _("Payment due")
+    PAYMENTS_BANK_PROFILE_SET = "payments.bankprofile.set", _("Bank profile set")
+    PAYMENTS_RUN_PREPARED = "payments.run.prepared", _("Payment run prepared")
+    PAYMENTS_RUN_APPROVED = "payments.run.approved", _("Payment run approved")
+    PAYMENTS_RUN_EXPORTED = "payments.run.exported", _("Bank file downloaded")
+    PAYMENTS_RUN_CANCELLED = "payments.run.cancelled", _("Payment run cancelled")
+
 
 class AdminVerb(models.TextChoices):
     """What the administration did to a row of any model it edits."""

@@ -18,7 +18,7 @@ from pulje.accounts.models import User
 from pulje.core.audit import record_event, snapshot
 from pulje.core.audit_actions import AuditAction
 from pulje.core.errors import Refused
-from pulje.core.locks import lock_for
+from pulje.core.locks import Locked, lock_for
 from pulje.core.money import format_dkk
 from pulje.funds.models import Pool
 from pulje.funds.permissions import can_manage_pool, require_pool_manager
@@ -296,6 +296,49 @@ def reverse(*, actor: User | None, entry: Entry, text: str, key: str | None = No
     )
 
 
+@dataclass(frozen=True)
+class Payment:
+    """One payment of a batch: ``amount_ore`` to ``grant``, with its own idempotency key."""
+
+    grant: GrantAccount
+    amount_ore: int
+    key: str
+    text: str = ""
+
+
+@transaction.atomic
+def pay_batch(*, actor: User | None, payments: list[Payment]) -> list[Entry]:
+    """Post every payment of a payment run in one transaction: all of them, or (raising) none.
+
+    Locks every pool's and grant's account once, in the order of ``core.locks`` (pools by
+    id, then grants by id), and posts each payment as ``pay`` would, on those locked rows.
+    Side effects: one entry and one audit event ``ledger.payment`` per payment; a payment
+    whose key was posted before returns that entry (see ``pay``).
+    Raises LedgerError (``not_manager`` unless ``actor`` manages every grant's pool, or the
+    first payment the balances refuse) and then nothing is posted.
+    """
+    postings = [
+        _checked(
+            _Posting(
+                Kind.PAYMENT, p.amount_ore, p.grant.pool, grant=p.grant, text=p.text, key=p.key
+            )
+        )
+        for p in payments
+    ]
+    pools = {posting.pool.pk: posting.pool for posting in postings}
+    for pool in pools.values():
+        if actor is not None and not (actor.is_superuser or can_manage_pool(actor, pool)):
+            raise LedgerError(
+                _("Only the secretariat of “%(pool)s” may pay grants from it.")
+                % {"pool": pool.name},
+                code="not_manager",
+            )
+    locked = lock_for(
+        pools=pools, grants=[posting.grant.pk for posting in postings if posting.grant]
+    )
+    return [_post_locked(actor, posting, locked) for posting in postings]
+
+
 @transaction.atomic
 def _post(actor: User | None, posting: _Posting) -> Entry:
     posting = _checked(posting)
@@ -303,6 +346,12 @@ def _post(actor: User | None, posting: _Posting) -> Entry:
         pools=[posting.pool.pk, *([posting.target.pk] if posting.target else [])],
         grants=[posting.grant.pk] if posting.grant else [],
     )
+    return _post_locked(actor, posting, locked)
+
+
+def _post_locked(actor: User | None, posting: _Posting, locked: Locked) -> Entry:
+    """Post a checked ``posting`` on the accounts ``locked`` holds (changing them in place, so
+    the next posting in the same transaction sees this one's effect)."""
     accounts: dict[int, PoolAccount] = locked.pool_accounts
     grant: GrantAccount | None = locked.grant_accounts[posting.grant.pk] if posting.grant else None
 

@@ -17,6 +17,7 @@ from pulje.applications.workflow import APPLICATION, transition
 from pulje.core.money import format_dkk
 from pulje.decisions.models import Decision, Outcome, RevisedBudgetLine
 from pulje.decisions.services.common import DecisionRefused
+from pulje.payments.services.plans import create_payment_plan
 from pulje.registry.permissions import is_proven_member
 
 
@@ -32,8 +33,9 @@ def accept_grant(
     profile (kept on the decision as confirmed), the publishable summary and, for a reduced
     grant, a revised budget (amounts by ``BudgetKind``) that sums to the amount granted.
 
-    Side effects: the decision's acceptance fields and revised budget lines, the move to
-    accepted (event ``applications.application.accepted``).
+    Side effects: the decision's acceptance fields and revised budget lines, the grant's
+    payment plan (``payments.services.plans.create_payment_plan``), the move to accepted
+    (event ``applications.application.accepted``).
 
     Raises DecisionRefused, having written nothing: for a user who is not a member of the
     organisation, a decision that is not a grant awaiting acceptance, after the accept-by
@@ -105,6 +107,14 @@ def accept_grant(
     RevisedBudgetLine.objects.bulk_create(
         RevisedBudgetLine(decision=locked, kind=kind, amount_ore=amount)
         for kind, amount in sorted(lines.items())
+    )
+    assert locked.grant is not None
+    create_payment_plan(
+        actor=actor,
+        grant=locked.grant,
+        call=application.call,
+        confirmed_iban=locked.payment_iban,
+        accepted_on=timezone.localdate(now),
     )
     transition(
         actor=actor,
