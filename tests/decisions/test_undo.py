@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -324,3 +326,22 @@ def test_the_undo_page_is_not_found_for_a_stranger(funded: Funded, client: Clien
     assert client.get(_undo_url(job)).status_code == 404
     assert client.post(_undo_url(job), {"confirm": "on"}).status_code == 404
     assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED
+
+
+def test_the_undo_page_reads_as_many_queries_for_many_decisions_as_for_one(
+    funded: Funded, client: Client
+) -> None:
+    _granted(funded, 20_000)
+    one = Job.objects.get()
+    more = [screened(funded.applicant, 20_000) for _ in range(4)]
+    decide_applications(actor=funded.caseworker, applications=more, outcome="grant")
+    many = Job.objects.exclude(pk=one.pk).get()
+    client.force_login(funded.caseworker)
+
+    def queries(job: Job) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(_undo_url(job)).status_code == 200
+        return len(captured)
+
+    queries(one)  # the first request of a session writes it
+    assert queries(many) == queries(one)
