@@ -22,9 +22,11 @@ from pulje.decisions.models import Decision, RejectionReason
 from pulje.decisions.services import (
     DecisionRefused,
     accept_grant,
+    approve_grant_proposals,
     decide_applications,
     undo_decisions,
 )
+from pulje.funds.services import update_pool
 from pulje.ledger.models import Entry, GrantAccount, ReleaseReason
 from pulje.ledger.selectors import find_ledger_discrepancies
 from pulje.letters.models import Letter
@@ -345,3 +347,30 @@ def test_the_undo_page_reads_as_many_queries_for_many_decisions_as_for_one(
 
     queries(one)  # the first request of a session writes it
     assert queries(many) == queries(one)
+
+
+def test_a_grant_approved_by_a_second_caseworker_goes_back_to_where_it_was_proposed(
+    funded: Funded,
+) -> None:
+    update_pool(actor=None, pool=funded.pool, second_approval_above_ore=kr(100_000))
+    second = UserFactory(organisation=funded.pool.administrator, name="Birgitte Anden")
+    application = screened(funded.applicant, 120_000)
+    [proposal] = decide_applications(
+        actor=funded.caseworker, applications=[application], outcome="grant"
+    ).proposals
+    [decision] = approve_grant_proposals(actor=second, proposals=[proposal])
+    assert decision.from_status == ApplicationStatus.SCREENED
+
+    undo_decisions(actor=second, job=Job.objects.get())
+
+    assert _statuses([application]) == [ApplicationStatus.SCREENED]
+    assert Decision.objects.count() == 0
+    assert find_ledger_discrepancies() == []
+    # Proposed again, it can be approved again.
+    [again] = decide_applications(
+        actor=funded.caseworker,
+        applications=[Application.objects.get(pk=application.pk)],
+        outcome="grant",
+    ).proposals
+    approve_grant_proposals(actor=second, proposals=[again])
+    assert _statuses([application]) == [ApplicationStatus.GRANTED]
