@@ -17,3 +17,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The CVR register as recorded (tests/registry/cvr/<cvr>.json): nothing is fetched from outside.
 CVR_LOOKUP = "pulje.registry.cvr.RecordedCvrLookup"
 CVR_RECORDINGS = str(Path(__file__).resolve().parent / "registry" / "cvr")
+
+# Letters are sent at once; the undo window's tests set their own.
+LETTERS_UNDO_MINUTES = 0

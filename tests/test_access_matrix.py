@@ -235,6 +235,8 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "decisions:second_approval": post_only(WORKS_CALL),
     "decisions:accept": both(A),
     "decisions:decline": both(A),
+    # Who may follow the job sees what an undo would undo; only the call's caseworkers undo.
+    "decisions:undo": {"GET": OVERSEES_CALL, "POST": WORKS_CALL},
     "letters:job": get_only(OVERSEES_CALL),
     "letters:retry": post_only(WORKS_CALL),
     "letters:download": get_only(A | WORKS_CALL),
@@ -465,6 +467,7 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "decisions:second_approval": lambda w: {"uuid": w.submitted.uuid},
     "decisions:accept": lambda w: {"uuid": w.decided.uuid},
     "decisions:decline": lambda w: {"uuid": w.decided.uuid},
+    "decisions:undo": lambda w: {"pk": w.job.pk},
     "letters:job": lambda w: {"pk": w.job.pk},
     "letters:retry": lambda w: {"pk": w.job.pk},
     "letters:download": lambda w: {"pk": w.letter.pk},

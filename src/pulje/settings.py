@@ -388,6 +388,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background work (letters, bulk mail) through Django's Tasks API: queued in the database and
 # run by `python manage.py db_worker` (docs/production.md); several workers may share the queue.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Minutes a caseworker has to undo decisions before their letters are sent (0: sent at once).
+LETTERS_UNDO_MINUTES = env_int("LETTERS_UNDO_MINUTES", 10)
+if LETTERS_UNDO_MINUTES < 0:
+    raise ImproperlyConfigured("LETTERS_UNDO_MINUTES must be 0 or more.")
 # Where users report accessibility problems and other questions (shown on the statement page).
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "pulje@localhost")
 

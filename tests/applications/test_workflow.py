@@ -8,17 +8,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pulje.applications.models import Application, ApplicationStatus
-from pulje.applications.workflow import APPLICATION, TRANSITIONS
+from pulje.applications.workflow import APPLICATION, TRANSITIONS, undo_action
 from tests.factories.applications import Applicant
 
 S = ApplicationStatus
 
 
-def reachable(states: set[str]) -> set[str]:
-    """``states`` and every state the table leads to from them."""
+def reachable(states: set[str], *, undoing: bool = True) -> set[str]:
+    """``states`` and every state the table leads to from them (without the undo of a
+    decision within its letters' window, unless ``undoing``)."""
+    undo = {undo_action(status) for status in S.undecided()}
     found = set(states)
     while True:
-        more = {new for (old, _action), new in TRANSITIONS.items() if old in found} - found
+        more = {
+            new
+            for (old, action), new in TRANSITIONS.items()
+            if old in found and (undoing or action not in undo)
+        } - found
         if not more:
             return found
         found |= more
@@ -29,7 +35,9 @@ def test_the_status_groups_are_the_tables_sets_of_states() -> None:
     assert set(S.applicant_editable()) == APPLICATION.sources("submit")
     assert set(S.assessed()) == APPLICATION.sources("recommend", "not_recommend")
     granted_or_rejected = {TRANSITIONS[(S.SCREENED, "grant")], TRANSITIONS[(S.SCREENED, "reject")]}
-    assert set(S.decided()) == reachable(granted_or_rejected)
+    # Final, once the letters are sent: an undo is possible only before (decisions.undo).
+    assert set(S.decided()) == reachable(granted_or_rejected, undoing=False)
+    assert reachable(granted_or_rejected) == reachable({S.SUBMITTED})
     assert APPLICATION.sources("withdraw") == {*S.undecided(), S.DRAFT, S.AWAITING_APPROVAL}
     assert set(S.counted()) == reachable({S.SUBMITTED}) - {S.WITHDRAWN}
 

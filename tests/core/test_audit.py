@@ -239,6 +239,8 @@ def test_the_applicant_timeline_shows_the_applications_own_steps() -> None:
         "applications.application.accepted",
         "applications.application.lapsed",
         "applications.application.declined",
+        # A decision undone before its letter was sent: the timeline shows both steps.
+        "applications.application.decision_undone",
         "applications.application.withdrawn",
     } == APPLICANT_TIMELINE
 

@@ -30,6 +30,12 @@ def return_action(status: str) -> str:
     return f"return_grant_to_{status}"
 
 
+def undo_action(status: str) -> str:
+    """The action that undoes a decision, within its letters' undo window, back to the status
+    it was decided from."""
+    return f"undo_decision_to_{status}"
+
+
 # (status, action) → new status.
 TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DRAFT, "submit"): S.SUBMITTED,
@@ -56,6 +62,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.GRANTED, "lapse"): S.LAPSED,
     # The grantee says no thanks before accepting; the money goes back to the pool.
     (S.GRANTED, "decline"): S.DECLINED,
+    # Undone before the letters went out: back to where it was decided from.
+    **{(S.GRANTED, undo_action(status)): status for status in _GRANTABLE},
+    **{(S.REJECTED, undo_action(status)): status for status in _UNDECIDED},
     (S.DRAFT, "withdraw"): S.WITHDRAWN,
     **{(status, "withdraw"): S.WITHDRAWN for status in (*_UNDECIDED, S.AWAITING_APPROVAL)},
 }
@@ -77,6 +86,7 @@ EVENTS = {
     "lapse": AuditAction.APPLICATION_LAPSED,
     "decline": AuditAction.APPLICATION_DECLINED,
     "withdraw": AuditAction.APPLICATION_WITHDRAWN,
+    **{undo_action(status): AuditAction.APPLICATION_DECISION_UNDONE for status in _UNDECIDED},
 }
 
 

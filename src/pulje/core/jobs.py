@@ -6,7 +6,9 @@ and its progress. The app that owns a kind queues it and runs it (letters:
 moves; what is shared is the row and ``JOB``, the table of its moves, each a compare-and-swap
 on the status, so two workers never run one job (healthchecks' sendalerts pattern):
 ``claim_job`` (queued → running), ``finish_job`` (running → done, done with failures or
-failed) and ``retry_job_status`` (failed, done with failures, or stalled → queued).
+failed), ``retry_job_status`` (failed, done with failures, or stalled → queued) and
+``cancel_job_status`` (queued, its ``run_after`` not reached → cancelled: a worker that then
+takes its task finds nothing to claim).
 """
 
 from typing import TYPE_CHECKING
@@ -29,6 +31,7 @@ __all__ = [
     "JobKind",
     "JobRefused",
     "JobStatus",
+    "cancel_job_status",
     "claim_job",
     "count_progress",
     "finish_job",
@@ -58,12 +61,19 @@ JOB = Machine(
         # A job running past STALLED_AFTER lost its worker; running it again is safe, since
         # what a job makes it makes once.
         (S.RUNNING, "retry"): S.QUEUED,
+        # Only while it waits for its time (``run_after``): a claim and a cancel are both a
+        # compare-and-swap on "queued", so exactly one of them wins.
+        (S.QUEUED, "cancel"): S.CANCELLED,
     },
     guards={
         "retry": Guard(
             holds=lambda job: job.status != S.RUNNING or job.is_stalled,
             where=lambda: ~Q(status=S.RUNNING) | _stalled(),
-        )
+        ),
+        "cancel": Guard(
+            holds=lambda job: job.is_waiting,
+            where=lambda: Q(run_after__gt=timezone.now()),
+        ),
     },
     refuse=lambda message, code: JobRefused(message, code=code),
     wrong_state=_("A job that is “%(status)s” cannot be changed that way."),
@@ -136,5 +146,19 @@ def retry_job_status(*, actor: "User", job: Job, event: str) -> None:
         obj=job,
         action="retry",
         changes={"error": "", "finished_at": None},
+        event=event,
+    )
+
+
+def cancel_job_status(*, actor: "User", job: Job, event: str) -> None:
+    """Cancel a job that waits for its ``run_after`` (compare-and-swap on "queued" and the time
+    not reached), with the owner's audit ``event``; its task, when a worker takes it, claims
+    nothing. Must run in a transaction. Raises JobRefused when the job is no longer queued
+    (a worker claimed it) or its time has come."""
+    JOB.move(
+        actor=actor,
+        obj=job,
+        action="cancel",
+        changes={"finished_at": timezone.now()},
         event=event,
     )

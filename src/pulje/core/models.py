@@ -1,4 +1,5 @@
 import datetime as dt
+import math
 from typing import Any, ClassVar, NoReturn
 
 from django.conf import settings
@@ -122,6 +123,8 @@ class JobStatus(models.TextChoices):
     # Done, but some items failed: the job's error (and each item, e.g. Letter.send_error) says why.
     DONE_WITH_FAILURES = "partial", _("Done, some letters not e-mailed")
     FAILED = "failed", _("Failed")
+    # Cancelled before it ran: the decisions it would have sent letters for were undone.
+    CANCELLED = "cancelled", _("Cancelled")
 
     @classmethod
     def retryable(cls) -> set[str]:
@@ -130,7 +133,7 @@ class JobStatus(models.TextChoices):
 
     @classmethod
     def finished(cls) -> set[str]:
-        return {cls.DONE, cls.DONE_WITH_FAILURES, cls.FAILED}
+        return {cls.DONE, cls.DONE_WITH_FAILURES, cls.FAILED, cls.CANCELLED}
 
 
 class Job(models.Model):
@@ -154,6 +157,9 @@ class Job(models.Model):
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     task_result_id = models.CharField(_("task result"), max_length=64, blank=True)
+    # The worker runs the job no earlier than this (the undo window of decision letters);
+    # None: at once.
+    run_after = models.DateTimeField(_("runs after"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -188,6 +194,27 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in JobStatus.finished()
+
+    @property
+    def is_waiting(self) -> bool:
+        """Queued to run later, and its time has not come: it can still be cancelled."""
+        return (
+            self.status == JobStatus.QUEUED
+            and self.run_after is not None
+            and self.run_after > timezone.now()
+        )
+
+    @property
+    def seconds_left(self) -> int:
+        """Whole seconds, rounded up, until ``run_after`` (0 when it has come or is not set)."""
+        if self.run_after is None:
+            return 0
+        return max(0, math.ceil((self.run_after - timezone.now()).total_seconds()))
+
+    @property
+    def minutes_left(self) -> int:
+        """Whole minutes, rounded up, until ``run_after``."""
+        return math.ceil(self.seconds_left / 60)
 
     @property
     def is_stalled(self) -> bool:

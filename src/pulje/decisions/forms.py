@@ -174,3 +174,15 @@ class ConfirmDecisionsForm(forms.Form):
 
     def arguments(self) -> dict[str, Any]:
         return {"shown": self.cleaned_data["token"], "warnings_seen": self.cleaned_data["seen"]}
+
+
+class UndoDecisionsForm(forms.Form):
+    """The caseworker's confirmation that the decisions listed are undone."""
+
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I understand that these decisions are undone and no letters are sent"),
+        template_name="forms/checkbox.html",
+        error_messages={
+            "required": gettext_lazy("Tick the box to confirm that the decisions are undone.")
+        },
+    )

@@ -158,6 +158,9 @@ class Decision(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided"))
+    # Where an undo (within the letters' undo window) returns the application to: the status
+    # it was decided from, or, approved by a second caseworker, the one it was proposed from.
+    from_status = models.CharField(_("status before the decision"), max_length=20, blank=True)
     # Four eyes: the proposal a second caseworker approved (its resolved_by), if it needed one.
     proposal = models.OneToOneField(
         GrantProposal,

@@ -19,6 +19,7 @@ from pulje.calls.models import Call
 from pulje.calls.selectors import CallLetterFacts, call_letter_facts
 from pulje.casework.models import kind_labels
 from pulje.casework.selectors import failed_screenings
+from pulje.core.jobs import Job, JobKind, JobStatus
 from pulje.core.money import format_dkk
 from pulje.decisions.models import (
     DEFAULT_ACCEPT_DAYS,
@@ -288,3 +289,30 @@ def letter_subjects(decision_ids: Sequence[int]) -> list[LetterSubject]:
             )
         )
     return subjects
+
+
+def waiting_letters_job(decision: Decision) -> Job | None:
+    """The letters job of ``decision`` while it waits for its time (its undo window), or None.
+    Jobs hold their decisions in a JSON payload, which SQLite cannot search, so the few jobs
+    of the call still waiting are read and looked through."""
+    waiting = Job.objects.filter(
+        kind=JobKind.DECISION_LETTERS,
+        status=JobStatus.QUEUED,
+        run_after__gt=timezone.now(),
+        # Queued in the decision's transaction, after it.
+        created_at__gte=decision.decided_at,
+    ).order_by("pk")
+    for job in waiting:
+        if decision.pk in job.payload.get("decision_ids", []):
+            return job
+    return None
+
+
+def decisions_of_job(job: Job) -> list[Decision]:
+    """The decisions a letters job would send letters for, with their applications and
+    organisations, in decision order (what an undo would undo)."""
+    ids = job.payload.get("decision_ids", []) if job.kind == JobKind.DECISION_LETTERS else []
+    decisions = Decision.objects.filter(pk__in=ids).select_related(
+        "application__organisation", "application__call"
+    )
+    return sorted(decisions, key=lambda decision: decision.pk)

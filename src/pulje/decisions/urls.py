@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pulje.decisions import views, views_decline
+from pulje.decisions import views, views_decline, views_undo
 
 app_name = "decisions"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("<uuid:uuid>/anden-godkendelse/", views.second_approval, name="second_approval"),
     path("tilsagn/<uuid:uuid>/", views.accept, name="accept"),
     path("tilsagn/<uuid:uuid>/sig-nej-tak/", views_decline.decline, name="decline"),
+    path("fortryd/<int:pk>/", views_undo.undo, name="undo"),
 ]

@@ -38,6 +38,7 @@ from pulje.decisions.selectors import (
     decision_of,
     grant_pool,
     open_proposal,
+    waiting_letters_job,
 )
 from pulje.decisions.services import (
     Decided,
@@ -198,6 +199,8 @@ def _render_decide(
             "letters": letters_for_applications([application.pk])[application.pk]
             if decision is not None
             else [],
+            # Its undo window: who may decide may undo (the service checks again).
+            "letters_job": waiting_letters_job(decision) if decision is not None else None,
         },
         status=status,
     )

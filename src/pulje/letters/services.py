@@ -8,6 +8,7 @@ and kind (a database constraint), and its e-mail is claimed with a compare-and-s
 refused is marked with the reason and the job goes on with the others.
 """
 
+import datetime as dt
 import logging
 import smtplib
 import socket
@@ -61,10 +62,13 @@ MAIL_SERVER_UNAVAILABLE = (
 
 def queue_letters(*, actor: User | None, subjects: Sequence[LetterSubject]) -> Job:
     """Queue one job that makes, stores and e-mails these letters, one per decision, saying
-    what ``subjects`` say now (``sources``: the deciding app builds them).
+    what ``subjects`` say now (``sources``: the deciding app builds them), to run after the
+    undo window (``LETTERS_UNDO_MINUTES``; the job's ``run_after``), during which the decisions
+    can be undone and the job cancelled (``decisions.services.undo_decisions``).
 
     Side effects: a ``Job`` whose payload holds the subjects (total = the number of distinct
-    decisions), the audit event ``letters.job.queued`` and the task, queued in the same
+    decisions) and its ``run_after``, the audit event ``letters.job.queued`` and the task,
+    queued in the same
     transaction: with the database backend a worker sees the task only once the job is
     committed, and never without it. Call it in the decision's transaction or after it; the
     job page (``letters:job``) shows its progress.
@@ -72,6 +76,8 @@ def queue_letters(*, actor: User | None, subjects: Sequence[LetterSubject]) -> J
     by_decision = {subject.decision_id: subject for subject in subjects}
     ids = sorted(by_decision)
     call_ids = sorted({subject.call_id for subject in subjects})
+    minutes = settings.LETTERS_UNDO_MINUTES
+    run_after = timezone.now() + dt.timedelta(minutes=minutes) if minutes else None
     with transaction.atomic():
         job = Job.objects.create(
             kind=JobKind.DECISION_LETTERS,
@@ -82,12 +88,13 @@ def queue_letters(*, actor: User | None, subjects: Sequence[LetterSubject]) -> J
             },
             total=len(ids),
             created_by=actor,
+            run_after=run_after,
         )
         record_event(
             actor=actor,
             action=AuditAction.LETTERS_JOB_QUEUED,
             obj=job,
-            after={"kind": job.kind, "decision_ids": ids},
+            after={"kind": job.kind, "decision_ids": ids, "run_after": run_after},
         )
         _enqueue(job)
     return job
@@ -126,7 +133,12 @@ def retry_job(*, actor: User, job: Job) -> Job:
 
 
 def _enqueue(job: Job) -> None:
-    result = make_decision_letters.enqueue(job_id=job.pk)
+    # A retry runs at once: its undo window, if it had one, has passed.
+    waiting = job.run_after is not None and job.run_after > timezone.now()
+    task = (
+        make_decision_letters.using(run_after=job.run_after) if waiting else make_decision_letters
+    )
+    result = task.enqueue(job_id=job.pk)
     Job.objects.filter(pk=job.pk).update(task_result_id=str(result.id))
     job.task_result_id = str(result.id)
 
@@ -149,8 +161,8 @@ def run_decision_letters(*, job_id: int) -> None:
     ``letters.job.done``), done with failures naming the letters not e-mailed in
     ``Job.error`` (the same event), or failed, when a letter cannot be made or the mail server
     cannot be reached, with the reason in ``Job.error`` (audit event ``letters.job.failed``)
-    and the exception raised again, so the worker logs it. A job that is not queued is left
-    alone.
+    and the exception raised again, so the worker logs it. A job that is not queued (claimed
+    by another worker, finished, or cancelled when its decisions were undone) is left alone.
     """
     job = claim_job(job_id=job_id)
     if job is None:

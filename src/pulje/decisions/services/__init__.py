@@ -1,7 +1,8 @@
 """Writes of decisions: grant (in full or reduced) or reject (``decide``), the second
 approval of a grant above its pool's amount for that (four eyes, ``approve``), acceptance by
-the grantee (``accept``) or their no thanks (``decline``), lapse (``lapse``) and the
-letters job (``letters``): the letter's e-mail is the one the applicant gets.
+the grantee (``accept``) or their no thanks (``decline``), lapse (``lapse``), the
+letters job (``letters``): the letter's e-mail is the one the applicant gets, and the undo
+of a batch within its letters' undo window (``undo``).
 
 Each application's status moves only through ``applications.workflow.transition``; money
 moves only through ``pulje.ledger.services``. Locks are taken in the order of ``core.locks``.
@@ -15,6 +16,7 @@ from pulje.decisions.services.decide import Decided, decide_applications
 from pulje.decisions.services.decline import decline_grant
 from pulje.decisions.services.lapse import LapseResult, lapse_overdue_grants
 from pulje.decisions.services.letters import queue_decision_letters
+from pulje.decisions.services.undo import undo_decisions
 
 __all__ = [
     "Decided",
@@ -27,4 +29,5 @@ __all__ = [
     "lapse_overdue_grants",
     "queue_decision_letters",
     "return_grant_proposal",
+    "undo_decisions",
 ]

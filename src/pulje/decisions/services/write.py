@@ -17,6 +17,8 @@ from pulje.decisions.selectors import accept_by_for
 from pulje.decisions.services.common import DecisionRefused, _Plan
 from pulje.decisions.services.letters import queue_decision_letters
 from pulje.funds.selectors import effective_spend_by, reporting_requirement
+from pulje.ledger.balances import Kind
+from pulje.ledger.models import Entry
 from pulje.ledger.services import LedgerError, commit, open_grant_account
 
 
@@ -55,6 +57,7 @@ def _write(
     accept_by: dict[int, dt.date] = {}
     spend_by: dict[int, dt.date | None] = {}
     decisions = []
+    attempts = _grant_attempts(plans) if outcome != "reject" else {}
     for plan in plans:
         application = plan.application
         proposal = plan.proposal
@@ -66,6 +69,7 @@ def _write(
             decided_by=proposal.proposed_by if proposal else actor,
             decided_at=now,
             proposal=proposal,
+            from_status=proposal.from_status if proposal else application.status,
         )
         if outcome == "reject":
             decision.outcome = Outcome.REJECT
@@ -88,11 +92,12 @@ def _write(
             decision.accept_by = accept_by[call.pk]
             decision.spend_by = spend_by[band.pk]
             decision.reporting = requirement.value if requirement else ""
+            attempt = attempts[application.pk]
             decision.grant = open_grant_account(
                 actor=actor,
                 pool=band,
                 recipient=application.organisation,
-                reference=application.reference,
+                reference=_numbered(application.reference, attempt),
                 title=application.title[:200],
             )
             decision.commitment = commit(
@@ -100,7 +105,7 @@ def _write(
                 grant=decision.grant,
                 amount_ore=amount,
                 text=application.reference,
-                key=f"grant-{application.pk}",
+                key=_numbered(f"grant-{application.pk}", attempt),
             )
         decision.save()
         recorded: dict[str, object] = {
@@ -121,3 +126,26 @@ def _write(
         )
         decisions.append(decision)
     return decisions
+
+
+def _grant_attempts(plans: list[_Plan]) -> dict[int, int]:
+    """By application pk: 1 for its first grant; n for its n-th, after n - 1 grants were
+    undone (``undo``): each undone grant keeps its account and commitment (reference and key
+    unique in the ledger), so the next one is numbered. One query for the batch."""
+    keys = list(
+        Entry.objects.filter(
+            kind=Kind.COMMITMENT,
+            grant__recipient__in={plan.application.organisation_id for plan in plans},
+        ).values_list("key", flat=True)
+    )
+    attempts = {}
+    for plan in plans:
+        key = f"grant-{plan.application.pk}"
+        attempts[plan.application.pk] = 1 + sum(
+            1 for used in keys if used == key or (used or "").startswith(f"{key}-")
+        )
+    return attempts
+
+
+def _numbered(name: str, attempt: int) -> str:
+    return name if attempt == 1 else f"{name}-{attempt}"
