@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -755,7 +755,24 @@ class Replay:
     def bulk(self, page: Page, chosen: list[str], values: dict[str, str]) -> Page:
         data, clicks = self.tick(page, chosen)
         form = page.form(action=r"/handling/$")
-        return self.caseworker.submit(form, {**data, **values}, actions=clicks + 1)
+        page = self.caseworker.submit(form, {**data, **values}, actions=clicks + 1)
+        return self.confirm_decisions(page) if page.has_form(having="token") else page
+
+    def confirm_decisions(self, page: Page) -> Page:
+        """The confirmation a decision asks for (the decisions listed, one letter shown, the
+        warnings): confirmed by its button, with the tick that the warnings were seen where
+        it asks for one (a second action). Blocked when a warning blocks it."""
+        if not page.has_form(having="token"):
+            blocking = re.findall(
+                r"<li data-warning=\"[^\"]*\" data-blocking>([^<]*)</li>", page.text
+            )
+            why = " | ".join(blocking) or page.errors()
+            raise ReplayBlocked(f"{page.path}: the decisions cannot be confirmed: {why}")
+        form = page.form(having="token")
+        tick = "seen" in form.names()
+        return self.caseworker.submit(
+            form, {"seen": "on"} if tick else {}, actions=2 if tick else 1
+        )
 
     def screen(self) -> list[str]:
         """Look at every application screening stopped or questioned: verify an unknown
@@ -912,7 +929,14 @@ class Replay:
         recommended when its mean score is 3 or more."""
         self.caseworker.stage = "recommend"
         page = self.queue("scoring")
-        bulk_actions = page.form(action=r"/handling/$").choices("action")
+        recommend_at = next(
+            (
+                b.attrs["formaction"]
+                for b in page.form(action=r"/handling/$").buttons()
+                if re.search(r"/indstilling/$", b.attrs.get("formaction", ""))
+            ),
+            None,
+        )
         pages = [page]
         while True:
             try:
@@ -924,30 +948,28 @@ class Replay:
             for row in queue_rows(listing):
                 rows.append((row["reference"], row["pk"], row["href"], row["score"]))
         self.not_recommended = {ref for ref, _pk, _h, value in rows if value < 3}
-        if "recommend" in bulk_actions:
+        if recommend_at:
             self.tally.paths["recommend"] = "bulk recommendation in the queue"
             for listing in pages:
-                yes = [
-                    pk
-                    for ref, pk, _h, v in rows
-                    if v >= 3 and pk in {p for _r, p, _x in self.rows(listing)}
-                ]
-                no = [
-                    pk
-                    for ref, pk, _h, v in rows
-                    if v < 3 and pk in {p for _r, p, _x in self.rows(listing)}
-                ]
-                for chosen, verdict in ((yes, "yes"), (no, "no")):
-                    if chosen:
-                        self.bulk(
-                            listing,
-                            chosen,
-                            {
-                                "action": "recommend",
-                                "recommendation": verdict,
-                                "reason_text": "Ekspertgruppens indstilling.",
-                            },
-                        )
+                form = replace(
+                    listing.form(action=r"/handling/$"), action=urljoin(listing.url, recommend_at)
+                )
+                shown = {p for _r, p, _x in self.rows(listing)}
+                for verdict, wanted in (("yes", True), ("no", False)):
+                    chosen = [pk for _r, pk, _h, v in rows if pk in shown and (v >= 3) == wanted]
+                    if not chosen:
+                        continue
+                    data, clicks = self.tick(listing, chosen)
+                    self.caseworker.submit(
+                        form,
+                        {
+                            **data,
+                            "recommendation": verdict,
+                            "recommendation_reason": "Ekspertgruppens indstilling.",
+                        },
+                        actions=clicks + 1,
+                    )
+            self.say(f"recommended {sum(v >= 3 for *_x, v in rows)} of {len(rows)}")
             return
         self.tally.paths["recommend"] = "one form per application (no bulk recommendation)"
         for _ref, _pk, href, value in rows:
@@ -997,11 +1019,10 @@ class Replay:
                 self.tally.paths.setdefault("not recommended", "left out by the run itself")
         page = self.caseworker.click(page.link(attr="data-action", href=r"/bekraeft/$"))
         self.caseworker.stage = "decide"
-        if not page.has_form(action=r"/bekraeft/$"):
-            refusal = re.search(r'data-refusal="[^"]*">([^<]*)', page.text)
-            why = refusal[1] if refusal else page.errors()
-            raise ReplayBlocked(f"{page.path}: the proposal cannot be confirmed: {why}")
-        page = self.caseworker.submit(page.form(action=r"/bekraeft/$"))
+        refusal = re.search(r'data-refusal="[^"]*">([^<]*)', page.text)
+        if refusal:
+            raise ReplayBlocked(f"{page.path}: the proposal cannot be confirmed: {refusal[1]}")
+        self.confirm_decisions(page)
         self.say("allocation confirmed")
 
     def decide_rest(self) -> None:
@@ -1064,7 +1085,9 @@ class Replay:
 def environment(directory: str) -> None:
     """The server's settings, before Django is set up: a temporary SQLite database, mail kept
     in this process (the people read their codes there), background work in the database
-    queue (run by ``run_worker``), and each person's own address behind the proxy."""
+    queue (run by ``run_worker``), letters sent when the worker runs (no undo window: the
+    replay does not wait the caseworker's minutes to undo), and each person's own address
+    behind the proxy."""
     os.environ.update(
         {
             "DEBUG": "1",
@@ -1072,6 +1095,7 @@ def environment(directory: str) -> None:
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "BEHIND_PROXY": "1",
+            "LETTERS_UNDO_MINUTES": "0",
             "MEDIA_ROOT": f"{directory}/media",
             "STATIC_ROOT": f"{directory}/static",
             "DJANGO_SETTINGS_MODULE": "pulje.settings",
@@ -1110,6 +1134,19 @@ def worker(tally: Tally) -> Callable[[str], None]:
         tally.worker_s[stage] += time.perf_counter() - start
 
     return run
+
+
+def close_call(call: Any) -> None:
+    """The call's deadline moved a minute into the past, as when the round's applications
+    are decided (the confirmation blocks deciding before it). Set directly: the call editor
+    refuses a deadline in the past for an open call, and this is the bench's clock."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pulje.calls.models import Call
+
+    Call.objects.filter(pk=call.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
 
 
 def outcomes(call: Any) -> dict[str, Any]:
@@ -1282,6 +1319,8 @@ def replay(args: argparse.Namespace, directory: str) -> int:
     failure = ""
     try:
         people.apply()
+        # The call's deadline passes: casework decides what can no longer be changed.
+        close_call(made["call"])
         people.screen()
         people.assign(args.assessors)
         people.score()
